@@ -1,0 +1,132 @@
+// The pipeline configuration: the original pipeline's keys and defaults (snake_case, so its config.yaml
+// keeps working), plus what the event-driven version needs. libs/config loads YAML + env into this.
+import { z } from 'zod';
+import { BANDS, CLASS_NAMES, SELECTION_DEFAULTS } from './domain.ts';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
+const port = z.coerce.number().int().min(0).max(65535);
+const posInt = z.coerce.number().int().positive();
+
+export const NatsConfigSchema = z
+  .object({
+    url: z.string().default('nats://127.0.0.1:4222'),
+    user: z.string().optional(),
+    pass: z.string().optional(),
+    token: z.string().optional(),
+    creds_file: z.string().optional(),
+    tls: z
+      .object({
+        ca_file: z.string().optional(),
+        cert_file: z.string().optional(),
+        key_file: z.string().optional(),
+      })
+      .optional(),
+    /** JetStream stream replicas (3 on a NATS cluster, 1 on a single server). */
+    replicas: posInt.default(1),
+  })
+  .strict();
+export type NatsConfig = z.infer<typeof NatsConfigSchema>;
+
+export const CmrStacParamsSchema = z
+  .object({
+    stac_base_cmr_url: z.string().url().default('https://cmr.earthdata.nasa.gov'),
+    stac_endpoint_provider: z.string().default('stac'),
+    stac_catalog: z.string().default('LPCLOUD'),
+    stac_collection_id: z.string().default('HLSS30_2.0'),
+    async_concurrency_limit: posInt.default(50),
+  })
+  .strict();
+
+/** Where scenes are discovered: a STAC API (CMR-STAC by default), a static catalog, or a granule directory. */
+export const StacSourceSchema = z
+  .object({
+    type: z.enum(['api', 'catalog', 'directory']).default('api'),
+    /** STAC API root (defaults to the CMR-STAC URL built from cmr_stac_params) or catalog.json URL/path. */
+    url: z.string().optional(),
+    /** Local granule directory or catalog path. */
+    path: z.string().optional(),
+    page_limit: posInt.default(100),
+    timeout_ms: posInt.default(30_000),
+    retries: z.coerce.number().int().min(0).default(5),
+    /** Filename-to-CID mapping (easierdata format) for items that carry no CIDs. */
+    cid_mapping_file: z.string().optional(),
+  })
+  .strict();
+
+export const IpfsBackendSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('kubo'), url: z.string() }).strict(),
+  z.object({ type: z.literal('gateway'), urls: z.array(z.string()).min(1) }).strict(),
+  z.object({ type: z.literal('helia'), peers: z.array(z.string()).min(1) }).strict(),
+]);
+export type IpfsBackendConfig = z.infer<typeof IpfsBackendSchema>;
+
+export const IpfsConfigSchema = z
+  .object({
+    /** Tried in order until one delivers verified bytes. */
+    backends: z.array(IpfsBackendSchema).default([{ type: 'gateway', urls: ['http://127.0.0.1:8080'] }]),
+    timeout_ms: posInt.default(60_000),
+    retries: z.coerce.number().int().min(0).default(4),
+    concurrency: posInt.default(8),
+  })
+  .strict();
+
+export const ServiceTuningSchema = z
+  .object({
+    concurrency: posInt.default(1),
+    ack_wait_ms: posInt.default(60_000),
+    max_deliver: posInt.default(5),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    data_dir: z.string().default('./data'),
+    train_dataset_name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a plain folder name').default('training_data'),
+    chip_payload_filename: z.string().optional(),
+    /** The Sentinel-2 tile grid KML (ESA layout). */
+    grid_kml: z.string().optional(),
+    cmr_stac_params: CmrStacParamsSchema.default(CmrStacParamsSchema.parse({})),
+    stac: StacSourceSchema.default(StacSourceSchema.parse({})),
+    search: z
+      .object({ from: isoDate.default('2022-03-01'), to: isoDate.default('2022-09-30') })
+      .strict()
+      .default({ from: '2022-03-01', to: '2022-09-30' }),
+    cloud_cover_threshold: z.coerce.number().min(0).max(100).default(SELECTION_DEFAULTS.cloudCoverThreshold),
+    scene_selection: z
+      .object({ middle: z.enum(['lower', 'upper']).default('lower') })
+      .strict()
+      .default({ middle: 'lower' }),
+    geographic_crs: z.literal('EPSG:4326').default('EPSG:4326'),
+    projected_crs: z.literal('EPSG:5070').default('EPSG:5070'),
+    class_mapping: z
+      .record(z.string(), z.string())
+      .default(Object.fromEntries(CLASS_NAMES.map((n, i) => [String(i), n]))),
+    selected_hls_bands: z.array(z.enum(BANDS)).default([...BANDS]),
+    ipfs: IpfsConfigSchema.default(IpfsConfigSchema.parse({})),
+    cdl: z
+      .object({
+        /** CDL GeoTIFF: a local path or an http(s) COG URL; read by window, never whole. */
+        source: z.string().optional(),
+        /** cdl_total_dst.csv: old_class_value -> new_class_value. */
+        reclass_table: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+    reproject: z
+      .object({
+        extent: z.enum(['footprint', 'padded']).default('footprint'),
+        workers: z.coerce.number().int().min(0).default(0),
+      })
+      .strict()
+      .default({ extent: 'footprint', workers: 0 }),
+    split: z
+      .object({ seed: z.coerce.number().int().default(42), train_fraction: z.coerce.number().gt(0).lt(1).default(0.8) })
+      .strict()
+      .default({ seed: 42, train_fraction: 0.8 }),
+    nats: NatsConfigSchema.default(NatsConfigSchema.parse({})),
+    services: z.record(z.string(), ServiceTuningSchema).default({}),
+    /** Health, readiness and Prometheus metrics of a service process. */
+    health_port: port.default(9464),
+  })
+  .strict();
+export type Config = z.infer<typeof ConfigSchema>;

@@ -1,0 +1,44 @@
+// Output layout and file names, the same as the original pipeline's (DESIGN.md), in one place.
+import { join } from 'node:path';
+import type { Band } from './domain.ts';
+import type { ChipId, GranuleId } from './ids.ts';
+
+export const DATASET_FILES = {
+  chipsId: 'chips_id.json',
+  chipsTable: 'chips_df.csv',
+  tileChoiceReport: 'tile_choice_report.csv',
+  selectedTiles: 'selected_tiles.csv',
+  tilePayloads: 'tile_payloads.json',
+  trackChips: 'track_chips.csv',
+  trackTiles: 'track_tiles.csv',
+  trainIds: 'train_ids.csv',
+  valIds: 'val_ids.csv',
+  trainingData: 'training_data.txt',
+  validationData: 'validation_data.txt',
+  globalStats: 'global_stats.txt',
+  classWeights: 'class_weights.csv',
+  missingCids: 'missing_cids.json',
+} as const;
+
+export const DATASET_DIRS = {
+  tiles: 'tiles',
+  reprojected: 'tiles_reprojected',
+  chips: 'chips',
+  fmask: 'chips_fmask',
+  filtered: 'chips_filtered',
+  bandStats: 'band_stats',
+  plots: 'plots',
+} as const;
+
+/** `<data_dir>/training_datasets/<train_dataset_name>` */
+export const datasetDir = (dataDir: string, datasetName: string): string => join(dataDir, 'training_datasets', datasetName);
+
+export const bandFileName = (granule: GranuleId, band: Band): string => `${granule}.${band}.tif`;
+/** Relative to the dataset dir: `tiles/<granule>/<granule>.<band>.tif`. */
+export const tileBandPath = (granule: GranuleId, band: Band): string => join(DATASET_DIRS.tiles, granule, bandFileName(granule, band));
+/** Relative to the dataset dir: `tiles_reprojected/<granule>.<band>.tif`. */
+export const reprojectedBandPath = (granule: GranuleId, band: Band): string => join(DATASET_DIRS.reprojected, bandFileName(granule, band));
+export const mergedChipPath = (chip: ChipId): string => join(DATASET_DIRS.chips, `${chip}_merged.tif`);
+export const maskChipPath = (chip: ChipId): string => join(DATASET_DIRS.chips, `${chip}.mask.tif`);
+export const fmaskChipPath = (chip: ChipId): string => join(DATASET_DIRS.fmask, `${chip}_Fmask.tif`);
+export const filteredChipPath = (file: string): string => join(DATASET_DIRS.filtered, file);

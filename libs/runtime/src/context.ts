@@ -1,0 +1,46 @@
+// What a service handler gets: typed publishing, run state in KV, a logger and span annotation.
+// Handlers are plain async functions (event, ctx) => void; libs/bus + this runtime wire them to
+// durable consumers. Throw TransientError to be retried with backoff, PermanentError to go straight
+// to the DLQ; a domain outcome (a tile with no scenes, a CID that cannot be had) is not an error:
+// publish the terminal event and return.
+import type { Config, EventInput, EventOf, ServiceName, Subject } from '@hls/contracts';
+import type { Logger } from '@hls/telemetry';
+
+export interface SpanIds {
+  runId?: string;
+  tileId?: string;
+  chipId?: string;
+  granuleId?: string;
+}
+
+export interface KvStore {
+  get(key: string): Promise<{ value: unknown; revision: number } | null>;
+  put(key: string, value: unknown): Promise<number>;
+  /** Create only when absent; returns false when the key exists. */
+  create(key: string, value: unknown): Promise<boolean>;
+  /** Compare-and-set: write only when the key is at `revision`; false when someone else wrote first. */
+  update(key: string, value: unknown, revision: number): Promise<boolean>;
+  keys(prefix: string): Promise<string[]>;
+}
+
+export interface ServiceContext {
+  readonly service: ServiceName;
+  readonly log: Logger;
+  /** The run's resolved configuration and inputs (the hls.run.requested event, kept in KV). */
+  run(runId: string): Promise<EventOf<'hls.run.requested'>>;
+  /** `<data_dir>/training_datasets/<train_dataset_name>` of a run, absolute. */
+  datasetDir(runId: string): Promise<string>;
+  /** Validate and publish with a deterministic Nats-Msg-Id; resolves when JetStream has stored it. */
+  publish<S extends Subject>(subject: S, event: EventInput<S>, msgId: string): Promise<void>;
+  readonly kv: { runs: KvStore; tiles: KvStore; chips: KvStore };
+  /** Tell JetStream the handler is still alive (long downloads, warps). */
+  working(): void;
+  /** Add hls.* attributes to the handler's span and log bindings. */
+  annotate(ids: SpanIds): void;
+  readonly signal: AbortSignal;
+}
+
+export type Handler<S extends Subject> = (event: EventOf<S>, ctx: ServiceContext) => Promise<void>;
+
+/** Config the process was started with (services read per-run settings from ctx.run()). */
+export type ProcessConfig = Config;
