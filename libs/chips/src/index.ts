@@ -1,0 +1,5 @@
+export * from './qa.ts';
+export * from './reclass.ts';
+export * from './colormap.ts';
+export * from './track-chips.ts';
+export { parseCsv, csvField, pyFloat } from './csv.ts';
