@@ -1,0 +1,266 @@
+// GeoTIFF reading through geotiff.js: local files and HTTP(S) COGs (range requests), with the
+// georeferencing, CRS, nodata and scale/offset a warp needs. Every error names the file or URL.
+import { stat } from 'node:fs/promises';
+import { fromFile, fromUrl } from 'geotiff';
+import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
+import { isSupportedEpsg } from './crs.ts';
+import { DTYPE_INFO, dtypeFromTiff } from './types.ts';
+import type { DType, GeoTransform, PixelWindow, Raster, TypedArray } from './types.ts';
+import { registerZlibDecoder } from './zlib-decoder.ts';
+
+registerZlibDecoder();
+
+/** A GeoTIFF that cannot be read as a georeferenced raster: the message names the file. */
+export class RasterReadError extends Error {
+  readonly source: string;
+  constructor(source: string, message: string, options?: { cause?: unknown }) {
+    super(`${source}: ${message}`, options);
+    this.name = 'RasterReadError';
+    this.source = source;
+  }
+}
+
+export interface RasterInfo {
+  source: string;
+  width: number;
+  height: number;
+  bandCount: number;
+  dtype: DType;
+  geoTransform: GeoTransform;
+  epsg: number;
+  nodata: number | null;
+  /** Per band, from GDAL metadata (SCALE/OFFSET or scale_factor/add_offset); null when absent. */
+  scale: (number | null)[];
+  offset: (number | null)[];
+  tiled: boolean;
+  blockWidth: number;
+  blockHeight: number;
+  /** Reduced-resolution images after the main one. */
+  overviewCount: number;
+}
+
+export interface OpenRaster extends RasterInfo {
+  /** Read a window (default: whole image) of some bands (0-based; default: all). */
+  read(options?: { window?: PixelWindow; bands?: number[]; signal?: AbortSignal }): Promise<Raster>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Extra HTTP headers for remote sources. */
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+const isUrl = (s: string): boolean => /^https?:\/\//i.test(s);
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export async function openRaster(source: string, options: OpenOptions = {}): Promise<OpenRaster> {
+  let tiff: GeoTIFF;
+  let fileSize: number | null = null;
+  try {
+    if (isUrl(source)) {
+      tiff = await fromUrl(source, { headers: options.headers ?? {}, allowFullFile: true }, options.signal);
+    } else {
+      fileSize = (await stat(source)).size;
+      tiff = await fromFile(source, options.signal);
+    }
+  } catch (e) {
+    throw new RasterReadError(source, `cannot open as GeoTIFF: ${describe(e)}`, { cause: e });
+  }
+  try {
+    const image = await tiff.getImage(0);
+    const info = await describeImage(source, tiff, image, fileSize);
+    return {
+      ...info,
+      read: (o = {}) => readImage(info, image, o.window, o.bands, o.signal),
+      close: async () => {
+        tiff.close();
+      },
+    };
+  } catch (e) {
+    tiff.close();
+    if (e instanceof RasterReadError) throw e;
+    throw new RasterReadError(source, `not a readable GeoTIFF: ${describe(e)}`, { cause: e });
+  }
+}
+
+/** Read a window (default: whole image) of a GeoTIFF file or URL, all bands unless `bands` says. */
+export async function readRasterWindow(
+  source: string,
+  window?: PixelWindow,
+  options: OpenOptions & { bands?: number[] } = {},
+): Promise<Raster> {
+  const r = await openRaster(source, options);
+  try {
+    return await r.read({ window, bands: options.bands, signal: options.signal });
+  } finally {
+    await r.close();
+  }
+}
+
+export async function readRasterInfo(source: string, options: OpenOptions = {}): Promise<RasterInfo> {
+  const r = await openRaster(source, options);
+  await r.close();
+  const { read: _read, close: _close, ...info } = r;
+  return info;
+}
+
+async function describeImage(source: string, tiff: GeoTIFF, image: GeoTIFFImage, fileSize: number | null): Promise<RasterInfo> {
+  const fd = image.getFileDirectory();
+  const width = image.getWidth();
+  const height = image.getHeight();
+  const bandCount = image.getSamplesPerPixel();
+  const bits = image.getBitsPerSample(0);
+  const sampleFormat = image.getSampleFormat(0);
+  const dtype = dtypeFromTiff(sampleFormat, bits);
+  if (!dtype) throw new RasterReadError(source, `unsupported sample layout: SampleFormat ${sampleFormat} with ${bits} bits per sample`);
+  for (let b = 1; b < bandCount; b++) {
+    if (image.getBitsPerSample(b) !== bits || image.getSampleFormat(b) !== sampleFormat) {
+      throw new RasterReadError(source, `unsupported layout: band ${b + 1} has a different data type from band 1`);
+    }
+  }
+  const compression = Number((await fd.loadValue('Compression')) ?? 1);
+  if (![1, 5, 8, 32946, 32773, 50000].includes(compression)) {
+    throw new RasterReadError(source, `unsupported compression ${compression} (supported: none, LZW, DEFLATE, PackBits, ZSTD)`);
+  }
+  const tiled = fd.hasTag('TileWidth');
+  const offsets = (await fd.loadValue(tiled ? 'TileOffsets' : 'StripOffsets')) as ArrayLike<number> | undefined;
+  const counts = (await fd.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts')) as ArrayLike<number> | undefined;
+  if (!offsets || !counts || offsets.length !== counts.length) {
+    throw new RasterReadError(source, `corrupt file: missing or mismatched ${tiled ? 'tile' : 'strip'} offsets and byte counts`);
+  }
+  if (fileSize !== null) {
+    let end = 0;
+    for (let i = 0; i < offsets.length; i++) end = Math.max(end, Number(offsets[i]) + Number(counts[i]));
+    if (end > fileSize) {
+      throw new RasterReadError(source, `truncated file: image data runs to byte ${end} but the file has ${fileSize} bytes`);
+    }
+  }
+  const geoTransform = await readGeoTransform(source, image);
+  const epsg = readEpsg(source, image);
+  const nodata = image.getGDALNoData();
+  const { scale, offset } = parseScaleOffset((await fd.loadValue('GDAL_METADATA')) as string | undefined, bandCount);
+  const imageCount = await tiff.getImageCount();
+  return {
+    source,
+    width,
+    height,
+    bandCount,
+    dtype,
+    geoTransform,
+    epsg,
+    nodata: nodata === null || Number.isNaN(nodata) ? null : nodata,
+    scale,
+    offset,
+    tiled,
+    blockWidth: image.getBlockWidth(),
+    blockHeight: image.getBlockHeight(0),
+    overviewCount: imageCount - 1,
+  };
+}
+
+async function readGeoTransform(source: string, image: GeoTIFFImage): Promise<GeoTransform> {
+  const fd = image.getFileDirectory();
+  const tie = (await fd.loadValue('ModelTiepoint')) as ArrayLike<number> | undefined;
+  const scale = (await fd.loadValue('ModelPixelScale')) as ArrayLike<number> | undefined;
+  const matrix = (await fd.loadValue('ModelTransformation')) as ArrayLike<number> | undefined;
+  let gt: GeoTransform;
+  if (tie && tie.length >= 6 && scale && scale.length >= 2) {
+    if (tie.length > 6) throw new RasterReadError(source, 'unsupported georeferencing: several tie points (GCPs) instead of an affine transform');
+    const [i, j, , x, y] = Array.from(tie) as [number, number, number, number, number];
+    const [sx, sy] = Array.from(scale) as [number, number];
+    gt = [x - i * sx, sx, 0, y + j * sy, 0, -sy];
+  } else if (matrix && matrix.length >= 16) {
+    const m = Array.from(matrix) as number[];
+    gt = [m[3]!, m[0]!, m[1]!, m[7]!, m[4]!, m[5]!];
+  } else {
+    throw new RasterReadError(source, 'no georeferencing: neither ModelTiepoint+ModelPixelScale nor ModelTransformation');
+  }
+  // PixelIsPoint: the tie point is a pixel centre; shift to the corner as GDAL does by default.
+  if (image.getGeoKeys()?.GTRasterTypeGeoKey === 2) {
+    gt = [gt[0] - 0.5 * gt[1] - 0.5 * gt[2], gt[1], gt[2], gt[3] - 0.5 * gt[4] - 0.5 * gt[5], gt[4], gt[5]];
+  }
+  return gt;
+}
+
+function readEpsg(source: string, image: GeoTIFFImage): number {
+  const keys = image.getGeoKeys() as Record<string, unknown> | null;
+  if (!keys) throw new RasterReadError(source, 'missing CRS: the file has no GeoKeyDirectory');
+  const projected = Number(keys.ProjectedCSTypeGeoKey);
+  const geographic = Number(keys.GeographicTypeGeoKey);
+  const epsg = Number.isFinite(projected) && projected > 0 ? projected : Number.isFinite(geographic) && geographic > 0 ? geographic : NaN;
+  if (!Number.isFinite(epsg) || epsg === 32767) {
+    throw new RasterReadError(source, 'missing CRS: no EPSG code in ProjectedCSTypeGeoKey or GeographicTypeGeoKey (user-defined CRSs are not supported)');
+  }
+  if (!isSupportedEpsg(epsg)) throw new RasterReadError(source, `unsupported CRS EPSG:${epsg}`);
+  return epsg;
+}
+
+/** GDAL writes scale/offset as `<Item name="SCALE" sample="0" role="scale">`; HLS also carries scale_factor/add_offset. */
+export function parseScaleOffset(xml: string | undefined, bandCount: number): { scale: (number | null)[]; offset: (number | null)[] } {
+  const scale: (number | null)[] = new Array<number | null>(bandCount).fill(null);
+  const offset: (number | null)[] = new Array<number | null>(bandCount).fill(null);
+  if (!xml) return { scale, offset };
+  const re = /<Item\s+([^>]*)>([^<]*)<\/Item>/g;
+  for (let m = re.exec(xml); m; m = re.exec(xml)) {
+    const attrs = m[1]!;
+    const value = Number(m[2]!.trim());
+    if (!Number.isFinite(value)) continue;
+    const name = /name="([^"]*)"/.exec(attrs)?.[1]?.toLowerCase() ?? '';
+    const role = /role="([^"]*)"/.exec(attrs)?.[1]?.toLowerCase() ?? '';
+    const sample = /sample="(\d+)"/.exec(attrs)?.[1];
+    const targets = sample === undefined ? [...Array(bandCount).keys()] : [Number(sample)];
+    const isScale = role === 'scale' || name === 'scale_factor';
+    const isOffset = role === 'offset' || name === 'add_offset';
+    for (const t of targets) {
+      if (t >= bandCount) continue;
+      // An explicit per-band role wins over a dataset-wide scale_factor.
+      if (isScale && (role === 'scale' || scale[t] === null)) scale[t] = value;
+      if (isOffset && (role === 'offset' || offset[t] === null)) offset[t] = value;
+    }
+  }
+  return { scale, offset };
+}
+
+async function readImage(info: RasterInfo, image: GeoTIFFImage, window?: PixelWindow, bands?: number[], signal?: AbortSignal): Promise<Raster> {
+  const w = window ?? { x: 0, y: 0, width: info.width, height: info.height };
+  if (
+    !Number.isInteger(w.x) || !Number.isInteger(w.y) || !Number.isInteger(w.width) || !Number.isInteger(w.height) ||
+    w.x < 0 || w.y < 0 || w.width <= 0 || w.height <= 0 || w.x + w.width > info.width || w.y + w.height > info.height
+  ) {
+    throw new RasterReadError(info.source, `window ${JSON.stringify(w)} is not inside the ${info.width}x${info.height} image`);
+  }
+  const samples = bands ?? [...Array(info.bandCount).keys()];
+  for (const b of samples) {
+    if (!Number.isInteger(b) || b < 0 || b >= info.bandCount) throw new RasterReadError(info.source, `band index ${b} is not in 0..${info.bandCount - 1}`);
+  }
+  let data: TypedArray[];
+  try {
+    const result = await image.readRasters({
+      window: [w.x, w.y, w.x + w.width, w.y + w.height],
+      samples,
+      interleave: false,
+      signal,
+    });
+    data = Array.from(result as unknown as ArrayLike<TypedArray>);
+  } catch (e) {
+    throw new RasterReadError(info.source, `cannot decode image data: ${describe(e)}`, { cause: e });
+  }
+  const ctor = DTYPE_INFO[info.dtype].ctor;
+  for (const d of data) {
+    if (!(d instanceof ctor) || d.length !== w.width * w.height) throw new RasterReadError(info.source, 'decoded data has an unexpected type or size');
+  }
+  const gt = info.geoTransform;
+  return {
+    width: w.width,
+    height: w.height,
+    bands: data,
+    dtype: info.dtype,
+    geoTransform: [gt[0] + w.x * gt[1] + w.y * gt[2], gt[1], gt[2], gt[3] + w.x * gt[4] + w.y * gt[5], gt[4], gt[5]],
+    epsg: info.epsg,
+    nodata: info.nodata,
+  };
+}

@@ -1,0 +1,342 @@
+// Our own GeoTIFF writer (geotiff.js writes only uncompressed single strips): tiled or striped,
+// DEFLATE + horizontal predictor, multi-band, GeoKeys for EPSG codes, GDAL_NODATA, a palette for
+// class masks, and COG ordering (all IFDs first, then data, smallest overview first) with optional
+// overviews. Files are written to a temporary name and renamed, so a reader never sees half a file.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { deflate as deflateCb } from 'node:zlib';
+import { DTYPE_INFO, dtypeOf } from './types.ts';
+import type { DType, GeoTransform, TypedArray } from './types.ts';
+
+const deflate = promisify(deflateCb);
+
+export interface WriteGeoTiffOptions {
+  width: number;
+  height: number;
+  /** One array per band, row-major, width * height values, all of the same type. */
+  bands: TypedArray[];
+  /** Defaults to the type of the band arrays; must match it. */
+  dtype?: DType;
+  geoTransform: GeoTransform;
+  epsg: number;
+  nodata?: number | null;
+  /** Palette for a single UInt8 band: up to 256 [r, g, b] entries, 0..255. */
+  colorMap?: readonly (readonly [number, number, number])[];
+  /** Tiles (default when the image is larger than 512 px either way) or strips. */
+  tiled?: boolean;
+  /** Tile side in pixels, a multiple of 16 (default 512). */
+  blockSize?: number;
+  compress?: 'deflate' | 'none';
+  /** zlib level 1..9 (default 6). */
+  level?: number;
+  /** 'band' = PlanarConfiguration 2 (separate), 'pixel' = 1 (contiguous). Default 'band'. */
+  interleave?: 'band' | 'pixel';
+  /** Build overviews (factors 2, 4, ... until one fits a tile), COG style. Tiled only. */
+  overviews?: boolean;
+  /** How overviews are computed; default 'average' (nodata-aware), 'nearest' when a colour map is set. */
+  overviewResampling?: 'average' | 'nearest';
+}
+
+const T = { BYTE: 1, ASCII: 2, SHORT: 3, LONG: 4, DOUBLE: 12 } as const;
+const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 12: 8 };
+
+interface Tag {
+  tag: number;
+  type: number;
+  values: number[];
+}
+
+interface Level {
+  width: number;
+  height: number;
+  bands: TypedArray[];
+}
+
+interface EncodedLevel {
+  width: number;
+  height: number;
+  chunks: Buffer[];
+  tags: Tag[];
+}
+
+export async function writeGeoTiff(path: string, options: WriteGeoTiffOptions): Promise<void> {
+  const bytes = await encodeGeoTiff(options);
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new Error(`${path}: cannot write GeoTIFF: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+function validate(o: WriteGeoTiffOptions): DType {
+  const { width, height, bands } = o;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) throw new Error(`bad image size ${width}x${height}`);
+  if (bands.length === 0) throw new Error('no bands to write');
+  const dtype = o.dtype ?? dtypeOf(bands[0]!);
+  for (const [i, b] of bands.entries()) {
+    if (dtypeOf(b) !== dtype) throw new Error(`band ${i + 1} is ${dtypeOf(b)}, expected ${dtype}`);
+    if (b.length !== width * height) throw new Error(`band ${i + 1} has ${b.length} values, expected ${width}x${height}=${width * height}`);
+  }
+  if (o.colorMap) {
+    if (dtype !== 'uint8' || bands.length !== 1) throw new Error('a colour map needs a single UInt8 band');
+    if (o.colorMap.length > 256) throw new Error('a colour map has at most 256 entries');
+  }
+  if (o.geoTransform.length !== 6 || o.geoTransform.some((v) => !Number.isFinite(v))) throw new Error('geoTransform must be 6 finite numbers');
+  if (!Number.isInteger(o.epsg) || o.epsg <= 0) throw new Error(`bad EPSG code ${o.epsg}`);
+  const bs = o.blockSize ?? 512;
+  if (bs % 16 !== 0 || bs <= 0) throw new Error(`block size ${bs} is not a positive multiple of 16`);
+  return dtype;
+}
+
+/** Encode a GeoTIFF in memory (little-endian classic TIFF). */
+export async function encodeGeoTiff(o: WriteGeoTiffOptions): Promise<Buffer> {
+  const dtype = validate(o);
+  const info = DTYPE_INFO[dtype];
+  const bytesPerSample = info.bits / 8;
+  const nb = o.bands.length;
+  const tiled = o.tiled ?? (o.width > 512 || o.height > 512);
+  const blockSize = o.blockSize ?? 512;
+  const compress = o.compress ?? 'deflate';
+  const predictor = compress === 'deflate' && info.sampleFormat !== 3 ? 2 : 1;
+  const planar = (o.interleave ?? 'band') === 'band' ? 2 : 1;
+  const level = o.level ?? 6;
+  const nodata = o.nodata ?? null;
+
+  const levels: Level[] = [{ width: o.width, height: o.height, bands: o.bands }];
+  if (o.overviews && tiled) {
+    const mode = o.overviewResampling ?? (o.colorMap ? 'nearest' : 'average');
+    for (let last = levels[0]!; Math.max(last.width, last.height) > blockSize; last = levels[levels.length - 1]!) {
+      levels.push(downsample(last, info.ctor, nodata, mode));
+    }
+  }
+
+  const encoded: EncodedLevel[] = [];
+  for (const [li, lv] of levels.entries()) {
+    const bw = tiled ? blockSize : lv.width;
+    const rowsPerStrip = tiled ? blockSize : Math.max(1, Math.min(lv.height, Math.floor(65536 / (lv.width * bytesPerSample * (planar === 1 ? nb : 1)))));
+    const bh = tiled ? blockSize : rowsPerStrip;
+    const across = Math.ceil(lv.width / bw);
+    const down = Math.ceil(lv.height / bh);
+    const raw: Buffer[] = [];
+    const planes = planar === 2 ? nb : 1;
+    for (let p = 0; p < planes; p++) {
+      for (let ty = 0; ty < down; ty++) {
+        for (let tx = 0; tx < across; tx++) {
+          // Strips are cut to the image height; tiles are always full size (padding is ignored by readers).
+          const h = tiled ? bh : Math.min(bh, lv.height - ty * bh);
+          raw.push(extractBlock(lv, info.ctor, planar === 2 ? [p] : [...Array(nb).keys()], tx * bw, ty * bh, bw, h, predictor === 2));
+        }
+      }
+    }
+    const chunks = compress === 'deflate' ? await Promise.all(raw.map((b) => deflate(b, { level }))) : raw;
+    const tags: Tag[] = [];
+    const add = (tag: number, type: number, values: number[]) => tags.push({ tag, type, values });
+    if (li > 0) add(254, T.LONG, [1]);
+    add(256, T.LONG, [lv.width]);
+    add(257, T.LONG, [lv.height]);
+    add(258, T.SHORT, new Array<number>(nb).fill(info.bits));
+    add(259, T.SHORT, [compress === 'deflate' ? 8 : 1]);
+    add(262, T.SHORT, [o.colorMap ? 3 : 1]);
+    if (!tiled) add(273, T.LONG, new Array<number>(chunks.length).fill(0));
+    add(277, T.SHORT, [nb]);
+    if (!tiled) add(278, T.LONG, [rowsPerStrip]);
+    if (!tiled) add(279, T.LONG, chunks.map((c) => c.length));
+    add(284, T.SHORT, [planar]);
+    if (predictor !== 1) add(317, T.SHORT, [predictor]);
+    if (o.colorMap) add(320, T.SHORT, colorMapValues(o.colorMap));
+    if (tiled) {
+      add(322, T.SHORT, [bw]);
+      add(323, T.SHORT, [bh]);
+      add(324, T.LONG, new Array<number>(chunks.length).fill(0));
+      add(325, T.LONG, chunks.map((c) => c.length));
+    }
+    if (nb > 1) add(338, T.SHORT, new Array<number>(nb - 1).fill(0));
+    add(339, T.SHORT, new Array<number>(nb).fill(info.sampleFormat));
+    if (li === 0) addGeoTags(add, o.geoTransform, o.epsg);
+    if (nodata !== null) add(42113, T.ASCII, asciiValues(formatNodata(nodata)));
+    tags.sort((a, b) => a.tag - b.tag);
+    encoded.push({ width: lv.width, height: lv.height, chunks, tags });
+  }
+  return assemble(encoded, tiled);
+}
+
+function formatNodata(v: number): string {
+  return Number.isNaN(v) ? 'nan' : String(v);
+}
+
+function asciiValues(s: string): number[] {
+  return [...Buffer.from(`${s}\0`, 'latin1')];
+}
+
+function colorMapValues(map: readonly (readonly [number, number, number])[]): number[] {
+  const out = new Array<number>(3 * 256).fill(0);
+  map.forEach(([r, g, b], i) => {
+    out[i] = Math.round(r) * 257;
+    out[256 + i] = Math.round(g) * 257;
+    out[512 + i] = Math.round(b) * 257;
+  });
+  return out;
+}
+
+function addGeoTags(add: (tag: number, type: number, values: number[]) => void, gt: GeoTransform, epsg: number): void {
+  if (gt[2] === 0 && gt[4] === 0) {
+    add(33550, T.DOUBLE, [gt[1], -gt[5], 0]);
+    add(33922, T.DOUBLE, [0, 0, 0, gt[0], gt[3], 0]);
+  } else {
+    add(34264, T.DOUBLE, [gt[1], gt[2], 0, gt[0], gt[4], gt[5], 0, gt[3], 0, 0, 0, 0, 0, 0, 0, 1]);
+  }
+  const geographic = epsg === 4326 || epsg === 4269;
+  const keys: [number, number][] = geographic
+    ? [[1024, 2], [1025, 1], [2048, epsg], [2054, 9102]]
+    : [[1024, 1], [1025, 1], [3072, epsg], [3076, 9001]];
+  const dir = [1, 1, 0, keys.length];
+  for (const [k, v] of keys) dir.push(k, 0, 1, v);
+  add(34735, T.SHORT, dir);
+}
+
+/** Copy one block out of the bands (padding with 0 past the image edge), apply the horizontal predictor. */
+function extractBlock(
+  lv: Level,
+  ctor: new (n: number) => TypedArray,
+  bandIdx: number[],
+  x0: number,
+  y0: number,
+  bw: number,
+  bh: number,
+  predict: boolean,
+): Buffer {
+  const spp = bandIdx.length;
+  const out = new ctor(bw * bh * spp);
+  const w = Math.min(bw, lv.width - x0);
+  const h = Math.min(bh, lv.height - y0);
+  if (spp === 1) {
+    const src = lv.bands[bandIdx[0]!]!;
+    for (let r = 0; r < h; r++) {
+      const start = (y0 + r) * lv.width + x0;
+      out.set(src.subarray(start, start + w), r * bw);
+    }
+  } else {
+    for (let s = 0; s < spp; s++) {
+      const src = lv.bands[bandIdx[s]!]!;
+      for (let r = 0; r < h; r++) {
+        let si = (y0 + r) * lv.width + x0;
+        let di = r * bw * spp + s;
+        for (let c = 0; c < w; c++, si++, di += spp) out[di] = src[si]!;
+      }
+    }
+  }
+  if (predict) {
+    // Differences wrap in the integer type, which is what TIFF predictor 2 specifies.
+    const row = bw * spp;
+    for (let r = 0; r < bh; r++) {
+      const base = r * row;
+      for (let i = row - 1; i >= spp; i--) out[base + i] = out[base + i]! - out[base + i - spp]!;
+    }
+  }
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** Halve a level: nodata-aware average (rounded for integers) or nearest (the top-left of each 2x2). */
+function downsample(lv: Level, ctor: new (n: number) => TypedArray, nodata: number | null, mode: 'average' | 'nearest'): Level {
+  const w = Math.ceil(lv.width / 2);
+  const h = Math.ceil(lv.height / 2);
+  const isFloat = ctor === Float32Array || ctor === Float64Array;
+  const bands = lv.bands.map((src) => {
+    const out = new ctor(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const sx = 2 * x;
+        const sy = 2 * y;
+        if (mode === 'nearest') {
+          out[y * w + x] = src[sy * lv.width + sx]!;
+          continue;
+        }
+        let sum = 0;
+        let n = 0;
+        for (let dy = 0; dy < 2 && sy + dy < lv.height; dy++) {
+          for (let dx = 0; dx < 2 && sx + dx < lv.width; dx++) {
+            const v = src[(sy + dy) * lv.width + sx + dx]!;
+            if (nodata !== null && (v === nodata || (Number.isNaN(nodata) && Number.isNaN(v)))) continue;
+            sum += v;
+            n++;
+          }
+        }
+        out[y * w + x] = n === 0 ? (nodata ?? 0) : isFloat ? sum / n : Math.round(sum / n);
+      }
+    }
+    return out;
+  });
+  return { width: w, height: h, bands };
+}
+
+function tagValueBytes(t: Tag): number {
+  return t.values.length * TYPE_SIZE[t.type]!;
+}
+
+/** Lay out header, all IFDs (with their out-of-line values), then data: smallest overview first. */
+function assemble(levels: EncodedLevel[], tiled: boolean): Buffer {
+  const ifdSizes = levels.map((lv) => {
+    let size = 2 + lv.tags.length * 12 + 4;
+    for (const t of lv.tags) {
+      const n = tagValueBytes(t);
+      if (n > 4) size += n + (n % 2);
+    }
+    return size;
+  });
+  const ifdOffsets: number[] = [];
+  let pos = 8;
+  for (const s of ifdSizes) {
+    ifdOffsets.push(pos);
+    pos += s;
+  }
+  // Data offsets, overviews from smallest to the full image.
+  const offsetsOf: number[][] = levels.map(() => []);
+  for (let li = levels.length - 1; li >= 0; li--) {
+    for (const c of levels[li]!.chunks) {
+      offsetsOf[li]!.push(pos);
+      pos += c.length;
+    }
+  }
+  if (pos > 0xffffffff) throw new Error(`GeoTIFF would be ${pos} bytes: larger than classic TIFF allows`);
+  const buf = Buffer.alloc(pos);
+  buf.write('II', 0, 'latin1');
+  buf.writeUInt16LE(42, 2);
+  buf.writeUInt32LE(ifdOffsets[0]!, 4);
+  const offsetTag = tiled ? 324 : 273;
+  levels.forEach((lv, li) => {
+    const start = ifdOffsets[li]!;
+    let extra = start + 2 + lv.tags.length * 12 + 4;
+    buf.writeUInt16LE(lv.tags.length, start);
+    lv.tags.forEach((t, i) => {
+      const values = t.tag === offsetTag ? offsetsOf[li]! : t.values;
+      const e = start + 2 + i * 12;
+      buf.writeUInt16LE(t.tag, e);
+      buf.writeUInt16LE(t.type, e + 2);
+      buf.writeUInt32LE(values.length, e + 4);
+      const n = tagValueBytes(t);
+      let at = e + 8;
+      if (n > 4) {
+        buf.writeUInt32LE(extra, e + 8);
+        at = extra;
+        extra += n + (n % 2);
+      }
+      for (const v of values) {
+        if (t.type === T.BYTE || t.type === T.ASCII) at = buf.writeUInt8(v, at);
+        else if (t.type === T.SHORT) at = buf.writeUInt16LE(v, at);
+        else if (t.type === T.LONG) at = buf.writeUInt32LE(v, at);
+        else at = buf.writeDoubleLE(v, at);
+      }
+    });
+    buf.writeUInt32LE(li + 1 < levels.length ? ifdOffsets[li + 1]! : 0, start + 2 + lv.tags.length * 12);
+  });
+  levels.forEach((lv, li) => {
+    lv.chunks.forEach((c, i) => c.copy(buf, offsetsOf[li]![i]!));
+  });
+  return buf;
+}
