@@ -1,0 +1,91 @@
+// The original pipeline's scene files: selected_tiles.csv and tile_payloads.json. Pure formatters plus
+// per-tile part files: concurrent tiles (several scene-selector replicas) each write their own part
+// file atomically under `<dataset>/.scene-parts/`, and mergeSceneParts builds the two files from all
+// parts in tile order, so no two writers ever touch the same file.
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DATASET_FILES } from '@hls/contracts';
+import type { Scene } from '@hls/contracts';
+
+export const SELECTED_TILES_COLUMNS = ['title_id', 'tile_id', 'cloud_cover', 'spatial_cover', 'date', 'http_links', 's3_links'] as const;
+export const SCENE_PARTS_DIR = '.scene-parts';
+
+function csvCell(v: string | number): string {
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One row per selected scene; link columns hold a JSON array of the band links in band order. */
+export function selectedTilesRows(scenes: readonly Scene[]): string[] {
+  return scenes.map((s) =>
+    [
+      s.granuleId,
+      s.tileId,
+      s.cloudCover,
+      s.spatialCoverage,
+      s.date,
+      JSON.stringify(s.bands.flatMap((b) => (b.href ? [b.href] : []))),
+      JSON.stringify(s.bands.flatMap((b) => (b.s3 ? [b.s3] : []))),
+    ]
+      .map(csvCell)
+      .join(','),
+  );
+}
+
+export function selectedTilesCsv(scenes: readonly Scene[]): string {
+  return [SELECTED_TILES_COLUMNS.join(','), ...selectedTilesRows(scenes)].join('\n') + '\n';
+}
+
+export interface TilePayloadBand {
+  band_name: string;
+  filename: string;
+  cid: string | null;
+}
+export interface TilePayloadScene {
+  title_id: string;
+  tile_id: string;
+  date: string;
+  bands: TilePayloadBand[];
+}
+
+export function tilePayloads(scenes: readonly Scene[]): TilePayloadScene[] {
+  return scenes.map((s) => ({
+    title_id: s.granuleId,
+    tile_id: s.tileId,
+    date: s.date,
+    bands: s.bands.map((b) => ({ band_name: b.band, filename: b.filename, cid: b.cid ?? null })),
+  }));
+}
+
+async function writeAtomic(path: string, data: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/** Write one tile's selected scenes as `<datasetDir>/.scene-parts/<tileId>.json` (atomic, idempotent). */
+export async function writeScenePart(datasetDir: string, tileId: string, scenes: readonly Scene[]): Promise<string> {
+  const dir = join(datasetDir, SCENE_PARTS_DIR);
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${tileId}.json`);
+  await writeAtomic(path, JSON.stringify(scenes, null, 1));
+  return path;
+}
+
+/** Build selected_tiles.csv and tile_payloads.json from every tile's part file, in tile order. */
+export async function mergeSceneParts(datasetDir: string): Promise<{ tiles: number; scenes: number; files: string[] }> {
+  const dir = join(datasetDir, SCENE_PARTS_DIR);
+  let names: string[] = [];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const all: Scene[] = [];
+  for (const n of names) all.push(...(JSON.parse(await readFile(join(dir, n), 'utf8')) as Scene[]));
+  const csv = join(datasetDir, DATASET_FILES.selectedTiles);
+  const payloads = join(datasetDir, DATASET_FILES.tilePayloads);
+  await writeAtomic(csv, selectedTilesCsv(all));
+  await writeAtomic(payloads, JSON.stringify(tilePayloads(all), null, 2) + '\n');
+  return { tiles: names.length, scenes: all.length, files: [csv, payloads] };
+}
