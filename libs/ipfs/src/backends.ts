@@ -1,0 +1,38 @@
+// Build a Fetcher from the pipeline's IPFS config (IpfsConfigSchema): backends in order, each gateway URL
+// its own source so gateways fail over one to the next.
+import type { IpfsBackendConfig } from '@hls/contracts';
+import { Fetcher, type FetcherOptions } from './fetcher.ts';
+import { gatewaySource } from './sources/gateway.ts';
+import { kuboSource } from './sources/kubo.ts';
+import type { BlockSource } from './sources/types.ts';
+
+export interface IpfsSettings {
+  backends: IpfsBackendConfig[];
+  timeout_ms: number;
+  retries: number;
+  concurrency: number;
+}
+
+/** Sources for the backends that need no async start-up (kubo, gateway); helia goes through createFetcher. */
+export async function sourcesFor(backends: readonly IpfsBackendConfig[]): Promise<BlockSource[]> {
+  const out: BlockSource[] = [];
+  for (const b of backends) {
+    if (b.type === 'kubo') out.push(kuboSource(b.url));
+    else if (b.type === 'gateway') for (const u of b.urls) out.push(gatewaySource(u));
+    else {
+      const { heliaSource } = await import('./sources/helia.ts');
+      out.push(await heliaSource(b.peers));
+    }
+  }
+  return out;
+}
+
+export async function createFetcher(cfg: IpfsSettings, extra: Partial<FetcherOptions> = {}): Promise<Fetcher> {
+  return new Fetcher({
+    sources: await sourcesFor(cfg.backends),
+    timeoutMs: cfg.timeout_ms,
+    retries: cfg.retries,
+    concurrency: cfg.concurrency,
+    ...extra,
+  });
+}

@@ -1,0 +1,65 @@
+// Errors of IPFS retrieval. Each names the CID at fault and, when the caller gave one, what the bytes were
+// for (granule and band), so a failed band is traceable without reading logs.
+
+/** What a CID stands for, for error messages and progress events. */
+export interface FetchContext {
+  granule?: string;
+  band?: string;
+  /** Free text (a file name, a scene label). */
+  label?: string;
+}
+
+export function describeContext(ctx: FetchContext | undefined): string {
+  if (!ctx) return '';
+  const parts: string[] = [];
+  if (ctx.band) parts.push(`band ${ctx.band}`);
+  if (ctx.granule) parts.push(`granule ${ctx.granule}`);
+  if (ctx.label) parts.push(ctx.label);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+/** Bytes that do not hash to their CID, or a block whose codec/shape is not what its CID says. */
+export class BlockVerificationError extends Error {
+  readonly cid: string;
+  readonly root: string | undefined;
+  readonly context: FetchContext | undefined;
+  constructor(cid: string, detail: string, opts: { root?: string; context?: FetchContext; source?: string } = {}) {
+    const of = opts.root && opts.root !== cid ? ` of ${opts.root}` : '';
+    const from = opts.source ? ` from ${opts.source}` : '';
+    super(`block ${cid}${of}${describeContext(opts.context)} failed verification${from}: ${detail}`);
+    this.name = 'BlockVerificationError';
+    this.cid = cid;
+    this.root = opts.root;
+    this.context = opts.context;
+  }
+}
+
+/** A CID no backend delivered within its timeouts and retries. `reasons` lists each attempt's failure. */
+export class CidUnavailableError extends Error {
+  readonly cid: string;
+  readonly root: string | undefined;
+  readonly context: FetchContext | undefined;
+  readonly reasons: string[];
+  constructor(cid: string, reasons: string[], opts: { root?: string; context?: FetchContext } = {}) {
+    const of = opts.root && opts.root !== cid ? ` (block of ${opts.root})` : '';
+    const last = reasons.slice(-3).join('; ');
+    super(`cid-unavailable: ${cid}${of}${describeContext(opts.context)}: ${reasons.length} attempt(s) failed: ${last}`);
+    this.name = 'CidUnavailableError';
+    this.cid = cid;
+    this.root = opts.root;
+    this.context = opts.context;
+    this.reasons = reasons;
+  }
+}
+
+/** A DAG that decodes but is not a UnixFS file we can reassemble (directory, bad sizes). */
+export class UnsupportedDagError extends Error {
+  readonly cid: string;
+  constructor(cid: string, detail: string, context?: FetchContext) {
+    super(`${cid}${describeContext(context)}: ${detail}`);
+    this.name = 'UnsupportedDagError';
+    this.cid = cid;
+  }
+}
+
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -1,0 +1,74 @@
+// The local IPFS provider (`hls-chips ipfs serve`): imports a directory as UnixFS exactly like
+// `ipfs add -r --cid-version 1`, keeps the blocks in a persistent on-disk blockstore, writes the
+// easierdata filename -> CID mapping, and serves a trustless gateway and the Kubo RPC subset on loopback.
+// Bitswap over libp2p is added by the caller when a libp2p node can run (see startBitswapPeer).
+import type { Server } from 'node:http';
+import { resolve } from 'node:path';
+import { FsBlockStore } from '../blockstore.ts';
+import { importDirectory, type ImportedFile } from '../importer.ts';
+import { mappingEntries, writeCidMapping } from '../mapping.ts';
+import { makeFaults, type FaultOptions, type Faults } from './faults.ts';
+import { gatewayServer } from './gateway-server.ts';
+import { RequestStats, closeServer, listen } from './http-util.ts';
+import { newEd25519PeerId } from './peer-id.ts';
+import { rpcServer } from './rpc-server.ts';
+import { ServedStore } from './served-store.ts';
+
+export interface ProviderOptions {
+  /** Directory to import and serve. */
+  dir: string;
+  /** Persistent blockstore directory. */
+  storeDir: string;
+  /** Where to write the filename -> CID mapping; none when undefined. */
+  mappingFile?: string;
+  host?: string;
+  gatewayPort?: number;
+  rpcPort?: number;
+  faults?: FaultOptions;
+}
+
+export interface Provider {
+  gateway: string;
+  rpc: string;
+  peerId: string;
+  /** Root CID of the imported directory. */
+  root: string;
+  files: ImportedFile[];
+  mappingFile: string | undefined;
+  faults: Faults;
+  stats: RequestStats;
+  store: ServedStore;
+  /** Extra multiaddrs reported by the RPC `id` (set when a bitswap peer runs). */
+  addresses: string[];
+  close(): Promise<void>;
+}
+
+export async function startProvider(o: ProviderOptions): Promise<Provider> {
+  const host = o.host ?? '127.0.0.1';
+  const blocks = new FsBlockStore(resolve(o.storeDir));
+  const tree = await importDirectory(resolve(o.dir), blocks);
+  const mappingFile = o.mappingFile ? resolve(o.mappingFile) : undefined;
+  if (mappingFile) await writeCidMapping(mappingFile, mappingEntries(tree.files));
+  const faults = makeFaults(o.faults);
+  const store = new ServedStore(blocks, faults);
+  const stats = new RequestStats();
+  const me = newEd25519PeerId();
+  const addresses: string[] = [];
+  const servers: Server[] = [gatewayServer(store, stats), rpcServer(store, stats, () => ({ ...me, addresses }))];
+  const [gateway, rpc] = [await listen(servers[0] as Server, host, o.gatewayPort ?? 0), await listen(servers[1] as Server, host, o.rpcPort ?? 0)];
+  return {
+    gateway: gateway as string,
+    rpc: rpc as string,
+    peerId: me.id,
+    root: tree.root.toString(),
+    files: tree.files,
+    mappingFile,
+    faults,
+    stats,
+    store,
+    addresses,
+    close: async () => {
+      await Promise.all(servers.map(closeServer));
+    },
+  };
+}
