@@ -1,0 +1,10 @@
+export { Mt19937, numpyShuffle } from './mt19937.ts';
+export { Int16Histogram } from './histogram.ts';
+export { NpyInt16Writer } from './npy.ts';
+export * from './layout.ts';
+export * from './split.ts';
+export * from './band-stats.ts';
+export * from './class-weights.ts';
+export * from './class-distribution.ts';
+export { barChartSvg, renderPng, plotArea, BAR_COLOR, CHART_SIZE, type BarChart } from './plot.ts';
+export * from './dataset.ts';
