@@ -147,9 +147,14 @@ export class Fetcher {
       result = await this.walk(cid, fh, { ...o, mode: 'fetch', seedSize: resumed ? (await fh.stat()).size : 0 });
       await fh.truncate(result.size);
       await fh.datasync();
-    } finally {
+    } catch (e) {
+      // Keep a part that holds verified bytes (the next try resumes from it); drop an empty one.
+      const empty = (await fh.stat()).size === 0;
       await fh.close();
+      if (empty) await unlink(part).catch(() => undefined);
+      throw e;
     }
+    await fh.close();
     await rename(part, outPath);
     await syncDir(dirname(outPath));
     return { cid: id, path: outPath, bytes: result.size, blocksFetched: result.fetched, blocksReused: result.reused, reused: false };

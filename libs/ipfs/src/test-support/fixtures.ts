@@ -22,6 +22,7 @@ export async function withProvider(files: Record<string, number>, faults?: Fault
   const root = mkdtempSync(join(tmpdir(), 'hls-ipfs-'));
   const dir = join(root, 'served');
   const originals = new Map<string, Buffer>();
+  mkdirSync(dir, { recursive: true });
   for (const [rel, size] of Object.entries(files)) {
     const p = join(dir, rel);
     mkdirSync(join(p, '..'), { recursive: true });

@@ -1,0 +1,240 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CarReader } from '@ipld/car/reader';
+import { create as kubo } from 'kubo-rpc-client';
+import { BANDS } from '@hls/contracts';
+import { verifyBlock, parseCid } from './cid.ts';
+import { BlockVerificationError, CidUnavailableError } from './errors.ts';
+import { Fetcher, partPathFor } from './fetcher.ts';
+import { createFetcher } from './backends.ts';
+import { gatewaySource } from './sources/gateway.ts';
+import { kuboSource } from './sources/kubo.ts';
+import { readCidMapping } from './mapping.ts';
+import { CHUNK, GRANULE, bandFile, withProvider, type Fixture } from './test-support/fixtures.ts';
+
+const SIZES: Record<string, number> = {
+  [bandFile(GRANULE, 'B02')]: 3 * CHUNK + 1234,
+  [bandFile(GRANULE, 'B03')]: CHUNK,
+  [bandFile(GRANULE, 'B04')]: CHUNK + 1,
+  [bandFile(GRANULE, 'Fmask')]: 777,
+};
+let fx: Fixture;
+before(async () => {
+  fx = await withProvider(SIZES);
+});
+after(async () => {
+  await fx.cleanup();
+});
+
+const out = (name: string): string => join(fx.root, 'out', name);
+const gatewayFetcher = (o: Partial<ConstructorParameters<typeof Fetcher>[0]> = {}): Fetcher =>
+  new Fetcher({ sources: [gatewaySource(fx.provider.gateway)], timeoutMs: 2000, retries: 1, concurrency: 4, backoffBaseMs: 20, ...o });
+
+test('the provider writes the easierdata mapping with every file and its CID', async () => {
+  const m = await readCidMapping(fx.provider.mappingFile as string);
+  assert.equal(m.length, Object.keys(SIZES).length);
+  for (const rel of Object.keys(SIZES)) {
+    const name = rel.split('/').pop();
+    assert.equal(m.find((e) => e.filename === name)?.cid, fx.cidOf(rel));
+  }
+});
+
+for (const backend of ['gateway', 'kubo'] as const) {
+  test(`${backend} backend: every file fetched from the provider equals the original`, async () => {
+    const f =
+      backend === 'gateway'
+        ? await createFetcher({ backends: [{ type: 'gateway', urls: [fx.provider.gateway] }], timeout_ms: 2000, retries: 1, concurrency: 4 })
+        : await createFetcher({ backends: [{ type: 'kubo', url: fx.provider.rpc }], timeout_ms: 2000, retries: 1, concurrency: 4 });
+    for (const [rel, bytes] of fx.originals) {
+      const dest = out(`${backend}-${rel.split('/').pop()}`);
+      const events: number[] = [];
+      const r = await f.fetchToFile(fx.cidOf(rel), dest, { onProgress: (p) => events.push(p.bytes) });
+      assert.deepEqual(readFileSync(dest), bytes, rel);
+      assert.equal(r.bytes, bytes.length);
+      assert.equal(r.reused, false);
+      assert.equal(events.at(-1), bytes.length, 'last progress event reports every byte');
+      assert.ok(!existsSync(partPathFor(dest, fx.cidOf(rel))), 'no part file left');
+    }
+    const [name, cid] = [...fx.originals.keys()].map((k) => [k, fx.cidOf(k)] as const)[0]!;
+    const again = await f.fetchToFile(cid, out(`${backend}-${name.split('/').pop()}`));
+    assert.equal(again.reused, true, 'an existing verified file is not fetched again');
+  });
+}
+
+test('kubo-rpc-client cat, block get/stat, id and version work against the provider RPC', async () => {
+  const client = kubo({ url: fx.provider.rpc });
+  const rel = bandFile(GRANULE, 'B02');
+  const cid = parseCid(fx.cidOf(rel));
+  const chunks: Uint8Array[] = [];
+  for await (const c of client.cat(cid)) chunks.push(c);
+  assert.deepEqual(Buffer.concat(chunks), fx.originals.get(rel));
+  const part: Uint8Array[] = [];
+  for await (const c of client.cat(cid, { offset: CHUNK - 10, length: 20 })) part.push(c);
+  assert.deepEqual(Buffer.concat(part), fx.originals.get(rel)?.subarray(CHUNK - 10, CHUNK + 10));
+  const block = await client.block.get(cid);
+  verifyBlock(cid, block);
+  const st = await client.block.stat(cid);
+  assert.equal(st.size, block.length);
+  assert.equal(st.cid.toString(), cid.toString());
+  const id = await client.id();
+  assert.equal(id.id.toString(), fx.provider.peerId);
+  assert.match(id.id.toString(), /^12D3KooW/);
+  assert.ok((await client.version()).version);
+});
+
+test('the gateway serves a verifiable CAR of a whole file', async () => {
+  const rel = bandFile(GRANULE, 'B02');
+  const res = await fetch(`${fx.provider.gateway}/ipfs/${fx.cidOf(rel)}?format=car`);
+  assert.equal(res.status, 200);
+  const car = await CarReader.fromBytes(new Uint8Array(await res.arrayBuffer()));
+  assert.deepEqual((await car.getRoots()).map(String), [fx.cidOf(rel)]);
+  let n = 0;
+  let leafBytes = 0;
+  for await (const b of car.blocks()) {
+    verifyBlock(b.cid, b.bytes);
+    if (b.cid.code === 0x55) leafBytes += b.bytes.length;
+    n++;
+  }
+  assert.equal(n, 5);
+  assert.equal(leafBytes, SIZES[rel]);
+  const plain = await fetch(`${fx.provider.gateway}/ipfs/${fx.cidOf(rel)}`);
+  assert.deepEqual(Buffer.from(await plain.arrayBuffer()), fx.originals.get(rel));
+});
+
+test('a corrupted block gives a verification error naming CID, band and granule; nothing at the final path', async () => {
+  const rel = bandFile(GRANULE, 'B02');
+  const root = fx.cidOf(rel);
+  const leaf = (await firstLeaf(root)).toString();
+  fx.provider.faults.corrupt.add(leaf);
+  try {
+    const dest = out('corrupt.B02.tif');
+    const f = gatewayFetcher();
+    await assert.rejects(f.fetchToFile(root, dest, { context: { granule: GRANULE, band: 'B02' } }), (e: unknown) => {
+      assert.ok(e instanceof BlockVerificationError, String(e));
+      assert.match(e.message, new RegExp(leaf));
+      assert.match(e.message, new RegExp(root));
+      assert.match(e.message, /band B02/);
+      assert.match(e.message, new RegExp(`granule ${GRANULE.replace(/\./g, '\\.')}`));
+      return true;
+    });
+    assert.equal(existsSync(dest), false);
+    assert.equal(f.requests.get(`gateway ${fx.provider.gateway}`)! < 10, true, 'a corrupt source is not asked again and again');
+  } finally {
+    fx.provider.faults.corrupt.delete(leaf);
+  }
+});
+
+test('gateways fail over: a dead gateway and one that lacks the blocks are skipped for a good one', async () => {
+  const rel = bandFile(GRANULE, 'B04');
+  const root = fx.cidOf(rel);
+  const other = await withProvider({}, {});
+  try {
+    const f = await createFetcher(
+      { backends: [{ type: 'gateway', urls: ['http://127.0.0.1:9', other.provider.gateway, fx.provider.gateway] }], timeout_ms: 1000, retries: 0, concurrency: 2 },
+    );
+    const dest = out('failover.B04.tif');
+    await f.fetchToFile(root, dest);
+    assert.deepEqual(readFileSync(dest), fx.originals.get(rel));
+  } finally {
+    await other.cleanup();
+  }
+});
+
+test('a missing CID fails within its time bound, with the reason', async () => {
+  const rel = bandFile(GRANULE, 'B03');
+  const root = fx.cidOf(rel);
+  fx.provider.faults.missing.add(root);
+  try {
+    const f = gatewayFetcher({ timeoutMs: 300, retries: 2, backoffBaseMs: 50, backoffMaxMs: 100 });
+    const t0 = Date.now();
+    await assert.rejects(f.fetchToFile(root, out('missing.tif'), { context: { granule: GRANULE, band: 'B03' } }), (e: unknown) => {
+      assert.ok(e instanceof CidUnavailableError, String(e));
+      assert.match(e.message, new RegExp(`^cid-unavailable: ${root}`));
+      assert.match(e.message, /404/);
+      assert.equal(e.reasons.length, 3);
+      return true;
+    });
+    // 3 attempts x (300 ms timeout) + 2 backoffs of at most 100 ms, plus slack for a loaded machine.
+    assert.ok(Date.now() - t0 < 3 * 300 + 200 + 1500, `took ${Date.now() - t0} ms`);
+    assert.equal(existsSync(out('missing.tif')), false);
+    assert.equal(existsSync(partPathFor(out('missing.tif'), root)), false, 'no empty part file left behind');
+  } finally {
+    fx.provider.faults.missing.delete(root);
+  }
+  // A source that never answers in time: the per-request timeout is the reason.
+  fx.provider.faults.delayMs = 5000;
+  try {
+    const f = gatewayFetcher({ timeoutMs: 200, retries: 1, backoffBaseMs: 20, backoffMaxMs: 20 });
+    const t0 = Date.now();
+    await assert.rejects(f.fetchToFile(root, out('slow.tif')), /timed out after 200 ms/);
+    assert.ok(Date.now() - t0 < 2 * 200 + 20 + 1500, `took ${Date.now() - t0} ms`);
+  } finally {
+    fx.provider.faults.delayMs = 0;
+  }
+});
+
+test('a download SIGKILLed half way leaves no final file and resumes, keeping the verified leaves', async () => {
+  const rel = bandFile(GRANULE, 'B02');
+  const root = fx.cidOf(rel);
+  const dest = out('resume.B02.tif');
+  fx.provider.faults.delayMs = 150;
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'test-support/fetch-child.ts'), fx.provider.gateway, root, dest], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, s) => r(s)));
+  try {
+    for await (const line of createInterface({ input: child.stdout })) {
+      const p = JSON.parse(line) as { blocksFetched?: number; done?: boolean };
+      assert.notEqual(p.done, true, 'the child finished before it could be killed');
+      if ((p.blocksFetched ?? 0) >= 3) {
+        child.kill('SIGKILL');
+        break;
+      }
+    }
+    assert.equal(await exited, 'SIGKILL');
+  } finally {
+    fx.provider.faults.delayMs = 0;
+  }
+  assert.equal(existsSync(dest), false, 'no half file at the final path');
+  assert.ok(existsSync(partPathFor(dest, root)), 'the part file is kept for the resume');
+  const before = fx.provider.store.servedCount();
+  const f = gatewayFetcher();
+  const r = await f.fetchToFile(root, dest);
+  assert.deepEqual(readFileSync(dest), fx.originals.get(rel));
+  assert.ok(r.blocksReused >= 2, `kept ${r.blocksReused} leaves from the killed download`);
+  assert.equal(fx.provider.store.servedCount() - before, r.blocksFetched);
+  assert.ok(r.blocksFetched < 5, `re-fetched only ${r.blocksFetched} of 5 blocks`);
+  assert.deepEqual(readdirSync(join(dest, '..')).filter((n) => n.startsWith('.resume.')), []);
+});
+
+test('4 scenes x 7 bands fetched at once stay within the concurrency limit', async () => {
+  const granules = ['2022152T170851', '2022172T170851', '2022192T170851', '2022212T170851'].map((d) => `HLS.S30.T15TVG.${d}.v2.0`);
+  const files: Record<string, number> = {};
+  for (const g of granules) for (const b of BANDS) files[bandFile(g, b)] = 2 * CHUNK + 100;
+  const many = await withProvider(files, { delayMs: 15 });
+  try {
+    const limit = 5;
+    const f = await createFetcher({ backends: [{ type: 'gateway', urls: [many.provider.gateway] }], timeout_ms: 5000, retries: 1, concurrency: limit });
+    many.provider.stats.resetPeak();
+    await Promise.all(
+      [...many.originals.keys()].map((rel) => f.fetchToFile(many.cidOf(rel), join(many.root, 'tiles', rel))),
+    );
+    for (const [rel, bytes] of many.originals) assert.deepEqual(readFileSync(join(many.root, 'tiles', rel)), bytes, rel);
+    assert.ok(f.limiter.peak <= limit, `client peak ${f.limiter.peak}`);
+    assert.ok(many.provider.stats.peak <= limit, `provider saw ${many.provider.stats.peak} requests at once`);
+    assert.ok(many.provider.stats.peak >= 2, 'requests did run in parallel');
+  } finally {
+    await many.cleanup();
+  }
+});
+
+async function firstLeaf(root: string) {
+  const res = await fetch(`${fx.provider.gateway}/ipfs/${root}?format=car`);
+  const car = await CarReader.fromBytes(new Uint8Array(await res.arrayBuffer()));
+  for await (const b of car.blocks()) if (b.cid.code === 0x55) return b.cid;
+  throw new Error(`${root} has no raw leaf`);
+}
