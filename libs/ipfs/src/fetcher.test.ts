@@ -12,7 +12,6 @@ import { BlockVerificationError, CidUnavailableError } from './errors.ts';
 import { Fetcher, partPathFor } from './fetcher.ts';
 import { createFetcher } from './backends.ts';
 import { gatewaySource } from './sources/gateway.ts';
-import { kuboSource } from './sources/kubo.ts';
 import { readCidMapping } from './mapping.ts';
 import { CHUNK, GRANULE, bandFile, withProvider, type Fixture } from './test-support/fixtures.ts';
 
