@@ -4,3 +4,9 @@ export { RasterReadError, openRaster, readRasterWindow, readRasterInfo, parseSca
 export type { RasterInfo, OpenRaster, OpenOptions } from './read.ts';
 export { writeGeoTiff, encodeGeoTiff } from './write.ts';
 export type { WriteGeoTiffOptions } from './write.ts';
+export { cdlWindowFor, snapToCdlGrid, windowBounds, windowGeoTransform } from './grid.ts';
+export type { GridWindow, ExtentMode } from './grid.ts';
+export { coordGrid, defaultMaxError, exactPixelTransform, interpolate, warpBand, warpWithGrid } from './warp.ts';
+export type { CoordGrid, Resampling, WarpOptions, WarpSource } from './warp.ts';
+export { reprojectFile, isValidReprojection } from './reproject.ts';
+export type { ReprojectOptions, ReprojectResult } from './reproject.ts';

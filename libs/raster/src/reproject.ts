@@ -1,0 +1,78 @@
+// Reproject a GeoTIFF file onto the CDL grid: read, warp every band, write a tiled DEFLATE COG.
+import { CDL_GRID } from '@hls/contracts';
+import { openRaster, readRasterInfo } from './read.ts';
+import { cdlWindowFor, windowBounds, windowGeoTransform } from './grid.ts';
+import type { ExtentMode, GridWindow } from './grid.ts';
+import { coordGrid, defaultMaxError, warpWithGrid } from './warp.ts';
+import type { Resampling } from './warp.ts';
+import { writeGeoTiff } from './write.ts';
+
+export interface ReprojectOptions {
+  resampling?: Resampling;
+  extent?: ExtentMode;
+  maxErrorPx?: number;
+  /** zlib level of the output (default 6). */
+  level?: number;
+}
+
+export interface ReprojectResult {
+  input: string;
+  output: string;
+  window: GridWindow;
+  /** [minX, minY, maxX, maxY], EPSG:5070. */
+  bbox5070: [number, number, number, number];
+  /** Largest interpolation error of the coordinate transform found by the check, source pixels. */
+  maxTransformError: number;
+}
+
+export async function reprojectFile(input: string, output: string, options: ReprojectOptions = {}): Promise<ReprojectResult> {
+  const src = await openRaster(input);
+  try {
+    const window = cdlWindowFor(src, options.extent ?? 'footprint');
+    const raster = await src.read();
+    const resampling = options.resampling ?? 'bilinear';
+    const grid = coordGrid(src, window, options.maxErrorPx ?? defaultMaxError(resampling));
+    const bands = raster.bands.map((data) =>
+      warpWithGrid({ width: src.width, height: src.height, data, dtype: src.dtype, geoTransform: src.geoTransform, epsg: src.epsg, nodata: src.nodata }, window, grid, { resampling }),
+    );
+    await writeGeoTiff(output, {
+      width: window.width,
+      height: window.height,
+      bands,
+      geoTransform: windowGeoTransform(window),
+      epsg: window.epsg,
+      nodata: src.nodata,
+      tiled: true,
+      blockSize: 512,
+      level: options.level ?? 6,
+    });
+    return { input, output, window, bbox5070: windowBounds(window), maxTransformError: grid.maxError };
+  } finally {
+    await src.close();
+  }
+}
+
+/**
+ * Whether `path` already holds a complete reprojection of `input`: readable, on the CDL grid and
+ * covering the window we would write. Any read error means "not valid" (it will be redone).
+ */
+export async function isValidReprojection(path: string, input: string, extent: ExtentMode = 'footprint'): Promise<boolean> {
+  try {
+    const [out, src] = await Promise.all([readRasterInfo(path), readRasterInfo(input)]);
+    const want = cdlWindowFor(src, extent);
+    const gt = out.geoTransform;
+    return (
+      out.epsg === CDL_GRID.epsg &&
+      out.width === want.width &&
+      out.height === want.height &&
+      gt[0] === want.minX &&
+      gt[3] === want.maxY &&
+      gt[1] === CDL_GRID.pixelSize &&
+      gt[5] === -CDL_GRID.pixelSize &&
+      out.bandCount === src.bandCount &&
+      out.dtype === src.dtype
+    );
+  } catch {
+    return false;
+  }
+}
