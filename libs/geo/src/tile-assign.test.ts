@@ -1,0 +1,135 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DATASET_FILES, type BBox, type ChipId } from '@hls/contracts';
+import { readChipPayload } from './chip-payload.ts';
+import { readS2GridKml, type S2Tile } from './s2-grid-kml.ts';
+import { areaCentroid, assignTiles, buildTileIndex, chooseTile } from './tile-assign.ts';
+import { indexChips, tileSearchGeometry, writeChipIndexFiles } from './chip-index.ts';
+import { snapX, snapY } from './cdl-grid.ts';
+import { transformer } from './crs.ts';
+import { CHIPS_4326, GRID_KML, gdalTransform } from './test-helpers.ts';
+
+const corners = (b: BBox): [number, number][] => [
+  [b[0], b[1]],
+  [b[0], b[3]],
+  [b[2], b[1]],
+  [b[2], b[3]],
+];
+
+test('all 1,751 real chips get a tile that contains them (GDAL checks the containment)', async () => {
+  const grid = await readS2GridKml(GRID_KML);
+  const p = await readChipPayload(CHIPS_4326);
+  const choices = assignTiles(buildTileIndex(grid), p.chips);
+  assert.equal(choices.filter((c) => c.tile < 0).length, 0);
+  // Oracle: chip corners EPSG:5070 -> lon/lat -> tile UTM with gdaltransform, per UTM zone.
+  const ll = gdalTransform(p.chips.flatMap((c) => corners(c.bbox5070)), 5070, 4326);
+  const byEpsg = new Map<number, number[]>();
+  choices.forEach((c, i) => {
+    const e = (grid[c.tile] as S2Tile).epsg;
+    byEpsg.set(e, [...(byEpsg.get(e) ?? []), i]);
+  });
+  for (const [epsg, idx] of byEpsg) {
+    const utm = gdalTransform(idx.flatMap((i) => ll.slice(4 * i, 4 * i + 4)), 4326, epsg);
+    idx.forEach((ci, k) => {
+      const tile = grid[choices[ci]!.tile] as S2Tile;
+      const [minX, minY, maxX, maxY] = tile.footprintUtm;
+      for (const [x, y] of utm.slice(4 * k, 4 * k + 4)) {
+        assert.ok(x >= minX && x <= maxX && y >= minY && y <= maxY, `${p.chips[ci]!.id} corner (${x}, ${y}) outside ${tile.name}`);
+      }
+    });
+  }
+  // Each choice is the nearest-centre tile among all tiles that contain the chip (brute force over the grid).
+  const toUtm = (e: number) => transformer(4326, e);
+  const to5070 = transformer(4326, 5070);
+  for (let i = 0; i < p.chips.length; i += 7) {
+    const chip = p.chips[i]!;
+    const cornersLl = ll.slice(4 * i, 4 * i + 4);
+    const cx = (chip.bbox5070[0] + chip.bbox5070[2]) / 2;
+    const cy = (chip.bbox5070[1] + chip.bbox5070[3]) / 2;
+    let best = '';
+    let bestD = Infinity;
+    for (const t of grid) {
+      const f = t.footprintUtm;
+      if (!cornersLl.every((q) => { const u = toUtm(t.epsg)(q); return u[0] >= f[0] && u[0] <= f[2] && u[1] >= f[1] && u[1] <= f[3]; })) continue;
+      const c = to5070(t.center);
+      const d = Math.hypot(c[0] - cx, c[1] - cy);
+      if (d < bestD) [best, bestD] = [t.name, d];
+    }
+    assert.equal(grid[choices[i]!.tile]!.name, best, chip.id);
+  }
+  assert.ok(!choices.some((c) => grid[c.tile]!.name === '01SBU'));
+});
+
+test('the 01SBU trap: its averaged centroid is in Oklahoma, yet it catches no chip', async () => {
+  const grid = await readS2GridKml(GRID_KML);
+  const sbu = grid.find((t) => t.name === '01SBU')!;
+  const [lon, lat] = areaCentroid(sbu.parts);
+  assert.ok(lon > -97.5 && lon < -96 && lat > 34 && lat < 35.5, `01SBU centroid ${lon}, ${lat}`);
+  const index = buildTileIndex(grid);
+  // A chip on the CDL grid right at that centroid: the naive rule picks 01SBU, the containment rule never does.
+  const c = transformer(4326, 5070)([lon, lat]);
+  const x = snapX(c[0]);
+  const y = snapY(c[1]);
+  const chip = { id: 'chip_trap' as ChipId, bbox5070: [x - 3360, y - 3360, x + 3360, y + 3360] as BBox };
+  const ch = chooseTile(index, chip);
+  assert.equal(grid[ch.naiveTile]?.name, '01SBU');
+  assert.notEqual(ch.tile >= 0 ? grid[ch.tile]!.name : null, '01SBU');
+  // It goes to the real zone-14 tile that contains it (GDAL checks the corners).
+  const tile = grid[ch.tile]!;
+  assert.match(tile.name, /^14S/);
+  const utm = gdalTransform(gdalTransform(corners(chip.bbox5070), 5070, 4326), 4326, tile.epsg);
+  const f = tile.footprintUtm;
+  for (const [ux, uy] of utm) assert.ok(ux >= f[0] && ux <= f[2] && uy >= f[1] && uy <= f[3], `trap chip corner outside ${tile.name}`);
+  const p = await readChipPayload(CHIPS_4326);
+  const naiveWrong = assignTiles(index, p.chips).filter((x) => x.naiveTile >= 0 && grid[x.naiveTile]!.name === '01SBU');
+  assert.equal(naiveWrong.length, 0);
+});
+
+test('chip index end to end: files written and read back', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'geo-index-'));
+  try {
+    const r = await indexChips(CHIPS_4326, GRID_KML, { cacheFile: false });
+    assert.equal(r.assigned.length, 1751);
+    assert.equal(r.rejected.length, 0);
+    assert.equal(r.tiles.reduce((s, t) => s + t.chipIds.length, 0), 1751);
+    const files = await writeChipIndexFiles(dir, r);
+    assert.deepEqual(files.map((f) => f.slice(dir.length + 1)), [DATASET_FILES.chipsId, DATASET_FILES.chipsTable, DATASET_FILES.tileChoiceReport]);
+    const ids = JSON.parse(await readFile(join(dir, DATASET_FILES.chipsId), 'utf8')) as string[];
+    assert.equal(ids.length, 1751);
+    assert.equal(ids[0], 'chip_085_328');
+    const rows = (await readFile(join(dir, DATASET_FILES.chipsTable), 'utf8')).trim().split('\n');
+    assert.equal(rows[0], 'chip_id,chip_x,chip_y,tile');
+    assert.equal(rows.length, 1752);
+    const [id, x, y, tile] = rows[1]!.split(',');
+    assert.equal(id, 'chip_085_328');
+    assert.equal(Number(x), -97.92577178518833);
+    assert.equal(Number(y), 46.3576747215992);
+    assert.equal(tile, r.assigned[0]!.tile.name);
+    const report = (await readFile(join(dir, DATASET_FILES.tileChoiceReport), 'utf8')).trim().split('\n');
+    assert.equal(report[0], 'chip_id,tile,distance_m,naive_tile,naive_distance_m');
+    const differ = r.assigned.filter((a) => a.naiveTile?.name !== a.tile.name);
+    assert.equal(report.length - 1, differ.length);
+    for (const line of report.slice(1)) {
+      const [, t, , n] = line.split(',');
+      assert.notEqual(t, n);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('search geometry: the UTM footprint in lon/lat, continuous across the antimeridian', async () => {
+  const grid = await readS2GridKml(GRID_KML);
+  const t = grid.find((g) => g.name === '13SDA')!;
+  const g = tileSearchGeometry(t);
+  const ring = g.coordinates[0]!;
+  assert.deepEqual(ring[0], ring[ring.length - 1]);
+  const want = gdalTransform([[399960, 4100040]], 32613, 4326)[0]!;
+  assert.ok(Math.abs(ring[0]![0] - want[0]) < 1e-9 && Math.abs(ring[0]![1] - want[1]) < 1e-9);
+  const sbu = tileSearchGeometry(grid.find((x) => x.name === '01SBU')!);
+  const lons = sbu.coordinates[0]!.map((p) => p[0]);
+  assert.ok(Math.max(...lons) - Math.min(...lons) < 2, 'no jump across the globe');
+});
