@@ -10,3 +10,5 @@ export { coordGrid, defaultMaxError, exactPixelTransform, interpolate, warpBand,
 export type { CoordGrid, Resampling, WarpOptions, WarpSource } from './warp.ts';
 export { reprojectFile, isValidReprojection } from './reproject.ts';
 export type { ReprojectOptions, ReprojectResult } from './reproject.ts';
+export { createReprojectPool } from './pool.ts';
+export type { ReprojectPool } from './pool.ts';

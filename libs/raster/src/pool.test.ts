@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { createReprojectPool, isValidReprojection, readRasterWindow, reprojectFile, utmEpsg, writeGeoTiff } from './index.ts';
+import { reflectanceBand, sha256 } from './testing/fixtures.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'raster-pool-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('worker pool output is byte-identical to in-thread output; validity check accepts it and rejects others', async () => {
+  const src = join(dir, 'src.tif');
+  await writeGeoTiff(src, { width: 300, height: 300, bands: [reflectanceBand(300, 300, 9)], geoTransform: [499980, 30, 0, 4600020, 0, -30], epsg: utmEpsg(15), nodata: -9999 });
+  const pool = createReprojectPool(2);
+  try {
+    const [a, b] = await Promise.all([pool.reproject(src, join(dir, 'a.tif')), pool.reproject(src, join(dir, 'b.tif'), { extent: 'padded' })]);
+    assert.ok(b.window.width > a.window.width);
+    await reprojectFile(src, join(dir, 'c.tif'));
+    const ra = await readRasterWindow(join(dir, 'a.tif'));
+    const rc = await readRasterWindow(join(dir, 'c.tif'));
+    assert.equal(sha256(ra.bands[0]!), sha256(rc.bands[0]!));
+    assert.equal(await isValidReprojection(join(dir, 'a.tif'), src), true);
+    assert.equal(await isValidReprojection(join(dir, 'b.tif'), src), false, 'padded output is not the footprint window');
+    assert.equal(await isValidReprojection(join(dir, 'b.tif'), src, 'padded'), true);
+    assert.equal(await isValidReprojection(join(dir, 'missing.tif'), src), false);
+    assert.equal(await isValidReprojection(src, src), false, 'the UTM input is not a CDL-grid output');
+  } finally {
+    await pool.close();
+  }
+});
