@@ -3,3 +3,4 @@ export * from './reclass.ts';
 export * from './colormap.ts';
 export * from './track-chips.ts';
 export { parseCsv, csvField, pyFloat } from './csv.ts';
+export * from './clip.ts';

@@ -1,0 +1,192 @@
+// Clip one chip (generate_training_chips.py process_chip): its 224 x 224 box on the CDL grid out of the
+// reprojected bands of the tile's 3 scenes (date order), the Fmask bands and the CDL source, then QA.
+// Writes chips/<chip>_merged.tif (18 x Int16), chips_fmask/<chip>_Fmask.tif (3 x UInt8) and
+// chips/<chip>.mask.tif (UInt8 classes with a colour map). Outputs are written atomically by @hls/raster.
+import { join } from 'node:path';
+import {
+  CDL_GRID,
+  CHIP,
+  FMASK_BAND,
+  HLS,
+  REFLECTANCE_BANDS,
+  SCENES_PER_TILE,
+  fmaskChipPath,
+  maskChipPath,
+  mergedChipPath,
+  reprojectedBandPath,
+  type BBox,
+  type ChipId,
+  type GranuleId,
+  type QaFigures,
+} from '@hls/contracts';
+import { DTYPE_INFO, openRaster, writeGeoTiff, type GeoTransform, type OpenRaster, type TypedArray } from '@hls/raster';
+import { classPalette } from './colormap.ts';
+import { chipQaFigures, clipNegativesInPlace } from './qa.ts';
+import { reclassCdl, type ReclassTable } from './reclass.ts';
+
+const EPS = 1e-6;
+const PX = CDL_GRID.pixelSize;
+
+export interface ChipBoxOk {
+  ok: true;
+  /** Column / row of the chip's top-left pixel in the global CDL grid. */
+  col: number;
+  row: number;
+  geoTransform: GeoTransform;
+}
+export type ChipBoxCheck = ChipBoxOk | { ok: false; detail: string };
+
+const isWhole = (v: number) => Math.abs(v - Math.round(v)) < EPS;
+
+/** A chip box must be exactly 224 x 224 px with its edges on the CDL grid. */
+export function checkChipBox(bbox: BBox): ChipBoxCheck {
+  const [minX, minY, maxX, maxY] = bbox;
+  const w = (maxX - minX) / PX;
+  const h = (maxY - minY) / PX;
+  if (!isWhole(w) || !isWhole(h) || Math.round(w) !== CHIP.pixels || Math.round(h) !== CHIP.pixels) {
+    return { ok: false, detail: `box ${JSON.stringify(bbox)} is ${w.toFixed(3)} x ${h.toFixed(3)} px, a chip is ${CHIP.pixels} x ${CHIP.pixels} px of ${PX} m` };
+  }
+  const col = (minX - CDL_GRID.x0) / PX;
+  const row = (CDL_GRID.y0 - maxY) / PX;
+  if (!isWhole(col) || !isWhole(row)) {
+    return { ok: false, detail: `box ${JSON.stringify(bbox)} is off the CDL grid (edges must be at x = ${CDL_GRID.x0} + ${PX}k, y = ${CDL_GRID.y0} - ${PX}k)` };
+  }
+  return { ok: true, col: Math.round(col), row: Math.round(row), geoTransform: [CDL_GRID.x0 + Math.round(col) * PX, PX, 0, CDL_GRID.y0 - Math.round(row) * PX, 0, -PX] };
+}
+
+/** Opens each raster once and keeps it open (a tile's chips read the same 21 files). */
+export class RasterCache {
+  private readonly open = new Map<string, Promise<OpenRaster>>();
+
+  get(source: string): Promise<OpenRaster> {
+    let p = this.open.get(source);
+    if (!p) {
+      p = openRaster(source);
+      // A failed open is not cached: the next chip retries it.
+      p.catch(() => this.open.delete(source));
+      this.open.set(source, p);
+    }
+    return p;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    for (const p of all) {
+      try {
+        await (await p).close();
+      } catch {
+        // already reported by whoever awaited the open
+      }
+    }
+  }
+}
+
+/**
+ * Read the chip's 224 x 224 window of band 0 of `r`, which must be on the CDL grid (EPSG:5070, 30 m,
+ * pixel edges on the grid). Pixels outside the raster get `fill` (the nodata of that band).
+ */
+export async function readChipWindow(r: OpenRaster, box: ChipBoxOk, fill: number): Promise<TypedArray> {
+  const [gx, sx, rx, gy, ry, sy] = r.geoTransform;
+  if (r.epsg !== CDL_GRID.epsg || Math.abs(sx - PX) > EPS || Math.abs(sy + PX) > EPS || rx !== 0 || ry !== 0) {
+    throw new Error(`${r.source}: not on the CDL grid (EPSG:${r.epsg}, pixel ${sx} x ${sy}); expected EPSG:${CDL_GRID.epsg} ${PX} m north-up`);
+  }
+  const c0 = (box.geoTransform[0] - gx) / PX;
+  const r0 = (gy - box.geoTransform[3]) / PX;
+  if (!isWhole(c0) || !isWhole(r0)) throw new Error(`${r.source}: pixel edges are not on the CDL grid (origin ${gx}, ${gy})`);
+  const col = Math.round(c0);
+  const row = Math.round(r0);
+  const n = CHIP.pixels;
+  const x0 = Math.max(0, col);
+  const y0 = Math.max(0, row);
+  const x1 = Math.min(r.width, col + n);
+  const y1 = Math.min(r.height, row + n);
+  if (x0 === col && y0 === row && x1 === col + n && y1 === row + n) {
+    const full = await r.read({ window: { x: col, y: row, width: n, height: n }, bands: [0] });
+    return full.bands[0]!;
+  }
+  // Partly (or not at all) inside: fill, then paste what overlaps.
+  const out = new DTYPE_INFO[r.dtype].ctor(n * n);
+  out.fill(fill);
+  if (x1 > x0 && y1 > y0) {
+    const part = (await r.read({ window: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, bands: [0] })).bands[0]!;
+    const pw = x1 - x0;
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) out[(y - row) * n + (x - col)] = part[(y - y0) * pw + (x - x0)]!;
+    }
+  }
+  return out;
+}
+
+export interface SceneRef {
+  granuleId: GranuleId | string;
+  date: string;
+}
+
+export interface ClipChipInput {
+  chipId: ChipId | string;
+  bbox5070: BBox;
+  /** The tile's 3 scenes; they are put in date order here. */
+  scenes: readonly SceneRef[];
+}
+
+export interface ClipChipOptions {
+  datasetDir: string;
+  /** CDL GeoTIFF on the CDL grid: a local path or an http(s) COG; only the chip's window is read. */
+  cdlSource: string;
+  reclass: ReclassTable;
+  cache?: RasterCache;
+}
+
+export interface ClippedChip {
+  ok: true;
+  qa: QaFigures;
+  /** Paths relative to the dataset dir. */
+  files: { merged: string; mask: string; fmask: string };
+  scenes: SceneRef[];
+}
+export type ClipChipResult = ClippedChip | { ok: false; reason: 'bad-box'; detail: string };
+
+const asInt16 = (a: TypedArray, source: string): Int16Array => {
+  if (!(a instanceof Int16Array)) throw new Error(`${source}: reflectance must be Int16, got ${a.constructor.name}`);
+  return a;
+};
+const asUint8 = (a: TypedArray, source: string): Uint8Array => {
+  if (!(a instanceof Uint8Array)) throw new Error(`${source}: Fmask must be UInt8, got ${a.constructor.name}`);
+  return a;
+};
+
+export async function clipChip(input: ClipChipInput, o: ClipChipOptions): Promise<ClipChipResult> {
+  const box = checkChipBox(input.bbox5070);
+  if (!box.ok) return { ok: false, reason: 'bad-box', detail: `${input.chipId}: ${box.detail}` };
+  if (input.scenes.length !== SCENES_PER_TILE) throw new Error(`${input.chipId}: needs ${SCENES_PER_TILE} scenes, got ${input.scenes.length}`);
+  const scenes = [...input.scenes].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  const cache = o.cache ?? new RasterCache();
+  try {
+    const bands: Int16Array[] = [];
+    const fmask: Uint8Array[] = [];
+    for (const s of scenes) {
+      for (const band of REFLECTANCE_BANDS) {
+        const src = join(o.datasetDir, reprojectedBandPath(s.granuleId as GranuleId, band));
+        bands.push(asInt16(await readChipWindow(await cache.get(src), box, HLS.reflectanceNodata), src));
+      }
+      const src = join(o.datasetDir, reprojectedBandPath(s.granuleId as GranuleId, FMASK_BAND));
+      fmask.push(asUint8(await readChipWindow(await cache.get(src), box, HLS.fmaskNodata), src));
+    }
+    const cdl = await readChipWindow(await cache.get(o.cdlSource), box, 0);
+    const { mask, unmapped } = reclassCdl(cdl, o.reclass);
+
+    const qa = chipQaFigures(fmask, bands, unmapped);
+    clipNegativesInPlace(bands);
+
+    const chip = input.chipId as ChipId;
+    const files = { merged: mergedChipPath(chip), mask: maskChipPath(chip), fmask: fmaskChipPath(chip) };
+    const common = { width: CHIP.pixels, height: CHIP.pixels, geoTransform: box.geoTransform, epsg: CDL_GRID.epsg, tiled: false };
+    await writeGeoTiff(join(o.datasetDir, files.merged), { ...common, bands, nodata: HLS.reflectanceNodata });
+    await writeGeoTiff(join(o.datasetDir, files.fmask), { ...common, bands: fmask, nodata: HLS.fmaskNodata });
+    await writeGeoTiff(join(o.datasetDir, files.mask), { ...common, bands: [mask], colorMap: classPalette() });
+    return { ok: true, qa, files, scenes };
+  } finally {
+    if (!o.cache) await cache.close();
+  }
+}
