@@ -12,8 +12,8 @@ export function kuboSource(url: string, client: KuboRPCClient = create({ url }))
         return await client.block.get(cid, { signal });
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
-        if (/not found|could not find/i.test(msg)) throw new BlockMissingError(`${url} block/get ${cid}: ${msg}`);
-        throw new Error(`${url} block/get ${cid}: ${msg}`, { cause: e });
+        if (/not found|could not find/i.test(msg)) throw new BlockMissingError(`block/get ${cid}: ${msg}`);
+        throw new Error(`block/get ${cid}: ${msg}`, { cause: e });
       }
     },
   };
