@@ -4,3 +4,5 @@ export * from './colormap.ts';
 export * from './track-chips.ts';
 export { parseCsv, csvField, pyFloat } from './csv.ts';
 export * from './clip.ts';
+export * from './filter.ts';
+export * from './dataset-chips.ts';

@@ -1,0 +1,57 @@
+// The qa-filter step (generate_training_chips.py, "filter out resultant chipped scenes"): decide, copy an
+// accepted chip's merged and mask files to chips_filtered/, keep its track_chips row.
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { DATASET_DIRS, maskChipPath, mergedChipPath, type ChipId, type QaFigures } from '@hls/contracts';
+import { decideQa, type QaDecision } from './qa.ts';
+import { writeTrackRecord, type TrackChipRow } from './track-chips.ts';
+
+export interface FilterChipInput {
+  chipId: ChipId | string;
+  tileId: string;
+  qa: QaFigures;
+  scenes: readonly { granuleId: string; date: string }[];
+}
+
+async function copyAtomic(from: string, to: string): Promise<void> {
+  const tmp = `${to}.${process.pid}.tmp`;
+  await copyFile(from, tmp);
+  await rename(tmp, to);
+}
+
+export function trackRow(input: FilterChipInput, d: QaDecision): TrackChipRow {
+  return {
+    chipId: input.chipId,
+    tileId: input.tileId,
+    validCounts: input.qa.validCounts,
+    badPercents: input.qa.badPercents,
+    naCount: input.qa.nodataCount,
+    dates: input.scenes.map((s) => s.date),
+    granuleIds: input.scenes.map((s) => s.granuleId),
+    decision: d.accepted ? 'accepted' : 'rejected',
+    reason: d.accepted ? '' : d.reason,
+  };
+}
+
+/**
+ * Decide a clipped chip; copy merged + mask into chips_filtered/ when accepted (and remove stale copies when
+ * not, so a re-run with other files converges); record its track_chips row. Idempotent.
+ */
+export async function filterChip(datasetDir: string, input: FilterChipInput): Promise<{ decision: QaDecision; files: string[] }> {
+  const decision = decideQa(input.qa);
+  const chip = input.chipId as ChipId;
+  const sources = [mergedChipPath(chip), maskChipPath(chip)];
+  const files = sources.map((s) => join(DATASET_DIRS.filtered, basename(s)));
+  await mkdir(join(datasetDir, DATASET_DIRS.filtered), { recursive: true });
+  for (const [i, s] of sources.entries()) {
+    if (decision.accepted) {
+      try {
+        await copyAtomic(join(datasetDir, s), join(datasetDir, files[i]!));
+      } catch (e) {
+        throw new Error(`${chip}: cannot copy ${join(datasetDir, s)} to ${DATASET_DIRS.filtered}/: ${(e as Error).message}`, { cause: e });
+      }
+    } else await rm(join(datasetDir, files[i]!), { force: true });
+  }
+  await writeTrackRecord(datasetDir, trackRow(input, decision));
+  return { decision, files: decision.accepted ? files : [] };
+}
