@@ -6,3 +6,5 @@ export * from './s2-grid-cache.ts';
 export * from './chip-payload.ts';
 export * from './tile-assign.ts';
 export * from './chip-index.ts';
+export * from './synthetic-grid.ts';
+export * from './aoi-filter.ts';

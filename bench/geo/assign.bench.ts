@@ -1,0 +1,70 @@
+// Chip index benchmarks (figures printed, no assertions):
+//  1. the ESA grid KML at full size (108 MB, 56,686 Placemarks, built from the fixture's real Placemarks):
+//     parse time and RSS, then the compact cache's load time;
+//  2. 100,000 chips on the CDL lattice across CONUS assigned against a whole-world Sentinel-2-like grid.
+// Run: node bench/geo/assign.bench.ts   (generated data goes to a temp dir and is removed)
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CDL_GRID, CHIP, type BBox, type ChipId } from '@hls/contracts';
+import { assignTiles, buildTileIndex, chipBoxAt, loadS2Grid, readS2GridKml, replicateKml, syntheticWorldGrid } from '@hls/geo';
+
+const GRID_KML = '/work/shared/fixtures/real/s2-grid/sentinel_tile_grid_subset.reconstructed.kml';
+const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
+const secs = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(2)} s`;
+
+/** Mulberry32: a small seeded generator, so runs are comparable. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'bench-geo-'));
+try {
+  const kml = join(dir, 'sentinel_tile_grid.kml');
+  let t0 = performance.now();
+  const bytes = await replicateKml(GRID_KML, kml, 56_686, 108_817_408);
+  console.log(`generated ${mb(bytes)} KML in ${secs(t0)}`);
+  const rss0 = process.memoryUsage().rss;
+  t0 = performance.now();
+  const tiles = await readS2GridKml(kml);
+  console.log(`KML parse: ${tiles.length} placemarks in ${secs(t0)}, rss ${mb(process.memoryUsage().rss)} (start ${mb(rss0)}), max rss ${mb(process.resourceUsage().maxRSS * 1024)}`);
+  const cache = join(dir, 'grid.json');
+  await loadS2Grid(kml, { cacheFile: cache });
+  t0 = performance.now();
+  const cached = await loadS2Grid(kml, { cacheFile: cache });
+  console.log(`cached grid load: ${cached.length} tiles in ${secs(t0)}`);
+
+  t0 = performance.now();
+  const world = syntheticWorldGrid();
+  console.log(`synthetic world grid: ${world.length} tiles in ${secs(t0)}`);
+  // CONUS CDL raster: 153,811 x 96,523 px from the grid origin -> 686 x 430 chip lattice cells.
+  const cols = Math.floor(153_811 / CHIP.pixels);
+  const rows = Math.floor(96_523 / CHIP.pixels);
+  const rand = rng(42);
+  const picked = new Set<number>();
+  while (picked.size < 100_000) picked.add(Math.floor(rand() * rows * cols));
+  const chips = [...picked].map((k) => {
+    const row = Math.floor(k / cols);
+    const col = k % cols;
+    return { id: `chip_${row}_${col}` as ChipId, bbox5070: chipBoxAt(row, col) as BBox };
+  });
+  console.log(`chips: ${chips.length} on the CDL lattice (origin ${CDL_GRID.x0}, ${CDL_GRID.y0})`);
+  t0 = performance.now();
+  const index = buildTileIndex(world);
+  console.log(`index build (parts + naive centroids): ${secs(t0)}`);
+  t0 = performance.now();
+  const choices = assignTiles(index, chips);
+  const took = (performance.now() - t0) / 1000;
+  const none = choices.filter((c) => c.tile < 0).length;
+  const differ = choices.filter((c) => c.tile >= 0 && c.naiveTile !== c.tile).length;
+  console.log(`assign: ${chips.length} chips in ${took.toFixed(2)} s (${((chips.length / took) | 0)} chips/s); no-tile ${none}; naive rule differs for ${differ}`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
