@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { BANDS, GranuleId, RunId, TileId, tileBandPath } from '@hls/contracts';
+import type { EventOf } from '@hls/contracts';
+import { readRasterWindow, utmEpsg, writeGeoTiff } from '@hls/raster';
+import { PermanentError } from '@hls/runtime';
+import type { ServiceContext } from '@hls/runtime';
+import { closeReprojectPool, handleBandFetched, tileReadiness } from './handler.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'reprojector-'));
+after(async () => {
+  await closeReprojectPool();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Published {
+  subject: string;
+  event: unknown;
+  msgId: string;
+}
+
+function fakeContext(published: Published[]): ServiceContext {
+  const noop = () => undefined;
+  const log = { info: noop, warn: noop, error: noop, debug: noop, child: () => log };
+  return {
+    service: 'reprojector',
+    log,
+    run: async () => ({ config: { reproject: { extent: 'footprint', workers: 1 } } }),
+    datasetDir: async () => dir,
+    publish: async (subject: string, event: unknown, msgId: string) => {
+      published.push({ subject, event, msgId });
+    },
+    kv: {},
+    working: noop,
+    annotate: noop,
+    signal: new AbortController().signal,
+  } as unknown as ServiceContext;
+}
+
+const granule = GranuleId('HLS.S30.T15TVG.2022152T170851.v2.0');
+const runId = RunId('run-1');
+const tileId = TileId('15TVG');
+
+function fetched(band: (typeof BANDS)[number]): EventOf<'hls.band.fetched'> {
+  return { schemaVersion: 1, runId, tileId, granuleId: granule, band, path: tileBandPath(granule, band), bytes: 1, reused: false };
+}
+
+test('warps a fetched band to tiles_reprojected, publishes once per band with a deterministic id, reuses valid output', async () => {
+  const n = 200;
+  const refl = new Int16Array(n * n).map((_, i) => (i % 977) - 5);
+  const fmask = new Uint8Array(n * n).map((_, i) => (i % 3) * 64);
+  const gt: [number, number, number, number, number, number] = [499980, 30, 0, 4600020, 0, -30];
+  await writeGeoTiff(join(dir, tileBandPath(granule, 'B04')), { width: n, height: n, bands: [refl], geoTransform: gt, epsg: utmEpsg(15), nodata: -9999 });
+  await writeGeoTiff(join(dir, tileBandPath(granule, 'Fmask')), { width: n, height: n, bands: [fmask], geoTransform: gt, epsg: utmEpsg(15), nodata: 255 });
+  const published: Published[] = [];
+  const ctx = fakeContext(published);
+  await handleBandFetched(fetched('B04'), ctx);
+  await handleBandFetched(fetched('Fmask'), ctx);
+  const out = join(dir, 'tiles_reprojected', `${granule}.B04.tif`);
+  const r = await readRasterWindow(out);
+  assert.equal(r.epsg, 5070);
+  assert.equal(r.dtype, 'int16');
+  const f = await readRasterWindow(join(dir, 'tiles_reprojected', `${granule}.Fmask.tif`));
+  assert.equal(f.dtype, 'uint8');
+  // Nearest keeps only source values.
+  assert.ok(f.bands[0]!.every((v) => v === 0 || v === 64 || v === 128 || v === 255));
+  assert.equal(published.length, 2);
+  const first = published[0]!;
+  assert.equal(first.subject, 'hls.band.reprojected');
+  assert.equal(first.msgId, `hls.band.reprojected:${runId}:${granule}:B04`);
+  const ev = first.event as EventOf<'hls.band.reprojected'>;
+  assert.equal(ev.path, `tiles_reprojected/${granule}.B04.tif`);
+  assert.equal(ev.reused, false);
+  assert.deepEqual(ev.bbox5070, [r.geoTransform[0], r.geoTransform[3] - 30 * r.height, r.geoTransform[0] + 30 * r.width, r.geoTransform[3]]);
+
+  const mtime = statSync(out).mtimeMs;
+  await handleBandFetched(fetched('B04'), ctx);
+  const again = published[2]!;
+  assert.equal(again.msgId, first.msgId);
+  assert.equal((again.event as EventOf<'hls.band.reprojected'>).reused, true);
+  assert.deepEqual((again.event as EventOf<'hls.band.reprojected'>).bbox5070, ev.bbox5070);
+  assert.equal(statSync(out).mtimeMs, mtime, 'valid output is not rewritten');
+});
+
+test('a corrupt input is a permanent error naming the granule and file', async () => {
+  const bad = join(dir, tileBandPath(granule, 'B11'));
+  mkdirSync(join(dir, 'tiles', granule), { recursive: true });
+  writeFileSync(bad, 'garbage');
+  await assert.rejects(handleBandFetched(fetched('B11'), fakeContext([])), (e: Error) => e instanceof PermanentError && e.message.includes(granule) && e.message.includes(bad));
+});
+
+test('tile readiness: 21/21 distinct bands of 3 granules, extra or duplicate entries do not count', () => {
+  const gs = ['HLS.S30.T15TVG.2022152T170851.v2.0', 'HLS.S30.T15TVG.2022200T170851.v2.0', 'HLS.S30.T15TVG.2022250T170851.v2.0'];
+  const all = gs.flatMap((g) => BANDS.map((band) => ({ granuleId: g, band })));
+  assert.deepEqual(tileReadiness(gs, all).ready, true);
+  const partial = tileReadiness(gs, [...all.slice(0, 20), all[0]!, { granuleId: 'HLS.S30.T15TVG.2022001T170851.v2.0', band: 'B02' as const }]);
+  assert.equal(partial.ready, false);
+  assert.equal(partial.have, 20);
+  assert.deepEqual(partial.missing, [`${gs[2]}.Fmask`]);
+  assert.equal(tileReadiness(gs.slice(0, 2), all).ready, false);
+  assert.equal(tileReadiness([gs[0]!, gs[0]!, gs[1]!], all).ready, false);
+});

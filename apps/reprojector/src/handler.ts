@@ -1,0 +1,80 @@
+// reprojector: hls.band.fetched -> warp the band onto the CDL grid -> hls.band.reprojected.
+// Idempotent: a valid existing output is reused; the output path and message id are deterministic.
+// Whether the tile is complete (tileReadiness) and the hls.tile.ready publish are wired by the
+// service main with the tiles KV compare-and-set.
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FMASK_BAND, SUBJECTS, messageId, reprojectedBandPath } from '@hls/contracts';
+import type { Band } from '@hls/contracts';
+import { RasterReadError, cdlWindowFor, createReprojectPool, isValidReprojection, readRasterInfo, windowBounds } from '@hls/raster';
+import type { ReprojectPool, Resampling } from '@hls/raster';
+import { PermanentError, TransientError } from '@hls/runtime';
+import type { Handler } from '@hls/runtime';
+
+export { bandKey, tileReadiness } from './readiness.ts';
+export type { ReprojectedBand, TileReadiness } from './readiness.ts';
+
+/** Bilinear for reflectance, nearest for the categorical Fmask. */
+export const resamplingFor = (band: Band): Resampling => (band === FMASK_BAND ? 'nearest' : 'bilinear');
+
+let pool: ReprojectPool | null = null;
+function getPool(workers: number): ReprojectPool {
+  pool ??= createReprojectPool(workers);
+  return pool;
+}
+/** Stop the worker threads (service shutdown). */
+export async function closeReprojectPool(): Promise<void> {
+  const p = pool;
+  pool = null;
+  await p?.close();
+}
+
+export const handleBandFetched: Handler<'hls.band.fetched'> = async (event, ctx) => {
+  const { runId, tileId, granuleId, band } = event;
+  ctx.annotate({ runId, tileId, granuleId });
+  const [dir, run] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId)]);
+  const { extent, workers } = run.config.reproject;
+  const input = join(dir, event.path);
+  const rel = reprojectedBandPath(granuleId, band);
+  const output = join(dir, rel);
+
+  try {
+    await access(input);
+  } catch (e) {
+    // The fetcher said it is there: most likely not yet visible on a shared volume.
+    throw new TransientError(`granule ${granuleId} band ${band}: input ${input} is missing`, { cause: e });
+  }
+
+  // Header, georeferencing and data extent are checked here, in this thread, so a corrupt or
+  // unsupported input is a permanent error (the fetcher verified its bytes; retrying cannot help).
+  let info;
+  try {
+    info = await readRasterInfo(input);
+  } catch (e) {
+    const msg = `granule ${granuleId} band ${band}: cannot reproject ${input}: ${e instanceof Error ? e.message : String(e)}`;
+    throw e instanceof RasterReadError ? new PermanentError(msg, { cause: e }) : new TransientError(msg, { cause: e });
+  }
+
+  let bbox5070: [number, number, number, number];
+  let reused = false;
+  if (await isValidReprojection(output, input, extent)) {
+    bbox5070 = windowBounds(cdlWindowFor(info, extent));
+    reused = true;
+    ctx.log.info({ output }, 'reprojected band already present and valid');
+  } else {
+    ctx.working();
+    try {
+      const r = await getPool(workers).reproject(input, output, { resampling: resamplingFor(band), extent });
+      bbox5070 = r.bbox5070;
+      ctx.log.info({ output, width: r.window.width, height: r.window.height, maxTransformError: r.maxTransformError }, 'band reprojected');
+    } catch (e) {
+      throw new TransientError(`granule ${granuleId} band ${band}: cannot reproject ${input}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  await ctx.publish(
+    SUBJECTS.bandReprojected,
+    { runId, tileId, granuleId, band, path: rel, bbox5070, reused },
+    messageId(SUBJECTS.bandReprojected, runId, granuleId, band),
+  );
+};
