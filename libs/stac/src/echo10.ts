@@ -11,6 +11,8 @@ const ARRAYS = new Set([
   'Granule.AdditionalAttributes.AdditionalAttribute.Values.Value',
   'Granule.OnlineAccessURLs.OnlineAccessURL',
   'Granule.OnlineResources.OnlineResource',
+  'Granule.Spatial.HorizontalSpatialDomain.Geometry.GPolygon',
+  'Granule.Spatial.HorizontalSpatialDomain.Geometry.GPolygon.Boundary.Point',
 ]);
 
 const parser = new XMLParser({
@@ -92,6 +94,8 @@ export function readEcho10(xml: string, source: string): GranuleMetadata {
     if (Number.isNaN(Date.parse(sensing))) throw new MetadataError(source, `SENSING_TIME is not a time: ${JSON.stringify(sensing)}`, { granuleId, field: 'SENSING_TIME' });
     meta.sensingTime = sensing;
   }
+  const ring = echo10Footprint(g);
+  if (ring) meta.footprint = ring;
   const urls = isNode(g.OnlineAccessURLs) ? g.OnlineAccessURLs.OnlineAccessURL : undefined;
   for (const u of Array.isArray(urls) ? urls : []) {
     const href = isNode(u) ? text(u.URL)?.trim() : undefined;
@@ -103,4 +107,25 @@ export function readEcho10(xml: string, source: string): GranuleMetadata {
     if (href) addBandLink(meta, href);
   }
   return meta;
+}
+
+/** The first GPolygon boundary as a closed [lon, lat] ring (ECHO10 lists points clockwise, unclosed). */
+export function echo10Footprint(granule: Node): [number, number][] | undefined {
+  const spatial = isNode(granule.Spatial) ? granule.Spatial.HorizontalSpatialDomain : undefined;
+  const geom = isNode(spatial) ? spatial.Geometry : undefined;
+  const polys = isNode(geom) && Array.isArray(geom.GPolygon) ? geom.GPolygon : [];
+  const first = polys[0];
+  const points = isNode(first) && isNode(first.Boundary) && Array.isArray(first.Boundary.Point) ? first.Boundary.Point : [];
+  const ring: [number, number][] = [];
+  for (const p of points) {
+    if (!isNode(p)) continue;
+    const lon = Number(text(p.PointLongitude));
+    const lat = Number(text(p.PointLatitude));
+    if (Number.isFinite(lon) && Number.isFinite(lat)) ring.push([lon, lat]);
+  }
+  if (ring.length < 3) return undefined;
+  // GeoJSON wants counter-clockwise exterior rings, closed.
+  ring.reverse();
+  ring.push([ring[0]![0], ring[0]![1]]);
+  return ring;
 }

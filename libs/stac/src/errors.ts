@@ -5,6 +5,8 @@ export class MetadataError extends Error {
   readonly source: string;
   readonly granuleId: string | undefined;
   readonly field: string | undefined;
+  /** The message without the source and granule prefix. */
+  readonly detail: string;
   constructor(source: string, message: string, opts: { granuleId?: string; field?: string; cause?: unknown } = {}) {
     const who = opts.granuleId ? `granule ${opts.granuleId}` : 'document';
     super(`${source}: ${who}: ${message}`, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -12,6 +14,13 @@ export class MetadataError extends Error {
     this.source = source;
     this.granuleId = opts.granuleId;
     this.field = opts.field;
+    this.detail = message;
+  }
+
+  /** The same error attributed to a granule known from context (its folder, its search result). */
+  forGranule(granuleId: string): MetadataError {
+    if (this.granuleId) return this;
+    return new MetadataError(this.source, this.detail, { granuleId, ...(this.field ? { field: this.field } : {}), cause: this.cause });
   }
 }
 

@@ -18,6 +18,8 @@ export interface GranuleMetadata {
   spatialCoverage?: number;
   /** Band links found, keyed by the pipeline's band name. */
   bands: Partial<Record<Band, Omit<BandAsset, 'band'>>>;
+  /** Footprint as a closed [lon, lat] ring, when the document has one. */
+  footprint?: [number, number][];
   /** Links to the granule's ECHO10 `.cmr.xml` (https first, then s3). */
   metadataLinks: string[];
 }
@@ -88,6 +90,7 @@ export function mergeGranules(first: GranuleMetadata, ...rest: GranuleMetadata[]
     }
     out.tileId ??= r.tileId;
     out.sensingTime ??= r.sensingTime;
+    out.footprint ??= r.footprint;
     out.cloudCover ??= r.cloudCover;
     out.spatialCoverage ??= r.spatialCoverage;
     for (const l of r.metadataLinks) if (!out.metadataLinks.includes(l)) out.metadataLinks.push(l);
