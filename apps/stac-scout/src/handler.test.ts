@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ConfigSchema, parseEvent } from '@hls/contracts';
+import type { EventOf } from '@hls/contracts';
+import { PermanentError } from '@hls/runtime';
+import type { ServiceContext } from '@hls/runtime';
+import { startStacServer, writeGranuleDirectory } from '@hls/stac';
+import type { StacServer } from '@hls/stac';
+import { handleTileRequested } from './handler.ts';
+
+interface Published {
+  subject: string;
+  event: unknown;
+  msgId: string;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'stac-scout-'));
+const TVG: [number, number][] = [[-94.2, 42.4], [-92.9, 42.4], [-92.9, 41.4], [-94.2, 41.4]];
+let server: StacServer;
+
+function fakeContext(config: unknown, published: Published[]): ServiceContext {
+  const noop = () => undefined;
+  const log = { info: noop, warn: noop, error: noop, debug: noop, child: () => log };
+  return {
+    service: 'stac-scout',
+    log,
+    run: async () => ({ config: ConfigSchema.parse(config) }),
+    datasetDir: async () => dir,
+    publish: async (subject: string, event: unknown, msgId: string) => {
+      published.push({ subject, event: parseEvent(subject as 'hls.tile.scenes', { schemaVersion: 1, ...(event as object) }), msgId });
+    },
+    kv: {},
+    working: noop,
+    annotate: noop,
+    signal: new AbortController().signal,
+  } as unknown as ServiceContext;
+}
+
+const event = {
+  schemaVersion: 1,
+  runId: 'run-1',
+  tileId: '15TVG',
+  chipIds: ['chip_001_002', 'chip_001_003'],
+  epsg: 32615,
+  footprintUtm: [399960, 4590240, 509760, 4700040],
+  searchGeometry: { type: 'Polygon', coordinates: [[[-93.8, 41.8], [-93.2, 41.8], [-93.2, 42.2], [-93.8, 42.2], [-93.8, 41.8]]] },
+} as unknown as EventOf<'hls.tile.requested'>;
+
+before(async () => {
+  const g = (doy: number): string => `HLS.S30.T15TVG.2022${String(doy).padStart(3, '0')}T170851.v2.0`;
+  await writeGranuleDirectory(join(dir, 'granules'), [
+    ...[100, 150, 200, 250].map((d, i) => ({ granuleId: g(d), cloudCover: i, spatialCoverage: 100, footprint: TVG })),
+    // Outside the run's search window (2022-03-01..2022-09-30).
+    { granuleId: g(20), cloudCover: 0, spatialCoverage: 100, footprint: TVG },
+    { granuleId: 'HLS.S30.T15TWG.2022150T170851.v2.0', cloudCover: 0, spatialCoverage: 100, footprint: TVG },
+    { granuleId: g(160), cloudCover: 'cloudy', spatialCoverage: 100, footprint: TVG },
+  ]);
+  server = await startStacServer({ dir: join(dir, 'granules'), maxPageSize: 2 });
+});
+after(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('stac-scout handler', () => {
+  it('publishes the tile scenes found through the paged STAC API, leaving out other tiles and dates', async () => {
+    const published: Published[] = [];
+    // The bad document is already refused when the server loads the directory: it never becomes an item.
+    assert.equal(server.problems.length, 1);
+    await handleTileRequested(event, fakeContext({ stac: { url: server.url }, cmr_stac_params: { async_concurrency_limit: 2 } }, published));
+    assert.equal(published.length, 1);
+    const p = published[0]!;
+    assert.equal(p.subject, 'hls.tile.scenes');
+    assert.equal(p.msgId, 'hls.tile.scenes:run-1:15TVG');
+    const ev = p.event as EventOf<'hls.tile.scenes'>;
+    assert.deepEqual(ev.chipIds, ['chip_001_002', 'chip_001_003']);
+    assert.deepEqual(ev.scenes.map((s) => [s.granuleId, s.cloudCover, s.spatialCoverage]), [
+      ['HLS.S30.T15TVG.2022100T170851.v2.0', 0, 100],
+      ['HLS.S30.T15TVG.2022150T170851.v2.0', 1, 100],
+      ['HLS.S30.T15TVG.2022200T170851.v2.0', 2, 100],
+      ['HLS.S30.T15TVG.2022250T170851.v2.0', 3, 100],
+    ]);
+  });
+
+  it('reads a local granule directory and reports bad documents while keeping the rest', async () => {
+    const published: Published[] = [];
+    await handleTileRequested(event, fakeContext({ stac: { type: 'directory', path: join(dir, 'granules') } }, published));
+    const ev = published[0]!.event as EventOf<'hls.tile.scenes'>;
+    assert.equal(ev.scenes.length, 4);
+    assert.equal(ev.problems.length, 1);
+    assert.equal(ev.problems[0]!.granuleId, 'HLS.S30.T15TVG.2022160T170851.v2.0');
+    assert.match(ev.problems[0]!.message, /CLOUD_COVERAGE must be a number from 0 to 100, got "cloudy"/);
+  });
+
+  it('fills CIDs from the configured mapping file', async () => {
+    const mapping = join(dir, 'map.json');
+    const cid = 'bafybeib77f7bspur2pekd4nbodseysl2cdf5zsm4smtp25pi625smg3hzy';
+    await writeFile(mapping, JSON.stringify([{ filename: 'HLS.S30.T15TVG.2022150T170851.v2.0.B11.tif', cid }]));
+    const published: Published[] = [];
+    await handleTileRequested(event, fakeContext({ stac: { type: 'directory', path: join(dir, 'granules'), cid_mapping_file: mapping } }, published));
+    const ev = published[0]!.event as EventOf<'hls.tile.scenes'>;
+    assert.equal(ev.scenes[1]!.bands.find((b) => b.band === 'B11')!.cid, cid);
+  });
+
+  it('turns a client error into a permanent error naming the tile and URL', async () => {
+    server.faults = { repeatFirstPage: true };
+    try {
+      await assert.rejects(
+        handleTileRequested(event, fakeContext({ stac: { url: server.url } }, [])),
+        (e: unknown) => e instanceof PermanentError && /tile 15TVG: scene search on http:\/\/127\.0\.0\.1:\d+ failed: .*page 2 repeats page 1/.test(e.message),
+      );
+    } finally {
+      server.faults = {};
+    }
+  });
+});
