@@ -1,0 +1,115 @@
+// hls-chips chips ...: the chip-index step and its helpers (the original's create_chip_5070_payload and
+// AOI selection). Thin: the work is in @hls/geo.
+import { InvalidArgumentError, type Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loadConfig } from '@hls/config';
+import {
+  aoiGeometries,
+  indexChips,
+  readChipPayload,
+  twinPathOf,
+  writeAoiSelection,
+  writeChipIndexFiles,
+  validateSelectionName,
+  writeTwin,
+  type ChipIssue,
+} from '@hls/geo';
+
+/** Report a failure as a one-line command error (exit 1), not a stack trace. */
+function guarded<A extends unknown[]>(cmd: () => Command, fn: (...a: A) => Promise<void>): (...a: A) => Promise<void> {
+  return async (...a: A) => {
+    try {
+      await fn(...a);
+    } catch (e) {
+      cmd().error(`error: ${(e as Error).message}`);
+    }
+  };
+}
+
+function selectionName(v: string): string {
+  try {
+    return validateSelectionName(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+function printRejected(rejected: readonly ChipIssue[]): void {
+  const byReason = new Map<string, number>();
+  for (const r of rejected) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
+  if (rejected.length > 0) {
+    process.stdout.write(`rejected: ${rejected.length} (${[...byReason].map(([k, v]) => `${k} ${v}`).join(', ')})\n`);
+    for (const r of rejected) process.stderr.write(`rejected ${r.reason}: ${r.detail}\n`);
+  }
+}
+
+function gridFrom(o: { grid?: string; config?: string }): string {
+  const grid = o.grid ?? loadConfig(o.config ? { file: o.config } : {}).grid_kml;
+  if (!grid) throw new Error('no tile grid: pass --grid <KML> or set grid_kml in the config (HLS_GRID_KML)');
+  return grid;
+}
+
+export function register(program: Command): void {
+  const chips = program.command('chips').description('chip payloads: tile assignment, EPSG:5070 twins, AOI selections');
+
+  const assign = chips
+    .command('assign')
+    .description(
+      'assign every chip the Sentinel-2 tile whose UTM footprint contains it (nearest centre in EPSG:5070 among those); ' +
+        'writes chips_id.json, chips_df.csv and tile_choice_report.csv (chips the naive nearest-centroid rule would put elsewhere) and prints a summary',
+    )
+    .requiredOption('--chips <file>', 'chip payload GeoJSON (EPSG:4326); its <name>_5070.geojson twin is read when present, else derived')
+    .option('--grid <kml>', 'Sentinel-2 tile grid KML (ESA layout) or its cached .grid.json (default: grid_kml from the config)')
+    .option('--config <file>', 'config YAML (for grid_kml)')
+    .option('--out <dir>', 'directory for the output files', '.')
+    .option('--no-cache', 'do not read or write the compact grid cache (<kml>.grid.json)');
+  assign.action(
+    guarded(() => assign, async (o: { chips: string; grid?: string; config?: string; out: string; cache: boolean }) => {
+      const t0 = performance.now();
+      const r = await indexChips(o.chips, gridFrom(o), o.cache ? {} : { cacheFile: false });
+      const files = await writeChipIndexFiles(resolve(o.out), r);
+      const differ = r.assigned.filter((a) => a.naiveTile?.name !== a.tile.name).length;
+      process.stdout.write(
+        `chips: ${r.assigned.length + r.rejected.length} in ${o.chips} (5070 twin ${r.payload.twin === 'read' ? `read from ${r.payload.twinFile}` : 'derived'})\n` +
+          `assigned: ${r.assigned.length} chips to ${r.tiles.length} tiles; the naive centroid rule would differ for ${differ}\n`,
+      );
+      printRejected(r.rejected);
+      for (const x of r.payload.twinExtra) process.stderr.write(`warning: ${x.detail}\n`);
+      process.stdout.write(`wrote: ${files.join(', ')} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+    }),
+  );
+
+  const to5070 = chips
+    .command('to-5070')
+    .description("write the EPSG:5070 twin <name>_5070.geojson of a chip payload (the original's create_chip_5070_payload): boxes transformed, snapped to the CDL grid, checked 224 x 224 px")
+    .argument('<chips>', 'chip payload GeoJSON (EPSG:4326)')
+    .option('--out <file>', 'output file (default: <name>_5070.geojson next to the payload)');
+  to5070.action(
+    guarded(() => to5070, async (file: string, o: { out?: string }) => {
+      const p = await readChipPayload(file, { derive: true });
+      const out = o.out ?? twinPathOf(file);
+      await writeTwin(out, p.chips);
+      process.stdout.write(`wrote ${out}: ${p.chips.length} chips\n`);
+      printRejected(p.rejected);
+    }),
+  );
+
+  const filter = chips
+    .command('filter')
+    .description('the chips inside an AOI polygon, written as aoi_selections/<NAME>_chip_payload.geojson and its _5070 twin')
+    .requiredOption('--aoi <file>', 'AOI GeoJSON (EPSG:4326 Polygon/MultiPolygon, Feature or FeatureCollection)')
+    .requiredOption('--chips <file>', 'chip payload GeoJSON (EPSG:4326)')
+    .requiredOption('--name <name>', "selection name (letters, digits, '_', '-')", selectionName)
+    .option('--out <dir>', 'directory that holds aoi_selections/', '.')
+    .option('--intersects', 'keep chips that merely touch the AOI (the original map did), not only those within it');
+  filter.action(
+    guarded(() => filter, async (o: { aoi: string; chips: string; name: string; out: string; intersects?: boolean }) => {
+      const aoi = aoiGeometries(JSON.parse(await readFile(o.aoi, 'utf8')) as unknown, o.aoi);
+      const p = await readChipPayload(o.chips);
+      const r = await writeAoiSelection(resolve(o.out), o.name, p.chips, aoi, o.intersects ? 'intersects' : 'within');
+      process.stdout.write(`selected ${r.chips.length} of ${p.chips.length} chips\nwrote: ${r.payload}, ${r.twin}\n`);
+      printRejected(p.rejected);
+    }),
+  );
+}
