@@ -4,6 +4,8 @@ import { stat } from 'node:fs/promises';
 import { fromFile, fromUrl } from 'geotiff';
 import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
 import { isSupportedEpsg } from './crs.ts';
+import { canReadFast, readFast } from './fast-decode.ts';
+import type { BlockLayout } from './fast-decode.ts';
 import { DTYPE_INFO, dtypeFromTiff } from './types.ts';
 import type { DType, GeoTransform, PixelWindow, Raster, TypedArray } from './types.ts';
 import { registerZlibDecoder } from './zlib-decoder.ts';
@@ -72,10 +74,11 @@ export async function openRaster(source: string, options: OpenOptions = {}): Pro
   }
   try {
     const image = await tiff.getImage(0);
-    const info = await describeImage(source, tiff, image, fileSize);
+    const { info, layout } = await describeImage(source, tiff, image, fileSize);
+    const fast = fileSize !== null && canReadFast(layout) ? layout : null;
     return {
       ...info,
-      read: (o = {}) => readImage(info, image, o.window, o.bands, o.signal),
+      read: (o = {}) => readImage(info, image, fast, o.window, o.bands, o.signal),
       close: async () => {
         tiff.close();
       },
@@ -108,7 +111,7 @@ export async function readRasterInfo(source: string, options: OpenOptions = {}):
   return info;
 }
 
-async function describeImage(source: string, tiff: GeoTIFF, image: GeoTIFFImage, fileSize: number | null): Promise<RasterInfo> {
+async function describeImage(source: string, tiff: GeoTIFF, image: GeoTIFFImage, fileSize: number | null): Promise<{ info: RasterInfo; layout: BlockLayout }> {
   const fd = image.getFileDirectory();
   const width = image.getWidth();
   const height = image.getHeight();
@@ -144,7 +147,23 @@ async function describeImage(source: string, tiff: GeoTIFF, image: GeoTIFFImage,
   const nodata = image.getGDALNoData();
   const { scale, offset } = parseScaleOffset((await fd.loadValue('GDAL_METADATA')) as string | undefined, bandCount);
   const imageCount = await tiff.getImageCount();
-  return {
+  const layout: BlockLayout = {
+    source,
+    width,
+    height,
+    bandCount,
+    dtype,
+    compression,
+    predictor: Number((await fd.loadValue('Predictor')) ?? 1),
+    planar: Number((await fd.loadValue('PlanarConfiguration')) ?? 1),
+    tiled,
+    blockWidth: tiled ? image.getTileWidth() : width,
+    blockHeight: image.getTileHeight(),
+    offsets,
+    byteCounts: counts,
+    littleEndian: (image as unknown as { littleEndian: boolean }).littleEndian === true,
+  };
+  const info: RasterInfo = {
     source,
     width,
     height,
@@ -160,6 +179,7 @@ async function describeImage(source: string, tiff: GeoTIFF, image: GeoTIFFImage,
     blockHeight: image.getBlockHeight(0),
     overviewCount: imageCount - 1,
   };
+  return { info, layout };
 }
 
 async function readGeoTransform(source: string, image: GeoTIFFImage): Promise<GeoTransform> {
@@ -225,7 +245,14 @@ export function parseScaleOffset(xml: string | undefined, bandCount: number): { 
   return { scale, offset };
 }
 
-async function readImage(info: RasterInfo, image: GeoTIFFImage, window?: PixelWindow, bands?: number[], signal?: AbortSignal): Promise<Raster> {
+async function readImage(
+  info: RasterInfo,
+  image: GeoTIFFImage,
+  fast: BlockLayout | null,
+  window?: PixelWindow,
+  bands?: number[],
+  signal?: AbortSignal,
+): Promise<Raster> {
   const w = window ?? { x: 0, y: 0, width: info.width, height: info.height };
   if (
     !Number.isInteger(w.x) || !Number.isInteger(w.y) || !Number.isInteger(w.width) || !Number.isInteger(w.height) ||
@@ -239,13 +266,17 @@ async function readImage(info: RasterInfo, image: GeoTIFFImage, window?: PixelWi
   }
   let data: TypedArray[];
   try {
-    const result = await image.readRasters({
-      window: [w.x, w.y, w.x + w.width, w.y + w.height],
-      samples,
-      interleave: false,
-      signal,
-    });
-    data = Array.from(result as unknown as ArrayLike<TypedArray>);
+    if (fast) {
+      data = await readFast(fast, w, samples);
+    } else {
+      const result = await image.readRasters({
+        window: [w.x, w.y, w.x + w.width, w.y + w.height],
+        samples,
+        interleave: false,
+        signal,
+      });
+      data = Array.from(result as unknown as ArrayLike<TypedArray>);
+    }
   } catch (e) {
     throw new RasterReadError(info.source, `cannot decode image data: ${describe(e)}`, { cause: e });
   }

@@ -53,3 +53,25 @@ export function dtypeOf(a: TypedArray): DType {
   if (a instanceof Float32Array) return 'float32';
   return 'float64';
 }
+
+/** A typed view of `dtype` over a whole buffer (its length must be a multiple of the sample size). */
+export function typedView(dtype: DType, buffer: ArrayBuffer): TypedArray {
+  switch (dtype) {
+    case 'uint8':
+      return new Uint8Array(buffer);
+    case 'int8':
+      return new Int8Array(buffer);
+    case 'uint16':
+      return new Uint16Array(buffer);
+    case 'int16':
+      return new Int16Array(buffer);
+    case 'uint32':
+      return new Uint32Array(buffer);
+    case 'int32':
+      return new Int32Array(buffer);
+    case 'float32':
+      return new Float32Array(buffer);
+    case 'float64':
+      return new Float64Array(buffer);
+  }
+}
