@@ -1,0 +1,79 @@
+// hls-chips dataset split|stats|weights|distribution|all: the original's analytics scripts
+// (split_training_data, calc_band_mean_sd, calc_class_weights, generate_class_distribution) over
+// <dataset>/chips_filtered/, each usable alone. Logic: @hls/analytics.
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { loadConfig } from '@hls/config';
+import { buildDataset, writeBandStats, writeClassDistribution, writeClassWeights, writeSplit } from '@hls/analytics';
+import { assembleTrackChips } from '@hls/chips';
+import { resolveDatasetDir, type DatasetFlags } from './chip.ts';
+
+type SplitFlags = DatasetFlags & { seed?: number; trainFraction?: number };
+
+const int = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number >= 0');
+  return n;
+};
+const fraction = (v: string): number => {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be between 0 and 1');
+  return n;
+};
+
+/** Seed and fraction from flags, else the config's split section (default 42, 0.8). */
+function splitSettings(o: SplitFlags): { seed: number; trainFraction: number } {
+  if (o.seed !== undefined && o.trainFraction !== undefined) return { seed: o.seed, trainFraction: o.trainFraction };
+  const c = loadConfig({ file: o.config });
+  return { seed: o.seed ?? c.split.seed, trainFraction: o.trainFraction ?? c.split.train_fraction };
+}
+
+const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`);
+
+export function register(program: Command): void {
+  const ds = program.command('dataset').description('dataset analytics over <dataset>/chips_filtered/: split, band statistics, class weights, class distribution');
+  const common = (c: Command) => c.option('--dataset <dir>', 'dataset dir (default: from the config)').option('--config <file>', 'config YAML (the original keys)');
+  const splitOpts = (c: Command) =>
+    c.option('--seed <n>', 'shuffle seed (numpy RandomState semantics; default config split.seed, 42)', int).option('--train-fraction <f>', 'training share (default config split.train_fraction, 0.8)', fraction);
+
+  splitOpts(common(ds.command('split')))
+    .description('shuffle the accepted chip ids with the seed and split them: train_ids.csv / val_ids.csv (header ids) and training_data.txt / validation_data.txt')
+    .action(async (o: SplitFlags) => {
+      const dir = resolveDatasetDir(o);
+      const r = await writeSplit(dir, splitSettings(o));
+      print({ dataset: dir, train: r.train.length, val: r.val.length, files: r.files });
+    });
+
+  common(ds.command('stats'))
+    .description('per band over its 3 dates: mean, std, min/max after clipping at the 1.5 / 98.5 percentiles: band_stats/band_values_<n>.txt and .npy, global_stats.txt')
+    .action(async (o: DatasetFlags) => {
+      const dir = resolveDatasetDir(o);
+      const r = await writeBandStats(dir);
+      print({ dataset: dir, stats: r.stats, files: r.files });
+    });
+
+  common(ds.command('weights'))
+    .description("sklearn 'balanced' class weights over the classes present in the masks, normalised to sum 1, 0 for class 0: class_weights.csv")
+    .action(async (o: DatasetFlags) => {
+      const dir = resolveDatasetDir(o);
+      const r = await writeClassWeights(dir);
+      print({ dataset: dir, weights: r.weights, files: r.files });
+    });
+
+  common(ds.command('distribution'))
+    .description('per-chip class counts of the train and val chips (needs the split) and a PNG bar chart of each: plots/training_dst.{csv,png}, plots/validation_dst.{csv,png}')
+    .action(async (o: DatasetFlags) => {
+      const dir = resolveDatasetDir(o);
+      const r = await writeClassDistribution(dir);
+      print({ dataset: dir, files: r.files });
+    });
+
+  splitOpts(common(ds.command('all')))
+    .description('track_chips.csv (when chip records exist), then split, stats, weights and distribution in one go')
+    .action(async (o: SplitFlags) => {
+      const dir = resolveDatasetDir(o);
+      const tracked = await assembleTrackChips(dir);
+      const r = await buildDataset(dir, splitSettings(o));
+      print({ dataset: dir, tracked, train: r.train, val: r.val, files: r.files });
+    });
+}
