@@ -13,14 +13,15 @@ export interface IpfsSettings {
   concurrency: number;
 }
 
-/** Sources for the backends that need no async start-up (kubo, gateway); helia goes through createFetcher. */
+/** One source per kubo URL, per gateway URL and per helia backend (a client node dialing its peers), in order. */
 export async function sourcesFor(backends: readonly IpfsBackendConfig[]): Promise<BlockSource[]> {
   const out: BlockSource[] = [];
   for (const b of backends) {
     if (b.type === 'kubo') out.push(kuboSource(b.url));
     else if (b.type === 'gateway') for (const u of b.urls) out.push(gatewaySource(u));
     else {
-      const { heliaSource } = await import('./sources/helia.ts');
+      // Loaded on demand: libp2p is heavy and only this backend needs it.
+      const { heliaSource } = await import('./helia-node.ts');
       out.push(await heliaSource(b.peers));
     }
   }

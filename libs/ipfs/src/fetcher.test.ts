@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CarReader } from '@ipld/car/reader';
 import { create as kubo } from 'kubo-rpc-client';
-import { BANDS } from '@hls/contracts';
+import { BANDS, type IpfsBackendConfig } from '@hls/contracts';
 import { verifyBlock, parseCid } from './cid.ts';
 import { BlockVerificationError, CidUnavailableError } from './errors.ts';
 import { Fetcher, partPathFor } from './fetcher.ts';
@@ -42,12 +42,17 @@ test('the provider writes the easierdata mapping with every file and its CID', a
   }
 });
 
-for (const backend of ['gateway', 'kubo'] as const) {
-  test(`${backend} backend: every file fetched from the provider equals the original`, async () => {
-    const f =
-      backend === 'gateway'
-        ? await createFetcher({ backends: [{ type: 'gateway', urls: [fx.provider.gateway] }], timeout_ms: 2000, retries: 1, concurrency: 4 })
-        : await createFetcher({ backends: [{ type: 'kubo', url: fx.provider.rpc }], timeout_ms: 2000, retries: 1, concurrency: 4 });
+const backendConfig = (backend: 'gateway' | 'kubo' | 'helia'): IpfsBackendConfig =>
+  backend === 'gateway'
+    ? { type: 'gateway', urls: [fx.provider.gateway] }
+    : backend === 'kubo'
+      ? { type: 'kubo', url: fx.provider.rpc }
+      : { type: 'helia', peers: fx.provider.addresses };
+
+for (const backend of ['gateway', 'kubo', 'helia'] as const) {
+  test(`${backend} backend: every file fetched from the provider equals the original`, async (t) => {
+    const f = await createFetcher({ backends: [backendConfig(backend)], timeout_ms: 3000, retries: 1, concurrency: 4 });
+    t.after(() => f.close());
     for (const [rel, bytes] of fx.originals) {
       const dest = out(`${backend}-${rel.split('/').pop()}`);
       const events: number[] = [];
@@ -141,6 +146,45 @@ test('gateways fail over: a dead gateway and one that lacks the blocks are skipp
   } finally {
     await other.cleanup();
   }
+});
+
+test('the provider serves bitswap on a loopback TCP multiaddr with its peer id', () => {
+  assert.equal(fx.provider.addresses.length, 1);
+  assert.match(fx.provider.addresses[0] as string, new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${fx.provider.peerId}$`));
+});
+
+test('backends fall back in order: a dead Kubo RPC, then a gateway lacking the block, then bitswap', async (t) => {
+  const rel = bandFile(GRANULE, 'B02');
+  const empty = await withProvider({});
+  t.after(() => empty.cleanup());
+  const f = await createFetcher({
+    backends: [{ type: 'kubo', url: 'http://127.0.0.1:9' }, { type: 'gateway', urls: [empty.provider.gateway] }, backendConfig('helia')],
+    timeout_ms: 3000,
+    retries: 0,
+    concurrency: 4,
+  });
+  t.after(() => f.close());
+  const dest = out('fallback.B02.tif');
+  await f.fetchToFile(fx.cidOf(rel), dest);
+  assert.deepEqual(readFileSync(dest), fx.originals.get(rel));
+  assert.equal(f.requests.get(`helia ${fx.provider.addresses[0]}`), 5, 'every block came over bitswap');
+});
+
+test('helia backend: a block the peer lacks times out with the reason; nothing written', async (t) => {
+  const rel = bandFile(GRANULE, 'Fmask');
+  const root = fx.cidOf(rel);
+  fx.provider.faults.missing.add(root);
+  t.after(() => fx.provider.faults.missing.delete(root));
+  const f = await createFetcher({ backends: [backendConfig('helia')], timeout_ms: 400, retries: 1, concurrency: 2 }, { backoffBaseMs: 20, backoffMaxMs: 20 });
+  t.after(() => f.close());
+  const t0 = Date.now();
+  await assert.rejects(f.fetchToFile(root, out('helia-missing.tif')), (e: unknown) => {
+    assert.ok(e instanceof CidUnavailableError, String(e));
+    assert.match(e.message, /timed out after 400 ms/);
+    return true;
+  });
+  assert.ok(Date.now() - t0 < 2 * 400 + 20 + 1500, `took ${Date.now() - t0} ms`);
+  assert.equal(existsSync(out('helia-missing.tif')), false);
 });
 
 test('a missing CID fails within its time bound, with the reason', async () => {

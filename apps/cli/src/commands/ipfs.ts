@@ -22,7 +22,9 @@ export function register(program: Command): void {
     .option('--missing <cid>', 'fault: answer this CID as not found (repeatable)', collect, [])
     .option('--corrupt <cid>', "fault: flip a byte of this CID's block (repeatable)", collect, [])
     .option('--delay-ms <n>', 'fault: delay every block by this many ms', '0')
-    .action(async (o: { dir: string; mapping: string; store: string; host: string; gatewayPort: string; rpcPort: string; missing: string[]; corrupt: string[]; delayMs: string }) => {
+    .option('--bitswap-port <n>', 'libp2p TCP port for bitswap (0 = any free port)', '0')
+    .option('--no-bitswap', 'do not start the Helia/libp2p bitswap node')
+    .action(async (o: { dir: string; mapping: string; store: string; host: string; gatewayPort: string; rpcPort: string; missing: string[]; corrupt: string[]; delayMs: string; bitswap: boolean; bitswapPort: string }) => {
       const p = await startProvider({
         dir: o.dir,
         storeDir: o.store,
@@ -31,6 +33,8 @@ export function register(program: Command): void {
         gatewayPort: Number(o.gatewayPort),
         rpcPort: Number(o.rpcPort),
         faults: { missing: o.missing, corrupt: o.corrupt, delayMs: Number(o.delayMs) },
+        bitswap: o.bitswap,
+        bitswapPort: Number(o.bitswapPort),
       });
       process.stdout.write(
         `${JSON.stringify({
@@ -85,10 +89,10 @@ export function register(program: Command): void {
       try {
         fetcher = await createFetcher({ backends, timeout_ms: Number(o.timeout), retries: Number(o.retries), concurrency: Number(o.concurrency) });
         const r = await fetcher.fetchToFile(cid, o.out, { onProgress, context: { label: o.out } });
-        if (!o.quiet) process.stderr.write('\n');
+        if (!o.quiet) process.stderr.write(`\r${fmtBytes(r.bytes)} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
         process.stdout.write(`${JSON.stringify({ cid: r.cid, path: r.path, bytes: r.bytes, blocksFetched: r.blocksFetched, blocksReused: r.blocksReused, reused: r.reused })}\n`);
       } catch (e) {
-        if (!o.quiet) process.stderr.write('\n');
+        if (!o.quiet && lastPrint > 0) process.stderr.write('\n');
         process.stderr.write(`hls-chips ipfs get ${cid}: ${e instanceof Error ? e.message : String(e)}\n`);
         process.exitCode = 1;
       } finally {

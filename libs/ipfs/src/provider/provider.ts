@@ -1,7 +1,7 @@
 // The local IPFS provider (`hls-chips ipfs serve`): imports a directory as UnixFS exactly like
 // `ipfs add -r --cid-version 1`, keeps the blocks in a persistent on-disk blockstore, writes the
 // easierdata filename -> CID mapping, and serves a trustless gateway and the Kubo RPC subset on loopback.
-// Bitswap over libp2p is added by the caller when a libp2p node can run (see startBitswapPeer).
+// With `bitswap` (default on) a Helia/libp2p node also serves the blocks over bitswap on loopback TCP.
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { FsBlockStore } from '../blockstore.ts';
@@ -11,6 +11,7 @@ import { makeFaults, type FaultOptions, type Faults } from './faults.ts';
 import { gatewayServer } from './gateway-server.ts';
 import { RequestStats, closeServer, listen } from './http-util.ts';
 import { newEd25519PeerId } from './peer-id.ts';
+import { startBitswapNode, type BitswapNode } from '../helia-node.ts';
 import { rpcServer } from './rpc-server.ts';
 import { ServedStore } from './served-store.ts';
 
@@ -25,6 +26,9 @@ export interface ProviderOptions {
   gatewayPort?: number;
   rpcPort?: number;
   faults?: FaultOptions;
+  /** Serve bitswap over libp2p TCP (default true). */
+  bitswap?: boolean;
+  bitswapPort?: number;
 }
 
 export interface Provider {
@@ -38,7 +42,7 @@ export interface Provider {
   faults: Faults;
   stats: RequestStats;
   store: ServedStore;
-  /** Extra multiaddrs reported by the RPC `id` (set when a bitswap peer runs). */
+  /** libp2p multiaddrs of the bitswap node, `/ip4/127.0.0.1/tcp/N/p2p/<peer id>` (empty without bitswap). */
   addresses: string[];
   close(): Promise<void>;
 }
@@ -52,8 +56,14 @@ export async function startProvider(o: ProviderOptions): Promise<Provider> {
   const faults = makeFaults(o.faults);
   const store = new ServedStore(blocks, faults);
   const stats = new RequestStats();
-  const me = newEd25519PeerId();
+  let me = newEd25519PeerId();
   const addresses: string[] = [];
+  let node: BitswapNode | undefined;
+  if (o.bitswap ?? true) {
+    node = await startBitswapNode(store, host, o.bitswapPort ?? 0);
+    me = { id: node.peerId, publicKey: node.publicKey };
+    addresses.push(...node.multiaddrs);
+  }
   const servers: Server[] = [gatewayServer(store, stats), rpcServer(store, stats, () => ({ ...me, addresses }))];
   const [gateway, rpc] = [await listen(servers[0] as Server, host, o.gatewayPort ?? 0), await listen(servers[1] as Server, host, o.rpcPort ?? 0)];
   return {
@@ -69,6 +79,7 @@ export async function startProvider(o: ProviderOptions): Promise<Provider> {
     addresses,
     close: async () => {
       await Promise.all(servers.map(closeServer));
+      await node?.stop();
     },
   };
 }
