@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { deflate as deflateCb } from 'node:zlib';
+import { constants as zlibConstants, deflate as deflateCb } from 'node:zlib';
 import { DTYPE_INFO, dtypeOf } from './types.ts';
 import type { DType, GeoTransform, TypedArray } from './types.ts';
 
@@ -31,6 +31,11 @@ export interface WriteGeoTiffOptions {
   compress?: 'deflate' | 'none';
   /** zlib level 1..9 (default 6). */
   level?: number;
+  /**
+   * zlib strategy. 'rle' (default with the predictor) only matches runs: on predicted raster data it
+   * is about 4x faster than the default strategy for the same size. Either is plain DEFLATE.
+   */
+  strategy?: 'rle' | 'default';
   /** 'band' = PlanarConfiguration 2 (separate), 'pixel' = 1 (contiguous). Default 'band'. */
   interleave?: 'band' | 'pixel';
   /** Build overviews (factors 2, 4, ... until one fits a tile), COG style. Tiled only. */
@@ -106,6 +111,7 @@ export async function encodeGeoTiff(o: WriteGeoTiffOptions): Promise<Buffer> {
   const predictor = compress === 'deflate' && info.sampleFormat !== 3 ? 2 : 1;
   const planar = (o.interleave ?? 'band') === 'band' ? 2 : 1;
   const level = o.level ?? 6;
+  const strategy = (o.strategy ?? (predictor === 2 ? 'rle' : 'default')) === 'rle' ? zlibConstants.Z_RLE : zlibConstants.Z_DEFAULT_STRATEGY;
   const nodata = o.nodata ?? null;
 
   const levels: Level[] = [{ width: o.width, height: o.height, bands: o.bands }];
@@ -134,7 +140,7 @@ export async function encodeGeoTiff(o: WriteGeoTiffOptions): Promise<Buffer> {
         }
       }
     }
-    const chunks = compress === 'deflate' ? await Promise.all(raw.map((b) => deflate(b, { level }))) : raw;
+    const chunks = compress === 'deflate' ? await Promise.all(raw.map((b) => deflate(b, { level, strategy }))) : raw;
     const tags: Tag[] = [];
     const add = (tag: number, type: number, values: number[]) => tags.push({ tag, type, values });
     if (li > 0) add(254, T.LONG, [1]);
