@@ -1,0 +1,125 @@
+// chip-index: hls.run.requested -> read the chip payload (+ its EPSG:5070 twin, derived when absent) and
+// the tile grid, assign every chip the tile whose footprint contains it, write chips_id.json,
+// chips_df.csv and tile_choice_report.csv, record the run's expected chip count in KV, then publish
+// hls.chip.indexed per chip, hls.tile.requested per tile and hls.chip.rejected per rejected chip.
+// Idempotent: output files are rewritten with the same content and every message id is deterministic.
+import { basename, join } from 'node:path';
+import { SUBJECTS, TileIdSchema, messageId, type ChipId, type TileId } from '@hls/contracts';
+import { KmlError, indexChips, tileSearchGeometry, writeChipIndexFiles, type ChipIndexResult, type ChipIssue } from '@hls/geo';
+import { PermanentError, TransientError, type Handler, type KvStore } from '@hls/runtime';
+
+/** What the run's KV entry (key `<runId>`) gets from chip-index, merged into whatever is there. */
+export interface ChipIndexRunRecord {
+  expectedChips: number;
+  chipIndex: {
+    assigned: number;
+    rejected: number;
+    tiles: number;
+    /** Features with no usable chip id: they cannot get a chip event, so they are listed here. */
+    invalidFeatures: { index: number; id: string | null; reason: string; detail: string }[];
+    twin: 'read' | 'derived';
+  };
+}
+
+const MAX_LISTED_INVALID = 200;
+
+/** Merge `patch` into the JSON object at `key`, with compare-and-set so concurrent writers are not lost. */
+export async function mergeKv(kv: KvStore, key: string, patch: Record<string, unknown>): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const cur = await kv.get(key);
+    if (!cur) {
+      if (await kv.create(key, patch)) return;
+      continue;
+    }
+    const base = typeof cur.value === 'object' && cur.value !== null && !Array.isArray(cur.value) ? (cur.value as Record<string, unknown>) : {};
+    if (await kv.update(key, { ...base, ...patch }, cur.revision)) return;
+  }
+  throw new TransientError(`KV key ${key}: too many concurrent updates`);
+}
+
+function isMissingFile(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: string }).code === 'ENOENT';
+}
+
+export const handleRunRequested: Handler<'hls.run.requested'> = async (event, ctx) => {
+  const { runId } = event;
+  ctx.annotate({ runId });
+  const dir = await ctx.datasetDir(runId);
+  // The parsed grid is cached per data dir (the KML's folder may be read-only and is shared).
+  const cacheFile = join(dir, '..', '..', 'cache', `${basename(event.gridKml)}.grid.json`);
+  let r: ChipIndexResult;
+  try {
+    r = await indexChips(event.chipPayload, event.gridKml, { cacheFile: event.gridKml.endsWith('.json') ? false : cacheFile });
+  } catch (e) {
+    const msg = `run ${runId}: cannot index chips of ${event.chipPayload} against ${event.gridKml}: ${(e as Error).message}`;
+    // Bad or missing input will not get better by retrying.
+    if (e instanceof KmlError || e instanceof SyntaxError || isMissingFile(e) || /not a GeoJSON|not valid JSON|grid cache/.test((e as Error).message)) {
+      throw new PermanentError(msg, { cause: e });
+    }
+    throw new TransientError(msg, { cause: e });
+  }
+
+  // A grid tile whose name is not a valid tile id cannot be requested: its chips are rejected.
+  const rejected: ChipIssue[] = [...r.rejected];
+  const tiles = r.tiles.filter((g) => {
+    if (TileIdSchema.safeParse(g.tile.name).success) return true;
+    for (const chipId of g.chipIds) {
+      rejected.push({ file: event.gridKml, index: -1, id: chipId, chipId, reason: 'no-tile', detail: `chip ${chipId}: grid tile name ${JSON.stringify(g.tile.name)} is not a valid tile id` });
+    }
+    return false;
+  });
+  const tileIds = new Map(tiles.map((g) => [g.tile.name, g.tile.name as TileId]));
+  const assigned = r.assigned.filter((a) => tileIds.has(a.tile.name));
+
+  const rejectedChips = new Map<ChipId, ChipIssue>();
+  const invalid: ChipIndexRunRecord['chipIndex']['invalidFeatures'] = [];
+  for (const i of rejected) {
+    if (i.chipId) {
+      if (!rejectedChips.has(i.chipId)) rejectedChips.set(i.chipId, i);
+    } else invalid.push({ index: i.index, id: i.id, reason: i.reason, detail: i.detail });
+  }
+  for (const i of invalid) ctx.log.warn({ feature: i.index, reason: i.reason }, i.detail);
+  for (const x of r.payload.twinExtra) ctx.log.warn({ chipId: x.id }, x.detail);
+
+  await writeChipIndexFiles(dir, { ...r, assigned, rejected, tiles });
+
+  // The expected count goes to KV before any terminal chip event, so completion is never judged early.
+  const record: ChipIndexRunRecord = {
+    expectedChips: assigned.length + rejectedChips.size,
+    chipIndex: {
+      assigned: assigned.length,
+      rejected: rejectedChips.size,
+      tiles: tiles.length,
+      invalidFeatures: invalid.slice(0, MAX_LISTED_INVALID),
+      twin: r.payload.twin,
+    },
+  };
+  await mergeKv(ctx.kv.runs, runId, record as unknown as Record<string, unknown>);
+  ctx.log.info({ chips: assigned.length, rejected: rejectedChips.size, invalid: invalid.length, tiles: tiles.length, twin: r.payload.twin }, 'chips indexed');
+
+  let n = 0;
+  const tick = () => {
+    if (++n % 500 === 0) ctx.working();
+  };
+  for (const a of assigned) {
+    await ctx.publish(
+      SUBJECTS.chipIndexed,
+      { runId, chipId: a.chip.id, tileId: tileIds.get(a.tile.name) as TileId, bbox5070: a.chip.bbox5070, center: a.chip.center },
+      messageId(SUBJECTS.chipIndexed, runId, a.chip.id),
+    );
+    tick();
+  }
+  for (const [chipId, i] of rejectedChips) {
+    await ctx.publish(SUBJECTS.chipRejected, { runId, chipId, reason: i.reason, detail: i.detail }, messageId(SUBJECTS.chipRejected, runId, chipId));
+    tick();
+  }
+  for (const g of tiles) {
+    const tileId = tileIds.get(g.tile.name) as TileId;
+    await ctx.publish(
+      SUBJECTS.tileRequested,
+      { runId, tileId, chipIds: g.chipIds, epsg: g.tile.epsg, footprintUtm: g.tile.footprintUtm, searchGeometry: tileSearchGeometry(g.tile) },
+      messageId(SUBJECTS.tileRequested, runId, tileId),
+    );
+    tick();
+  }
+};
