@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +67,10 @@ describe('chipper handlers on the real chip_085_328 box', () => {
     const scenes = [2, 0, 1].map((i) => ({ granuleId: tile.granules[i]!, date: tile.dates[i]! }));
     const job = parseEvent(SUBJECTS.chipClip, { schemaVersion: 1, runId: 'run1', tileId: '15TVG', chipId: 'chip_085_328', scenes });
     await handleChipClip(job, ctx);
-    await handleChipClip(job, ctx);
+    const mergedPath = join(dir, 'chips', 'chip_085_328_merged.tif');
+    const mtime = statSync(mergedPath).mtimeMs;
+    await handleChipClip(job, ctx); // redelivery: reuses the complete clip, writes nothing
+    assert.equal(statSync(mergedPath).mtimeMs, mtime);
     assert.equal(published.length, 2);
     assert.deepEqual(published[0], published[1]);
     const p = published[0]!;

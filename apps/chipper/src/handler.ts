@@ -57,7 +57,7 @@ export const handleChipClip: Handler<'hls.chip.clip'> = async (event, ctx) => {
   ctx.working();
   let r;
   try {
-    r = await clipChip({ chipId, bbox5070: bbox, scenes: event.scenes }, { datasetDir: dir, cdlSource: source, reclass });
+    r = await clipChip({ chipId, bbox5070: bbox, scenes: event.scenes }, { datasetDir: dir, cdlSource: source, reclass, reuse: true });
   } catch (e) {
     const msg = `chip ${chipId} of tile ${tileId}: ${e instanceof Error ? e.message : String(e)}`;
     // A file that is there but unreadable will not get better; a missing one may still be arriving.
@@ -68,7 +68,7 @@ export const handleChipClip: Handler<'hls.chip.clip'> = async (event, ctx) => {
     await ctx.publish(SUBJECTS.chipRejected, { runId, chipId, tileId, reason: r.reason, detail: r.detail }, messageId(SUBJECTS.chipRejected, runId, chipId));
     return;
   }
-  ctx.log.info({ qa: r.qa }, 'chip clipped');
+  ctx.log.info({ qa: r.qa, reused: r.reused ?? false }, r.reused ? 'chip already clipped' : 'chip clipped');
   await ctx.publish(
     SUBJECTS.chipClipped,
     { runId, tileId, chipId, scenes: r.scenes.map((s) => ({ granuleId: s.granuleId, date: s.date })), qa: r.qa, files: r.files },

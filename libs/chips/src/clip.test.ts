@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,14 @@ import { CLASS_COLORS } from './colormap.ts';
 import { checkChipBox, clipChip, RasterCache } from './clip.ts';
 import { decideQa } from './qa.ts';
 import { loadReclassTable } from './reclass.ts';
+import { writeSyntheticTile } from './testing/synthetic.ts';
+
+/** The 224 px box whose top-left pixel is (col, row) of the global CDL grid. */
+const chipBoxAt = (col: number, row: number): BBox => {
+  const minX = CDL_GRID.x0 + col * 30;
+  const maxY = CDL_GRID.y0 - row * 30;
+  return [minX, maxY - 6720, minX + 6720, maxY];
+};
 
 const RECLASS = '/work/shared/fixtures/real/chips/cdl_total_dst.csv';
 const PAYLOAD_5070 = '/work/shared/fixtures/real/chips/midwest_crops_chip_payload_5070.geojson';
@@ -194,5 +204,60 @@ print(json.dumps(dict(
     } finally {
       await cache.close();
     }
+  });
+});
+
+describe('clipChip reading the CDL as a COG over HTTP', () => {
+  let dir = '';
+  let server: Server;
+  let served = 0;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'clip-http-'));
+    const tile = await writeSyntheticTile(dir, { col0: 4480, row0: 8960, width: 240, height: 240 });
+    // A 2000 x 2000 noisy CDL (barely compressible), tiled 256: the chip needs a few tiles of it.
+    const n = 2000;
+    let seed = 7;
+    const codes = [1, 5, 24, 111, 152, 176, 0];
+    const cdl = Uint8Array.from({ length: n * n }, () => codes[(seed = (seed * 1103515245 + 12345) >>> 0) % codes.length]!);
+    await writeGeoTiff(join(dir, 'big-cdl.tif'), { width: n, height: n, bands: [cdl], geoTransform: tile.geoTransform, epsg: 5070, tiled: true, blockSize: 256 });
+    const bytes = readFileSync(join(dir, 'big-cdl.tif'));
+    server = createServer((req, res) => {
+      const m = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
+      if (!m) {
+        served += bytes.length;
+        res.writeHead(200, { 'content-length': bytes.length, 'accept-ranges': 'bytes' }).end(bytes);
+        return;
+      }
+      const start = Number(m[1]);
+      const end = Math.min(m[2] ? Number(m[2]) : bytes.length - 1, bytes.length - 1);
+      served += end - start + 1;
+      res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-length': end - start + 1, 'accept-ranges': 'bytes' }).end(bytes.subarray(start, end + 1));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  });
+  after(async () => {
+    await new Promise((r) => server.close(r));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads only the chip window (a fraction of the file) and gives the same mask as the local file', async () => {
+    const reclass = await loadReclassTable(RECLASS);
+    const scenes = ['HLS.S30.T15TVG.2022091T170851.v2.0', 'HLS.S30.T15TVG.2022152T170851.v2.0', 'HLS.S30.T15TVG.2022244T170851.v2.0'].map((g, i) => ({ granuleId: g, date: ['2022-04-01', '2022-06-01', '2022-09-01'][i]! }));
+    const port = (server.address() as AddressInfo).port;
+    const box = chipBoxAt(4480 + 5, 8960 + 7);
+    const http = await clipChip({ chipId: 'chip_http', bbox5070: box, scenes }, { datasetDir: dir, cdlSource: `http://127.0.0.1:${port}/big-cdl.tif`, reclass });
+    const local = await clipChip({ chipId: 'chip_local', bbox5070: box, scenes }, { datasetDir: dir, cdlSource: join(dir, 'big-cdl.tif'), reclass });
+    assert.ok(http.ok && local.ok);
+    const a = await readRasterWindow(join(dir, 'chips', 'chip_http.mask.tif'));
+    const b = await readRasterWindow(join(dir, 'chips', 'chip_local.mask.tif'));
+    assert.deepEqual(a.bands[0], b.bands[0]);
+    const size = statSync(join(dir, 'big-cdl.tif')).size;
+    assert.ok(served > 0 && served < size / 4, `served ${served} of ${size} bytes`);
+    // A second clip of the same inputs with reuse reads and writes nothing.
+    const before = served;
+    const again = await clipChip({ chipId: 'chip_http', bbox5070: box, scenes }, { datasetDir: dir, cdlSource: `http://127.0.0.1:${port}/big-cdl.tif`, reclass, reuse: true });
+    assert.ok(again.ok && again.reused);
+    assert.equal(served, before);
+    assert.deepEqual(again.ok && again.qa, http.ok && http.qa);
   });
 });

@@ -2,6 +2,7 @@
 // reprojected bands of the tile's 3 scenes (date order), the Fmask bands and the CDL source, then QA.
 // Writes chips/<chip>_merged.tif (18 x Int16), chips_fmask/<chip>_Fmask.tif (3 x UInt8) and
 // chips/<chip>.mask.tif (UInt8 classes with a colour map). Outputs are written atomically by @hls/raster.
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CDL_GRID,
@@ -23,6 +24,7 @@ import { DTYPE_INFO, openRaster, writeGeoTiff, type GeoTransform, type OpenRaste
 import { classPalette } from './colormap.ts';
 import { chipQaFigures, clipNegativesInPlace } from './qa.ts';
 import { reclassCdl, type ReclassTable } from './reclass.ts';
+import { writeTextAtomic } from './track-chips.ts';
 
 const EPS = 1e-6;
 const PX = CDL_GRID.pixelSize;
@@ -136,10 +138,14 @@ export interface ClipChipOptions {
   cdlSource: string;
   reclass: ReclassTable;
   cache?: RasterCache;
+  /** Reuse a previous clip of the same box and scenes when its outputs and QA record are all there. */
+  reuse?: boolean;
 }
 
 export interface ClippedChip {
   ok: true;
+  /** True when a previous clip of the same inputs was reused (nothing was read or written). */
+  reused?: boolean;
   qa: QaFigures;
   /** Paths relative to the dataset dir. */
   files: { merged: string; mask: string; fmask: string };
@@ -156,11 +162,46 @@ const asUint8 = (a: TypedArray, source: string): Uint8Array => {
   return a;
 };
 
+/** Written after the three chip files: its presence (with matching inputs) marks a complete clip. */
+export const CLIP_RECORDS_DIR = '.chip_qa';
+interface ClipRecord {
+  bbox5070: BBox;
+  scenes: SceneRef[];
+  cdlSource: string;
+  qa: QaFigures;
+  files: ClippedChip['files'];
+}
+const clipRecordPath = (datasetDir: string, chipId: string) => join(datasetDir, CLIP_RECORDS_DIR, `${chipId}.json`);
+
+async function reusableClip(datasetDir: string, chipId: string, want: Omit<ClipRecord, 'qa' | 'files'>): Promise<ClipRecord | null> {
+  let rec: ClipRecord;
+  try {
+    rec = JSON.parse(await readFile(clipRecordPath(datasetDir, chipId), 'utf8')) as ClipRecord;
+  } catch {
+    return null;
+  }
+  const same = JSON.stringify([rec.bbox5070, rec.scenes, rec.cdlSource]) === JSON.stringify([want.bbox5070, want.scenes, want.cdlSource]);
+  if (!same) return null;
+  try {
+    for (const f of Object.values(rec.files)) await access(join(datasetDir, f));
+  } catch {
+    return null;
+  }
+  return rec;
+}
+
 export async function clipChip(input: ClipChipInput, o: ClipChipOptions): Promise<ClipChipResult> {
   const box = checkChipBox(input.bbox5070);
   if (!box.ok) return { ok: false, reason: 'bad-box', detail: `${input.chipId}: ${box.detail}` };
   if (input.scenes.length !== SCENES_PER_TILE) throw new Error(`${input.chipId}: needs ${SCENES_PER_TILE} scenes, got ${input.scenes.length}`);
-  const scenes = [...input.scenes].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  const scenes = [...input.scenes]
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))
+    .map((s) => ({ granuleId: s.granuleId, date: s.date }));
+  const want = { bbox5070: [...input.bbox5070] as BBox, scenes, cdlSource: o.cdlSource };
+  if (o.reuse) {
+    const prev = await reusableClip(o.datasetDir, input.chipId, want);
+    if (prev) return { ok: true, reused: true, qa: prev.qa, files: prev.files, scenes };
+  }
   const cache = o.cache ?? new RasterCache();
   try {
     const bands: Int16Array[] = [];
@@ -185,6 +226,8 @@ export async function clipChip(input: ClipChipInput, o: ClipChipOptions): Promis
     await writeGeoTiff(join(o.datasetDir, files.merged), { ...common, bands, nodata: HLS.reflectanceNodata });
     await writeGeoTiff(join(o.datasetDir, files.fmask), { ...common, bands: fmask, nodata: HLS.fmaskNodata });
     await writeGeoTiff(join(o.datasetDir, files.mask), { ...common, bands: [mask], colorMap: classPalette() });
+    const rec: ClipRecord = { ...want, qa, files };
+    await writeTextAtomic(clipRecordPath(o.datasetDir, input.chipId), JSON.stringify(rec));
     return { ok: true, qa, files, scenes };
   } finally {
     if (!o.cache) await cache.close();
