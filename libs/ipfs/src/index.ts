@@ -11,3 +11,19 @@ export { BlockMissingError, type BlockSource } from './sources/types.ts';
 export { readCidMapping, writeCidMapping, mappingEntries, type CidMappingEntry } from './mapping.ts';
 export { startProvider, type Provider, type ProviderOptions } from './provider/provider.ts';
 export { makeFaults, type Faults, type FaultOptions } from './provider/faults.ts';
+export {
+  grabCids,
+  checkCids,
+  retrieveAll,
+  readTilePayloads,
+  writeTilePayloads,
+  bandRefs,
+  parseCsv,
+  type BandRef,
+  type CheckOutcome,
+  type RetrieveOutcome,
+  type RetrieveProgress,
+  type TilePayloadScene,
+  type TilePayloadBand,
+  type GrabResult,
+} from './cids.ts';

@@ -1,0 +1,109 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BANDS, tileBandPath, type GranuleId } from '@hls/contracts';
+import { createFetcher } from './backends.ts';
+import { bandRefs, checkCids, grabCids, parseCsv, retrieveAll } from './cids.ts';
+import { readCidMapping } from './mapping.ts';
+import { bandFile, withProvider, type Fixture } from './test-support/fixtures.ts';
+
+const REAL_MAPPING = join(import.meta.dirname, '../../../../shared/fixtures/real/hls-metadata/easierdata_filename_to_cid_mapping.json');
+
+test('parseCsv reads quoted cells holding commas, quotes and JSON arrays', () => {
+  const rows = parseCsv('a,b,c\n"x,1","say ""hi""","[""u1"",""u2""]"\r\nlast,,\n');
+  assert.deepEqual(rows, [
+    ['a', 'b', 'c'],
+    ['x,1', 'say "hi"', '["u1","u2"]'],
+    ['last', '', ''],
+  ]);
+});
+
+test('grab: the 7 band CIDs of each selected scene come from the real easierdata mapping', async () => {
+  const mapping = await readCidMapping(REAL_MAPPING);
+  const csv = [
+    'title_id,tile_id,cloud_cover,spatial_cover,date,http_links,s3_links',
+    'HLS.S30.T18SVJ.2022070T155051.v2.0,18SVJ,1,100,2022-03-11,"[""https://x/a.tif"",""https://x/b.tif""]",[]',
+    'HLS.S30.T99ZZZ.2022070T155051.v2.0,99ZZZ,1,100,2022-03-11,[],[]',
+    '../../etc,18SVJ,1,100,2022-03-11,[],[]',
+  ].join('\n');
+  const g = grabCids(csv, mapping);
+  assert.equal(g.payloads.length, 2);
+  const first = g.payloads[0]!;
+  assert.equal(first.tile_id, '18SVJ');
+  assert.deepEqual(first.bands.map((b) => b.band_name), [...BANDS]);
+  for (const b of first.bands) {
+    assert.equal(b.cid, mapping.find((m) => m.filename === b.filename)?.cid, b.filename);
+    assert.match(b.cid ?? '', /^bafybei[a-z2-7]{52}$/);
+  }
+  assert.equal(first.bands.find((b) => b.band_name === 'B11')?.cid, 'bafybeib77f7bspur2pekd4nbodseysl2cdf5zsm4smtp25pi625smg3hzy');
+  assert.equal(g.missing.length, 7, 'every band of the unknown scene is reported');
+  assert.ok(g.missing.every((m) => m.scene === 'HLS.S30.T99ZZZ.2022070T155051.v2.0' && m.cid === null));
+  assert.equal(g.problems.length, 1);
+  assert.match(g.problems[0]!, /row 4: '\.\.\/\.\.\/etc' is not an HLS granule id/);
+});
+
+const G1 = 'HLS.S30.T15TVG.2022152T170851.v2.0';
+const G2 = 'HLS.S30.T15TVG.2022172T170851.v2.0';
+let fx: Fixture;
+before(async () => {
+  const files: Record<string, number> = {};
+  for (const g of [G1, G2]) for (const b of BANDS) files[bandFile(g, b)] = 50_000 + b.length * 70_000;
+  fx = await withProvider(files);
+});
+after(() => fx.cleanup());
+
+function payloads() {
+  return [G1, G2].map((g) => ({
+    title_id: g,
+    tile_id: '15TVG',
+    date: '2022-06-01',
+    bands: BANDS.map((b) => ({ band_name: b, filename: `${g}.${b}.tif`, cid: fx.cidOf(bandFile(g, b)) as string | null })),
+  }));
+}
+
+test('check: available CIDs pass, a missing one and one without a CID land in missing_cids.json as JSON lines', async (t) => {
+  const p = payloads();
+  const gone = p[1]!.bands[2]!.cid as string;
+  p[0]!.bands[6]!.cid = null;
+  fx.provider.faults.missing.add(gone);
+  t.after(() => fx.provider.faults.missing.delete(gone));
+  const f = await createFetcher({ backends: [{ type: 'gateway', urls: [fx.provider.gateway] }], timeout_ms: 500, retries: 0, concurrency: 4 });
+  const missingFile = join(fx.root, 'missing_cids.json');
+  const r = await checkCids(f, bandRefs(p), { missingFile });
+  assert.equal(r.filter((x) => x.available).length, 12);
+  const lines = readFileSync(missingFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(lines.length, 2);
+  assert.deepEqual(
+    lines.sort((a, b) => String(a.scene).localeCompare(String(b.scene))),
+    [
+      { scene: G1, band: 'Fmask', filename: `${G1}.Fmask.tif`, cid: null },
+      { scene: G2, band: 'B04', filename: `${G2}.B04.tif`, cid: gone },
+    ],
+  );
+  assert.match(r.find((x) => x.cid === gone)?.reason ?? '', /404/);
+});
+
+test('retrieve: every selected band lands verified at tiles/<granule>/<granule>.<band>.tif; failures are reported, not fatal', async (t) => {
+  const p = payloads();
+  const gone = p[0]!.bands[0]!.cid as string;
+  fx.provider.faults.missing.add(gone);
+  t.after(() => fx.provider.faults.missing.delete(gone));
+  const f = await createFetcher({ backends: [{ type: 'gateway', urls: [fx.provider.gateway] }], timeout_ms: 500, retries: 0, concurrency: 3 });
+  const ds = join(fx.root, 'dataset');
+  let last = { files: 0, filesDone: 0, bytes: 0, knownTotal: 0, filesSized: 0 };
+  const r = await retrieveAll(f, bandRefs(p), ds, { onProgress: (x) => (last = x) });
+  const failed = r.filter((x) => x.error);
+  assert.equal(failed.length, 1);
+  assert.match(failed[0]!.error!, new RegExp(`cid-unavailable: ${gone}`));
+  for (const g of [G1, G2]) {
+    for (const b of BANDS) {
+      if (g === G1 && b === 'B02') continue;
+      assert.deepEqual(readFileSync(join(ds, tileBandPath(g as GranuleId, b))), fx.originals.get(bandFile(g, b)));
+    }
+  }
+  assert.equal(last.filesDone, 14);
+  const expected = [...fx.originals.entries()].filter(([k]) => k !== bandFile(G1, 'B02')).reduce((n, [, v]) => n + v.length, 0);
+  assert.equal(last.bytes, expected);
+  assert.ok(f.limiter.peak <= 3);
+});

@@ -1,0 +1,224 @@
+// The original pipeline's CID helpers: grab CIDs for the selected tiles (tile_payloads.json), check each
+// CID is retrievable (missing_cids.json) and retrieve every selected band file.
+import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BANDS, GranuleIdSchema, bandFileName, tileBandPath, type GranuleId } from '@hls/contracts';
+import { parseCid } from './cid.ts';
+import { errorMessage } from './errors.ts';
+import { Limiter } from './limiter.ts';
+import type { Fetcher, FetchResult } from './fetcher.ts';
+import type { CidMappingEntry } from './mapping.ts';
+
+/** tile_payloads.json entries: the shape libs/stac writes (and the original pipeline wrote). */
+export interface TilePayloadBand {
+  band_name: string;
+  filename: string;
+  cid: string | null;
+}
+export interface TilePayloadScene {
+  title_id: string;
+  tile_id: string;
+  date: string;
+  bands: TilePayloadBand[];
+}
+
+/** One band file to retrieve; also a line of missing_cids.json. */
+export interface BandRef {
+  scene: string;
+  band: string;
+  filename: string;
+  cid: string | null;
+}
+
+/** Parse RFC 4180 CSV (quoted cells may hold commas, quotes and newlines). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
+  }
+  if (cell !== '' || row.length > 0) {
+    row.push(cell);
+    rows.push(row);
+  }
+  return rows.filter((r) => !(r.length === 1 && r[0] === ''));
+}
+
+export interface GrabResult {
+  payloads: TilePayloadScene[];
+  /** Band files the mapping has no CID for. */
+  missing: BandRef[];
+  /** Rows of selected_tiles.csv that could not be read: named, never dropped silently. */
+  problems: string[];
+}
+
+/**
+ * grab_cids_from_selected_tiles: for every scene of selected_tiles.csv (columns title_id, tile_id, date)
+ * look up its 7 band files in the filename -> CID mapping.
+ */
+export function grabCids(selectedTilesCsv: string, mapping: readonly CidMappingEntry[], source = 'selected_tiles.csv'): GrabResult {
+  const rows = parseCsv(selectedTilesCsv);
+  const header = rows[0] ?? [];
+  const col = (name: string): number => header.indexOf(name);
+  const [iScene, iTile, iDate] = [col('title_id'), col('tile_id'), col('date')];
+  if (iScene < 0) throw new Error(`${source}: no title_id column (header: ${header.join(',')})`);
+  const byName = new Map(mapping.map((m) => [m.filename, m.cid]));
+  const payloads: TilePayloadScene[] = [];
+  const missing: BandRef[] = [];
+  const problems: string[] = [];
+  for (const [n, r] of rows.slice(1).entries()) {
+    const scene = r[iScene] ?? '';
+    if (!/^HLS\.[SL]30\.T\d{2}[A-Z]{3}\.\d{7}T\d{6}\.v\d+\.\d+$/.test(scene)) {
+      problems.push(`${source} row ${n + 2}: '${scene}' is not an HLS granule id`);
+      continue;
+    }
+    const bands = BANDS.map((band) => {
+      const filename = bandFileName(scene as GranuleId, band);
+      const cid = byName.get(filename) ?? null;
+      if (cid === null) missing.push({ scene, band, filename, cid });
+      return { band_name: band, filename, cid };
+    });
+    payloads.push({ title_id: scene, tile_id: iTile >= 0 ? (r[iTile] ?? '') : '', date: iDate >= 0 ? (r[iDate] ?? '') : '', bands });
+  }
+  return { payloads, missing, problems };
+}
+
+export async function readTilePayloads(path: string): Promise<TilePayloadScene[]> {
+  const data: unknown = JSON.parse(await readFile(path, 'utf8'));
+  if (!Array.isArray(data)) throw new Error(`${path}: expected a JSON array of scenes`);
+  return data.map((s: unknown, i) => {
+    const x = s as Partial<TilePayloadScene> | null;
+    if (!x || typeof x.title_id !== 'string' || !Array.isArray(x.bands)) throw new Error(`${path}: scene ${i} lacks title_id or bands`);
+    return x as TilePayloadScene;
+  });
+}
+
+export const bandRefs = (payloads: readonly TilePayloadScene[]): BandRef[] =>
+  payloads.flatMap((s) => s.bands.map((b) => ({ scene: s.title_id, band: b.band_name, filename: b.filename, cid: b.cid })));
+
+export interface CheckOutcome extends BandRef {
+  available: boolean;
+  reason?: string;
+}
+
+/**
+ * check_ipfs_content_retrievability: ask the backends for each CID's root block (verified), with the
+ * fetcher's timeout and retries; missing ones are appended to `missingFile` as JSON lines as they are found.
+ */
+export async function checkCids(
+  fetcher: Fetcher,
+  refs: readonly BandRef[],
+  o: { missingFile?: string; onResult?: (r: CheckOutcome) => void } = {},
+): Promise<CheckOutcome[]> {
+  if (o.missingFile) await writeFile(o.missingFile, '');
+  const record = async (r: CheckOutcome): Promise<CheckOutcome> => {
+    if (!r.available && o.missingFile) {
+      await appendFile(o.missingFile, `${JSON.stringify({ scene: r.scene, band: r.band, filename: r.filename, cid: r.cid })}\n`);
+    }
+    o.onResult?.(r);
+    return r;
+  };
+  return Promise.all(
+    refs.map(async (ref): Promise<CheckOutcome> => {
+      if (!ref.cid) return record({ ...ref, available: false, reason: 'no CID' });
+      try {
+        await fetcher.getBlock(parseCid(ref.cid), { root: ref.cid, context: { granule: ref.scene, band: ref.band } });
+        return record({ ...ref, available: true });
+      } catch (e) {
+        return record({ ...ref, available: false, reason: errorMessage(e) });
+      }
+    }),
+  );
+}
+
+export interface RetrieveOutcome extends BandRef {
+  path: string;
+  result?: FetchResult;
+  error?: string;
+}
+
+export interface RetrieveProgress {
+  files: number;
+  filesDone: number;
+  /** Bytes in place over all files. */
+  bytes: number;
+  /** Sum of the sizes known so far (files whose root has been read). */
+  knownTotal: number;
+  filesSized: number;
+}
+
+/** Retrieve every band file to `<datasetDir>/tiles/<granule>/<file>`; one failure never stops the others. */
+export async function retrieveAll(
+  fetcher: Fetcher,
+  refs: readonly BandRef[],
+  datasetDir: string,
+  o: { onProgress?: (p: RetrieveProgress) => void; signal?: AbortSignal; filesAtOnce?: number } = {},
+): Promise<RetrieveOutcome[]> {
+  // Files open at once (each holds a part file); block requests are capped by the fetcher's own limiter.
+  const files = new Limiter(o.filesAtOnce ?? Math.max(2, fetcher.limiter.limit));
+  const bytes = new Map<number, number>();
+  const totals = new Map<number, number>();
+  let filesDone = 0;
+  const emit = (): void => {
+    let b = 0;
+    let t = 0;
+    for (const v of bytes.values()) b += v;
+    for (const v of totals.values()) t += v;
+    o.onProgress?.({ files: refs.length, filesDone, bytes: b, knownTotal: t, filesSized: totals.size });
+  };
+  const retrieveOne = async (ref: BandRef, i: number): Promise<RetrieveOutcome> => {
+    const granule = GranuleIdSchema.safeParse(ref.scene);
+    const band = BANDS.find((b) => b === ref.band);
+    // Ids become path parts: only a valid granule id and a known band make a path.
+    if (!granule.success || !band) {
+      filesDone++;
+      emit();
+      return { ...ref, path: '', error: `not a granule id and band: '${ref.scene}' '${ref.band}'` };
+    }
+    const path = join(datasetDir, tileBandPath(granule.data, band));
+    try {
+      if (!ref.cid) throw new Error(`no CID for ${ref.filename}`);
+      const result = await fetcher.fetchToFile(ref.cid, path, {
+        context: { granule: ref.scene, band: ref.band },
+        signal: o.signal,
+        onProgress: (p) => {
+          bytes.set(i, p.bytes);
+          if (p.total !== undefined) totals.set(i, p.total);
+          emit();
+        },
+      });
+      return { ...ref, path, result };
+    } catch (e) {
+      return { ...ref, path, error: errorMessage(e) };
+    } finally {
+      filesDone++;
+      emit();
+    }
+  };
+  return Promise.all(refs.map((ref, i) => files.run(() => retrieveOne(ref, i))));
+}
+
+export async function writeTilePayloads(path: string, payloads: readonly TilePayloadScene[]): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, `${JSON.stringify(payloads, null, 2)}\n`);
+  await rename(tmp, path);
+}
