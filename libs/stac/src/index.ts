@@ -16,3 +16,4 @@ export * from './catalog-source.ts';
 export * from './granule-dir.ts';
 export * from './server.ts';
 export * from './synth.ts';
+export * from './config-source.ts';

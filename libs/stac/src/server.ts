@@ -71,6 +71,8 @@ export interface StacServer {
   faults: Faults;
   readonly requests: RequestRecord[];
   readonly problems: MetadataError[];
+  /** Granules served. */
+  readonly granuleCount: number;
   /** Re-read the directory. */
   reload(): Promise<void>;
   close(): Promise<void>;
@@ -364,6 +366,9 @@ export async function startStacServer(opts: StacServerOptions): Promise<StacServ
     },
     requests,
     problems,
+    get granuleCount() {
+      return granules.length;
+    },
     reload,
     close: () =>
       new Promise<void>((resolve, reject) => {

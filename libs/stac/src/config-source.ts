@@ -1,0 +1,84 @@
+// The scene source and search a run's config describes (`stac`, `cmr_stac_params`, `search`), shared
+// by the stac-scout service and the `hls-chips scenes` commands.
+import { readFile } from 'node:fs/promises';
+import type { AreaGeometry, Config } from '@hls/contracts';
+import { cmrStacUrl, StacApiSource } from './api-source.ts';
+import { StaticCatalogSource } from './catalog-source.ts';
+import { readCidMapping } from './cids.ts';
+import type { CidMapping } from './cids.ts';
+import { MetadataError, errorMessage } from './errors.ts';
+import { GranuleDirectorySource } from './granule-dir.ts';
+import { HttpClient, Limiter } from './http.ts';
+import type { HttpOptions } from './http.ts';
+import { datetimeInterval } from './source.ts';
+import type { SceneSource, SearchParams } from './source.ts';
+
+/** The config names a source it cannot build (a catalog without url/path, a directory without path). */
+export class SourceConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceConfigError';
+  }
+}
+
+// One limiter per process and limit: `async_concurrency_limit` bounds every STAC/CMR request this
+// process makes, across all the tiles it works on at once.
+const limiters = new Map<number, Limiter>();
+export function sharedLimiter(limit: number): Limiter {
+  let l = limiters.get(limit);
+  if (!l) limiters.set(limit, (l = new Limiter(limit)));
+  return l;
+}
+
+export function sceneSourceFor(config: Config, opts: Pick<HttpOptions, 'signal' | 'onEvent'> = {}): SceneSource {
+  const { stac, cmr_stac_params: cmr } = config;
+  const http: HttpOptions = {
+    limiter: sharedLimiter(cmr.async_concurrency_limit),
+    timeoutMs: stac.timeout_ms,
+    retries: stac.retries,
+    ...HttpClient.envAuth(),
+    ...opts,
+  };
+  switch (stac.type) {
+    case 'api':
+      return new StacApiSource(stac.url ?? cmrStacUrl(cmr), http);
+    case 'catalog': {
+      const where = stac.url ?? stac.path;
+      if (!where) throw new SourceConfigError('config stac.type is "catalog" but neither stac.url nor stac.path is set');
+      return new StaticCatalogSource(where, http);
+    }
+    case 'directory':
+      if (!stac.path) throw new SourceConfigError('config stac.type is "directory" but stac.path is not set');
+      return new GranuleDirectorySource(stac.path);
+  }
+}
+
+/** The search of one tile: the configured collection, the season, the tile's geometry. */
+export function tileSearchParams(config: Config, intersects?: AreaGeometry): SearchParams {
+  return {
+    collections: [config.cmr_stac_params.stac_collection_id],
+    ...(intersects ? { intersects } : {}),
+    datetime: datetimeInterval(config.search.from, config.search.to),
+    limit: config.stac.page_limit,
+  };
+}
+
+const mappings = new Map<string, Promise<CidMapping>>();
+/** Read (once per process) a filename -> CID mapping file. */
+export function loadCidMappingFile(path: string): Promise<CidMapping> {
+  let m = mappings.get(path);
+  if (!m) {
+    m = readFile(path, 'utf8').then((t) => {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(t);
+      } catch (e) {
+        throw new MetadataError(path, `not valid JSON: ${errorMessage(e)}`, { cause: e });
+      }
+      return readCidMapping(doc, path);
+    });
+    m.catch(() => mappings.delete(path));
+    mappings.set(path, m);
+  }
+  return m;
+}
