@@ -4,23 +4,16 @@
 // to the DLQ; a domain outcome (a tile with no scenes, a CID that cannot be had) is not an error:
 // publish the terminal event and return.
 import type { Config, EventInput, EventOf, ServiceName, Subject } from '@hls/contracts';
+import type { KvStore } from '@hls/bus';
 import type { Logger } from '@hls/telemetry';
+
+export type { KvStore };
 
 export interface SpanIds {
   runId?: string;
   tileId?: string;
   chipId?: string;
   granuleId?: string;
-}
-
-export interface KvStore {
-  get(key: string): Promise<{ value: unknown; revision: number } | null>;
-  put(key: string, value: unknown): Promise<number>;
-  /** Create only when absent; returns false when the key exists. */
-  create(key: string, value: unknown): Promise<boolean>;
-  /** Compare-and-set: write only when the key is at `revision`; false when someone else wrote first. */
-  update(key: string, value: unknown, revision: number): Promise<boolean>;
-  keys(prefix: string): Promise<string[]>;
 }
 
 export interface ServiceContext {

@@ -1,0 +1,404 @@
+// The JetStream backbone: stream, durable pull consumers and KV buckets created idempotently;
+// publishing with Nats-Msg-Id de-duplication and W3C trace context; consuming with ack after success,
+// nak with backoff on transient errors, working() heartbeats, and a DLQ after maxDeliver.
+import {
+  DlqMessageSchema,
+  EventValidationError,
+  KV_BUCKETS,
+  SERVICE_SUBJECTS,
+  STREAMS,
+  dlqSubject,
+  makeEvent,
+  parseEvent,
+  type EventInput,
+  type EventOf,
+  type NatsConfig,
+  type Subject,
+} from '@hls/contracts';
+import { SpanKind, extractTraceContext, hlsAttributes, injectTraceHeaders, withSpan, type Logger, type Span } from '@hls/telemetry';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type ConsumerConfig,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { connectNats } from './connect.ts';
+import { kvStore, type KvStore } from './kv.ts';
+
+export class TransientError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientError';
+  }
+}
+/** Retrying cannot help: the message goes to the DLQ at once. */
+export class PermanentError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentError';
+  }
+}
+export class NotImplementedError extends PermanentError {
+  constructor(what: string) {
+    super(`not implemented: ${what}`);
+    this.name = 'NotImplementedError';
+  }
+}
+
+export interface ConsumeOptions {
+  /** Messages handled at once by this process. */
+  concurrency?: number;
+  ackWaitMs?: number;
+  /** Deliveries before the message goes to the DLQ. */
+  maxDeliver?: number;
+  /** nak delays (ms) by attempt; the last repeats. Jitter of +-20 % is added. */
+  backoffMs?: number[];
+  /** Give up a handler after this long (it is aborted and treated as a transient failure). */
+  handlerTimeoutMs?: number;
+  /** Keep the message alive while the handler runs (working() every ackWait/3). */
+  autoHeartbeat?: boolean;
+  hooks?: ConsumeHooks;
+}
+
+export interface ConsumeHooks {
+  onStart?(subject: string): void;
+  onFinish?(subject: string, outcome: 'ok' | 'retry' | 'dlq', seconds: number): void;
+  /** Called after a DLQ publish with the event when it parsed (to mark its chips/tile failed). */
+  onDeadLetter?(subject: string, event: unknown, reason: string): Promise<void>;
+}
+
+export interface MessageContext {
+  subject: string;
+  deliveryCount: number;
+  headers: MsgHdrs | undefined;
+  signal: AbortSignal;
+  span: Span;
+  working(): void;
+}
+
+export type BusHandler<S extends Subject> = (event: EventOf<S>, m: MessageContext) => Promise<void>;
+
+export interface ConsumerHandle {
+  readonly name: string;
+  readonly inFlight: number;
+  /** Stop pulling; wait up to deadlineMs for in-flight handlers; nak what is left. */
+  stop(deadlineMs?: number): Promise<void>;
+  /** Resolves when the consume loop has ended. */
+  readonly closed: Promise<void>;
+}
+
+export const DEFAULT_CONSUME: Required<Omit<ConsumeOptions, 'hooks'>> = {
+  concurrency: 1,
+  ackWaitMs: 60_000,
+  maxDeliver: 5,
+  backoffMs: [1_000, 5_000, 15_000, 30_000, 60_000],
+  handlerTimeoutMs: 60 * 60_000,
+  autoHeartbeat: true,
+};
+
+/** Consumer name for a service and subject: `chipper--hls_tile_ready`. */
+export const consumerName = (service: string, subject: string): string => `${service}--${subject.replaceAll('.', '_')}`;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function idsOf(ev: unknown): { runId?: string; tileId?: string; chipId?: string; granuleId?: string } {
+  if (typeof ev !== 'object' || ev === null) return {};
+  const o = ev as Record<string, unknown>;
+  const s = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  const scene = typeof o.scene === 'object' && o.scene !== null ? (o.scene as Record<string, unknown>) : undefined;
+  const granule = s('granuleId') ?? (typeof scene?.granuleId === 'string' ? scene.granuleId : undefined);
+  return { runId: s('runId'), tileId: s('tileId'), chipId: s('chipId'), granuleId: granule };
+}
+
+export interface BusOptions {
+  nats: NatsConfig;
+  /** Connection name (service name) shown by the server. */
+  name: string;
+  log: Logger;
+}
+
+export class Bus {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly log: Logger;
+  readonly replicas: number;
+  #kvs = new Map<string, KvStore>();
+
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, log: Logger, replicas: number) {
+    this.nc = nc;
+    this.js = jetstream(nc);
+    this.jsm = jsm;
+    this.log = log;
+    this.replicas = replicas;
+  }
+
+  static async connect(opts: BusOptions): Promise<Bus> {
+    const nc = await connectNats(opts.nats, opts.name);
+    const jsm = await jetstreamManager(nc);
+    return new Bus(nc, jsm, opts.log, opts.nats.replicas);
+  }
+
+  /** Stream, KV buckets and every service's durable consumers: safe to call from every process. */
+  async ensureTopology(tuning: Record<string, ConsumeOptions> = {}): Promise<void> {
+    await this.ensureStream();
+    for (const b of Object.values(KV_BUCKETS)) await this.kv(b);
+    for (const [service, subjects] of Object.entries(SERVICE_SUBJECTS))
+      for (const s of subjects) await this.ensureConsumer(service, s, tuning[service] ?? {});
+  }
+
+  async ensureStream(): Promise<void> {
+    const cfg = {
+      name: STREAMS.events.name,
+      subjects: [...STREAMS.events.subjects],
+      // Long enough that a crashed and restarted publisher's re-publishes are still de-duplicated.
+      duplicate_window: nanos(60 * 60_000),
+      max_age: nanos(14 * 24 * 60 * 60_000),
+      num_replicas: this.replicas,
+    };
+    try {
+      await this.jsm.streams.info(cfg.name);
+      await this.jsm.streams.update(cfg.name, cfg);
+    } catch (e) {
+      if (e instanceof JetStreamApiError && /not found/i.test(e.message)) await this.jsm.streams.add(cfg);
+      else throw e;
+    }
+  }
+
+  async ensureConsumer(service: string, subject: string, opts: ConsumeOptions): Promise<string> {
+    const o = { ...DEFAULT_CONSUME, ...opts };
+    const name = consumerName(service, subject);
+    const cfg: Partial<ConsumerConfig> = {
+      durable_name: name,
+      filter_subject: subject,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(o.ackWaitMs),
+      // Two more than ours: a delivery past maxDeliver means a process died handling it; we DLQ it then.
+      max_deliver: o.maxDeliver + 2,
+      max_ack_pending: Math.max(1000, o.concurrency * 4),
+    };
+    try {
+      await this.jsm.consumers.info(STREAMS.events.name, name);
+      await this.jsm.consumers.update(STREAMS.events.name, name, {
+        ack_wait: cfg.ack_wait,
+        max_deliver: cfg.max_deliver,
+        max_ack_pending: cfg.max_ack_pending,
+      });
+    } catch (e) {
+      if (e instanceof JetStreamApiError && /not found/i.test(e.message)) await this.jsm.consumers.add(STREAMS.events.name, cfg);
+      else throw e;
+    }
+    return name;
+  }
+
+  async kv(bucket: string): Promise<KvStore> {
+    let s = this.#kvs.get(bucket);
+    if (!s) {
+      const kv = await new Kvm(this.js).create(bucket, { history: 5, replicas: this.replicas });
+      s = kvStore(kv);
+      this.#kvs.set(bucket, s);
+    }
+    return s;
+  }
+
+  /** Validate and publish an event with a deterministic message id, inside a producer span. */
+  async publish<S extends Subject>(subject: S, input: EventInput<S>, msgId: string): Promise<{ duplicate: boolean; seq: number }> {
+    const ev = makeEvent(subject, input);
+    return withSpan(`publish ${subject}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, ...hlsAttributes(idsOf(ev)) } }, () =>
+      this.publishRaw(subject, JSON.stringify(ev), { msgId }),
+    );
+  }
+
+  /** Publish bytes as they are (tests, DLQ). The active trace context goes into the headers. */
+  async publishRaw(subject: string, data: string | Uint8Array, opts: { msgId?: string; headers?: MsgHdrs } = {}): Promise<{ duplicate: boolean; seq: number }> {
+    const h = opts.headers ?? natsHeaders();
+    injectTraceHeaders(h);
+    const ack = await this.js.publish(subject, data, { headers: h, ...(opts.msgId ? { msgID: opts.msgId } : {}) });
+    return { duplicate: ack.duplicate, seq: ack.seq };
+  }
+
+  /**
+   * Consume one subject on a service's durable pull consumer. Replicas of the service share it, so
+   * each message is handled by one of them. Every message is validated against its subject's schema.
+   */
+  async consume<S extends Subject>(service: string, subject: S, handler: BusHandler<S>, options: ConsumeOptions = {}): Promise<ConsumerHandle> {
+    const o = { ...DEFAULT_CONSUME, ...options };
+    const hooks = options.hooks ?? {};
+    const name = await this.ensureConsumer(service, subject, o);
+    const consumer = await this.js.consumers.get(STREAMS.events.name, name);
+    const messages = await consumer.consume({ max_messages: o.concurrency });
+    const log = this.log.child({ consumer: name });
+    const inflight = new Set<Promise<void>>();
+    const controllers = new Set<AbortController>();
+    let stopping = false;
+    let slotFree: (() => void) | undefined;
+
+    const handleOne = async (m: JsMsg): Promise<void> => {
+      const started = performance.now();
+      hooks.onStart?.(subject);
+      const deliveries = m.info.deliveryCount;
+      const parent = extractTraceContext(m.headers);
+      const ac = new AbortController();
+      controllers.add(ac);
+      let outcome: 'ok' | 'retry' | 'dlq' = 'ok';
+      let event: unknown;
+      await withSpan(`${service} process ${subject}`, { kind: SpanKind.CONSUMER, parent, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'hls.service': service, 'messaging.delivery_count': deliveries } }, async (span) => {
+        const deadLetter = async (reason: string): Promise<void> => {
+          outcome = 'dlq';
+          await this.#deadLetter(service, m, reason);
+          if (hooks.onDeadLetter && event !== undefined) {
+            try {
+              await hooks.onDeadLetter(subject, event, reason);
+            } catch (e) {
+              log.error({ err: e }, `could not mark the entities of a dead-lettered ${subject} failed`);
+            }
+          }
+          m.term(reason.slice(0, 200));
+        };
+        try {
+          let text: string;
+          try {
+            text = utf8.decode(m.data);
+            event = JSON.parse(text) as unknown;
+          } catch (e) {
+            event = undefined;
+            throw new PermanentError(`malformed message on ${subject} (stream seq ${m.seq}): not UTF-8 JSON: ${(e as Error).message}`);
+          }
+          const ev = parseEvent(subject, event);
+          event = ev;
+          span.setAttributes(hlsAttributes(idsOf(ev)));
+          if (deliveries > o.maxDeliver) throw new PermanentError(`delivered ${deliveries} times (max ${o.maxDeliver}): a process died handling it each time`);
+          const beat = o.autoHeartbeat ? setInterval(() => m.working(), Math.max(500, o.ackWaitMs / 3)) : undefined;
+          const timer = setTimeout(() => ac.abort(new TransientError(`handler timed out after ${o.handlerTimeoutMs} ms`)), o.handlerTimeoutMs);
+          try {
+            await Promise.race([
+              handler(ev, { subject, deliveryCount: deliveries, headers: m.headers, signal: ac.signal, span, working: () => m.working() }),
+              new Promise<never>((_, rej) => ac.signal.addEventListener('abort', () => rej(ac.signal.reason as Error), { once: true })),
+            ]);
+          } finally {
+            clearInterval(beat);
+            clearTimeout(timer);
+          }
+          // Ack only once the server confirms it, so a crash right after cannot lose the outcome.
+          await m.ackAck();
+        } catch (e) {
+          const err = e as Error;
+          const permanent = err instanceof PermanentError || err instanceof EventValidationError;
+          const ids = idsOf(event);
+          if (permanent || deliveries >= o.maxDeliver) {
+            log.error({ err, ...ids, deliveries }, `${subject} failed for good: ${err.message}`);
+            await deadLetter(err.message);
+          } else {
+            outcome = 'retry';
+            const base = o.backoffMs[Math.min(deliveries - 1, o.backoffMs.length - 1)] ?? 1000;
+            const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+            log.warn({ err, ...ids, deliveries, retryInMs: delay }, `${subject} failed, retrying: ${err.message}`);
+            m.nak(delay);
+          }
+          throw err;
+        }
+      }).catch(() => undefined);
+      controllers.delete(ac);
+      hooks.onFinish?.(subject, outcome, (performance.now() - started) / 1000);
+    };
+
+    const loop = (async () => {
+      for await (const m of messages) {
+        if (stopping) {
+          m.nak();
+          continue;
+        }
+        const p = handleOne(m).finally(() => {
+          inflight.delete(p);
+          slotFree?.();
+        });
+        inflight.add(p);
+        while (inflight.size >= o.concurrency && !stopping) await new Promise<void>((r) => (slotFree = r));
+      }
+    })();
+
+    return {
+      name,
+      get inFlight() {
+        return inflight.size;
+      },
+      closed: loop,
+      async stop(deadlineMs = 30_000) {
+        stopping = true;
+        slotFree?.();
+        await messages.close().catch(() => undefined);
+        const all = Promise.allSettled([...inflight]);
+        const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs))]);
+        if (timedOut) {
+          // Past the deadline: abort what is still running; those handlers nak (transient) and end.
+          for (const c of controllers) c.abort(new TransientError('service stopping: handler interrupted at the shutdown deadline'));
+          await all;
+        }
+        await loop.catch(() => undefined);
+      },
+    };
+  }
+
+  /**
+   * Every stored message on a subject (or wildcard), oldest first, as parsed JSON: for status, the DLQ
+   * and tests. An ephemeral consumer that the server removes after a short idle time.
+   */
+  async replay(subject: string, maxMessages = 100_000): Promise<Array<{ subject: string; seq: number; data: unknown }>> {
+    const info = await this.jsm.consumers.add(STREAMS.events.name, {
+      filter_subject: subject,
+      ack_policy: AckPolicy.None,
+      deliver_policy: DeliverPolicy.All,
+      inactive_threshold: nanos(30_000),
+    });
+    const c = await this.js.consumers.get(STREAMS.events.name, info.name);
+    const out: Array<{ subject: string; seq: number; data: unknown }> = [];
+    let pending = info.num_pending;
+    while (pending > 0 && out.length < maxMessages) {
+      const batch = await c.fetch({ max_messages: Math.min(pending, 256), expires: 2000 });
+      let got = 0;
+      for await (const m of batch) {
+        got++;
+        let data: unknown;
+        try {
+          data = m.json<unknown>();
+        } catch {
+          data = m.string();
+        }
+        out.push({ subject: m.subject, seq: m.seq, data });
+        pending = m.info.pending;
+      }
+      if (got === 0) break;
+    }
+    await this.jsm.consumers.delete(STREAMS.events.name, info.name).catch(() => undefined);
+    return out;
+  }
+
+  async #deadLetter(service: string, m: JsMsg, error: string): Promise<void> {
+    let payload: string;
+    let payloadEncoding: 'utf8' | 'base64';
+    try {
+      payload = utf8.decode(m.data);
+      payloadEncoding = 'utf8';
+    } catch {
+      payload = Buffer.from(m.data).toString('base64');
+      payloadEncoding = 'base64';
+    }
+    const headers: Record<string, string[]> = {};
+    if (m.headers) for (const [k, v] of m.headers) headers[k] = v;
+    const dlq = DlqMessageSchema.parse({ service, subject: m.subject, error, deliveries: m.info.deliveryCount, payload, payloadEncoding, headers, at: new Date().toISOString() });
+    await this.publishRaw(dlqSubject(service), JSON.stringify(dlq), { msgId: `dlq:${service}:${m.info.stream}:${m.seq}` });
+  }
+
+  async close(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}

@@ -1,0 +1,3 @@
+export * from './bus.ts';
+export * from './kv.ts';
+export * from './connect.ts';

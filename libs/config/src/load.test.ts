@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { tempDir } from '@hls/testing';
+import { ConfigError, loadConfig } from './index.ts';
+
+const tmp = tempDir('hls-config-');
+after(() => tmp.cleanup());
+
+describe('loadConfig', () => {
+  it('gives the original pipeline defaults with no file', () => {
+    const c = loadConfig({ env: {} });
+    assert.equal(c.data_dir, './data');
+    assert.equal(c.cmr_stac_params.stac_base_cmr_url, 'https://cmr.earthdata.nasa.gov');
+    assert.equal(c.cmr_stac_params.stac_endpoint_provider, 'stac');
+    assert.equal(c.cmr_stac_params.stac_catalog, 'LPCLOUD');
+    assert.equal(c.projected_crs, 'EPSG:5070');
+    assert.equal(c.nats.url, 'nats://127.0.0.1:4222');
+  });
+
+  it('reads YAML and lets the environment override keys', () => {
+    const f = join(tmp.dir, 'config.yaml');
+    writeFileSync(f, 'data_dir: /srv/data\ncloud_cover_threshold: 10\nnats:\n  url: nats://a:4222\n');
+    const c = loadConfig({ file: f, env: { HLS_CLOUD_COVER_THRESHOLD: '3', NATS_URL: 'nats://b:4222', HLS_SELECTED_HLS_BANDS: '[B02, Fmask]' } });
+    assert.equal(c.data_dir, '/srv/data');
+    assert.equal(c.cloud_cover_threshold, 3);
+    assert.equal(c.nats.url, 'nats://b:4222');
+    assert.deepEqual(c.selected_hls_bands, ['B02', 'Fmask']);
+  });
+
+  it('names the key, the value and the file on a bad value', () => {
+    const f = join(tmp.dir, 'bad.yaml');
+    writeFileSync(f, 'cloud_cover_threshold: lots\n');
+    assert.throws(
+      () => loadConfig({ file: f, env: {} }),
+      (e: unknown) => e instanceof ConfigError && e.key === 'cloud_cover_threshold' && e.message.includes(f) && e.message.includes('"lots"'),
+    );
+  });
+
+  it('names an unknown key and an env source', () => {
+    assert.throws(() => loadConfig({ env: { HLS_CLOUD_COVER_TRESHOLD: '5' } }), /cloud_cover_treshold.*HLS_CLOUD_COVER_TRESHOLD/);
+    assert.throws(() => loadConfig({ env: { HLS_SELECTED_HLS_BANDS: '[B99]' } }), (e: unknown) => e instanceof ConfigError && /selected_hls_bands/.test(e.message));
+  });
+
+  it('reports malformed YAML with the file and line', () => {
+    const f = join(tmp.dir, 'broken.yaml');
+    writeFileSync(f, 'data_dir: [unclosed\n');
+    assert.throws(() => loadConfig({ file: f, env: {} }), (e: unknown) => e instanceof ConfigError && e.message.includes(f) && /line/.test(e.message));
+    assert.throws(() => loadConfig({ file: join(tmp.dir, 'missing.yaml'), env: {} }), /cannot read config file/);
+  });
+});

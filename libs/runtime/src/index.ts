@@ -1,0 +1,5 @@
+export * from './context.ts';
+export * from './errors.ts';
+export * from './metrics.ts';
+export * from './health.ts';
+export * from './service.ts';

@@ -1,0 +1,225 @@
+// Run one or more services in this process: one NATS connection, the durable consumers of each
+// service's subjects, health/metrics endpoints, and a graceful SIGTERM (stop pulling, let in-flight
+// handlers finish up to a deadline, nak the rest, exit 0).
+import { Bus, NotImplementedError, TransientError, type ConsumeOptions, type ConsumerHandle, type MessageContext } from '@hls/bus';
+import {
+  CHIP_TERMINAL_SUBJECTS,
+  KV_BUCKETS,
+  SERVICE_SUBJECTS,
+  SUBJECTS,
+  datasetDir,
+  kvKey,
+  messageId,
+  parseEvent,
+  type Config,
+  type EventOf,
+  type ServiceName,
+  type Subject,
+} from '@hls/contracts';
+import { createLogger, hlsAttributes, type Logger } from '@hls/telemetry';
+import { resolve } from 'node:path';
+import type { Handler, ServiceContext } from './context.ts';
+import { startHealthServer, type HealthServer } from './health.ts';
+import { ServiceMetrics } from './metrics.ts';
+
+export type ServiceHandlers = { [S in Subject]?: Handler<S> };
+
+export interface ServiceDefinition {
+  name: ServiceName;
+  handlers: ServiceHandlers;
+}
+
+/** A handler for a service whose logic is not written yet: it fails loudly to the DLQ. */
+export function notImplemented<S extends Subject>(service: ServiceName, subject: S): Handler<S> {
+  return async () => {
+    throw new NotImplementedError(`${service} has no handler for ${subject} yet`);
+  };
+}
+
+export interface StartOptions {
+  config: Config;
+  log?: Logger;
+  /** Port for /healthz, /readyz, /metrics; false for none (one-process runs and tests). */
+  healthPort?: number | false;
+  /** Override per-service consume options (tests use short ack waits and backoffs). */
+  consume?: Partial<Record<ServiceName, ConsumeOptions>>;
+}
+
+export interface RunningServices {
+  bus: Bus;
+  metrics: ServiceMetrics;
+  health?: HealthServer;
+  consumers: ConsumerHandle[];
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+/** Record the run's request in KV so every service (any replica) can read its config. */
+export async function storeRun(bus: Bus, ev: EventOf<'hls.run.requested'>): Promise<void> {
+  const runs = await bus.kv(KV_BUCKETS.runs);
+  const key = kvKey(ev.runId, 'spec');
+  if (!(await runs.get(key))) await runs.put(key, ev);
+}
+
+function tuningFor(cfg: Config, name: ServiceName, override?: ConsumeOptions): ConsumeOptions {
+  const t = cfg.services[name];
+  return {
+    ...(t ? { concurrency: t.concurrency, ackWaitMs: t.ack_wait_ms, maxDeliver: t.max_deliver } : {}),
+    ...override,
+  };
+}
+
+/**
+ * After a message is dead-lettered, its chips end failed with the reason, so the run still completes
+ * and nothing is silently lost. Tile-level events without chip ids find them in the tile's KV record.
+ */
+async function failEntities(bus: Bus, service: string, subject: string, event: unknown, reason: string): Promise<void> {
+  const ev = event as { runId?: string; tileId?: string; chipId?: string; chipIds?: string[] };
+  if (!ev.runId) return;
+  // A terminal chip event that cannot be handled is not a reason to give its chip a second state.
+  if ((CHIP_TERMINAL_SUBJECTS as readonly string[]).includes(subject)) return;
+  const runId = ev.runId;
+  const why = `dlq:${service}: ${reason}`;
+  if (subject === SUBJECTS.runRequested) {
+    const runs = await bus.kv(KV_BUCKETS.runs);
+    await runs.put(kvKey(runId, 'failed'), { reason: why, at: new Date().toISOString() });
+    return;
+  }
+  if (ev.chipId) {
+    await bus.publish(SUBJECTS.chipFailed, { runId, chipId: ev.chipId, ...(ev.tileId ? { tileId: ev.tileId } : {}), reason: `dlq:${service}`, error: reason } as never, messageId(SUBJECTS.chipFailed, runId, ev.chipId));
+    return;
+  }
+  if (!ev.tileId) return;
+  let chipIds = ev.chipIds;
+  if (!chipIds) {
+    const tiles = await bus.kv(KV_BUCKETS.tiles);
+    const rec = (await tiles.get(kvKey(runId, ev.tileId)))?.value as { chipIds?: string[] } | undefined;
+    chipIds = rec?.chipIds ?? [];
+  }
+  await bus.publish(SUBJECTS.tileFailed, { runId, tileId: ev.tileId, chipIds, reason: `dlq:${service}`, detail: why } as never, messageId(SUBJECTS.tileFailed, runId, ev.tileId));
+  for (const chipId of chipIds)
+    await bus.publish(SUBJECTS.chipFailed, { runId, chipId, tileId: ev.tileId, reason: `dlq:${service}`, error: reason } as never, messageId(SUBJECTS.chipFailed, runId, chipId));
+}
+
+function makeContext(bus: Bus, service: ServiceName, m: MessageContext, log: Logger, runCache: Map<string, EventOf<'hls.run.requested'>>, kv: ServiceContext['kv']): ServiceContext {
+  let bound = log;
+  const ctx: ServiceContext = {
+    service,
+    get log() {
+      return bound;
+    },
+    async run(runId) {
+      const hit = runCache.get(runId);
+      if (hit) return hit;
+      const rec = await kv.runs.get(kvKey(runId, 'spec'));
+      if (!rec) throw new TransientError(`run ${runId}: no run spec in KV bucket ${KV_BUCKETS.runs} (key ${runId}.spec) yet`);
+      const ev = parseEvent(SUBJECTS.runRequested, rec.value);
+      runCache.set(runId, ev);
+      return ev;
+    },
+    async datasetDir(runId) {
+      const { config } = await ctx.run(runId);
+      return datasetDir(resolve(config.data_dir), config.train_dataset_name);
+    },
+    async publish(subject, event, msgId) {
+      await bus.publish(subject, event, msgId);
+    },
+    kv,
+    working: () => m.working(),
+    annotate(ids) {
+      m.span.setAttributes(hlsAttributes(ids));
+      bound = bound.child(Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== undefined)));
+    },
+    signal: m.signal,
+  };
+  return ctx;
+}
+
+export async function startServices(defs: ServiceDefinition[], opts: StartOptions): Promise<RunningServices> {
+  const log = opts.log ?? createLogger({ name: defs.map((d) => d.name).join('+') });
+  const bus = await Bus.connect({ nats: opts.config.nats, name: defs.map((d) => d.name).join('+'), log });
+  const metrics = new ServiceMetrics();
+  const consumers: ConsumerHandle[] = [];
+  let ready = false;
+  try {
+    const tuning = Object.fromEntries(defs.map((d) => [d.name, tuningFor(opts.config, d.name, opts.consume?.[d.name])]));
+    await bus.ensureTopology(tuning);
+    const kv = {
+      runs: await bus.kv(KV_BUCKETS.runs),
+      tiles: await bus.kv(KV_BUCKETS.tiles),
+      chips: await bus.kv(KV_BUCKETS.chips),
+    };
+    const runCache = new Map<string, EventOf<'hls.run.requested'>>();
+    for (const def of defs) {
+      const slog = log.child({ service: def.name });
+      for (const subject of SERVICE_SUBJECTS[def.name]) {
+        const handler = (def.handlers[subject] ?? notImplemented(def.name, subject)) as Handler<Subject>;
+        const c = await bus.consume(
+          def.name,
+          subject,
+          (ev, m) => {
+            const ids = ev as { runId?: string; tileId?: string; chipId?: string; granuleId?: string };
+            const ctx = makeContext(bus, def.name, m, slog.child({ subject }), runCache, kv);
+            ctx.annotate({ runId: ids.runId, tileId: ids.tileId, chipId: ids.chipId, granuleId: ids.granuleId });
+            return handler(ev, ctx);
+          },
+          {
+            ...tuning[def.name],
+            hooks: {
+              onStart: (s) => metrics.start(def.name, s),
+              onFinish: (s, outcome, secs) => metrics.finish(def.name, s, outcome, secs),
+              onDeadLetter: (s, ev, reason) => failEntities(bus, def.name, s, ev, reason),
+            },
+          },
+        );
+        consumers.push(c);
+      }
+      slog.info({ subjects: SERVICE_SUBJECTS[def.name] }, `${def.name} consuming`);
+    }
+    ready = true;
+  } catch (e) {
+    await bus.close();
+    throw e;
+  }
+  const port = opts.healthPort === undefined ? opts.config.health_port : opts.healthPort;
+  const health = port === false ? undefined : await startHealthServer({ port, ready: () => ready && !bus.nc.isClosed(), metrics });
+  return {
+    bus,
+    metrics,
+    health,
+    consumers,
+    async stop(deadlineMs = 30_000) {
+      ready = false;
+      await Promise.all(consumers.map((c) => c.stop(deadlineMs)));
+      await health?.close();
+      await bus.close();
+    },
+  };
+}
+
+/**
+ * Process entry for services: start them, and on SIGTERM/SIGINT stop pulling, finish in-flight
+ * work up to the deadline, nak the rest and exit 0.
+ */
+export async function runServicesMain(defs: ServiceDefinition[], opts: StartOptions & { shutdownDeadlineMs?: number; onStopped?: () => Promise<void> }): Promise<RunningServices> {
+  const running = await startServices(defs, opts);
+  const log = opts.log ?? createLogger({ name: 'runtime' });
+  let stopping = false;
+  const onSignal = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal: sig, inFlight: running.metrics.inFlight }, 'stopping: finishing in-flight messages');
+    running
+      .stop(opts.shutdownDeadlineMs ?? Number(process.env.HLS_SHUTDOWN_DEADLINE_MS ?? 30_000))
+      .then(() => opts.onStopped?.())
+      .then(
+        () => process.exit(0),
+        (e: unknown) => {
+          log.error({ err: e }, 'error while stopping');
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  return running;
+}

@@ -1,0 +1,103 @@
+// OpenTelemetry NodeSDK configured by the standard OTEL_* variables (OTLP over HTTP). Without an OTLP
+// endpoint we still install a tracer provider (no exporter), so trace ids exist, reach the logs and
+// travel between services in message headers.
+import { context, propagation, trace, SpanKind, SpanStatusCode, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+
+let sdk: NodeSDK | undefined;
+const w3c = new W3CTraceContextPropagator();
+
+export interface TelemetryHandle {
+  exporting: boolean;
+  shutdown(): Promise<void>;
+}
+
+function otlpConfigured(env: NodeJS.ProcessEnv): boolean {
+  if (env.OTEL_SDK_DISABLED === 'true') return false;
+  if (env.OTEL_TRACES_EXPORTER === 'none') return false;
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_TRACES_EXPORTER === 'otlp');
+}
+
+/** Start tracing once per process; later calls return the same handle. */
+export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): TelemetryHandle {
+  const exporting = otlpConfigured(env);
+  if (!sdk) {
+    sdk = new NodeSDK({
+      serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
+      textMapPropagator: w3c,
+      ...(exporting ? { traceExporter: new OTLPTraceExporter() } : { spanProcessors: [] }),
+      instrumentations: [],
+    });
+    sdk.start();
+  }
+  return {
+    exporting,
+    async shutdown() {
+      const s = sdk;
+      sdk = undefined;
+      await s?.shutdown();
+    },
+  };
+}
+
+export const tracer = () => trace.getTracer('hls-chips');
+
+/** hls.* span attributes from the ids a handler knows. */
+export function hlsAttributes(ids: { runId?: string; tileId?: string; chipId?: string; granuleId?: string }): Attributes {
+  const a: Attributes = {};
+  if (ids.runId) a['hls.run_id'] = ids.runId;
+  if (ids.tileId) a['hls.tile_id'] = ids.tileId;
+  if (ids.chipId) a['hls.chip_id'] = ids.chipId;
+  if (ids.granuleId) a['hls.granule_id'] = ids.granuleId;
+  return a;
+}
+
+/** A carrier over any header map with get/set of string values (NATS MsgHdrs fits). */
+export interface HeaderCarrier {
+  get(k: string): string;
+  set(k: string, v: string): void;
+}
+
+/** Write the active (or given) context's traceparent/tracestate into message headers. */
+export function injectTraceHeaders(h: HeaderCarrier, ctx: Context = context.active()): void {
+  w3c.inject(ctx, h, {
+    set: (c, k, v) => c.set(k, v),
+  });
+}
+
+/** The context a consumer span should be a child of. */
+export function extractTraceContext(h: HeaderCarrier | undefined): Context {
+  if (!h) return context.active();
+  return w3c.extract(context.active(), h, {
+    get: (c, k) => c.get(k) || undefined,
+    keys: () => ['traceparent', 'tracestate'],
+  });
+}
+
+/** Run fn inside a span; records errors and ends the span. */
+export async function withSpan<T>(
+  name: string,
+  opts: { kind?: SpanKind; parent?: Context; attributes?: Attributes },
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const parent = opts.parent ?? context.active();
+  const span = tracer().startSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes ?? {} }, parent);
+  return context.with(trace.setSpan(parent, span), async () => {
+    try {
+      const r = await fn(span);
+      span.setStatus({ code: SpanStatusCode.OK });
+      return r;
+    } catch (e) {
+      span.recordException(e as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+      throw e;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+export { SpanKind, propagation, trace, context };
+export type { Span, Context, Attributes };

@@ -1,0 +1,3 @@
+export * from './nats-server.ts';
+export * from './otlp-receiver.ts';
+export * from './tmp.ts';
