@@ -8,3 +8,4 @@ export * from './tile-assign.ts';
 export * from './chip-index.ts';
 export * from './synthetic-grid.ts';
 export * from './aoi-filter.ts';
+export * from './chip-boxes.ts';
