@@ -1,5 +1,5 @@
 // Destination windows on the CDL grid (EPSG:5070, 30 m, edges at x0 + 30k, y0 - 30k).
-import { CDL_GRID } from '@hls/contracts';
+import { CDL_GRID } from '@hls/contracts/domain';
 import { transformer } from './crs.ts';
 import type { GeoTransform } from './types.ts';
 

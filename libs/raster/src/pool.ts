@@ -1,6 +1,5 @@
 // A pool of worker threads that reproject whole files, sized to the cores by default.
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
 import type { ReprojectOptions, ReprojectResult } from './reproject.ts';
 import type { ReprojectTask } from './reproject-worker.ts';
 
@@ -13,7 +12,8 @@ export interface ReprojectPool {
 /** `threads` 0 or absent: one per core. Worker files are .ts, run by Node 22's type stripping. */
 export function createReprojectPool(threads = 0): ReprojectPool {
   const n = threads > 0 ? threads : availableParallelism();
-  const piscina = new Piscina<ReprojectTask, ReprojectResult>({
+  // piscina is loaded only when a pool is made: processes that never make one (CLI, chipper) skip its load time.
+  const started = import('piscina').then(({ Piscina }) => new Piscina<ReprojectTask, ReprojectResult>({
     filename: new URL('./reproject-worker.ts', import.meta.url).href,
     minThreads: 0,
     maxThreads: n,
@@ -21,10 +21,10 @@ export function createReprojectPool(threads = 0): ReprojectPool {
     // geotiff.js pulls in `web-worker`, which on import in any worker thread destructures
     // worker_threads' workerData.mod; an empty object makes it fall back to its main-thread behaviour.
     workerData: {},
-  });
+  }));
   return {
     threads: n,
-    reproject: (input, output, options = {}) => piscina.run({ input, output, options }),
-    close: () => piscina.destroy(),
+    reproject: async (input, output, options = {}) => (await started).run({ input, output, options }),
+    close: async () => (await started).destroy(),
   };
 }

@@ -1,5 +1,5 @@
 // Reproject a GeoTIFF file onto the CDL grid: read, warp every band, write a tiled DEFLATE COG.
-import { CDL_GRID } from '@hls/contracts';
+import { CDL_GRID } from '@hls/contracts/domain';
 import { openRaster, readRasterInfo } from './read.ts';
 import { cdlWindowFor, windowBounds, windowGeoTransform } from './grid.ts';
 import type { ExtentMode, GridWindow } from './grid.ts';
