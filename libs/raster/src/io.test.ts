@@ -211,6 +211,15 @@ describe('readRasterWindow', () => {
     truncateSync(cog, Math.floor(statSync(cog).size * 0.7));
     await assert.rejects(readRasterWindow(cog), (e: Error) => e.message.includes(cog) && /truncated/.test(e.message));
 
+    // Garbage in the middle of the compressed tile data: a decode error naming the file.
+    const corrupt = join(dir, 'corrupt.tif');
+    run('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'BLOCKSIZE=256', src, corrupt]);
+    const bytes = readFileSync(corrupt);
+    const offsets = await ifdTileOffsets(corrupt);
+    for (const off of offsets) bytes.fill(0xab, off, off + 64);
+    writeFileSync(corrupt, bytes);
+    await assert.rejects(readRasterWindow(corrupt), (e: Error) => e.message.includes(corrupt) && /decode/.test(e.message));
+
     const junk = join(dir, 'junk.tif');
     writeFileSync(junk, 'this is not a tiff at all');
     await assert.rejects(readRasterWindow(junk), (e: Error) => e.message.includes(junk));
