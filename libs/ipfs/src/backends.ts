@@ -37,3 +37,32 @@ export async function createFetcher(cfg: IpfsSettings, extra: Partial<FetcherOpt
     ...extra,
   });
 }
+
+export interface BackendFlags {
+  rpc?: string;
+  gateway?: string[];
+  peer?: string[];
+  timeout?: string | number;
+  retries?: string | number;
+  concurrency?: string | number;
+}
+
+/** Command-line overrides on top of the configured settings: any backend flag replaces the configured list. */
+export function settingsWithFlags(base: IpfsSettings, f: BackendFlags): IpfsSettings {
+  const backends: IpfsBackendConfig[] = [];
+  if (f.rpc) backends.push({ type: 'kubo', url: f.rpc });
+  if (f.gateway && f.gateway.length > 0) backends.push({ type: 'gateway', urls: f.gateway });
+  if (f.peer && f.peer.length > 0) backends.push({ type: 'helia', peers: f.peer });
+  const num = (v: string | number | undefined, fallback: number, what: string): number => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${what} must be a non-negative integer, got '${v}'`);
+    return n;
+  };
+  return {
+    backends: backends.length > 0 ? backends : base.backends,
+    timeout_ms: num(f.timeout, base.timeout_ms, 'timeout'),
+    retries: num(f.retries, base.retries, 'retries'),
+    concurrency: Math.max(1, num(f.concurrency, base.concurrency, 'concurrency')),
+  };
+}

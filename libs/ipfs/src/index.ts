@@ -4,7 +4,7 @@ export { FsBlockStore, MemoryBlockStore, BlockNotFoundError, type BlockStore } f
 export { KUBO_CIDV1_IMPORT, importFile, importDirectory, cidOfBytes, type ImportedFile, type ImportedTree } from './importer.ts';
 export { Limiter, backoffDelay } from './limiter.ts';
 export { Fetcher, partPathFor, removePart, type FetcherOptions, type FetchOptions, type FetchProgress, type FetchResult } from './fetcher.ts';
-export { createFetcher, sourcesFor, type IpfsSettings } from './backends.ts';
+export { createFetcher, sourcesFor, settingsWithFlags, type IpfsSettings, type BackendFlags } from './backends.ts';
 export { gatewaySource, RAW_BLOCK_MEDIA_TYPE, CAR_MEDIA_TYPE } from './sources/gateway.ts';
 export { kuboSource } from './sources/kubo.ts';
 export { BlockMissingError, type BlockSource } from './sources/types.ts';

@@ -11,7 +11,7 @@ import { makeFaults, type FaultOptions, type Faults } from './faults.ts';
 import { gatewayServer } from './gateway-server.ts';
 import { RequestStats, closeServer, listen } from './http-util.ts';
 import { newEd25519PeerId } from './peer-id.ts';
-import { startBitswapNode, type BitswapNode } from '../helia-node.ts';
+import type { BitswapNode } from '../helia-node.ts';
 import { rpcServer } from './rpc-server.ts';
 import { ServedStore } from './served-store.ts';
 
@@ -60,6 +60,8 @@ export async function startProvider(o: ProviderOptions): Promise<Provider> {
   const addresses: string[] = [];
   let node: BitswapNode | undefined;
   if (o.bitswap ?? true) {
+    // Loaded on demand: libp2p is heavy and most users of this lib never start a node.
+    const { startBitswapNode } = await import('../helia-node.ts');
     node = await startBitswapNode(store, host, o.bitswapPort ?? 0);
     me = { id: node.peerId, publicKey: node.publicKey };
     addresses.push(...node.multiaddrs);
