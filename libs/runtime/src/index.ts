@@ -3,3 +3,5 @@ export * from './errors.ts';
 export * from './metrics.ts';
 export * from './health.ts';
 export * from './service.ts';
+export * from './run-state.ts';
+export * from './main.ts';

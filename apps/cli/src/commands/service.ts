@@ -1,0 +1,52 @@
+// hls-chips service NAME | services [NAMES...] | status [RUN_ID]
+import { SERVICES } from '@hls/contracts';
+import { serviceMain } from '@hls/runtime';
+import type { Command } from 'commander';
+import { SERVICE_REGISTRY, serviceNames, stopAll } from '../registry.ts';
+import { printStatus } from '../status.ts';
+
+export function register(program: Command): void {
+  program
+    .command('service')
+    .description('Run one pipeline service (a durable JetStream consumer) until SIGTERM')
+    .argument('<name>', `one of: ${SERVICES.join(', ')}`)
+    .option('-c, --config <file>', 'config YAML (default: $HLS_CONFIG; env variables override keys)')
+    .option('--health-port <port>', 'port for /healthz, /readyz and /metrics (default: health_port from the config)')
+    .action(async (name: string, o: { config?: string; healthPort?: string }) => {
+      const [n] = serviceNames([name]);
+      if (!n) return;
+      await serviceMain([SERVICE_REGISTRY[n].def], {
+        ...(o.config ? { configFile: o.config } : {}),
+        ...(o.healthPort !== undefined ? { healthPort: Number(o.healthPort) } : {}),
+        onStopped: SERVICE_REGISTRY[n].stop,
+      });
+    });
+
+  program
+    .command('services')
+    .description('Run several services (default: all 8) in this one process until SIGTERM')
+    .argument('[names...]', `any of: ${SERVICES.join(', ')}`)
+    .option('-c, --config <file>', 'config YAML (default: $HLS_CONFIG; env variables override keys)')
+    .option('--health-port <port>', 'port for /healthz, /readyz and /metrics')
+    .action(async (names: string[], o: { config?: string; healthPort?: string }) => {
+      const list = serviceNames(names);
+      await serviceMain(
+        list.map((n) => SERVICE_REGISTRY[n].def),
+        {
+          ...(o.config ? { configFile: o.config } : {}),
+          ...(o.healthPort !== undefined ? { healthPort: Number(o.healthPort) } : {}),
+          onStopped: stopAll(list),
+        },
+      );
+    });
+
+  program
+    .command('status')
+    .description('Progress of a run (or the list of runs) from the JetStream KV state')
+    .argument('[runId]', 'run id (omit to list runs)')
+    .option('-c, --config <file>', 'config YAML (for the NATS connection)')
+    .option('--json', 'print JSON')
+    .action(async (runId: string | undefined, o: { config?: string; json?: boolean }) => {
+      await printStatus(runId, o);
+    });
+}

@@ -1,0 +1,83 @@
+// Run progress from KV: expected chips, terminal counts by state and reason, tiles by stage.
+import { Bus } from '@hls/bus';
+import { loadConfig } from '@hls/config';
+import { KV_BUCKETS } from '@hls/contracts';
+import { recountChips, total, type ChipRecord, type TileRecord } from '@hls/runtime';
+import { createLogger } from '@hls/telemetry';
+
+export interface RunStatus {
+  runId: string;
+  expectedChips: number | null;
+  counts: { accepted: number; rejected: number; failed: number };
+  terminal: number;
+  complete: boolean;
+  reasons: Record<string, number>;
+  tiles: Record<string, number>;
+  failedRun?: string;
+}
+
+export async function runStatus(bus: Bus, runId: string): Promise<RunStatus> {
+  const [runs, tiles, chips] = [await bus.kv(KV_BUCKETS.runs), await bus.kv(KV_BUCKETS.tiles), await bus.kv(KV_BUCKETS.chips)];
+  const rec = (await runs.get(runId))?.value as { expectedChips?: number } | undefined;
+  const failed = (await runs.get(`${runId}.failed`))?.value as { reason?: string } | undefined;
+  const counts = await recountChips(chips, runId);
+  const reasons: Record<string, number> = {};
+  for (const k of await chips.keys(runId)) {
+    if (k.split('.').length !== 2) continue;
+    const c = (await chips.get(k))?.value as ChipRecord | undefined;
+    if (c && c.state !== 'accepted') {
+      const r = `${c.state}: ${(c.reason ?? 'unknown').split(':')[0]}`;
+      reasons[r] = (reasons[r] ?? 0) + 1;
+    }
+  }
+  const tileStages: Record<string, number> = {};
+  for (const k of await tiles.keys(runId)) {
+    if (k.split('.').length !== 2) continue;
+    const t = (await tiles.get(k))?.value as TileRecord | undefined;
+    const s = t?.stage ?? 'unknown';
+    tileStages[s] = (tileStages[s] ?? 0) + 1;
+  }
+  const expected = rec?.expectedChips ?? null;
+  return {
+    runId,
+    expectedChips: expected,
+    counts,
+    terminal: total(counts),
+    complete: expected !== null && total(counts) >= expected,
+    reasons,
+    tiles: tileStages,
+    ...(failed?.reason ? { failedRun: failed.reason } : {}),
+  };
+}
+
+export async function listRuns(bus: Bus): Promise<string[]> {
+  const runs = await bus.kv(KV_BUCKETS.runs);
+  return (await runs.keys('')).filter((k) => k.endsWith('.spec')).map((k) => k.slice(0, -'.spec'.length));
+}
+
+export async function printStatus(runId: string | undefined, o: { config?: string; json?: boolean }): Promise<void> {
+  const config = loadConfig({ ...(o.config ? { file: o.config } : {}) });
+  const bus = await Bus.connect({ nats: config.nats, name: 'hls-chips status', log: createLogger({ name: 'status', level: 'warn' }) });
+  try {
+    await bus.ensureTopology();
+    if (!runId) {
+      const runs = await listRuns(bus);
+      if (o.json) console.log(JSON.stringify(runs));
+      else console.log(runs.length ? runs.join('\n') : 'no runs');
+      return;
+    }
+    const s = await runStatus(bus, runId);
+    if (o.json) {
+      console.log(JSON.stringify(s, null, 2));
+      return;
+    }
+    const exp = s.expectedChips ?? '?';
+    console.log(`run ${s.runId}: ${s.terminal}/${exp} chips terminal${s.complete ? ' (complete)' : ''}`);
+    console.log(`  accepted ${s.counts.accepted}, rejected ${s.counts.rejected}, failed ${s.counts.failed}`);
+    for (const [r, n] of Object.entries(s.reasons).sort()) console.log(`  ${r}: ${n}`);
+    if (Object.keys(s.tiles).length) console.log(`  tiles: ${Object.entries(s.tiles).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (s.failedRun) console.log(`  run failed: ${s.failedRun}`);
+  } finally {
+    await bus.close();
+  }
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The dataset-analytics service as its own process (one Kubernetes Deployment).
+import { configArg, serviceMain } from '@hls/runtime';
+import { service, stopService } from './index.ts';
+
+await serviceMain([service], { configFile: configArg(), onStopped: stopService });
