@@ -7,7 +7,7 @@
 // and idempotent) for the authoritative files.
 import { SUBJECTS, messageId } from '@hls/contracts';
 import type { Handler } from '@hls/runtime';
-import { mergeSceneParts, selectScenes, writeScenePart } from '@hls/stac';
+import { mergeSceneParts, removeScenePart, selectScenes, writeScenePart } from '@hls/stac';
 
 export const handleTileScenes: Handler<'hls.tile.scenes'> = async (event, ctx) => {
   const { runId, tileId, chipIds, scenes, problems } = event;
@@ -18,6 +18,9 @@ export const handleTileScenes: Handler<'hls.tile.scenes'> = async (event, ctx) =
     const unreadable = problems.length > 0 ? `; ${problems.length} metadata document(s) unreadable (${problems.map((p) => p.granuleId ?? p.source).join(', ')})` : '';
     const detail = `tile ${tileId}: ${r.detail}${unreadable}`;
     ctx.log.info({ tileId, chips: chipIds.length }, `tile rejected: ${detail}`);
+    // A re-run that now rejects a tile must not leave its earlier selection in the merged files.
+    const dir = await ctx.datasetDir(runId);
+    if (await removeScenePart(dir, tileId)) await mergeSceneParts(dir);
     await ctx.publish(SUBJECTS.tileRejected, { runId, tileId, chipIds, reason: r.reason, detail }, messageId(SUBJECTS.tileRejected, runId, tileId));
     for (const chipId of chipIds) {
       await ctx.publish(SUBJECTS.chipRejected, { runId, chipId, tileId, reason: r.reason, detail }, messageId(SUBJECTS.chipRejected, runId, chipId));

@@ -30,7 +30,19 @@ const MAX_XML_BYTES = 5 * 1024 * 1024;
 
 type Node = Record<string, unknown>;
 const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+const XML_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+/**
+ * Entity processing is off in the parser, so the five predefined entities and character references
+ * (`&amp;` in URL query strings) are decoded here; nothing else is, and nothing is expanded twice.
+ */
+export function decodeXmlText(s: string): string {
+  return s.replace(/&(lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});/g, (m, e: string) => {
+    if (e[0] !== '#') return XML_ENTITIES[e] ?? m;
+    const code = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : m;
+  });
+}
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? decodeXmlText(v) : typeof v === 'number' ? String(v) : undefined);
 
 /** AdditionalAttributes as name -> values (multi-valued attributes keep every value, in order). */
 export function echo10Attributes(granule: Node): Map<string, string[]> {

@@ -49,7 +49,13 @@ async function exists(path: string): Promise<boolean> {
 
 /** List the granule folders of DIR (sorted by granule id) and folders that lack their .cmr.xml. */
 export async function scanGranuleDir(dir: string): Promise<{ entries: GranuleEntry[]; problems: MetadataError[] }> {
-  const names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory() && GRANULE_ID_PATTERN.test(d.name)).map((d) => d.name).sort();
+  let list;
+  try {
+    list = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    throw new MetadataError(dir, `cannot read the granule directory: ${errorMessage(e)}`, { cause: e });
+  }
+  const names = list.filter((d) => d.isDirectory() && GRANULE_ID_PATTERN.test(d.name)).map((d) => d.name).sort();
   const entries: GranuleEntry[] = [];
   const problems: MetadataError[] = [];
   for (const g of names) {

@@ -17,3 +17,4 @@ export * from './granule-dir.ts';
 export * from './server.ts';
 export * from './synth.ts';
 export * from './config-source.ts';
+export * from './identify.ts';

@@ -2,7 +2,7 @@
 // per-tile part files: concurrent tiles (several scene-selector replicas) each write their own part
 // file atomically under `<dataset>/.scene-parts/`, and mergeSceneParts builds the two files from all
 // parts in tile order, so no two writers ever touch the same file.
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DATASET_FILES } from '@hls/contracts';
 import type { Scene } from '@hls/contracts';
@@ -70,6 +70,18 @@ export async function writeScenePart(datasetDir: string, tileId: string, scenes:
   const path = join(dir, `${tileId}.json`);
   await writeAtomic(path, JSON.stringify(scenes, null, 1));
   return path;
+}
+
+/** Drop a tile's part (the tile is rejected in this run); true when there was one. */
+export async function removeScenePart(datasetDir: string, tileId: string): Promise<boolean> {
+  const path = join(datasetDir, SCENE_PARTS_DIR, `${tileId}.json`);
+  try {
+    await rm(path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
 }
 
 /** Build selected_tiles.csv and tile_payloads.json from every tile's part file, in tile order. */

@@ -78,6 +78,18 @@ describe('ECHO10 .cmr.xml', () => {
     assert.throws(() => readEcho10(external, 'xxe.xml'), /DOCTYPE\/ENTITY/);
   });
 
+  it('decodes predefined entities and character references in values (entity processing is off)', () => {
+    const g = 'HLS.S30.T15TVG.2022152T170851.v2.0';
+    const url = `https://e.test/${g}/${g}.B02.tif?x=1&amp;y=2`;
+    const xml = text(S30_XML)
+      .replaceAll('HLS.S30.T35VLJ.2021168T100559.v2.0', g)
+      .replace('<Value>35VLJ</Value>', '<Value>&#49;5TVG</Value>')
+      .replace('<OnlineAccessURLs/>', `<OnlineAccessURLs><OnlineAccessURL><URL>${url}</URL></OnlineAccessURL></OnlineAccessURLs>`);
+    const meta = readEcho10(xml, 'amp.xml');
+    assert.equal(meta.tileId, '15TVG');
+    assert.equal(meta.bands.B02?.href, `https://e.test/${g}/${g}.B02.tif?x=1&y=2`);
+  });
+
   it('names the line of malformed XML', () => {
     const bad = text(S30_XML).replace('</GranuleUR>', '</GranuleURX>');
     assert.throws(() => readEcho10(bad, 'bad.xml'), (e: unknown) => e instanceof MetadataError && /bad\.xml: document: malformed XML at line 2/.test(e.message));

@@ -69,3 +69,25 @@ test('stac serve + scenes search --select --write over HTTP, with a 429 on the w
     server.kill('SIGTERM');
   }
 });
+
+test('identify: real chips and grid, a local granule directory; one tile selected, one rejected', async () => {
+  const granules = join(dir, 'identify-granules');
+  // Scenes whose footprint is irrelevant here: the directory source filters by tile id.
+  await writeGranuleDirectory(granules, [
+    ...[100, 150, 200, 250].map((d) => ({ granuleId: `HLS.S30.T15TVG.2022${d}T170851.v2.0`, cloudCover: 1, spatialCoverage: 95 })),
+    ...[100, 150].map((d) => ({ granuleId: `HLS.S30.T14TQL.2022${d}T170851.v2.0`, cloudCover: 1, spatialCoverage: 100 })),
+  ]);
+  const ds = join(dir, 'identify-ds');
+  const { stdout } = await run(process.execPath, [
+    main, 'identify', '--payload', '/work/shared/fixtures/real/chips/midwest_crops_chip_payload.geojson',
+    '--grid', '/work/shared/fixtures/real/s2-grid/sentinel_tile_grid_subset.reconstructed.kml', '--dir', granules, '--dataset', ds,
+    '--tile', '15TVG', '--tile', '14TQL',
+  ]);
+  const s = JSON.parse(stdout) as { tiles: number; selected: number; rejected: { tile: string; chips: number; reason: string }[] };
+  assert.equal(s.tiles, 2);
+  assert.equal(s.selected, 1);
+  assert.deepEqual(s.rejected.map((x) => [x.tile, x.reason]), [['14TQL', 'no-scenes']]);
+  assert.ok(s.rejected[0]!.chips > 0);
+  const csv = readFileSync(join(ds, 'selected_tiles.csv'), 'utf8').trim().split('\n');
+  assert.deepEqual(csv.slice(1).map((l) => l.split(',')[0]), ['HLS.S30.T15TVG.2022100T170851.v2.0', 'HLS.S30.T15TVG.2022150T170851.v2.0', 'HLS.S30.T15TVG.2022250T170851.v2.0']);
+});

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { startStacServer } from '@hls/stac';
 import type { Faults } from '@hls/stac';
+import { guard } from './scenes.ts';
 
 const int = (name: string) => (v: string): number => {
   const n = Number(v);
@@ -36,7 +37,7 @@ export function register(program: Command): void {
     .option('--slow <ms>', 'delay every response by MS', int('--slow'), 0)
     .option('--repeat-first-page', 'answer page 1 whatever the cursor (the CMR-STAC repeated-page bug)')
     .option('--reject-post', 'answer POST /search with 405 (a GET-only API)')
-    .action(async (o: { dir: string; port: number; host: string; defaultLimit: number; maxPageSize: number; fault429: number; retryAfter: number; fault500: number; slow: number; repeatFirstPage?: boolean; rejectPost?: boolean }) => {
+    .action(guard(async (o: { dir: string; port: number; host: string; defaultLimit: number; maxPageSize: number; fault429: number; retryAfter: number; fault500: number; slow: number; repeatFirstPage?: boolean; rejectPost?: boolean }) => {
       const faults: Faults = {};
       if (o.fault429 > 0) faults.rateLimit = { count: o.fault429, retryAfterSeconds: o.retryAfter };
       if (o.fault500 > 0) faults.serverErrors = o.fault500;
@@ -51,5 +52,5 @@ export function register(program: Command): void {
         process.once('SIGTERM', stop);
       });
       await server.close();
-    });
+    }));
 }
