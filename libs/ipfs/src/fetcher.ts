@@ -96,7 +96,10 @@ export class Fetcher {
       for (const source of this.sources) {
         if (corruptAt.has(source)) continue;
         req.signal?.throwIfAborted();
-        const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+        // A ref'd timer (AbortSignal.timeout is unref'd: a hung request must not let the process exit early).
+        const timer = new AbortController();
+        const timeout = timer.signal;
+        const t = setTimeout(() => timer.abort(new Error(`timed out after ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
         const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
         try {
           const bytes = await this.limiter.run(() => {
@@ -117,6 +120,8 @@ export class Fetcher {
           } else {
             reasons.push(`${source.name}: ${errorMessage(e)}`);
           }
+        } finally {
+          clearTimeout(t);
         }
       }
       if (corruptAt.size === this.sources.length && lastCorrupt) throw lastCorrupt;
