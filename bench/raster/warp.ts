@@ -1,0 +1,106 @@
+// Benchmark: one 3660 x 3660 Int16 HLS-like band (UTM zone 15, DEFLATE+predictor COG), warped onto
+// the CDL grid by us and by gdalwarp (defaults: one thread, -et 0.125; and -et 0 as used in the tests),
+// same output grid, output written. Also decode only: ours vs gdal_translate -of MEM.
+// Each run is its own process; prints median seconds, peak RSS and ratios. `node bench/raster/warp.ts [reps]`
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { cdlWindowFor, readRasterInfo, utmEpsg, windowBounds, writeGeoTiff } from '@hls/raster';
+
+const reps = Number(process.argv[2] ?? 5);
+const out = join(import.meta.dirname, '..', 'out', 'raster');
+mkdirSync(out, { recursive: true });
+const N = 3660;
+
+function band(): Int16Array {
+  const a = new Int16Array(N * N);
+  let seed = 12345;
+  for (let y = 0; y < N; y++) {
+    for (let x = 0; x < N; x++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      const v = 2500 + 1800 * Math.sin(x / 41) * Math.cos(y / 67) + 600 * Math.sin((x + y) / 9) + (seed >>> 24);
+      // HLS tiles at a swath edge: a nodata wedge.
+      a[y * N + x] = x + 0.6 * y < 700 ? -9999 : Math.round(v);
+    }
+  }
+  return a;
+}
+
+const plain = join(out, 'src-plain.tif');
+const src = join(out, 'HLS.S30.T15TVG.2022152T170851.v2.0.B04.tif');
+await writeGeoTiff(plain, { width: N, height: N, bands: [band()], geoTransform: [399960, 30, 0, 4800000, 0, -30], epsg: utmEpsg(15), nodata: -9999, compress: 'none' });
+execFileSync('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'BLOCKSIZE=512', plain, src]);
+rmSync(plain);
+const info = await readRasterInfo(src);
+const [minX, minY, maxX, maxY] = windowBounds(cdlWindowFor(info));
+const grid = ['-t_srs', 'EPSG:5070', '-tr', '30', '30', '-te', String(minX), String(minY), String(maxX), String(maxY), '-srcnodata', '-9999', '-dstnodata', '-9999'];
+
+/** Wall seconds, CPU seconds (user + sys, all threads) and peak RSS (MB) of a command, from GNU time. */
+function timed(cmd: string, args: string[]): { seconds: number; cpu: number; maxRssMb: number; stdout: string } {
+  const stat = join(out, 'time.txt');
+  const stdout = execFileSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', stat, cmd, ...args], { encoding: 'utf8' });
+  const [e, u, s, m] = readFileSync(stat, 'utf8').trim().split(/\s+/).slice(-4).map(Number) as [number, number, number, number];
+  return { seconds: e, cpu: u + s, maxRssMb: m / 1024, stdout };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+interface Figure {
+  name: string;
+  seconds: number[];
+  cpu: number[];
+  rss: number[];
+  inner?: number[];
+}
+const figures: Figure[] = [];
+function bench(name: string, cmd: string, args: string[], inner = false): void {
+  const f: Figure = { name, seconds: [], cpu: [], rss: [], inner: inner ? [] : undefined };
+  for (let i = 0; i < reps; i++) {
+    const r = timed(cmd, args);
+    f.seconds.push(r.seconds);
+    f.cpu.push(r.cpu);
+    f.rss.push(r.maxRssMb);
+    if (inner) f.inner!.push((JSON.parse(r.stdout) as { seconds: number }).seconds);
+  }
+  figures.push(f);
+}
+
+const node = process.execPath;
+const loadBefore = loadavg();
+const runOurs = join(import.meta.dirname, 'run-ours.ts');
+const gdalOpts = (extra: string[], o: string) => ['-q', '-overwrite', '-r', 'bilinear', ...grid, ...extra, src, join(out, o)];
+bench('ours: warp bilinear, DEFLATE+pred tiled COG out', node, [runOurs, 'warp', src, join(out, 'ours.tif')], true);
+bench('gdalwarp defaults (-et 0.125, uncompressed striped out)', 'gdalwarp', gdalOpts([], 'gdal-default.tif'));
+bench('gdalwarp -co COMPRESS=DEFLATE PREDICTOR=2 TILED=YES', 'gdalwarp', gdalOpts(['-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'TILED=YES'], 'gdal-deflate.tif'));
+bench('gdalwarp -et 0 (exact), DEFLATE+pred tiled', 'gdalwarp', gdalOpts(['-et', '0', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'TILED=YES'], 'gdal-et0.tif'));
+bench('ours: decode only', node, [runOurs, 'decode', src], true);
+// Warm: several warps in one process, as the reprojector's long-lived workers run them (start-up paid once).
+const warm = timed(node, [runOurs, 'warp', src, join(out, 'ours-warm.tif'), String(Math.max(reps, 3))]);
+const warmRuns = (JSON.parse(warm.stdout) as { runs: number[] }).runs;
+bench('gdal_translate -of MEM (decode only)', 'gdal_translate', ['-q', '-of', 'MEM', src, 'mem']);
+
+const w = cdlWindowFor(info);
+console.log(`input ${N}x${N} Int16 UTM 15 COG -> CDL grid ${w.width}x${w.height}; ${reps} reps each, median`);
+console.log(`machine: ${cpus().length} cores, load average before/after ${loadBefore.map((l) => l.toFixed(1)).join(' ')} / ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work competes: compare cpu and ratios, not absolute wall)`);
+console.log('wall = process wall time incl. node/GDAL start-up; cpu = user+sys of all threads; in-process = ours without start-up');
+const base = (name: string, k: 'seconds' | 'cpu' = 'seconds') => median(figures.find((f) => f.name.startsWith(name))![k]);
+for (const f of figures) {
+  const s = median(f.seconds);
+  const c = median(f.cpu);
+  const refName = f.name.startsWith('ours: decode') ? 'gdal_translate' : f.name.startsWith('ours') ? 'gdalwarp defaults' : null;
+  const inner = f.inner ? `, in-process ${median(f.inner).toFixed(2)} s` : '';
+  const ratio = refName ? `, ratio vs GDAL wall ${(s / base(refName)).toFixed(2)} cpu ${(c / base(refName, 'cpu')).toFixed(2)}` : '';
+  console.log(`${f.name.padEnd(58)} wall ${s.toFixed(2)} s, cpu ${c.toFixed(2)} s, peak RSS ${median(f.rss).toFixed(0)} MB${inner}${ratio}`);
+}
+console.log(
+  `ours warm (${warmRuns.length} warps in one process, as the service runs): median ${median(warmRuns).toFixed(2)} s per warp, ` +
+    `peak RSS ${warm.maxRssMb.toFixed(0)} MB; ratio vs gdalwarp defaults wall ${(median(warmRuns) / base('gdalwarp defaults')).toFixed(2)}`,
+);
+console.log(
+  `ratio ours / gdalwarp (DEFLATE+pred tiled, same kind of output): wall ${(base('ours: warp') / base('gdalwarp -co')).toFixed(2)}, ` +
+    `cpu ${(base('ours: warp', 'cpu') / base('gdalwarp -co', 'cpu')).toFixed(2)}`,
+);
