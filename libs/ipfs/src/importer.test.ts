@@ -36,6 +36,9 @@ test('directories import to the CIDs Kubo gives them (ipfs add -r --cid-version 
     assert.equal((await importDirectory(r2)).root.toString(), 'bafybeih2w7hjocxjg6g2ku25hvmd53zj7og4txpby3vsusfefw5rrg5sii');
     assert.equal((await importDirectory(join(r2, 'root3'))).root.toString(), 'bafybeiawdvhmjcz65x5egzx4iukxc72hg4woks6v6fvgyupiyt3oczk5ja');
     assert.equal((await importDirectory(join(r2, 'root3/root4'))).root.toString(), 'bafybeifq2rzpqnqrsdupncmkmhs3ckxxjhuvdcbvydkgvch3ms24k5lo7q');
+    // The empty UnixFS directory (QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn as CIDv1).
+    mkdirSync(join(root, 'empty'));
+    assert.equal((await importDirectory(join(root, 'empty'))).root.toString(), 'bafybeiczsscdsbs7ffqz55asqdf3smv6klcw3gofszvwlyarci47bgf354');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

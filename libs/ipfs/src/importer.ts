@@ -68,9 +68,12 @@ export async function importDirectory(dir: string, store: Pick<BlockStore, 'put'
   const name = basename(dir);
   const { files, dirs } = await listTree(dir);
   const rel = (p: string): string => relative(dir, p).split(sep).join('/');
+  // Directories are implied by file paths; only empty ones need an entry of their own (an explicit entry for
+  // a non-empty one would also store an orphan empty-directory block).
+  const hasFiles = (d: string): boolean => files.some((f) => f.startsWith(`${d}${sep}`));
   const candidates: ImportCandidate[] = [
-    { path: name },
-    ...dirs.map((d) => ({ path: `${name}/${rel(d)}` })),
+    ...(files.length === 0 ? [{ path: name }] : []),
+    ...dirs.filter((d) => !hasFiles(d)).map((d) => ({ path: `${name}/${rel(d)}` })),
     ...files.map((f) => ({ path: `${name}/${rel(f)}`, content: createReadStream(f) })),
   ];
   const sizes = new Map<string, number>();

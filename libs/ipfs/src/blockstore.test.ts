@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BlockNotFoundError, FsBlockStore } from './blockstore.ts';
+import { CODEC_DAG_PB, cidOfBlock, verifyBlock } from './cid.ts';
+import { importDirectory } from './importer.ts';
+
+test('the on-disk blockstore persists across instances, shares raw/dag-pb twins and leaves no temp files', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'hls-ipfs-bs-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const dir = join(root, 'd');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'f.tif'), randomBytes(600_000));
+  const store = join(root, 'blocks');
+  const tree = await importDirectory(dir, new FsBlockStore(store));
+  const again = new FsBlockStore(store);
+  const fileCid = tree.files[0]!.cid;
+  verifyBlock(fileCid, await again.get(fileCid));
+  verifyBlock(tree.root, await again.get(tree.root));
+  const leaf = randomBytes(1000);
+  const raw = cidOfBlock(leaf);
+  await again.put(raw, leaf);
+  assert.ok(await new FsBlockStore(store).has(cidOfBlock(leaf, CODEC_DAG_PB)), 'keyed by multihash, like Kubo');
+  await assert.rejects(again.get(cidOfBlock(randomBytes(10))), BlockNotFoundError);
+  const all = readdirSync(store, { recursive: true }).map(String);
+  assert.ok(all.every((p) => !p.endsWith('.tmp')));
+  assert.equal(all.filter((p) => p.endsWith('.data')).length, 2 + 3 + 1, 'root dir, file root + 3 leaves, one raw block');
+});
