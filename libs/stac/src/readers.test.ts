@@ -227,6 +227,7 @@ describe('STAC items and CIDs', () => {
         B02: { href: `${base}.B02.tif`, alternate: { ipfs: { cid } } },
         B03: { href: `${base}.B03.tif`, alternate: { Ipfs: { href: `ipfs://${cid}` }, s3: { href: `s3://bkt/${g}.B03.tif` } } },
         B01: { href: `${base}.B01.tif`, alternate: { ipfs: { cid: 'bafyunused' } } },
+        cmr: { href: `https://data.lpdaac.earthdatacloud.nasa.gov/lp-prod-protected/HLSS30.020/${g}/${g}.cmr.xml` },
         metadata: { href: `${base}.cmr.xml` },
       },
     };
@@ -235,7 +236,7 @@ describe('STAC items and CIDs', () => {
     assert.equal(meta.bands.B03?.cid, cid);
     assert.equal(meta.bands.B03?.s3, `s3://bkt/${g}.B03.tif`);
     assert.equal(Object.keys(meta.bands).length, 2);
-    assert.deepEqual(meta.metadataLinks, [`${base}.cmr.xml`]);
+    assert.deepEqual(meta.metadataLinks, [`${base}.cmr.xml`, `https://data.lpdaac.earthdatacloud.nasa.gov/lp-prod-protected/HLSS30.020/${g}/${g}.cmr.xml`]);
     assert.throws(() => toScene(meta), /missing spatial coverage/);
     assert.throws(() => readStacItem({ ...item, properties: { 'eo:cloud_cover': '12%' } }, 'i2.json'), /eo:cloud_cover must be a number/);
   });

@@ -74,7 +74,11 @@ export function readStacItem(item: unknown, source: string): GranuleMetadata {
   for (const a of itemAssetLinks(item, source)) {
     if (a.key === 'metadata' || (a.href && fileNameOf(a.href).endsWith('.cmr.xml'))) {
       const link = a.href ?? a.s3;
-      if (link && !meta.metadataLinks.includes(link)) meta.metadataLinks.push(link);
+      if (!link || meta.metadataLinks.includes(link)) continue;
+      // CMR-STAC's `metadata` asset is the public CMR concept XML (ECHO10); the LP DAAC .cmr.xml sits in
+      // the protected bucket and needs Earthdata Login, so the former is tried first.
+      if (a.key === 'metadata') meta.metadataLinks.unshift(link);
+      else meta.metadataLinks.push(link);
       continue;
     }
     // Band from the file name of any link; the CID goes to the band of that asset.
