@@ -2,7 +2,9 @@
 // a fraction of that). The cache records the KML's size and mtime and is ignored when they change.
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { readS2GridKml, type S2Tile } from './s2-grid-kml.ts';
 
 const FORMAT = 'hls-s2-grid/1';
@@ -45,12 +47,15 @@ export function gridFromCache(text: string, file: string): { tiles: S2Tile[]; so
   return { tiles, source: doc.source };
 }
 
+/** Default cache location: the system temp dir, keyed by the KML's absolute path (input folders stay untouched). */
 export function defaultCachePath(kml: string): string {
-  return `${kml}.grid.json`;
+  const abs = resolve(kml);
+  const key = createHash('sha256').update(abs).digest('hex').slice(0, 16);
+  return join(tmpdir(), 'hls-s2-grid-cache', `${key}.grid.json`);
 }
 
 export interface LoadGridOptions {
-  /** Where to keep the compact form; default `<kml>.grid.json`; false: no cache. */
+  /** Where to keep the compact form; default: defaultCachePath(kml) in the temp dir; false: no cache. */
   cacheFile?: string | false;
 }
 

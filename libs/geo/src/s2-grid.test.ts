@@ -4,7 +4,9 @@ import { mkdtemp, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readS2GridKml, parseDescriptionTable, type S2Tile } from './s2-grid-kml.ts';
-import { gridFromCache, loadS2Grid } from './s2-grid-cache.ts';
+import { defaultCachePath, gridFromCache, loadS2Grid } from './s2-grid-cache.ts';
+import { readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { replicateKml } from './synthetic-grid.ts';
 import { GRID_GEOJSON, GRID_KML } from './test-helpers.ts';
 
@@ -102,6 +104,11 @@ test('compact cache: written once, reused, equal to the KML parse', async () => 
     await writeFile(cache, JSON.stringify(doc));
     assert.equal((await loadS2Grid(GRID_KML, { cacheFile: cache })).length, 466);
     assert.equal(gridFromCache(await readFile(cache, 'utf8'), cache).tiles.length, 466);
+    // The default cache lives in the temp dir: the KML's folder is never written to.
+    const before = readdirSync(dirname(GRID_KML)).sort();
+    assert.ok(defaultCachePath(GRID_KML).startsWith(tmpdir()));
+    assert.equal((await loadS2Grid(GRID_KML)).length, 466);
+    assert.deepEqual(readdirSync(dirname(GRID_KML)).sort(), before);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -4,6 +4,9 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { CDL_GRID } from '@hls/contracts';
+import { readChipPayload, transformer } from '@hls/geo';
+import { writeGeoTiff } from '@hls/raster';
 
 const FIX = '/work/shared/fixtures/real';
 const CHIPS = `${FIX}/chips/midwest_crops_chip_payload.geojson`;
@@ -21,7 +24,7 @@ test('chips assign writes chips_id.json, chips_df.csv and the tile choice report
   assert.equal((JSON.parse(readFileSync(join(out, 'chips_id.json'), 'utf8')) as string[]).length, 1751);
   assert.equal(readFileSync(join(out, 'chips_df.csv'), 'utf8').trim().split('\n').length, 1752);
   assert.ok(existsSync(join(out, 'tile_choice_report.csv')));
-  assert.ok(!existsSync(`${KML}.grid.json`), '--no-cache leaves the fixture folder alone');
+  assert.ok(!existsSync(`${KML}.grid.json`), 'the fixture folder is left alone');
 });
 
 test('chips to-5070 writes the twin the original shipped, byte for byte; filter writes a selection', () => {
@@ -44,4 +47,50 @@ test('chips to-5070 writes the twin the original shipped, byte for byte; filter 
   const missing = spawnSync(process.execPath, [main, 'chips', 'assign', '--chips', join(dir, 'nope.geojson'), '--grid', KML], { encoding: 'utf8' });
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /nope\.geojson/);
+});
+
+test('chips boxes: chips from a CDL GeoTIFF by window; rasterio reads each chosen box as 224 x 224 px without CDL 0', async () => {
+  const P = 224;
+  const [row0, col0, rows, cols, mx, my] = [40, 300, 2, 3, 37, 11];
+  const width = cols * P + mx + 5;
+  const height = rows * P + my + 3;
+  const codes = [152, 142, 1, 5, 190, 121, 111, 24, 36, 61];
+  const data = new Uint8Array(width * height).fill(176);
+  for (let y = 0; y < rows * P; y++)
+    for (let x = 0; x < cols * P; x++) {
+      const cr = Math.floor(y / P);
+      const cc = Math.floor(x / P);
+      let v = codes[(y * 7 + x) % (8 + cc)]!;
+      if (cr === 0 && cc === 0 && y === 5 && x === 9) v = 0; // CDL no data: chip_040_300 must go
+      if (cr === 1 && cc === 1) v = 152; // one class: weight 0
+      data[(y + my) * width + x + mx] = v;
+    }
+  const gx = CDL_GRID.x0 + (col0 * P - mx) * 30;
+  const gy = CDL_GRID.y0 - (row0 * P - my) * 30;
+  const cdl = join(dir, 'cdl.tif');
+  await writeGeoTiff(cdl, { width, height, bands: [data], geoTransform: [gx, 30, 0, gy, 0, -30], epsg: 5070, nodata: 0, tiled: true, blockSize: 256 });
+  const t = transformer(5070, 4326);
+  const ll = [t([gx, gy]), t([gx + width * 30, gy - height * 30])];
+  const aoi = join(dir, 'cdl_aoi.geojson');
+  const [a, b] = [ll[0]!, ll[1]!];
+  writeFileSync(aoi, JSON.stringify({ type: 'Polygon', coordinates: [[[a[0] - 1, b[1] - 1], [b[0] + 1, b[1] - 1], [b[0] + 1, a[1] + 1], [a[0] - 1, a[1] + 1], [a[0] - 1, b[1] - 1]]] }));
+  const out = join(dir, 'boxes');
+  const s = cli('boxes', '--cdl', cdl, '--aoi', aoi, '--n', '3', '--seed', '3', '--draws', '20000', '--reclass', `${FIX}/chips/cdl_total_dst.csv`, '--name', 'task', '--out', out);
+  assert.match(s, /candidates: 5 chips without CDL 0 \(4 with weight > 0\); kept 3 of 3/);
+  const p = await readChipPayload(join(out, 'task_chip_payload.geojson'));
+  assert.equal(p.twin, 'read');
+  assert.equal(p.rejected.length, 0, 'the lon/lat payload and its twin agree');
+  assert.equal(p.chips.length, 3);
+  assert.ok(!p.chips.some((c) => c.id === 'chip_040_300' || c.id === 'chip_041_301'));
+  const weights = readFileSync(join(out, 'task_class_weights.csv'), 'utf8').trim().split('\n');
+  assert.equal(weights[0], ',0');
+  assert.equal(weights.length, 14);
+  // Oracle: rasterio reads every chosen box from the GeoTIFF.
+  const py = `import rasterio, json, sys\nfrom rasterio.windows import from_bounds\nout=[]\nwith rasterio.open(sys.argv[1]) as r:\n  for b in json.loads(sys.argv[2]):\n    a=r.read(1, window=from_bounds(*b, transform=r.transform))\n    out.append([a.shape[0], a.shape[1], int((a==0).sum())])\nprint(json.dumps(out))`;
+  const r = spawnSync('/usr/bin/python3', ['-c', py, cdl, JSON.stringify(p.chips.map((c) => c.bbox5070))], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `rasterio oracle failed (apt-get install -y gdal-bin python3-rasterio): ${r.stderr}`);
+  assert.deepEqual(JSON.parse(r.stdout), p.chips.map(() => [224, 224, 0]));
+  const again = cli('boxes', '--cdl', cdl, '--aoi', aoi, '--n', '3', '--seed', '3', '--draws', '20000', '--reclass', `${FIX}/chips/cdl_total_dst.csv`, '--name', 'task2', '--out', out);
+  assert.match(again, /kept 3/);
+  assert.equal(readFileSync(join(out, 'task2_chip_payload_5070.geojson'), 'utf8'), readFileSync(join(out, 'task_chip_payload_5070.geojson'), 'utf8'), 'same seed, same chips');
 });

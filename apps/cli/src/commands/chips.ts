@@ -1,11 +1,21 @@
 // hls-chips chips ...: the chip-index step and its helpers (the original's create_chip_5070_payload and
 // AOI selection). Thin: the work is in @hls/geo.
 import { InvalidArgumentError, type Command } from 'commander';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { loadConfig } from '@hls/config';
+import { loadReclassTable } from '@hls/chips';
+import { openRaster } from '@hls/raster';
 import {
+  aoiBbox5070,
   aoiGeometries,
+  chipCandidates,
+  chipRecordFromBox,
+  classWeights,
+  classWeightsCsv,
+  payloadCollection,
+  sampleChips,
+  writePythonJson,
   indexChips,
   readChipPayload,
   twinPathOf,
@@ -25,6 +35,12 @@ function guarded<A extends unknown[]>(cmd: () => Command, fn: (...a: A) => Promi
       cmd().error(`error: ${(e as Error).message}`);
     }
   };
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number >= 0');
+  return n;
 }
 
 function selectionName(v: string): string {
@@ -63,7 +79,7 @@ export function register(program: Command): void {
     .option('--grid <kml>', 'Sentinel-2 tile grid KML (ESA layout) or its cached .grid.json (default: grid_kml from the config)')
     .option('--config <file>', 'config YAML (for grid_kml)')
     .option('--out <dir>', 'directory for the output files', '.')
-    .option('--no-cache', 'do not read or write the compact grid cache (<kml>.grid.json)');
+    .option('--no-cache', 'do not read or write the compact grid cache (kept in the temp dir, keyed by the KML path)');
   assign.action(
     guarded(() => assign, async (o: { chips: string; grid?: string; config?: string; out: string; cache: boolean }) => {
       const t0 = performance.now();
@@ -111,5 +127,63 @@ export function register(program: Command): void {
       process.stdout.write(`selected ${r.chips.length} of ${p.chips.length} chips\nwrote: ${r.payload}, ${r.twin}\n`);
       printRejected(p.rejected);
     }),
+  );
+
+  const boxes = chips
+    .command('boxes')
+    .description(
+      "chip boxes from a CDL GeoTIFF (the original's create_bb): 224 x 224 px chips on the lattice from the CDL grid origin " +
+        '(ids chip_<row>_<col>) inside the AOI box, chips holding CDL 0 dropped, classes counted after the reclass table, ' +
+        'each chip weighted 1 - (max - min) / sum of its class counts (0 under 8 classes), a seeded weighted draw, the N drawn most kept; ' +
+        'writes <name>_chip_payload.geojson, its _5070 twin and <name>_class_weights.csv. The CDL is read by window, never whole',
+    )
+    .requiredOption('--cdl <tif>', 'CDL GeoTIFF on the CDL grid (local path or http(s) COG URL)')
+    .requiredOption('--aoi <file>', 'AOI GeoJSON (EPSG:4326); its bounding box in EPSG:5070 bounds the chips')
+    .requiredOption('--n <count>', 'number of chips to keep', positiveInt)
+    .option('--seed <seed>', 'random seed of the weighted draw', positiveInt, 0)
+    .option('--draws <count>', 'weighted draws (with replacement) to rank chips by', positiveInt, 1_000_000)
+    .option('--reclass <csv>', 'cdl_total_dst.csv (old_class_value -> new_class_value); default: cdl.reclass_table from the config')
+    .option('--config <file>', 'config YAML (for cdl.reclass_table)')
+    .option('--name <name>', 'output name prefix', selectionName, 'bb')
+    .option('--out <dir>', 'output directory', '.');
+  boxes.action(
+    guarded(
+      () => boxes,
+      async (o: { cdl: string; aoi: string; n: number; seed: number; draws: number; reclass?: string; config?: string; name: string; out: string }) => {
+        const reclassFile = o.reclass ?? loadConfig(o.config ? { file: o.config } : {}).cdl.reclass_table;
+        if (!reclassFile) throw new Error('no reclass table: pass --reclass <cdl_total_dst.csv> or set cdl.reclass_table in the config');
+        const reclass = await loadReclassTable(reclassFile);
+        const aoi = aoiGeometries(JSON.parse(await readFile(o.aoi, 'utf8')) as unknown, o.aoi);
+        const raster = await openRaster(o.cdl);
+        try {
+          const src = {
+            source: o.cdl,
+            width: raster.width,
+            height: raster.height,
+            geoTransform: raster.geoTransform,
+            epsg: raster.epsg,
+            read: async (window: { x: number; y: number; width: number; height: number }) => (await raster.read({ window, bands: [0] })).bands[0] as ArrayLike<number>,
+          };
+          const { candidates, nClasses } = await chipCandidates(src, aoiBbox5070(aoi), reclass);
+          const picked = sampleChips(candidates, o.n, o.seed, o.draws);
+          const records = picked.map((c) => chipRecordFromBox(c.id, c.bbox5070));
+          const out = resolve(o.out);
+          await mkdir(out, { recursive: true });
+          const payload = join(out, `${o.name}_chip_payload.geojson`);
+          const twin = twinPathOf(payload);
+          const weights = join(out, `${o.name}_class_weights.csv`);
+          await writePythonJson(payload, payloadCollection(records));
+          await writeTwin(twin, records);
+          await writeFile(weights, classWeightsCsv(classWeights(picked, nClasses)));
+          const usable = candidates.filter((c) => c.weight > 0).length;
+          process.stdout.write(
+            `candidates: ${candidates.length} chips without CDL 0 (${usable} with weight > 0); kept ${picked.length} of ${o.n} asked\n` +
+              `wrote: ${payload}, ${twin}, ${weights}\n`,
+          );
+        } finally {
+          await raster.close();
+        }
+      },
+    ),
   );
 }
