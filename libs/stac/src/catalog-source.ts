@@ -24,12 +24,15 @@ export class StaticCatalogSource implements SceneSource {
   readonly #http: HttpClient;
   /** Safety net on documents read. */
   readonly #maxDocuments: number;
+  /** Documents read at once. */
+  readonly #concurrency: number;
 
-  constructor(catalog: string, opts: HttpOptions & { maxDocuments?: number } = {}) {
+  constructor(catalog: string, opts: HttpOptions & { maxDocuments?: number; concurrency?: number } = {}) {
     this.#root = toUrl(catalog);
     this.name = catalog;
     this.#http = new HttpClient(opts);
     this.#maxDocuments = opts.maxDocuments ?? 100_000;
+    this.#concurrency = opts.concurrency ?? 8;
   }
 
   async fetchText(href: string): Promise<string> {
@@ -52,28 +55,26 @@ export class StaticCatalogSource implements SceneSource {
     const area = params.intersects ? geometryBbox(params.intersects) : undefined;
     const seen = new Set<string>();
     const queue: { url: string; collection?: string }[] = [{ url: this.#root }];
-    while (queue.length > 0) {
-      const { url, collection } = queue.shift()!;
-      if (seen.has(url)) continue;
-      seen.add(url);
-      if (seen.size > this.#maxDocuments) throw new MetadataError(this.name, `more than ${this.#maxDocuments} documents; stopping`);
+    // Documents are fetched by a few workers (the HTTP limiter bounds requests); records are sorted at
+    // the end so the result does not depend on timing.
+    const visit = async (url: string, collection: string | undefined): Promise<void> => {
       let doc: unknown;
       try {
         doc = await this.#json(url);
       } catch (e) {
         if (url === this.#root) throw e;
         out.problems.push(e instanceof MetadataError ? e : new MetadataError(url, errorMessage(e), { cause: e }));
-        continue;
+        return;
       }
-      if (!isObj(doc)) continue;
+      if (!isObj(doc)) return;
       if (doc.type === 'Feature') {
         try {
           const itemCollection = str(doc.collection) ?? collection;
-          if (params.collections.length > 0 && itemCollection !== undefined && !params.collections.includes(itemCollection)) continue;
+          if (params.collections.length > 0 && itemCollection !== undefined && !params.collections.includes(itemCollection)) return;
           const props = isObj(doc.properties) ? doc.properties : {};
-          if (!inInterval(str(props.datetime) ?? str(props.start_datetime), interval)) continue;
+          if (!inInterval(str(props.datetime) ?? str(props.start_datetime), interval)) return;
           const bbox = geometryBbox(doc.geometry);
-          if (area && bbox && !bboxesOverlap(area, bbox)) continue;
+          if (area && bbox && !bboxesOverlap(area, bbox)) return;
           const meta = readStacItem(doc, url);
           // Asset hrefs are relative to the item document.
           meta.metadataLinks = meta.metadataLinks.map((l) => new URL(l, url).toString());
@@ -82,14 +83,43 @@ export class StaticCatalogSource implements SceneSource {
         } catch (e) {
           out.problems.push(e instanceof MetadataError ? e : new MetadataError(url, errorMessage(e), { cause: e }));
         }
-        continue;
+        return;
       }
       const here = doc.type === 'Collection' ? str(doc.id) : collection;
       for (const l of arr(doc.links)) {
         if (!isObj(l) || typeof l.href !== 'string') continue;
         if (l.rel === 'child' || l.rel === 'item') queue.push({ url: new URL(l.href, url).toString(), ...(here ? { collection: here } : {}) });
       }
-    }
+    };
+    let active = 0;
+    let failure: unknown;
+    await new Promise<void>((resolve) => {
+      const pump = (): void => {
+        while (failure === undefined && active < this.#concurrency && queue.length > 0) {
+          const { url, collection } = queue.shift()!;
+          if (seen.has(url)) continue;
+          seen.add(url);
+          if (seen.size > this.#maxDocuments) {
+            failure = new MetadataError(this.name, `more than ${this.#maxDocuments} documents; stopping`);
+            break;
+          }
+          active++;
+          visit(url, collection)
+            .catch((e: unknown) => {
+              failure ??= e;
+            })
+            .finally(() => {
+              active--;
+              pump();
+            });
+        }
+        if (active === 0 && (queue.length === 0 || failure !== undefined)) resolve();
+      };
+      pump();
+    });
+    if (failure !== undefined) throw failure;
+    out.records.sort((a, b) => (a.granuleId < b.granuleId ? -1 : a.granuleId > b.granuleId ? 1 : 0));
+    out.problems.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
     return out;
   }
 }

@@ -202,7 +202,7 @@ export class HttpClient {
           waitMs = ra ?? this.#backoff(attempt);
           lastError = new StacSourceError(href, `HTTP 429 Too Many Requests after ${attempt + 1} attempt(s)`, { status: 429, retryable: true });
           if (attempt < this.#o.retries) this.#o.onEvent?.({ type: 'rate-limited', url: href, attempt, waitMs, reason: 'HTTP 429' });
-        } else if (res.status >= 500) {
+        } else if (res.status >= 500 || res.status === 408) {
           waitMs = this.#backoff(attempt);
           lastError = new StacSourceError(href, `HTTP ${res.status} after ${attempt + 1} attempt(s): ${res.text.slice(0, 200)}`, { status: res.status, retryable: true });
           if (attempt < this.#o.retries) this.#o.onEvent?.({ type: 'retry', url: href, attempt, waitMs, reason: `HTTP ${res.status}` });
