@@ -3,6 +3,7 @@ export * from './cdl-grid.ts';
 export * from './pyjson.ts';
 export * from './s2-grid-kml.ts';
 export * from './s2-grid-cache.ts';
+export * from './s2-grid-parquet.ts';
 export * from './chip-payload.ts';
 export * from './tile-assign.ts';
 export * from './chip-index.ts';

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { readS2GridKml, type S2Tile } from './s2-grid-kml.ts';
+import { readS2GridParquet } from './s2-grid-parquet.ts';
 
 const FORMAT = 'hls-s2-grid/1';
 
@@ -60,11 +61,12 @@ export interface LoadGridOptions {
 }
 
 /**
- * Load the Sentinel-2 grid: a compact cache file (`*.grid.json`) directly, or a KML through its cache
+ * Load the Sentinel-2 grid: a compact cache file (`*.grid.json`) or a GeoParquet directly, or a KML through its cache
  * (reused while the KML's size and mtime match, otherwise re-parsed and rewritten).
  */
 export async function loadS2Grid(file: string, opts: LoadGridOptions = {}): Promise<S2Tile[]> {
   if (file.endsWith('.json')) return gridFromCache(await readFile(file, 'utf8'), file).tiles;
+  if (file.endsWith('.parquet')) return readS2GridParquet(file);
   const st = statSync(file);
   const source = { size: st.size, mtimeMs: st.mtimeMs };
   const cache = opts.cacheFile === false ? null : (opts.cacheFile ?? defaultCachePath(file));

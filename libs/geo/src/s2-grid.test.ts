@@ -8,7 +8,7 @@ import { defaultCachePath, gridFromCache, loadS2Grid } from './s2-grid-cache.ts'
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { replicateKml } from './synthetic-grid.ts';
-import { GRID_GEOJSON, GRID_KML } from './test-helpers.ts';
+import { GRID_GEOJSON, GRID_KML, GRID_PARQUET } from './test-helpers.ts';
 
 interface GridFeature {
   properties: { tile: string; epsg: number; utm_bounds: string; center: { coordinates: [number, number] } };
@@ -50,6 +50,25 @@ test('reads every Placemark of the ESA-layout KML with the real grid values', as
   assert.equal(sbu?.epsg, 32601);
   assert.equal(sbu?.parts.length, 2);
   assert.deepEqual(sbu?.center, [-179.6767205351, 34.7185994399]);
+});
+
+test('the KML values equal the real GeoParquet converted from the ESA file (GDAL read)', async () => {
+  const pq = await loadS2Grid(GRID_PARQUET);
+  assert.equal(pq.length, 20_430);
+  const byName = new Map(pq.map((t) => [t.name, t]));
+  assert.ok(!byName.has('01SBU'), 'ocean tile: not in the LAND file');
+  const kml = await readS2GridKml(GRID_KML);
+  let compared = 0;
+  for (const t of kml) {
+    const p = byName.get(t.name);
+    if (!p) continue;
+    compared++;
+    assert.equal(t.epsg, p.epsg, t.name);
+    assert.deepEqual(t.footprintUtm, p.footprintUtm, t.name);
+    assert.deepEqual(t.center, p.center.map(r10), t.name);
+    assert.deepEqual(t.parts, p.parts.map((r) => r.map((q) => [r10(q[0]), r10(q[1])])), t.name);
+  }
+  assert.equal(compared, 465);
 });
 
 test('description table parsing', () => {

@@ -5,6 +5,7 @@ export const FIXTURES = '/work/shared/fixtures/real';
 export const CHIPS_4326 = `${FIXTURES}/chips/midwest_crops_chip_payload.geojson`;
 export const CHIPS_5070 = `${FIXTURES}/chips/midwest_crops_chip_payload_5070.geojson`;
 export const GRID_KML = `${FIXTURES}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`;
+export const GRID_PARQUET = `${FIXTURES}/s2-grid/sentinel-2-grid_LAND.parquet`;
 export const GRID_GEOJSON = `${FIXTURES}/s2-grid/s2_grid_midwest_antimeridian.geojson`;
 
 /** Fail (never skip) when a GDAL tool is missing. */

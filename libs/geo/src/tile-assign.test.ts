@@ -10,7 +10,8 @@ import { areaCentroid, assignTiles, buildTileIndex, chooseTile } from './tile-as
 import { indexChips, tileSearchGeometry, writeChipIndexFiles } from './chip-index.ts';
 import { snapX, snapY } from './cdl-grid.ts';
 import { transformer } from './crs.ts';
-import { CHIPS_4326, GRID_KML, gdalTransform } from './test-helpers.ts';
+import { CHIPS_4326, GRID_KML, GRID_PARQUET, gdalTransform } from './test-helpers.ts';
+import { loadS2Grid } from './s2-grid-cache.ts';
 
 const corners = (b: BBox): [number, number][] => [
   [b[0], b[1]],
@@ -61,6 +62,14 @@ test('all 1,751 real chips get a tile that contains them (GDAL checks the contai
     assert.equal(grid[choices[i]!.tile]!.name, best, chip.id);
   }
   assert.ok(!choices.some((c) => grid[c.tile]!.name === '01SBU'));
+});
+
+test('against the real world LAND grid (20,430 tiles, GeoParquet) the real chips get the same tiles', async () => {
+  const [kml, world] = [await readS2GridKml(GRID_KML), await loadS2Grid(GRID_PARQUET)];
+  const p = await readChipPayload(CHIPS_4326);
+  const a = assignTiles(buildTileIndex(kml), p.chips).map((c) => kml[c.tile]!.name);
+  const b = assignTiles(buildTileIndex(world), p.chips).map((c) => world[c.tile]?.name);
+  assert.deepEqual(b, a);
 });
 
 test('the 01SBU trap: its averaged centroid is in Oklahoma, yet it catches no chip', async () => {
