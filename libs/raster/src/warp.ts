@@ -37,15 +37,19 @@ export interface CoordGrid {
   sy: Float64Array;
   /** Largest error found when checking the interpolation against exact transforms, pixels. */
   maxError: number;
+  /** The exact transform (destination pixel position, edge space -> source), for refinements. */
+  exact?: (px: number, py: number) => [number, number];
 }
 
 /**
- * Default transform error bound. 0.05 px keeps bilinear within GDAL's exact result; nearest needs far
- * less, because any error flips the chosen pixel when the exact position is that close to a pixel edge
- * (at 0.001 px about 0.05 % of Fmask pixels differ from gdalwarp -et 0; at 0.0001 px, 0.003 %).
+ * Default transform error bound (source pixels). The grid search usually lands far below it (about
+ * 5e-4 px on an HLS tile at step 64). Nearest needs more: any error flips the chosen pixel when the
+ * exact position is that close to a pixel edge (at 0.001 px about 0.05 % of Fmask pixels differ from
+ * gdalwarp -et 0), so the nearest kernel recomputes exactly the few positions within twice the
+ * measured grid error of a pixel edge.
  */
-export function defaultMaxError(resampling: Resampling): number {
-  return resampling === 'nearest' ? 0.0001 : 0.05;
+export function defaultMaxError(_resampling: Resampling): number {
+  return 0.05;
 }
 
 function invertGeoTransform(gt: GeoTransform): GeoTransform {
@@ -104,7 +108,7 @@ export function coordGrid(src: Pick<WarpSource, 'geoTransform' | 'epsg'>, dst: G
   const exact = exactPixelTransform(src, dst);
   for (let step = 64; step >= 1; step = Math.floor(step / 2)) {
     const g = buildGrid(exact, dst, step);
-    if (step === 1) return g;
+    if (step === 1) return { ...g, exact };
     let worst = 0;
     const check = (ix: number, iy: number) => {
       if (ix >= dst.width || iy >= dst.height) return;
@@ -126,6 +130,7 @@ export function coordGrid(src: Pick<WarpSource, 'geoTransform' | 'epsg'>, dst: G
     }
     if (worst <= maxErrorPx) {
       g.maxError = worst;
+      g.exact = exact;
       return g;
     }
   }
@@ -178,6 +183,10 @@ export function warpWithGrid(src: WarpSource, dst: GridWindow, grid: CoordGrid, 
   const rowSx = new Float64Array(cols);
   const rowSy = new Float64Array(cols);
   const bilinear = options.resampling === 'bilinear';
+  // Nearest: positions this close to a pixel edge may pick the wrong pixel from the interpolated
+  // transform; they are recomputed exactly (a fraction of a percent of pixels).
+  const refine = !bilinear && grid.exact && grid.step > 1 ? grid.exact : null;
+  const margin = 2 * grid.maxError + 1e-9;
 
   for (let iy = 0; iy < dst.height; iy++) {
     // Grid values interpolated to this row, then linear along the row between grid columns.
@@ -197,6 +206,69 @@ export function warpWithGrid(src: WarpSource, dst: GridWindow, grid: CoordGrid, 
       const sy0 = rowSy[c]!;
       const dsx = (rowSx[c + 1]! - sx0) / step;
       const dsy = (rowSy[c + 1]! - sy0) / step;
+      if (!bilinear) {
+        for (let ix = xStart; ix < xEnd; ix++) {
+          const k = ix - xStart;
+          let sx = sx0 + k * dsx;
+          let sy = sy0 + k * dsy;
+          if (refine !== null) {
+            const fx = sx - Math.floor(sx);
+            const fy = sy - Math.floor(sy);
+            if (fx < margin || fx > 1 - margin || fy < margin || fy > 1 - margin) [sx, sy] = refine(ix + 0.5, iy + 0.5);
+          }
+          if (!(sx >= 0 && sy >= 0 && sx < W && sy < H)) continue;
+          const centre = s[(sy | 0) * W + (sx | 0)]!;
+          if (hasNd && (centre === ndv || (ndIsNaN && Number.isNaN(centre)))) continue;
+          out[outRow + ix] = centre;
+        }
+        continue;
+      }
+      if (hasNd && !ndIsNaN) {
+        // The common case (integer reflectance with a nodata value), kept free of other branches.
+        for (let ix = xStart; ix < xEnd; ix++) {
+          const k = ix - xStart;
+          const sx = sx0 + k * dsx;
+          const sy = sy0 + k * dsy;
+          if (!(sx >= 0 && sy >= 0 && sx < W && sy < H)) continue;
+          if (s[(sy | 0) * W + (sx | 0)] === ndv) continue;
+          // floor(s - 0.5) for s >= 0; weights written as GDAL does, so rounding ties go the same way.
+          const x0 = ((sx + 0.5) | 0) - 1;
+          const y0 = ((sy + 0.5) | 0) - 1;
+          const rx = 1.5 - (sx - x0);
+          const ry = 1.5 - (sy - y0);
+          let value: number;
+          if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+            const i = y0 * W + x0;
+            const v00 = s[i]!;
+            const v10 = s[i + 1]!;
+            const v01 = s[i + W]!;
+            const v11 = s[i + W + 1]!;
+            if (v00 !== ndv && v10 !== ndv && v01 !== ndv && v11 !== ndv) {
+              const m1 = rx * ry;
+              const m2 = (1 - rx) * ry;
+              const m3 = rx * (1 - ry);
+              const m4 = (1 - rx) * (1 - ry);
+              const acc = v00 * m1 + v10 * m2 + v01 * m3 + v11 * m4;
+              const div = m1 + m2 + m3 + m4;
+              value = div === 1 ? acc : acc / div;
+            } else {
+              value = partial(s, W, H, x0, y0, rx, ry, ndv, false);
+            }
+          } else {
+            value = partial(s, W, H, x0, y0, rx, ry, ndv, false);
+          }
+          if (value !== value) continue; // NaN: no valid neighbour
+          if (isInt) {
+            value = Math.floor(value + 0.5);
+            if (value < lo) value = lo;
+            else if (value > hi) value = hi;
+            // A valid result must not read as nodata (GDAL nudges it the same way).
+            if (value === dstNd) value = dstNd + 1 <= hi ? dstNd + 1 : dstNd - 1;
+          }
+          out[outRow + ix] = value;
+        }
+        continue;
+      }
       for (let ix = xStart; ix < xEnd; ix++) {
         const k = ix - xStart;
         const sx = sx0 + k * dsx;
@@ -207,37 +279,14 @@ export function warpWithGrid(src: WarpSource, dst: GridWindow, grid: CoordGrid, 
         const cy = sy | 0;
         const centre = s[cy * W + cx]!;
         if (hasNd && (centre === ndv || (ndIsNaN && Number.isNaN(centre)))) continue;
-        if (!bilinear) {
-          out[outRow + ix] = centre;
-          continue;
-        }
-        const fx = sx - 0.5;
-        const fyy = sy - 0.5;
-        const x0 = Math.floor(fx);
-        const y0 = Math.floor(fyy);
-        const ax = fx - x0;
-        const ay = fyy - y0;
-        let value: number;
-        if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
-          const i = y0 * W + x0;
-          const v00 = s[i]!;
-          const v10 = s[i + 1]!;
-          const v01 = s[i + W]!;
-          const v11 = s[i + W + 1]!;
-          if (!hasNd || (v00 !== ndv && v10 !== ndv && v01 !== ndv && v11 !== ndv && !ndIsNaN)) {
-            value = (v00 * (1 - ax) + v10 * ax) * (1 - ay) + (v01 * (1 - ax) + v11 * ax) * ay;
-          } else {
-            value = partial(s, W, H, x0, y0, ax, ay, ndv, ndIsNaN);
-          }
-        } else {
-          value = partial(s, W, H, x0, y0, ax, ay, hasNd ? ndv : NaN, ndIsNaN);
-        }
+        const x0 = Math.floor(sx - 0.5);
+        const y0 = Math.floor(sy - 0.5);
+        let value = partial(s, W, H, x0, y0, 1.5 - (sx - x0), 1.5 - (sy - y0), hasNd ? ndv : NaN, ndIsNaN);
         if (Number.isNaN(value)) continue;
         if (isInt) {
           value = Math.floor(value + 0.5);
           if (value < lo) value = lo;
           else if (value > hi) value = hi;
-          // A valid result must not read as nodata (GDAL nudges it the same way).
           if (hasNd && value === dstNd) value = dstNd + 1 <= hi ? dstNd + 1 : dstNd - 1;
         }
         out[outRow + ix] = value;
@@ -247,20 +296,23 @@ export function warpWithGrid(src: WarpSource, dst: GridWindow, grid: CoordGrid, 
   return out;
 }
 
-/** Bilinear over the valid, in-image neighbours only, weights renormalised; NaN when none is valid. */
-function partial(s: TypedArray, W: number, H: number, x0: number, y0: number, ax: number, ay: number, ndv: number, ndIsNaN: boolean): number {
+/**
+ * Bilinear over the valid, in-image neighbours only, weights renormalised; NaN when none is valid.
+ * rx, ry: weights of the left column / top row (GDAL's dfRatioX / dfRatioY); order UL, UR, LL, LR.
+ */
+function partial(s: TypedArray, W: number, H: number, x0: number, y0: number, rx: number, ry: number, ndv: number, ndIsNaN: boolean): number {
   let acc = 0;
   let wsum = 0;
   for (let dy = 0; dy < 2; dy++) {
     const y = y0 + dy;
     if (y < 0 || y >= H) continue;
-    const wy = dy === 0 ? 1 - ay : ay;
+    const wy = dy === 0 ? ry : 1 - ry;
     for (let dx = 0; dx < 2; dx++) {
       const x = x0 + dx;
       if (x < 0 || x >= W) continue;
       const v = s[y * W + x]!;
       if (v === ndv || (ndIsNaN && Number.isNaN(v))) continue;
-      const w = (dx === 0 ? 1 - ax : ax) * wy;
+      const w = (dx === 0 ? rx : 1 - rx) * wy;
       acc += v * w;
       wsum += w;
     }
