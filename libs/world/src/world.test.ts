@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { BANDS, HLS, VALID_FMASK_VALUES } from '@hls/contracts';
+import { indexChips } from '@hls/geo';
+import { readRasterWindow } from '@hls/raster';
+import { ensureWorld, SMALL_WORLD } from './index.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'hls-world-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function digest(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const p = join(e.parentPath, e.name);
+    out[p.slice(dir.length + 1)] = createHash('sha256').update(readFileSync(p)).digest('hex');
+  }
+  return out;
+}
+
+describe('sample world (small)', () => {
+  test('real chips in 2 tiles + a no-scenes tile, rasters only for selected scenes, cached and deterministic', async () => {
+    const w = await ensureWorld({ dataDir: join(tmp, 'a'), options: SMALL_WORLD });
+    assert.equal(w.generated, true);
+    const [a, b, c] = w.plan.tiles;
+    assert.ok(a && b && c);
+    assert.deepEqual([a.role, b.role, c.role], ['cascade', 'even', 'no-scenes']);
+    // The chip payload indexes (with @hls/geo) onto exactly the planned tiles.
+    const r = await indexChips(w.chipPayload, w.gridKml, { cacheFile: false });
+    assert.equal(r.payload.twin, 'read');
+    const planned = new Map(w.plan.tiles.flatMap((t) => t.chips.map((ch) => [ch.id, t.tileId] as const)));
+    assert.equal(r.assigned.length, planned.size);
+    for (const x of r.assigned) assert.equal(x.tile.name, planned.get(x.chip.id));
+    // Selection: cascade below 100 % with an even candidate count, even tile at 100 %, third tile none.
+    assert.ok(a.selection.ok && a.selection.coverageLevel < 100 && a.selection.candidates % 2 === 0);
+    assert.ok(b.selection.ok && b.selection.coverageLevel === 100 && b.selection.candidates === 4);
+    assert.equal(c.selection.ok, false);
+    // Band files exist exactly for selected scenes.
+    for (const t of w.plan.tiles)
+      for (const g of t.granules) {
+        const has = BANDS.map((band) => existsSync(join(w.granuleDir, g.granuleId, `${g.granuleId}.${band}.tif`)));
+        assert.ok(existsSync(join(w.granuleDir, g.granuleId, `${g.granuleId}.cmr.xml`)));
+        assert.deepEqual(has, BANDS.map(() => g.slot !== undefined), g.granuleId);
+      }
+    // The partial scene has nodata (-9999 / 255) and its Fmask flags clouds; clear pixels are valid values.
+    const partial = a.granules.find((g) => g.wedge && g.slot !== undefined)!;
+    const px = (await readRasterWindow(join(w.granuleDir, partial.granuleId, `${partial.granuleId}.Fmask.tif`))).bands[0]!;
+    let nodata = 0;
+    let cloud = 0;
+    let valid = 0;
+    for (const v of px as Uint8Array) {
+      if (v === HLS.fmaskNodata) nodata++;
+      else if (v & 2) cloud++;
+      else if (VALID_FMASK_VALUES.includes(v)) valid++;
+    }
+    assert.ok(nodata > 0 && cloud > 0 && valid > px.length / 2, `nodata ${nodata} cloud ${cloud} valid ${valid}`);
+    // GDAL reads the band with the tile's UTM CRS and nodata.
+    const info = JSON.parse(execFileSync('gdalinfo', ['-json', join(w.granuleDir, partial.granuleId, `${partial.granuleId}.B04.tif`)], { encoding: 'utf8' })) as {
+      size: number[];
+      bands: Array<{ type: string; noDataValue: number }>;
+      coordinateSystem: { wkt: string };
+    };
+    assert.equal(info.bands[0]?.type, 'Int16');
+    assert.equal(info.bands[0]?.noDataValue, -9999);
+    assert.match(info.coordinateSystem.wkt, /UTM zone 15N/);
+    const cdl = JSON.parse(execFileSync('gdalinfo', ['-json', w.cdl], { encoding: 'utf8' })) as { geoTransform: number[]; coordinateSystem: { wkt: string } };
+    assert.match(cdl.coordinateSystem.wkt, /Albers/);
+    assert.equal(((cdl.geoTransform[0] as number) + 2356095) % 30, 0);
+
+    // Cached: a second call finds it complete and generates nothing.
+    const again = await ensureWorld({ dataDir: join(tmp, 'a'), options: SMALL_WORLD });
+    assert.equal(again.generated, false);
+    // An incomplete world (a file truncated) is rebuilt.
+    writeFileSync(w.cdl, 'x');
+    const rebuilt = await ensureWorld({ dataDir: join(tmp, 'a'), options: SMALL_WORLD });
+    assert.equal(rebuilt.generated, true);
+    // Deterministic: the same seed elsewhere gives byte-identical files.
+    const other = await ensureWorld({ dataDir: join(tmp, 'b'), options: SMALL_WORLD });
+    assert.deepEqual(digest(other.dir), digest(rebuilt.dir));
+  });
+});
