@@ -105,12 +105,17 @@ async function loadBlock(l: BlockLayout, fh: FileHandle, index: number, by: numb
   const raw = Buffer.allocUnsafe(count);
   const { bytesRead } = await fh.read(raw, 0, count, offset);
   if (bytesRead !== count) throw new Error(`block ${index} is truncated: ${bytesRead} of ${count} bytes at offset ${offset}`);
-  const bytes = l.compression === 1 ? raw : await inflate(raw);
+  const bytes = l.compression === 1 ? raw : await inflate(raw, { chunkSize: Math.max(size, 16 * 1024) });
   if (bytes.length < size) throw new Error(`block ${index} decodes to ${bytes.length} bytes, expected ${size}`);
-  // A fresh, aligned buffer typed as the samples.
-  const copy = new Uint8Array(size);
-  copy.set(bytes.subarray(0, size));
-  const block = typedView(l.dtype, copy.buffer);
+  // Inflated output is our own buffer: view it in place when aligned, else copy to an aligned one.
+  let block: TypedArray;
+  if (l.compression !== 1 && bytes.byteOffset % bps === 0) {
+    block = typedView(l.dtype, bytes.buffer as ArrayBuffer, bytes.byteOffset, cols * rows);
+  } else {
+    const copy = new Uint8Array(size);
+    copy.set(bytes.subarray(0, size));
+    block = typedView(l.dtype, copy.buffer);
+  }
   if (l.predictor === 2) {
     for (let r = 0; r < rows; r++) {
       const base = r * cols;

@@ -54,24 +54,24 @@ export function dtypeOf(a: TypedArray): DType {
   return 'float64';
 }
 
-/** A typed view of `dtype` over a whole buffer (its length must be a multiple of the sample size). */
-export function typedView(dtype: DType, buffer: ArrayBuffer): TypedArray {
+/** A typed view of `dtype` over a buffer (default: all of it; its length must be a multiple of the sample size). */
+export function typedView(dtype: DType, buffer: ArrayBuffer, byteOffset = 0, length?: number): TypedArray {
   switch (dtype) {
     case 'uint8':
-      return new Uint8Array(buffer);
+      return new Uint8Array(buffer, byteOffset, length);
     case 'int8':
-      return new Int8Array(buffer);
+      return new Int8Array(buffer, byteOffset, length);
     case 'uint16':
-      return new Uint16Array(buffer);
+      return new Uint16Array(buffer, byteOffset, length);
     case 'int16':
-      return new Int16Array(buffer);
+      return new Int16Array(buffer, byteOffset, length);
     case 'uint32':
-      return new Uint32Array(buffer);
+      return new Uint32Array(buffer, byteOffset, length);
     case 'int32':
-      return new Int32Array(buffer);
+      return new Int32Array(buffer, byteOffset, length);
     case 'float32':
-      return new Float32Array(buffer);
+      return new Float32Array(buffer, byteOffset, length);
     case 'float64':
-      return new Float64Array(buffer);
+      return new Float64Array(buffer, byteOffset, length);
   }
 }
