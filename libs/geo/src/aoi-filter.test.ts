@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AreaGeometry } from '@hls/contracts';
-import { aoiGeometries, chipsInAoi, selectionPaths, validateSelectionName, writeAoiSelection } from './aoi-filter.ts';
+import { aoiGeometries, aoiSelectionTexts, chipsInAoi, selectionPaths, validateSelectionName, writeAoiSelection } from './aoi-filter.ts';
 import { readChipPayload } from './chip-payload.ts';
 import { CHIPS_4326, CHIPS_5070 } from './test-helpers.ts';
 
@@ -28,6 +28,9 @@ test('an AOI around every chip gives back the real payload and twin byte for byt
     assert.equal(r.payload, join(dir, 'aoi_selections', 'midwest_crops_chip_payload.geojson'));
     assert.equal(await readFile(r.payload, 'utf8'), await readFile(CHIPS_4326, 'utf8'));
     assert.equal(await readFile(r.twin, 'utf8'), await readFile(CHIPS_5070, 'utf8'));
+    const texts = aoiSelectionTexts(p.chips, aoi);
+    assert.equal(texts.payload, await readFile(CHIPS_4326, 'utf8'));
+    assert.equal(texts.twin, await readFile(CHIPS_5070, 'utf8'));
     // The selection reads back as a payload with its twin.
     const back = await readChipPayload(r.payload);
     assert.equal(back.twin, 'read');

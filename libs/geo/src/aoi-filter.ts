@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { AreaGeometrySchema, type AreaGeometry } from '@hls/contracts';
 import { twinCollection, writePythonJson, type ChipRecord } from './chip-payload.ts';
-import type { JsonValue } from './pyjson.ts';
+import { pythonJson, type JsonValue } from './pyjson.ts';
 
 export const AOI_SELECTIONS_DIR = 'aoi_selections';
 
@@ -103,6 +103,19 @@ export function payloadCollection(chips: readonly ChipRecord[]): JsonValue {
       type: 'Feature',
     })),
   };
+}
+
+/**
+ * The selection as file texts (payload and twin, the original's layout), without touching the disk:
+ * what a web page offers for download.
+ */
+export function aoiSelectionTexts(
+  chips: readonly ChipRecord[],
+  aoi: readonly AreaGeometry[],
+  mode: AoiMode = 'within',
+): { chips: ChipRecord[]; payload: string; twin: string } {
+  const selected = chipsInAoi(chips, aoi, mode);
+  return { chips: selected, payload: pythonJson(payloadCollection(selected)), twin: pythonJson(twinCollection(selected)) };
 }
 
 /** Filter chips by an AOI and write `<outDir>/aoi_selections/<NAME>_chip_payload.geojson` + its 5070 twin. */
