@@ -1,0 +1,4 @@
+export * from './schemas.ts';
+export * from './dockerfile.ts';
+export * from './kustomize.ts';
+export * from './checks.ts';
