@@ -10,9 +10,12 @@ import type { S2Tile } from './s2-grid-kml.ts';
 
 /** Degrees added around each tile part's lon/lat box: UTM edges bulge slightly off the KML's straight lon/lat edges. */
 const INDEX_PAD_DEG = 0.02;
-/** Points per chip edge tested against a footprint (corner + midpoint: over 6.7 km the 5070 edge bends by
- * millimetres in UTM, so more points change nothing). */
+/** Points per chip edge tested against a footprint (corner + midpoint). A 6.7 km EPSG:5070 edge bends by up
+ * to ~0.3 m in UTM far from the zone centre; with the midpoint tested the bulge left is under ~0.1 m, which
+ * CONTAIN_MARGIN covers, so a chip is never given a tile that does not wholly contain it. */
 const EDGE_SAMPLES = 2;
+/** Metres the sample points must lie inside the footprint. */
+const CONTAIN_MARGIN = 0.1;
 
 export interface TileIndex {
   tiles: readonly S2Tile[];
@@ -154,20 +157,28 @@ export interface TileChoice {
   naiveDistance: number;
 }
 
-/** Whether every sample point (lon/lat) lies within the tile's UTM footprint. */
-function footprintContains(tile: S2Tile, lonlat: readonly [number, number][]): boolean {
-  const t = transformer(EPSG_WGS84, tile.epsg);
+/** Whether every sample point (already in the tile's UTM zone) lies within the tile's UTM footprint. */
+function footprintContains(tile: S2Tile, utm: readonly [number, number][] | null): boolean {
+  if (!utm) return false;
   const [minX, minY, maxX, maxY] = tile.footprintUtm;
-  for (const p of lonlat) {
-    let q: [number, number];
-    try {
-      q = t(p);
-    } catch {
-      return false;
-    }
-    if (q[0] < minX || q[0] > maxX || q[1] < minY || q[1] > maxY) return false;
-  }
+  const m = CONTAIN_MARGIN;
+  for (const q of utm) if (q[0] < minX + m || q[0] > maxX - m || q[1] < minY + m || q[1] > maxY - m) return false;
   return true;
+}
+
+/** The chip's sample points in a UTM zone, transformed once per zone per chip (neighbour tiles share zones). */
+function samplesIn(epsg: number, lonlat: readonly [number, number][], cache: Map<number, [number, number][] | null>): [number, number][] | null {
+  let pts = cache.get(epsg);
+  if (pts === undefined) {
+    try {
+      const t = transformer(EPSG_WGS84, epsg);
+      pts = lonlat.map((p) => t(p));
+    } catch {
+      pts = null;
+    }
+    cache.set(epsg, pts);
+  }
+  return pts;
 }
 
 /** Choose the tile for one chip. */
@@ -189,12 +200,13 @@ export function chooseTile(index: TileIndex, chip: ChipToAssign): TileChoice {
   let best = -1;
   let bestD = Infinity;
   let containing = 0;
+  const inZone = new Map<number, [number, number][] | null>();
   for (const pi of index.parts.search(minLon, minLat, maxLon, maxLat)) {
     const ti = index.partTile[pi] as number;
     if (seen.has(ti)) continue;
     seen.add(ti);
     const tile = index.tiles[ti] as S2Tile;
-    if (!footprintContains(tile, samples)) continue;
+    if (!footprintContains(tile, samplesIn(tile.epsg, samples, inZone))) continue;
     containing++;
     const tc = tileCenter5070(index, ti);
     if (!tc) continue;
