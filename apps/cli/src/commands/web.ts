@@ -1,0 +1,70 @@
+// hls-chips web: the AOI selector and the live run map. Thin: the server is @hls/web.
+import { InvalidArgumentError, type Command } from 'commander';
+import { resolve } from 'node:path';
+import { loadConfig } from '@hls/config';
+import { startWebApp } from '@hls/web';
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0..65535');
+  return n;
+}
+
+interface WebOptions {
+  port: number;
+  host: string;
+  chips?: string;
+  grid?: string;
+  config?: string;
+  out: string;
+  basemap?: string;
+  basemapAttribution?: string;
+  nats: boolean;
+}
+
+export function register(program: Command): void {
+  const web = program
+    .command('web')
+    .description(
+      'serve the AOI selector (draw a polygon over the chip boxes and the Sentinel-2 grid, save aoi_selections/<NAME>_chip_payload.geojson ' +
+        'and its _5070 twin, as `chips filter` does) at / and the live run map (chips coloured by state from the NATS events) at /run; ' +
+        'works offline: Leaflet comes from node_modules and base-map tiles are off unless --basemap is given',
+    )
+    .option('--port <port>', 'port to listen on (0: any free port)', port, 8765)
+    .option('--host <host>', 'address to bind (keep 127.0.0.1 unless you mean to expose it)', '127.0.0.1')
+    .option('--chips <file>', 'chip payload GeoJSON, EPSG:4326 (default: chip_payload_filename from the config)')
+    .option('--grid <kml>', 'Sentinel-2 tile grid KML or its .grid.json cache (default: grid_kml from the config)')
+    .option('--config <file>', 'config YAML (chip payload, grid, NATS connection)')
+    .option('--out <dir>', 'directory that holds aoi_selections/', '.')
+    .option('--basemap <url>', 'base-map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: none; env HLS_WEB_BASEMAP)')
+    .option('--basemap-attribution <text>', 'attribution shown for the base map')
+    .option('--no-nats', 'do not connect to NATS (no run view)');
+  web.action(async (o: WebOptions) => {
+    try {
+      const cfg = loadConfig(o.config ? { file: o.config } : {});
+      const chipsFile = o.chips ?? cfg.chip_payload_filename;
+      const gridFile = o.grid ?? cfg.grid_kml;
+      const basemap = o.basemap ?? process.env.HLS_WEB_BASEMAP;
+      const app = await startWebApp({
+        ...(chipsFile ? { chipsFile } : {}),
+        ...(gridFile ? { gridFile } : {}),
+        outDir: resolve(o.out),
+        ...(o.nats ? { nats: cfg.nats } : {}),
+        port: o.port,
+        host: o.host,
+        ...(basemap ? { baseMap: { url: basemap, ...(o.basemapAttribution ? { attribution: o.basemapAttribution } : {}) } } : {}),
+        log: (m) => process.stderr.write(`${m}\n`),
+      });
+      process.stdout.write(
+        `hls-chips web: ${app.url}/ (AOI selector, ${app.chips} chips, ${app.tiles} tiles), ${app.url}/run (run view${app.feed ? '' : `: off${app.natsProblem ? `, ${app.natsProblem}` : ''}`})\n`,
+      );
+      const stop = () => {
+        app.close().finally(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    } catch (e) {
+      web.error(`error: ${(e as Error).message}`);
+    }
+  });
+}

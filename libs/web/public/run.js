@@ -1,0 +1,121 @@
+// Run view: chips coloured by state, counts per state, a chip panel; live over server-sent events.
+'use strict';
+const STATES = ['indexed', 'scenes-found', 'fetched', 'reprojected', 'clipped', 'accepted', 'rejected', 'failed'];
+const LABELS = { indexed: 'indexed', 'scenes-found': 'scenes found', fetched: 'fetched', reprojected: 'reprojected', clipped: 'clipped', accepted: 'accepted', rejected: 'rejected', failed: 'failed' };
+const COLOURS = { none: '#bbbbbb', indexed: '#9ecae1', 'scenes-found': '#6baed6', fetched: '#4292c6', reprojected: '#2171b5', clipped: '#9e67c8', accepted: '#2ca25f', rejected: '#f39c12', failed: '#d7301f' };
+(async () => {
+  const { map } = await hls.makeMap();
+  const $ = (id) => document.getElementById(id);
+  const params = new URLSearchParams(location.search);
+  let runId = params.get('run');
+  while (!runId) {
+    const r = await hls.json('/api/runs');
+    if (!r.enabled) {
+      $('run-status').textContent = 'no run feed: start hls-chips web with NATS reachable (nats.url in the config)';
+      return;
+    }
+    runId = r.runs[r.runs.length - 1];
+    if (!runId) await new Promise((res) => setTimeout(res, 2000));
+  }
+  $('run-id').textContent = runId;
+  document.title = `hls-chips: run ${runId}`;
+
+  const tbody = $('counts').tBodies[0];
+  for (const s of STATES) {
+    const tr = tbody.insertRow();
+    tr.insertCell().innerHTML = `<span class="swatch" style="background:${COLOURS[s]}"></span> ${LABELS[s]}`;
+    const td = tr.insertCell();
+    td.className = 'n';
+    td.id = `count-${s}`;
+    td.textContent = '0';
+  }
+
+  const views = new Map(); // chip id -> latest ChipView
+  const layers = new Map(); // chip id -> Leaflet layer
+  let selectedId = null;
+  const style = (state) => ({ color: '#444', weight: 1, fillColor: COLOURS[state || 'none'], fillOpacity: 0.75 });
+  function paint(id) {
+    const layer = layers.get(id);
+    const v = views.get(id);
+    if (!layer) return;
+    layer.setStyle(style(v && v.state));
+    const el = layer.getElement && layer.getElement();
+    if (el) el.setAttribute('data-state', v ? v.state : 'none');
+  }
+  function addLayer(id, layer) {
+    layers.set(id, layer);
+    layer.on('click', () => showChip(id));
+    layer.on('add', () => {
+      const el = layer.getElement();
+      el.setAttribute('data-chip', id);
+      paint(id);
+    });
+    layer.bindTooltip(id);
+    layer.addTo(map);
+  }
+  const boxes = await hls.json(`/api/runs/${encodeURIComponent(runId)}/chips`);
+  const group = L.geoJSON(boxes, { style: style(null) });
+  for (const l of group.getLayers()) {
+    group.removeLayer(l);
+    addLayer(l.feature.properties.id, l);
+  }
+  if (layers.size) map.fitBounds(L.featureGroup([...layers.values()]).getBounds(), { padding: [20, 20] });
+
+  function dd(dl, term, value) {
+    const dt = document.createElement('dt');
+    dt.textContent = term;
+    const d = document.createElement('dd');
+    d.textContent = value;
+    dl.append(dt, d);
+  }
+  function showChip(id) {
+    selectedId = id;
+    const v = views.get(id) || { id, state: 'none', traceIds: [] };
+    $('chip-panel').hidden = false;
+    $('chip-title').textContent = id;
+    const dl = $('chip-details');
+    dl.replaceChildren();
+    dd(dl, 'state', LABELS[v.state] || 'no events yet');
+    dd(dl, 'tile', v.tileId || '-');
+    dd(dl, 'scenes', v.scenes ? v.scenes.map((s) => `${s.date} ${s.granuleId}`).join('\n') : '-');
+    if (v.qa) {
+      dd(dl, 'valid Fmask pixels per date', v.qa.validCounts.join(', '));
+      dd(dl, 'worst bad Fmask % per date', v.qa.badPercents.map((p) => p.toFixed(2)).join(', '));
+      dd(dl, 'nodata pixels', String(v.qa.nodataCount));
+    } else dd(dl, 'QA', '-');
+    dd(dl, 'reason', v.reason ? `${v.reason}${v.detail ? `: ${v.detail}` : ''}` : '-');
+    dd(dl, 'trace id', v.traceIds && v.traceIds.length ? v.traceIds.join('\n') : '-');
+  }
+  function setCounts(counts, u) {
+    if (counts) for (const s of STATES) $(`count-${s}`).textContent = String(counts[s] || 0);
+    const total = counts ? STATES.reduce((a, s) => a + (counts[s] || 0), 0) : 0;
+    const exp = u.expectedChips != null ? ` of ${u.expectedChips} expected` : '';
+    $('run-status').textContent = `${total} chips seen${exp}${u.completed ? ' (run complete)' : ''}`;
+  }
+  function apply(chips) {
+    for (const v of chips) {
+      views.set(v.id, v);
+      if (!layers.has(v.id) && v.center) {
+        addLayer(v.id, L.circleMarker([v.center[1], v.center[0]], { radius: 6 }));
+      }
+      paint(v.id);
+      if (v.id === selectedId) showChip(v.id);
+    }
+  }
+  const es = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events`);
+  es.addEventListener('snapshot', (e) => {
+    const s = JSON.parse(e.data);
+    apply(s.chips);
+    setCounts(s.counts, s);
+    document.body.dataset.ready = 'true';
+  });
+  es.addEventListener('update', (e) => {
+    const u = JSON.parse(e.data);
+    apply(u.chips);
+    setCounts(u.counts, u);
+  });
+  es.onerror = () => ($('run-status').textContent += ' (reconnecting)');
+  window.hlsRun = { map, views, layers, showChip };
+})().catch((e) => {
+  document.getElementById('run-status').textContent = `error: ${e.message}`;
+});

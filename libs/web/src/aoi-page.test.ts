@@ -1,0 +1,89 @@
+// The AOI selector in real headless Chromium: draw a polygon with the geoman toolbar, watch the live
+// count, save, and check both files on disk.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { chipsInAoi, aoiGeometries, readChipPayload, loadS2Grid, type ChipRecord } from '@hls/geo';
+import { tempDir } from '@hls/testing';
+import { startWebServer, type WebServer } from './server.ts';
+import { launchChromium, screenshot, type BrowserHandle } from './testing/browser.ts';
+import { CHIPS_FILE, GRID_KML, chipsWithinRect, rectAround, requireFixtures, type Rect } from './testing/fixtures.ts';
+
+let chips: ChipRecord[];
+let web: WebServer;
+let browser: BrowserHandle;
+const tmp = tempDir('hls-web-aoi-');
+
+before(async () => {
+  requireFixtures();
+  chips = (await readChipPayload(CHIPS_FILE)).chips;
+  web = await startWebServer({ chipsFile: CHIPS_FILE, chips, tiles: await loadS2Grid(GRID_KML, { cacheFile: false }), outDir: tmp.dir });
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await web?.close();
+  tmp.cleanup();
+});
+
+interface Feature {
+  properties: { id: string };
+}
+
+test('draw a polygon, see the selected chips live, save both payload files', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${web.url}/`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  assert.equal(await page.locator('path[data-chip]').count(), chips.length, 'every chip box is drawn');
+  assert.ok((await page.locator('path.leaflet-interactive, path').count()) > chips.length, 'the tile grid is drawn too');
+
+  // Zoom to a cluster of real chips and draw a rectangle inside the view with the polygon tool.
+  const target: Rect = rectAround(chips[0] as ChipRecord, 0.25);
+  const view: Rect = rectAround(chips[0] as ChipRecord, 0.4);
+  await page.evaluate((v) => {
+    const w = window as unknown as { hlsAoi: { map: { fitBounds(b: number[][], o: object): void } } };
+    w.hlsAoi.map.fitBounds([[v[1], v[0]], [v[3], v[2]]], { animate: false });
+  }, view);
+  const box = await page.locator('#map').boundingBox();
+  assert.ok(box);
+  const corners = await page.evaluate((t) => {
+    const w = window as unknown as { hlsAoi: { map: { latLngToContainerPoint(ll: number[]): { x: number; y: number } } } };
+    return [[t[1], t[0]], [t[1], t[2]], [t[3], t[2]], [t[3], t[0]]].map((ll) => w.hlsAoi.map.latLngToContainerPoint(ll));
+  }, target);
+  await page.click('.leaflet-pm-icon-polygon');
+  for (const c of [...corners, corners[0]]) {
+    await page.mouse.click(box.x + Math.round(c!.x), box.y + Math.round(c!.y));
+    await page.waitForTimeout(150);
+  }
+  // The polygon as drawn (pixel-rounded) is the AOI; it is still an axis-aligned lon/lat rectangle.
+  const drawn = await page.evaluate(() => {
+    const layers = (window as unknown as { hlsAoi: { map: { pm: { getGeomanDrawLayers(): Array<{ toGeoJSON(): unknown }> } } } }).hlsAoi.map.pm.getGeomanDrawLayers();
+    return layers.map((l) => l.toGeoJSON());
+  });
+  assert.equal(drawn.length, 1, 'one polygon drawn');
+  const ring = (drawn[0] as { geometry: { coordinates: number[][][] } }).geometry.coordinates[0] as number[][];
+  const xs = ring.map((p) => p[0] as number);
+  const ys = ring.map((p) => p[1] as number);
+  const rect: Rect = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+  assert.equal(new Set(xs).size, 2, `drawn AOI should be a lon/lat rectangle (no snapping), got ${JSON.stringify(ring)}`);
+  assert.equal(new Set(ys).size, 2);
+  const expected = chipsWithinRect(chips, rect);
+  assert.ok(expected.length > 0, 'the drawn AOI holds chips');
+  assert.deepEqual(chipsInAoi(chips, aoiGeometries(drawn[0])).map((c) => c.id).sort(), expected);
+
+  await page.waitForFunction((n) => document.getElementById('aoi-count')?.textContent === String(n), expected.length, { timeout: 10_000 });
+  assert.equal(await page.locator('path[data-selected="true"]').count(), expected.length, 'the selected chips are highlighted');
+  await screenshot(page, 'aoi-drawn');
+
+  await page.fill('#aoi-name', 'drawn_area');
+  await page.click('#save');
+  await page.waitForFunction(() => /^saved /.test(document.getElementById('message')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  const msg = await page.textContent('#message');
+  assert.match(msg ?? '', new RegExp(`saved ${expected.length} chips`));
+  await screenshot(page, 'aoi-saved');
+
+  const read = (f: string) => (JSON.parse(readFileSync(f, 'utf8')) as { features: Feature[] }).features.map((x) => x.properties.id).sort();
+  assert.deepEqual(read(`${tmp.dir}/aoi_selections/drawn_area_chip_payload.geojson`), expected);
+  assert.deepEqual(read(`${tmp.dir}/aoi_selections/drawn_area_chip_payload_5070.geojson`), expected);
+  await page.close();
+});

@@ -1,0 +1,128 @@
+// The runs the web server knows, fed by pipeline events (replayed from the stream, then live) and
+// the chips KV. Listeners (the SSE connections) get the chips each event changed.
+import { KV_BUCKETS, STREAMS } from '@hls/contracts';
+import type { Bus } from '@hls/bus';
+import { DeliverPolicy } from '@nats-io/jetstream';
+import { applyEvent, newRunModel, runIdOf, snapshot, stateCounts, type ChipView, type RunModel, type RunSnapshot, type StateCounts } from './run-model.ts';
+
+export interface RunUpdate {
+  runId: string;
+  chips: ChipView[];
+  counts: StateCounts;
+  completed: boolean;
+  expectedChips?: number;
+}
+export type RunListener = (u: RunUpdate) => void;
+
+export class RunFeed {
+  #runs = new Map<string, RunModel>();
+  #listeners = new Map<string, Set<RunListener>>();
+  /** Run ids in the order their first event arrived. */
+  #order: string[] = [];
+
+  #model(runId: string): RunModel {
+    let m = this.#runs.get(runId);
+    if (!m) {
+      m = newRunModel(runId);
+      this.#runs.set(runId, m);
+      this.#order.push(runId);
+    }
+    return m;
+  }
+
+  /** Fold one message in and tell the run's listeners what changed. */
+  ingest(subject: string, data: unknown, traceparent?: string): void {
+    const runId = runIdOf(data);
+    if (!runId) return;
+    const m = this.#model(runId);
+    const wasComplete = m.completed;
+    const changed = applyEvent(m, subject, data, traceparent);
+    if (changed.length === 0 && wasComplete === m.completed) return;
+    this.#emit(m, changed);
+  }
+
+  /** Expected chip count of a run (from the runs KV). */
+  setExpected(runId: string, n: number): void {
+    const m = this.#model(runId);
+    m.expectedChips = n;
+    this.#emit(m, []);
+  }
+
+  #emit(m: RunModel, changed: readonly string[]): void {
+    const ls = this.#listeners.get(m.runId);
+    if (!ls || ls.size === 0) return;
+    const u: RunUpdate = {
+      runId: m.runId,
+      chips: changed.map((id) => m.chips.get(id)).filter((c): c is ChipView => c !== undefined),
+      counts: stateCounts(m.chips.values()),
+      completed: m.completed,
+      ...(m.expectedChips !== undefined ? { expectedChips: m.expectedChips } : {}),
+    };
+    for (const l of ls) l(u);
+  }
+
+  runs(): string[] {
+    return [...this.#order];
+  }
+
+  expected(runId: string): number | undefined {
+    return this.#runs.get(runId)?.expectedChips;
+  }
+
+  chipPayload(runId: string): string | undefined {
+    return this.#runs.get(runId)?.chipPayload;
+  }
+
+  snapshot(runId: string): RunSnapshot | undefined {
+    const m = this.#runs.get(runId);
+    return m ? snapshot(m) : undefined;
+  }
+
+  /** Listen to one run; returns the unsubscribe function. */
+  subscribe(runId: string, l: RunListener): () => void {
+    let s = this.#listeners.get(runId);
+    if (!s) this.#listeners.set(runId, (s = new Set()));
+    s.add(l);
+    return () => s.delete(l);
+  }
+}
+
+export interface NatsFeedHandle {
+  stop(): Promise<void>;
+}
+
+/**
+ * Feed a RunFeed from NATS: an ordered consumer on the event stream delivers every stored event,
+ * then the live ones, with their headers (the traceparent); the runs KV gives expected chip counts.
+ */
+export async function startNatsFeed(bus: Bus, feed: RunFeed): Promise<NatsFeedHandle> {
+  await bus.ensureStream();
+  const consumer = await bus.js.consumers.get(STREAMS.events.name, { filter_subjects: STREAMS.events.subjects[0], deliver_policy: DeliverPolicy.All });
+  const messages = await consumer.consume();
+  const runs = await bus.kv(KV_BUCKETS.runs);
+  const lookedUp = new Map<string, number>();
+  const loop = (async () => {
+    for await (const m of messages) {
+      let data: unknown;
+      try {
+        data = m.json<unknown>();
+      } catch {
+        continue; // Not JSON: no run to show it in.
+      }
+      feed.ingest(m.subject, data, m.headers?.get('traceparent') || undefined);
+      // chip-index writes the expected count after indexing: look it up (at most once a second per run) until known.
+      const runId = runIdOf(data);
+      if (runId && feed.expected(runId) === undefined && Date.now() - (lookedUp.get(runId) ?? 0) > 1000) {
+        lookedUp.set(runId, Date.now());
+        const rec = (await runs.get(runId).catch(() => null))?.value as { expectedChips?: number } | undefined;
+        if (typeof rec?.expectedChips === 'number') feed.setExpected(runId, rec.expectedChips);
+      }
+    }
+  })();
+  return {
+    async stop() {
+      await messages.close().catch(() => undefined);
+      await loop.catch(() => undefined);
+    },
+  };
+}
