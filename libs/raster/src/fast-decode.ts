@@ -1,4 +1,4 @@
-// A fast path for the files we make and meet most (HLS COGs, our own outputs): local, little-endian,
+// A fast path for the files we make and meet most (HLS COGs, our own outputs): local, either byte order,
 // uncompressed or DEFLATE, predictor 1 or 2, one band per block. Blocks are read with one positioned
 // read each, inflated by node:zlib and copied row by row with TypedArray.set; geotiff.js's generic
 // path reads each pixel through a DataView, which is several times slower. Anything else falls back.
@@ -33,7 +33,6 @@ export interface BlockLayout {
 
 export function canReadFast(l: BlockLayout): boolean {
   return (
-    l.littleEndian &&
     [1, 8, 32946].includes(l.compression) &&
     (l.predictor === 1 || (l.predictor === 2 && DTYPE_INFO[l.dtype].sampleFormat !== 3)) &&
     (l.planar === 2 || l.bandCount === 1)
@@ -115,6 +114,13 @@ async function loadBlock(l: BlockLayout, fh: FileHandle, index: number, by: numb
     const copy = new Uint8Array(size);
     copy.set(bytes.subarray(0, size));
     block = typedView(l.dtype, copy.buffer);
+  }
+  // Big-endian files: samples to native (little-endian) order first; the predictor works on values.
+  if (!l.littleEndian && bps > 1) {
+    const view = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    if (bps === 2) view.swap16();
+    else if (bps === 4) view.swap32();
+    else view.swap64();
   }
   if (l.predictor === 2) {
     for (let r = 0; r < rows; r++) {

@@ -176,6 +176,16 @@ describe('readRasterWindow', () => {
     }
   });
 
+  test('BigTIFF and big-endian GeoTIFFs from GDAL', async () => {
+    for (const co of [['BIGTIFF=YES', 'COMPRESS=DEFLATE', 'PREDICTOR=2', 'TILED=YES'], ['ENDIANNESS=BIG', 'COMPRESS=DEFLATE', 'PREDICTOR=2'], ['ENDIANNESS=BIG']]) {
+      const f = join(dir, `gtiff-${co.join('-')}.tif`);
+      run('gdal_translate', ['-q', '-of', 'GTiff', ...co.flatMap((c) => ['-co', c]), src, f]);
+      const r = await readRasterWindow(f);
+      assert.equal(sha256(r.bands[0]!), sha256(band), co.join(' '));
+      assert.deepEqual(r.geoTransform, UTM_GT);
+    }
+  });
+
   test('HTTP range requests against a local server', async () => {
     const cog = join(dir, 'http.tif');
     run('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'BLOCKSIZE=256', src, cog]);
@@ -200,6 +210,13 @@ describe('readRasterWindow', () => {
       assert.equal(win.epsg, 32613);
       for (let y = 0; y < 100; y++) for (let x = 0; x < 200; x++) assert.equal(win.bands[0]![y * 200 + x], band[y * w + x]);
       assert.ok(rangeRequests > 0, 'used range requests');
+      const missing = `http://127.0.0.1:${(server.address() as AddressInfo).port}/missing.tif`;
+      server.removeAllListeners('request');
+      server.on('request', (_req, res) => {
+        res.writeHead(404);
+        res.end('not found');
+      });
+      await assert.rejects(readRasterWindow(missing), (e: Error) => e.message.includes(missing));
     } finally {
       server.close();
     }
