@@ -15,6 +15,7 @@ import { dirname, join, posix, relative, resolve } from 'node:path';
 import { execForm, parseDockerfile, stageEnv } from './dockerfile.ts';
 import { buildKustomization, readYamlDocs, type K8sDoc, type Problem } from './kustomize.ts';
 import { validateCompose, validateNatsJetStreamTrigger } from './schemas.ts';
+import { strictFieldErrors } from './strict-fields.ts';
 
 /** Where the containers find the config; the image's CMD and every manifest pass it with --config. */
 export const CONFIG_PATH = '/etc/hls/config.yaml';
@@ -406,20 +407,35 @@ export function checkNatsHelm(root: string): Problem[] {
   return problems;
 }
 
-export function checkK8s(root: string): Problem[] {
+export interface CheckOptions {
+  /** Type-check every object for unknown fields (a few seconds: it runs the TypeScript checker). */
+  strictFields?: boolean;
+}
+
+export function checkK8s(root: string, opts: CheckOptions = {}): Problem[] {
   const base = buildKustomization(join(root, 'deploy/k8s/base'), root);
   const problems = [...base.problems, ...checkDeployments(root, base.objects), ...checkScaledObjects(root, base.objects), ...checkNatsHelm(root)];
+  const objects = [...base.objects];
   const overlays = join(root, 'deploy/k8s/overlays');
   if (existsSync(overlays))
     for (const o of readdirSync(overlays)) {
       const dir = join(overlays, o);
-      if (statSync(dir).isDirectory()) problems.push(...buildKustomization(dir, root).problems);
+      if (!statSync(dir).isDirectory()) continue;
+      const build = buildKustomization(dir, root);
+      problems.push(...build.problems);
+      objects.push(...build.objects.filter((x) => !base.objects.some((b) => b.file === x.file && b.obj.kind === x.obj.kind && b.obj.metadata.name === x.obj.metadata.name)));
     }
+  if (opts.strictFields !== false) {
+    const errors = strictFieldErrors(objects.map((o) => o.obj));
+    objects.forEach((o, i) => {
+      for (const e of errors[i] ?? []) problems.push({ file: relative(root, o.file), message: `${o.obj.kind} ${o.obj.metadata.name}: ${e}` });
+    });
+  }
   return problems;
 }
 
 /** Every check over the repo at root; an empty list means the deploy files are consistent. */
-export function checkDeploy(repoRoot: string): Problem[] {
+export function checkDeploy(repoRoot: string, opts: CheckOptions = {}): Problem[] {
   const root = resolve(repoRoot);
-  return [...checkDockerfile(root), ...checkCompose(root), ...checkK8s(root)];
+  return [...checkDockerfile(root), ...checkCompose(root), ...checkK8s(root, opts)];
 }

@@ -20,6 +20,8 @@ import {
   type Problem,
 } from './index.ts';
 
+/** The cross-reference tests leave the (slower) unknown-field pass to its own test. */
+const FAST = { strictFields: false };
 const ROOT = resolve(import.meta.dirname, '../../..');
 const scratch = mkdtempSync(join(tmpdir(), 'hls-deploy-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -110,13 +112,13 @@ describe('each check fires on a broken copy', () => {
   test('readiness probe on the wrong path', () => {
     const dir = copyRepo();
     edit(dir, 'deploy/k8s/base/reprojector.yaml', 'path: /readyz', 'path: /ready');
-    expectProblem(checkK8s(dir), 'deploy/k8s/base/reprojector.yaml', /readinessProbe must GET \/readyz, found \/ready/);
+    expectProblem(checkK8s(dir, FAST), 'deploy/k8s/base/reprojector.yaml', /readinessProbe must GET \/readyz, found \/ready/);
   });
 
   test('probes on a port that is not health_port', () => {
     const dir = copyRepo();
     edit(dir, 'deploy/config/config.yaml', /^health_port: \d+$/m, 'health_port: 9000');
-    const problems = checkK8s(dir);
+    const problems = checkK8s(dir, FAST);
     expectProblem(problems, 'deploy/k8s/base/qa-filter.yaml', /livenessProbe port health \(9464\) is not health_port 9000/);
   });
 
@@ -124,7 +126,7 @@ describe('each check fires on a broken copy', () => {
     const dir = copyRepo();
     edit(dir, 'deploy/k8s/base/scaledobjects.yaml', 'consumer: reprojector--hls_band_fetched', 'consumer: reprojector--hls_band_reprojected');
     edit(dir, 'deploy/k8s/base/scaledobjects.yaml', /scaleTargetRef:\n {4}name: ipfs-fetcher/, 'scaleTargetRef:\n    name: ipfs-fetch');
-    const problems = checkK8s(dir);
+    const problems = checkK8s(dir, FAST);
     expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /consumer reprojector--hls_band_reprojected is not one of reprojector's durable consumers/);
     expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /target Deployment ipfs-fetch does not exist/);
     expectProblem(problems, 'deploy/k8s/base', /no ScaledObject for ipfs-fetcher/);
@@ -135,7 +137,7 @@ describe('each check fires on a broken copy', () => {
     edit(dir, 'deploy/k8s/base/kustomization.yaml', '  - qa-filter.yaml\n', '');
     edit(dir, 'deploy/k8s/base/pvc.yaml', '- ReadWriteMany', '- ReadWriteOnce');
     edit(dir, 'deploy/k8s/base/chipper.yaml', 'revisionHistoryLimit: 3', 'revisionHistoryLimit: three');
-    const problems = checkK8s(dir);
+    const problems = checkK8s(dir, FAST);
     expectProblem(problems, 'deploy/k8s/base', /expected one Deployment named qa-filter, found 0/);
     expectProblem(problems, 'deploy/k8s/base/qa-filter.yaml', /not listed in deploy\/k8s\/base\/kustomization.yaml/);
     expectProblem(problems, 'deploy/k8s/base/chip-index.yaml', /PersistentVolumeClaim hls-data is not ReadWriteMany/);
@@ -145,21 +147,32 @@ describe('each check fires on a broken copy', () => {
   test('config that fails ConfigSchema, env that overrides it badly, generator file outside the root', () => {
     const dir = copyRepo();
     edit(dir, 'deploy/k8s/base/stac-scout.yaml', '            - name: LOG_LEVEL\n', '            - name: HLS_CLOUD_COVER_THRESHOLD\n              value: "500"\n            - name: LOG_LEVEL\n');
-    let problems = checkK8s(dir);
+    let problems = checkK8s(dir, FAST);
     expectProblem(problems, 'deploy/k8s/base/stac-scout.yaml', /config does not load .*cloud_cover_threshold from environment variable HLS_CLOUD_COVER_THRESHOLD/);
     edit(dir, 'deploy/config/config.yaml', 'cloud_cover_threshold: 5', 'cloud_cover_threshold: lots');
-    problems = [...checkK8s(dir), ...checkCompose(dir)];
+    problems = [...checkK8s(dir, FAST), ...checkCompose(dir)];
     expectProblem(problems, 'deploy/k8s/base/chipper.yaml', /config does not load .*cloud_cover_threshold/);
     expectProblem(problems, 'docker-compose.yml', /chipper: config does not load .*cloud_cover_threshold/);
     edit(dir, 'deploy/config/kustomization.yaml', '- config.yaml', '- ../../docker-compose.yml');
-    expectProblem(checkK8s(dir), 'deploy/config/kustomization.yaml', /outside the kustomization root/);
+    expectProblem(checkK8s(dir, FAST), 'deploy/config/kustomization.yaml', /outside the kustomization root/);
+  });
+
+  test('unknown fields (typos) that the open OpenAPI schemas let through', () => {
+    const dir = copyRepo();
+    edit(dir, 'deploy/k8s/base/chip-index.yaml', 'imagePullPolicy: IfNotPresent', 'imagePullPolicyy: IfNotPresent');
+    edit(dir, 'deploy/k8s/base/scaledobjects.yaml', 'cooldownPeriod: 300\n  triggers:\n    - type: nats-jetstream\n      metadata:\n        natsServerMonitoringEndpoint: nats.nats.svc.cluster.local:8222\n        account: "$G"\n        stream: HLS\n        consumer: reprojector', 'coolDownPeriod: 300\n  triggers:\n    - type: nats-jetstream\n      metadata:\n        natsServerMonitoringEndpoint: nats.nats.svc.cluster.local:8222\n        account: "$G"\n        stream: HLS\n        consumer: reprojector');
+    edit(dir, 'deploy/k8s/overlays/dev/namespace.yaml', 'name: hls-dev', 'name: hls-dev\n  lables: {}');
+    const problems = checkK8s(dir);
+    expectProblem(problems, 'deploy/k8s/base/chip-index.yaml', /Deployment chip-index: .*'"imagePullPolicyy"' does not exist in type 'IContainer'/);
+    expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /ScaledObject reprojector: .*'"coolDownPeriod"' does not exist/);
+    expectProblem(problems, 'deploy/k8s/overlays/dev/namespace.yaml', /Namespace hls-dev: .*'"lables"' does not exist in type 'IObjectMeta'/);
   });
 
   test('overlay patch whose target or path does not exist', () => {
     const dir = copyRepo();
     edit(dir, 'deploy/k8s/overlays/dev/kustomization.yaml', 'path: /spec/maxReplicaCount', 'path: /spec/maxReplicas/count');
     edit(dir, 'deploy/k8s/overlays/dev/pvc.yaml', 'name: hls-data', 'name: hls-data2');
-    const problems = checkK8s(dir);
+    const problems = checkK8s(dir, FAST);
     expectProblem(problems, 'deploy/k8s/overlays/dev/kustomization.yaml', /replace \/spec\/maxReplicas\/count: path not in ScaledObject chipper/);
     expectProblem(problems, 'deploy/k8s/overlays/dev/pvc.yaml', /patch target PersistentVolumeClaim hls-data2 is not among the resources/);
   });

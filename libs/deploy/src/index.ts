@@ -2,3 +2,4 @@ export * from './schemas.ts';
 export * from './dockerfile.ts';
 export * from './kustomize.ts';
 export * from './checks.ts';
+export * from './strict-fields.ts';
