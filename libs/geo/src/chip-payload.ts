@@ -60,7 +60,7 @@ export interface ChipPayload {
 export interface ChipPayloadOptions {
   /** Path of the EPSG:5070 twin; default `<name>_5070.geojson` next to the payload. */
   twinFile?: string;
-  /** Ignore an existing twin and derive the boxes (still compared when the twin exists and `compare` is set). */
+  /** Ignore an existing twin and derive the boxes from the 4326 payload. */
   derive?: boolean;
   /** Metres a derived box edge may lie off the grid before the chip is rejected as off-grid (default 0.5). */
   tolerance?: number;

@@ -3,7 +3,7 @@
 // The original's naive rule (nearest area-weighted polygon centroid over all tiles, which puts the split
 // antimeridian tile 01SBU in Oklahoma) is computed alongside for the report.
 import Flatbush from 'flatbush';
-import { CHIP, type BBox, type ChipId } from '@hls/contracts';
+import type { BBox, ChipId } from '@hls/contracts';
 import { boxCenter } from './cdl-grid.ts';
 import { EPSG_CDL, EPSG_WGS84, transformer } from './crs.ts';
 import type { S2Tile } from './s2-grid-kml.ts';
@@ -233,6 +233,3 @@ export function chooseTile(index: TileIndex, chip: ChipToAssign): TileChoice {
 export function assignTiles(index: TileIndex, chips: readonly ChipToAssign[]): TileChoice[] {
   return chips.map((c) => chooseTile(index, c));
 }
-
-/** Chip side, for callers that need to check a chip box before assignment. */
-export const CHIP_SIDE_METRES = CHIP.sizeMetres;
