@@ -2,18 +2,27 @@
 # One image for every pipeline service; the service is chosen by argument:
 #   docker run hls-crop-chips service reprojector --config /etc/hls/config.yaml
 # Node 22 runs the TypeScript sources directly (type stripping), so there is no build stage:
-# `deps` installs production dependencies, `runtime` copies them next to the sources.
+# `deps` installs production dependencies, `runtime` puts the sources next to them.
 # GDAL is not needed at run time (rasters are read and written in JavaScript).
 
 ARG NODE_IMAGE=node:22-slim
 
+# The workspaces' package.json files alone (plus empty stand-ins for the apps' `bin` targets, which npm
+# links): this stage's output only changes when a manifest does, so the `npm ci` layer below is reused
+# across source-only changes.
+FROM ${NODE_IMAGE} AS manifests
+WORKDIR /app
+COPY libs ./libs
+COPY apps ./apps
+RUN find libs apps -type f ! -name package.json ! -path '*/src/main.ts' -delete \
+ && find libs apps -type f -path '*/src/main.ts' -exec truncate -s 0 {} + \
+ && find libs apps -type d -empty -delete
+
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 ENV npm_config_update_notifier=false
-# Manifests first so the dependency layer is reused while only sources change.
 COPY package.json package-lock.json ./
-COPY libs ./libs
-COPY apps ./apps
+COPY --from=manifests /app ./
 # --omit=dev also drops the `node` devDependency: the base image's Node 22 runs the code.
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
@@ -24,7 +33,9 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # Code and dependencies stay root-owned (read-only for the service user); only /data is writable.
-COPY --from=deps /app /app
+COPY --from=deps /app ./
+COPY libs ./libs
+COPY apps ./apps
 # The base image's `node` user (uid/gid 1000); a new named volume on /data inherits this ownership.
 RUN mkdir -p /data /etc/hls && chown node:node /data
 USER node

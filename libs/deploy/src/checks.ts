@@ -80,7 +80,7 @@ export function checkDockerfile(root: string): Problem[] {
   const env = stageEnv(runtime);
   const r = tryLoadConfig(join(root, 'deploy/config/config.yaml'), env);
   if (r.error) p(`the runtime stage's ENV breaks config loading: ${r.error}`);
-  for (const i of [...(deps?.instructions ?? []), ...runtime.instructions].filter((x) => x.keyword === 'COPY' && !x.args.includes('--from'))) {
+  for (const i of df.stages.flatMap((st) => st.instructions).filter((x) => x.keyword === 'COPY' && !x.args.includes('--from'))) {
     const srcs = (execForm(i.args) ?? i.args.split(/\s+/).filter((a) => !a.startsWith('--'))).slice(0, -1);
     for (const s of srcs) if (!existsSync(join(root, s))) p(`line ${i.line}: COPY source ${s} does not exist`);
   }

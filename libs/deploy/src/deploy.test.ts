@@ -66,11 +66,12 @@ describe('the repo deploy files', () => {
     assert.deepEqual(serviceConsumers('chipper'), ['chipper--hls_tile_ready', 'chipper--hls_chip_clip']);
   });
 
-  test('the Dockerfile has a deps and a runtime stage and runs the CLI', () => {
+  test('the Dockerfile has manifests, deps and runtime stages', () => {
     const df = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
     assert.deepEqual(
       df.stages.map((s) => [s.name, s.from]),
       [
+        ['manifests', 'node:22-slim'],
         ['deps', 'node:22-slim'],
         ['runtime', 'node:22-slim'],
       ],
