@@ -2,12 +2,14 @@
 import { SUBJECTS, makeEvent, type EventInput, type Subject } from '@hls/contracts';
 
 export const RUN = 'web-test-run';
-export const GRANULES = ['HLS.S30.T15TVG.2022152T170851.v2.0', 'HLS.S30.T15TVG.2022182T170851.v2.0', 'HLS.S30.T15TVG.2022222T170851.v2.0'];
-const SCENES = [
-  { granuleId: GRANULES[0] as string, date: '2022-06-01' },
-  { granuleId: GRANULES[1] as string, date: '2022-07-01' },
-  { granuleId: GRANULES[2] as string, date: '2022-08-10' },
-];
+/** Three granules of a tile in date order (first, middle, last), as scene-selector picks them. */
+export function scenesOf(tileId: string): Array<{ granuleId: string; date: string }> {
+  return [
+    { granuleId: `HLS.S30.T${tileId}.2022152T170851.v2.0`, date: '2022-06-01' },
+    { granuleId: `HLS.S30.T${tileId}.2022182T170851.v2.0`, date: '2022-07-01' },
+    { granuleId: `HLS.S30.T${tileId}.2022222T170851.v2.0`, date: '2022-08-10' },
+  ];
+}
 export const QA_GOOD = { validCounts: [50176, 50100, 49000], badPercents: [0, 0.15, 2.3], nodataCount: 0, unmappedCdlPixels: 0 };
 export const QA_BAD = { validCounts: [30000, 50100, 49000], badPercents: [40.2, 0.15, 2.3], nodataCount: 0, unmappedCdlPixels: 0 };
 
@@ -24,14 +26,14 @@ export function indexed(chipId: string, tileId: string, center: [number, number]
   return step(SUBJECTS.chipIndexed, { runId: RUN, chipId, tileId, bbox5070: [0, 0, 6720, 6720], center });
 }
 export function tileReady(tileId: string, chipIds: string[]): Step {
-  return step(SUBJECTS.tileReady, { runId: RUN, tileId, chipIds, scenes: SCENES });
+  return step(SUBJECTS.tileReady, { runId: RUN, tileId, chipIds, scenes: scenesOf(tileId) });
 }
 export function clipped(chipId: string, tileId: string, qa = QA_GOOD): Step {
   return step(SUBJECTS.chipClipped, {
     runId: RUN,
     tileId,
     chipId,
-    scenes: SCENES,
+    scenes: scenesOf(tileId),
     qa,
     files: { merged: `chips/${chipId}_merged.tif`, mask: `chips/${chipId}.mask.tif`, fmask: `chips_fmask/${chipId}_Fmask.tif` },
   });
