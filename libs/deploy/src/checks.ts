@@ -327,6 +327,10 @@ export function checkDeployments(root: string, objects: K8sDoc[]): Problem[] {
         const port = resolvePort(c, probe.httpGet?.port);
         if (port !== healthPort) q(`${label} port ${String(probe.httpGet?.port)} (${port}) is not health_port ${healthPort}`);
       }
+      const ann = d.spec?.template.metadata?.annotations ?? {};
+      if (ann['prometheus.io/port'] !== undefined && Number(ann['prometheus.io/port']) !== healthPort)
+        q(`prometheus.io/port ${ann['prometheus.io/port']} is not health_port ${healthPort}`);
+      if (ann['prometheus.io/path'] !== undefined && ann['prometheus.io/path'] !== '/metrics') q(`prometheus.io/path ${ann['prometheus.io/path']} is not /metrics`);
       const dataMount = (c.volumeMounts ?? []).find((m) => m.mountPath === r.config?.data_dir);
       const dataVol = pod.volumes?.find((v) => v.name === dataMount?.name);
       const claim = dataVol?.persistentVolumeClaim?.claimName;

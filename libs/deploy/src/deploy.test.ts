@@ -121,6 +121,7 @@ describe('each check fires on a broken copy', () => {
     edit(dir, 'deploy/config/config.yaml', /^health_port: \d+$/m, 'health_port: 9000');
     const problems = checkK8s(dir, FAST);
     expectProblem(problems, 'deploy/k8s/base/qa-filter.yaml', /livenessProbe port health \(9464\) is not health_port 9000/);
+    expectProblem(problems, 'deploy/k8s/base/qa-filter.yaml', /prometheus.io\/port 9464 is not health_port 9000/);
   });
 
   test('ScaledObject on a consumer the service does not have, and on a missing Deployment', () => {
