@@ -186,6 +186,12 @@ describe('readRasterWindow', () => {
     }
   });
 
+  test('big-endian LZW with a predictor is refused, not misread', async () => {
+    const f = join(dir, 'be-lzw.tif');
+    run('gdal_translate', ['-q', '-of', 'GTiff', '-co', 'ENDIANNESS=BIG', '-co', 'COMPRESS=LZW', '-co', 'PREDICTOR=2', src, f]);
+    await assert.rejects(readRasterWindow(f), (e: Error) => e.message.includes(f) && /unsupported layout: big-endian/.test(e.message));
+  });
+
   test('HTTP range requests against a local server', async () => {
     const cog = join(dir, 'http.tif');
     run('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'BLOCKSIZE=256', src, cog]);

@@ -76,6 +76,10 @@ export async function openRaster(source: string, options: OpenOptions = {}): Pro
     const image = await tiff.getImage(0);
     const { info, layout } = await describeImage(source, tiff, image, fileSize);
     const fast = fileSize !== null && canReadFast(layout) ? layout : null;
+    if (!fast && !layout.littleEndian && layout.predictor !== 1 && layout.dtype !== 'uint8' && layout.dtype !== 'int8') {
+      // geotiff.js undoes the predictor before byte-swapping: it would return wrong values.
+      throw new RasterReadError(source, `unsupported layout: big-endian ${layout.dtype} with a predictor and compression ${layout.compression} (or read remotely)`);
+    }
     return {
       ...info,
       read: (o = {}) => readImage(info, image, fast, o.window, o.bands, o.signal),
