@@ -7,6 +7,7 @@ import { service as ipfsFetcher, stopService as stopIpfsFetcher } from '@hls/ipf
 import { service as qaFilter, stopService as stopQaFilter } from '@hls/qa-filter';
 import { service as reprojector, stopService as stopReprojector } from '@hls/reprojector';
 import type { ServiceDefinition } from '@hls/runtime';
+import { join } from 'node:path';
 import { service as sceneSelector, stopService as stopSceneSelector } from '@hls/scene-selector';
 import { service as stacScout, stopService as stopStacScout } from '@hls/stac-scout';
 
@@ -30,3 +31,6 @@ export function serviceNames(names: string[]): ServiceName[] {
 export const stopAll = (names: ServiceName[]) => async (): Promise<void> => {
   for (const n of names) await SERVICE_REGISTRY[n].stop();
 };
+
+/** The node arguments that run one service as its own process: the app's entry, as its Deployment does. */
+export const serviceEntry = (name: ServiceName): string[] => [join(import.meta.dirname, '..', '..', name, 'src', 'main.ts')];

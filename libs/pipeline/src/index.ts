@@ -1,0 +1,7 @@
+export * from './nats.ts';
+export * from './progress.ts';
+export * from './summary.ts';
+export * from './processes.ts';
+export * from './preflight.ts';
+export * from './run.ts';
+export * from './demo.ts';

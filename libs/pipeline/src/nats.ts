@@ -1,0 +1,87 @@
+// A private nats-server for one-process runs, with its JetStream store under the data dir so a run
+// killed half way resumes from the same streams, consumers and KV state. The server's pid and URL are
+// kept in `<storeDir>/server.json`: a restart after a crash (kill -9 leaves the child running) reuses
+// that very server instead of starting a second one on the same store.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, openSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { findNatsServerBinary, freePort } from '@hls/testing';
+
+export interface PrivateNats {
+  url: string;
+  pid: number;
+  /** True when a server left by an earlier (killed) run was reused. */
+  reused: boolean;
+  stop(): Promise<void>;
+}
+
+interface ServerRecord {
+  pid: number;
+  url: string;
+  port: number;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Is this pid a nats-server (so we never signal an unrelated process that reused the pid)? */
+function isNatsServer(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nats-server');
+  } catch {
+    return false;
+  }
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function stopPid(pid: number): Promise<void> {
+  if (!alive(pid) || !isNatsServer(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const until = Date.now() + 5000;
+  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+export async function startPrivateNats(storeDir: string): Promise<PrivateNats> {
+  mkdirSync(storeDir, { recursive: true });
+  const recFile = join(storeDir, 'server.json');
+  if (existsSync(recFile)) {
+    const rec = JSON.parse(readFileSync(recFile, 'utf8')) as ServerRecord;
+    if (alive(rec.pid) && isNatsServer(rec.pid) && (await portAnswers(rec.port))) {
+      return { url: rec.url, pid: rec.pid, reused: true, stop: () => stopPid(rec.pid).then(() => rmSync(recFile, { force: true })) };
+    }
+    rmSync(recFile, { force: true });
+  }
+  const bin = findNatsServerBinary();
+  if (!bin) throw new Error('nats-server not found: install it (apt-get install -y nats-server), put it on PATH or NATS_SERVER_BIN, or set NATS_URL to a JetStream server');
+  const port = await freePort();
+  const logFd = openSync(join(storeDir, 'nats-server.log'), 'a');
+  // Detached with its own log: it outlives a killed parent, and the next run reuses it (above).
+  const proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(storeDir, 'jetstream')], { stdio: ['ignore', logFd, logFd], detached: true });
+  proc.unref();
+  const pid = proc.pid;
+  if (pid === undefined) throw new Error(`nats-server (${bin}) did not start`);
+  const until = Date.now() + 15_000;
+  while (!(await portAnswers(port))) {
+    if (proc.exitCode !== null) throw new Error(`nats-server exited with ${proc.exitCode}; see ${join(storeDir, 'nats-server.log')}`);
+    if (Date.now() > until) throw new Error(`nats-server did not listen on 127.0.0.1:${port}; see ${join(storeDir, 'nats-server.log')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = `nats://127.0.0.1:${port}`;
+  writeFileSync(recFile, JSON.stringify({ pid, url, port } satisfies ServerRecord));
+  return { url, pid, reused: false, stop: () => stopPid(pid).then(() => rmSync(recFile, { force: true })) };
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ConfigSchema, SUBJECTS } from '@hls/contracts';
+import { freePort } from '@hls/testing';
+import { PreflightError, preflight } from './preflight.ts';
+import { RunTracker, progressLines } from './progress.ts';
+import { formatSummary, summarize } from './summary.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'hls-pipeline-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('RunTracker', () => {
+  test('counts stages, reuse and terminal chips by reason; a second different terminal event is a conflict', () => {
+    const t = new RunTracker('r1');
+    t.expected = 3;
+    t.add(SUBJECTS.tileRequested, { runId: 'r1', tileId: '15TUL' }, 10);
+    t.add(SUBJECTS.tileRequested, { runId: 'other', tileId: '15TVL' }, 11);
+    t.add(SUBJECTS.sceneSelected, { runId: 'r1', tileId: '15TUL', slot: 0 }, 20);
+    t.add(SUBJECTS.bandFetched, { runId: 'r1', reused: true, bytes: 100 }, 30);
+    t.add(SUBJECTS.bandFetched, { runId: 'r1', reused: false, bytes: 2_000_000 }, 40);
+    t.add(SUBJECTS.bandReprojected, { runId: 'r1', reused: true }, 50);
+    t.add(SUBJECTS.tileReady, { runId: 'r1', tileId: '15TUL', chipIds: ['a', 'b'] }, 60);
+    t.add(SUBJECTS.tileReady, { runId: 'r1', tileId: '15TUL', chipIds: ['a', 'b'] }, 61);
+    t.add(SUBJECTS.chipAccepted, { runId: 'r1', chipId: 'a' }, 70);
+    t.add(SUBJECTS.chipRejected, { runId: 'r1', chipId: 'b', reason: 'qa' }, 80);
+    t.add(SUBJECTS.chipFailed, { runId: 'r1', chipId: 'c', reason: 'cid-unavailable: bafy' }, 90);
+    t.add(SUBJECTS.chipAccepted, { runId: 'r1', chipId: 'c' }, 95);
+    assert.equal(t.tilesRequested.size, 1);
+    assert.equal(t.bandsExpected, 21);
+    assert.deepEqual([t.bandsFetched, t.bandsFetchedReused, t.bytesFetched, t.bandsReprojectedReused], [2, 1, 2_000_000, 1]);
+    assert.equal(t.chipsToClip, 2);
+    assert.deepEqual(t.stateCounts(), { accepted: 1, rejected: 1, failed: 1 });
+    assert.deepEqual(t.reasons(), { 'rejected: qa': 1, 'failed: cid-unavailable': 1 });
+    assert.deepEqual(t.conflicts, ['c']);
+    assert.deepEqual(t.stages.get('qa'), { first: 70, last: 95 });
+    const lines = progressLines(t);
+    assert.match(lines[2] ?? '', /2\/21 bands \(1 reused, 2\.0 MB\)/);
+    assert.match(lines[5] ?? '', /3\/3 chips terminal: 1 accepted, 1 rejected, 1 failed/);
+    const s = summarize(t, { seconds: 60, datasetDir: '/d' });
+    assert.equal(s.complete, false);
+    assert.equal(s.chipsPerMinute, 3);
+    assert.match(formatSummary(s), /rejected: qa: 1/);
+  });
+});
+
+describe('preflight', () => {
+  test('names every key and URL at fault, before any work', async () => {
+    const dead = await freePort();
+    const cfg = ConfigSchema.parse({
+      chip_payload_filename: join(tmp, 'missing.geojson'),
+      grid_kml: join(tmp, 'grid.kml'),
+      stac: { type: 'api', url: `http://127.0.0.1:${dead}/stac` },
+      ipfs: { backends: [{ type: 'gateway', urls: [`http://127.0.0.1:${dead}`] }] },
+      cdl: { reclass_table: join(tmp, 'grid.kml') },
+    });
+    writeFileSync(join(tmp, 'grid.kml'), '<kml/>');
+    await assert.rejects(preflight(cfg, { timeoutMs: 2000 }), (e: unknown) => {
+      assert.ok(e instanceof PreflightError);
+      const keys = e.problems.map((p) => p.key).sort();
+      assert.deepEqual(keys, ['cdl.source', 'chip_payload_filename', 'ipfs.backends[0].urls[0]', 'stac.url']);
+      assert.match(e.message, new RegExp(`127\\.0\\.0\\.1:${dead}/stac does not answer`));
+      assert.match(e.message, /missing\.geojson does not exist/);
+      return true;
+    });
+  });
+
+  test('passes when every file exists and every source answers', async () => {
+    const srv = createServer((_, res) => res.end('{}'));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    try {
+      const f = join(tmp, 'grid.kml');
+      writeFileSync(f, '<kml/>');
+      const cfg = ConfigSchema.parse({
+        chip_payload_filename: f,
+        grid_kml: f,
+        stac: { type: 'api', url },
+        ipfs: { backends: [{ type: 'gateway', urls: [url] }] },
+        cdl: { source: `${url}/cdl.tif`, reclass_table: f },
+      });
+      await preflight(cfg, { timeoutMs: 2000 });
+    } finally {
+      srv.close();
+    }
+  });
+});

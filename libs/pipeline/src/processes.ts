@@ -1,0 +1,88 @@
+// --processes: every service in its own child process (by default the app's own entry,
+// `node apps/<service>/src/main.ts --config <yaml>`, as its Deployment runs it), with replicas sharing
+// the service's durable consumer.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SERVICES, type Config, type ServiceName } from '@hls/contracts';
+import { stringify } from 'yaml';
+
+export interface ServiceChild {
+  service: ServiceName;
+  replica: number;
+  process: ChildProcess;
+  logFile: string;
+}
+
+export interface ServiceProcesses {
+  children: ServiceChild[];
+  /** Set when a child died on its own: which and how. */
+  exited: string | undefined;
+  stop(): Promise<void>;
+}
+
+export interface StartProcessesOptions {
+  config: Config;
+  yamlFile: string;
+  /** The node arguments that start one service; `--config <yaml>` is appended. */
+  argv: (service: ServiceName) => string[];
+  replicas: Partial<Record<ServiceName, number>>;
+  logDir: string;
+}
+
+/** Children get the environment minus HLS_* keys (the YAML is the whole config) and NATS_* overrides. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HLS_') && !k.startsWith('NATS_')) env[k] = v;
+  return env;
+}
+
+export async function startServiceProcesses(o: StartProcessesOptions): Promise<ServiceProcesses> {
+  // Replicas on one machine: health ports picked by the OS, never a fixed one twice.
+  writeFileSync(o.yamlFile, stringify({ ...o.config, health_port: 0 }));
+  mkdirSync(o.logDir, { recursive: true });
+  const children: ServiceChild[] = [];
+  const state: { exited: string | undefined; stopping: boolean } = { exited: undefined, stopping: false };
+  for (const service of SERVICES) {
+    const n = o.replicas[service] ?? 1;
+    for (let replica = 0; replica < n; replica++) {
+      const logFile = join(o.logDir, `${service}-${replica}.log`);
+      const fd = openSync(logFile, 'a');
+      const p = spawn(process.execPath, [...o.argv(service), '--config', o.yamlFile], {
+        stdio: ['ignore', fd, fd],
+        env: { ...childEnv(), LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+      });
+      closeSync(fd);
+      p.once('exit', (code, sig) => {
+        if (!state.stopping && !state.exited) state.exited = `service ${service} (replica ${replica}, pid ${p.pid}) exited with ${sig ?? code}; see ${logFile}`;
+      });
+      children.push({ service, replica, process: p, logFile });
+    }
+  }
+  return {
+    children,
+    get exited() {
+      return state.exited;
+    },
+    async stop() {
+      state.stopping = true;
+      const live = children.filter((c) => c.process.exitCode === null && c.process.signalCode === null);
+      await Promise.all(
+        live.map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              const t = setTimeout(() => {
+                c.process.kill('SIGKILL');
+                resolve();
+              }, 15_000);
+              c.process.once('exit', () => {
+                clearTimeout(t);
+                resolve();
+              });
+              c.process.kill('SIGTERM');
+            }),
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,194 @@
+// runPipeline: one run end to end from one command. Attach to NATS (NATS_URL / the config) or start a
+// private nats-server under the data dir, run the 8 services (in this process, or each in its own
+// child process with replicas), publish hls.run.requested, follow the run's events for progress, and
+// return the summary once hls.dataset.ready is out (or the run failed / timed out).
+import { openSync, closeSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Bus } from '@hls/bus';
+import { KV_BUCKETS, STREAMS, SUBJECTS, datasetDir, kvKey, messageId, type Config, type EventOf, type ServiceName } from '@hls/contracts';
+import { startServices, storeRun, type RunningServices, type ServiceDefinition } from '@hls/runtime';
+import { createLogger, type Logger } from '@hls/telemetry';
+import { startPrivateNats, type PrivateNats } from './nats.ts';
+import { startServiceProcesses, type ServiceProcesses } from './processes.ts';
+import { RunTracker, progressLines } from './progress.ts';
+import { summarize, type RunSummary } from './summary.ts';
+
+export interface ProcessMode {
+  /** The node arguments that start one service (`apps/<name>/src/main.ts`); `--config <yaml>` is appended. */
+  argv: (service: ServiceName) => string[];
+  replicas?: Partial<Record<ServiceName, number>>;
+}
+
+export interface PipelineOptions {
+  config: Config;
+  /** Absolute paths. */
+  chipPayload: string;
+  gridKml: string;
+  /** The 8 service definitions (and how to close their resources) for in-process mode. */
+  services: Array<{ def: ServiceDefinition; stop: () => Promise<void> }>;
+  /** Each service in its own process instead. */
+  processes?: ProcessMode;
+  /** 'private' (default unless NATS_URL is set): a nats-server under <data_dir>/nats; 'config': config.nats.url. */
+  nats?: 'private' | 'config';
+  /** Run id; default: resume the unfinished run recorded under <data_dir>/runs/<label>.json, else a new one. */
+  runId?: string;
+  /** Label of the run record file (demo / run). */
+  label?: string;
+  timeoutMs?: number;
+  /** Progress output (stderr in the CLI); nothing when undefined. */
+  progress?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Service logs go here (default <data_dir>/logs/<label>.log). */
+  logFile?: string;
+  /** Extra lines printed before the progress (world, servers). */
+  notes?: string[];
+}
+
+export interface PipelineResult extends RunSummary {
+  resumed: boolean;
+}
+
+interface RunRecord {
+  runId: string;
+  done: boolean;
+}
+
+const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+
+export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
+  const cfg = o.config;
+  const dataDir = resolve(cfg.data_dir);
+  const label = o.label ?? 'run';
+  const runsDir = join(dataDir, 'runs');
+  mkdirSync(runsDir, { recursive: true });
+  mkdirSync(join(dataDir, 'logs'), { recursive: true });
+  const recFile = join(runsDir, `${label}.json`);
+  const prev = existsSync(recFile) ? (JSON.parse(readFileSync(recFile, 'utf8')) as RunRecord) : undefined;
+  const resumed = !o.runId && prev !== undefined && !prev.done;
+  const runId = o.runId ?? (resumed && prev ? prev.runId : `${label}-${stamp()}`);
+  writeFileSync(recFile, JSON.stringify({ runId, done: false } satisfies RunRecord));
+
+  const t0 = performance.now();
+  const logFile = o.logFile ?? join(dataDir, 'logs', `${label}.log`);
+  const logFd = openSync(logFile, 'a');
+  const log: Logger = createLogger({ name: label, level: process.env.LOG_LEVEL ?? 'info', pretty: false, fd: logFd });
+
+  const natsMode = o.nats ?? (process.env.NATS_URL ? 'config' : 'private');
+  let nats: PrivateNats | undefined;
+  let services: RunningServices | undefined;
+  let procs: ServiceProcesses | undefined;
+  let bus: Bus | undefined;
+  let progressTimer: NodeJS.Timeout | undefined;
+  const out = o.progress;
+  let drawn = 0;
+  const draw = (lines: string[], final = false): void => {
+    if (!out) return;
+    if (out.isTTY) {
+      if (drawn > 0) out.write(`\x1b[${drawn}A`);
+      out.write(lines.map((l) => `\x1b[2K${l}\n`).join(''));
+      drawn = lines.length;
+    } else if (final) out.write(lines.join('\n') + '\n');
+  };
+  const note = (s: string): void => void out?.write(`${s}\n`);
+  try {
+    for (const n of o.notes ?? []) note(n);
+    if (natsMode === 'private') {
+      nats = await startPrivateNats(join(dataDir, 'nats'));
+      note(`nats: ${nats.url} (${nats.reused ? 'reused the server of an interrupted run' : 'private nats-server'}, store ${join(dataDir, 'nats')})`);
+    }
+    const config: Config = { ...cfg, data_dir: dataDir, nats: { ...cfg.nats, ...(nats ? { url: nats.url } : {}) } };
+    bus = await Bus.connect({ nats: config.nats, name: `hls-chips ${label}`, log });
+    await bus.ensureTopology();
+
+    // Follow every event of the stream from its start: a resumed run counts its earlier events too.
+    const tracker = new RunTracker(runId);
+    const runs = await bus.kv(KV_BUCKETS.runs);
+    const consumer = await bus.js.consumers.get(STREAMS.events.name);
+    const messages = await consumer.consume();
+    let settle: (() => void) | undefined;
+    const finished = new Promise<void>((r) => (settle = r));
+    void (async () => {
+      for await (const m of messages) {
+        let ev: unknown;
+        try {
+          ev = m.json();
+        } catch {
+          continue;
+        }
+        tracker.add(m.subject, ev, performance.now() - t0);
+        if (tracker.datasetReady) settle?.();
+      }
+    })();
+
+    if (o.processes) {
+      const yamlFile = join(runsDir, `${runId}.config.yaml`);
+      procs = await startServiceProcesses({ config, yamlFile, argv: o.processes.argv, replicas: o.processes.replicas ?? {}, logDir: join(dataDir, 'logs', runId) });
+      note(`services: ${procs.children.length} processes (logs in ${join(dataDir, 'logs', runId)})`);
+    } else {
+      services = await startServices(
+        o.services.map((s) => s.def),
+        { config, log, healthPort: false },
+      );
+      note(`services: ${o.services.length} in this process (log ${logFile})`);
+    }
+
+    const ev: EventOf<'hls.run.requested'> = {
+      schemaVersion: 1,
+      runId,
+      requestedAt: new Date().toISOString(),
+      config,
+      chipPayload: resolve(o.chipPayload),
+      gridKml: resolve(o.gridKml),
+    } as EventOf<'hls.run.requested'>;
+    await storeRun(bus, ev);
+    await bus.publish(SUBJECTS.runRequested, { runId, requestedAt: ev.requestedAt, config, chipPayload: ev.chipPayload, gridKml: ev.gridKml } as never, messageId(SUBJECTS.runRequested, runId));
+    note(`run ${runId}${resumed ? ' (resumed)' : ''}: ${resolve(o.chipPayload)}`);
+
+    let failedRun: string | undefined;
+    const poll = async (): Promise<void> => {
+      const rec = (await runs.get(runId))?.value as { expectedChips?: number } | undefined;
+      if (rec?.expectedChips !== undefined) tracker.expected = rec.expectedChips;
+      const failed = (await runs.get(kvKey(runId, 'failed')))?.value as { reason?: string } | undefined;
+      if (failed?.reason) {
+        failedRun = failed.reason;
+        settle?.();
+      }
+      if (procs?.exited) {
+        failedRun = procs.exited;
+        settle?.();
+      }
+      draw(progressLines(tracker));
+    };
+    progressTimer = setInterval(() => void poll().catch(() => undefined), 500);
+    const timeoutMs = o.timeoutMs ?? 30 * 60_000;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      settle?.();
+    }, timeoutMs);
+    await finished;
+    clearTimeout(timer);
+    clearInterval(progressTimer);
+    progressTimer = undefined;
+    await poll();
+    draw(progressLines(tracker), true);
+    messages.stop();
+    const seconds = (performance.now() - t0) / 1000;
+    const summary = summarize(tracker, {
+      seconds,
+      datasetDir: datasetDir(dataDir, config.train_dataset_name),
+      ...(failedRun ? { failedRun } : {}),
+      ...(timedOut ? { timedOut: timeoutMs } : {}),
+    });
+    writeFileSync(recFile, JSON.stringify({ runId, done: summary.complete } satisfies RunRecord));
+    writeFileSync(join(runsDir, `${runId}.summary.json`), `${JSON.stringify(summary, null, 1)}\n`);
+    return { ...summary, resumed };
+  } finally {
+    if (progressTimer) clearInterval(progressTimer);
+    await procs?.stop();
+    await services?.stop(10_000);
+    for (const s of o.services) await s.stop().catch(() => undefined);
+    await bus?.close().catch(() => undefined);
+    await nats?.stop();
+    closeSync(logFd);
+  }
+}

@@ -1,0 +1,99 @@
+// The end-of-run summary: terminal chips by state and reason, time per stage, throughput, reuse, and
+// where the outputs are. Plain data (written as <runId>.summary.json) plus a text rendering.
+import { DATASET_DIRS } from '@hls/contracts';
+import { join } from 'node:path';
+import { STAGES, type RunTracker, type StageName } from './progress.ts';
+
+export interface RunSummary {
+  runId: string;
+  complete: boolean;
+  expected: number | null;
+  accepted: number;
+  rejected: number;
+  failed: number;
+  /** "rejected: no-scenes" -> count. */
+  reasons: Record<string, number>;
+  conflicts: string[];
+  tiles: { requested: number; selected: number; rejected: number; failed: number; ready: number };
+  bands: { fetched: number; fetchedReused: number; mbFetched: number; reprojected: number; reprojectedReused: number };
+  chipsClipped: number;
+  /** Seconds from the run start to each stage's first and last event. */
+  stages: Partial<Record<StageName, { start: number; end: number }>>;
+  seconds: number;
+  chipsPerMinute: number;
+  bandsPerMinute: number;
+  datasetDir: string;
+  outputs: Record<string, string>;
+  failedRun?: string;
+  timedOut?: number;
+}
+
+export function summarize(t: RunTracker, o: { seconds: number; datasetDir: string; failedRun?: string; timedOut?: number }): RunSummary {
+  const c = t.stateCounts();
+  const stages: RunSummary['stages'] = {};
+  for (const s of STAGES) {
+    const st = t.stages.get(s);
+    if (st) stages[s] = { start: Math.round(st.first) / 1000, end: Math.round(st.last) / 1000 };
+  }
+  const minutes = o.seconds / 60;
+  const bandWindow = (() => {
+    const f = t.stages.get('fetch');
+    const r = t.stages.get('reproject');
+    if (!f || !r) return minutes;
+    return Math.max(1e-6, (r.last - f.first) / 60_000);
+  })();
+  const dir = o.datasetDir;
+  return {
+    runId: t.runId,
+    complete: t.datasetReady !== null && t.expected !== null && t.terminal.size >= t.expected,
+    expected: t.expected,
+    ...c,
+    reasons: t.reasons(),
+    conflicts: t.conflicts,
+    tiles: { requested: t.tilesRequested.size, selected: t.tilesSelected.size, rejected: t.tilesRejected.size, failed: t.tilesFailed.size, ready: t.tilesReady.size },
+    bands: {
+      fetched: t.bandsFetched,
+      fetchedReused: t.bandsFetchedReused,
+      mbFetched: Math.round(t.bytesFetched / 1e5) / 10,
+      reprojected: t.bandsReprojected,
+      reprojectedReused: t.bandsReprojectedReused,
+    },
+    chipsClipped: t.clipped.size,
+    stages,
+    seconds: Math.round(o.seconds * 10) / 10,
+    chipsPerMinute: Math.round((t.terminal.size / Math.max(minutes, 1e-6)) * 10) / 10,
+    bandsPerMinute: Math.round((t.bandsReprojected / bandWindow) * 10) / 10,
+    datasetDir: dir,
+    outputs: {
+      'accepted chips': join(dir, DATASET_DIRS.filtered),
+      'all clipped chips': join(dir, DATASET_DIRS.chips),
+      'Fmask chips': join(dir, DATASET_DIRS.fmask),
+      'reprojected bands': join(dir, DATASET_DIRS.reprojected),
+      'downloaded bands': join(dir, DATASET_DIRS.tiles),
+      dataset: t.datasetReady ? `${dir} (${t.datasetReady.files.length} files: ${t.datasetReady.files.filter((f) => !f.includes('/')).join(', ')}, band_stats/, plots/)` : '',
+    },
+    ...(o.failedRun ? { failedRun: o.failedRun } : {}),
+    ...(o.timedOut ? { timedOut: o.timedOut } : {}),
+  };
+}
+
+export function formatSummary(s: RunSummary): string {
+  const lines: string[] = [];
+  const status = s.complete ? 'complete' : s.failedRun ? `FAILED: ${s.failedRun}` : s.timedOut ? `TIMED OUT after ${s.timedOut / 1000} s` : 'incomplete';
+  lines.push(`run ${s.runId}: ${status} in ${s.seconds.toFixed(1)} s`);
+  lines.push(`chips: ${s.expected ?? '?'} expected, ${s.accepted} accepted, ${s.rejected} rejected, ${s.failed} failed`);
+  for (const [r, n] of Object.entries(s.reasons).sort()) lines.push(`  ${r}: ${n}`);
+  if (s.conflicts.length) lines.push(`  chips with two different terminal events: ${s.conflicts.join(', ')}`);
+  lines.push(`tiles: ${s.tiles.requested} requested, ${s.tiles.selected} with 3 scenes, ${s.tiles.rejected} rejected, ${s.tiles.failed} failed, ${s.tiles.ready} ready`);
+  lines.push(
+    `bands: ${s.bands.fetched} fetched (${s.bands.fetchedReused} reused, ${s.bands.mbFetched} MB downloaded), ${s.bands.reprojected} reprojected (${s.bands.reprojectedReused} reused)`,
+  );
+  const reusedAll = s.bands.fetched > 0 && s.bands.fetchedReused === s.bands.fetched && s.bands.reprojectedReused === s.bands.reprojected;
+  if (reusedAll) lines.push('  nothing downloaded or warped again: every band was already there and valid');
+  lines.push('time per stage (s from start, first -> last event):');
+  for (const [k, v] of Object.entries(s.stages)) lines.push(`  ${k.padEnd(10)} ${v.start.toFixed(1).padStart(6)} -> ${v.end.toFixed(1).padStart(6)}  (${(v.end - v.start).toFixed(1)} s)`);
+  lines.push(`throughput: ${s.chipsPerMinute} chips/min, ${s.bandsPerMinute} bands/min (fetch + reproject)`);
+  lines.push('outputs:');
+  for (const [k, v] of Object.entries(s.outputs)) if (v) lines.push(`  ${k.padEnd(18)} ${v}`);
+  return lines.join('\n');
+}
