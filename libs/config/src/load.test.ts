@@ -38,6 +38,11 @@ describe('loadConfig', () => {
     );
   });
 
+  it('leaves process settings (HLS_CONFIG, HLS_SHUTDOWN_DEADLINE_MS) out of the overrides', () => {
+    const c = loadConfig({ env: { HLS_CONFIG: '/etc/hls/config.yaml', HLS_SHUTDOWN_DEADLINE_MS: '5000', HLS_DATA_DIR: '/d' } });
+    assert.equal(c.data_dir, '/d');
+  });
+
   it('names an unknown key and an env source', () => {
     assert.throws(() => loadConfig({ env: { HLS_CLOUD_COVER_TRESHOLD: '5' } }), /cloud_cover_treshold.*HLS_CLOUD_COVER_TRESHOLD/);
     assert.throws(() => loadConfig({ env: { HLS_SELECTED_HLS_BANDS: '[B99]' } }), (e: unknown) => e instanceof ConfigError && /selected_hls_bands/.test(e.message));

@@ -18,6 +18,9 @@ export class ConfigError extends Error {
 /** Environment variables that override keys: HLS_<KEY>, `__` between nesting levels (HLS_NATS__URL). */
 export const ENV_PREFIX = 'HLS_';
 
+/** HLS_* variables that are process settings, not config keys. */
+export const RESERVED_ENV = new Set(['HLS_CONFIG', 'HLS_SHUTDOWN_DEADLINE_MS']);
+
 /** Well-known variables mapped onto config keys. */
 const WELL_KNOWN: Record<string, string[]> = {
   NATS_URL: ['nats', 'url'],
@@ -62,7 +65,7 @@ export function envOverrides(env: NodeJS.ProcessEnv): { tree: Tree; sources: Map
     }
   }
   for (const [name, v] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || v === undefined) continue;
+    if (!name.startsWith(ENV_PREFIX) || v === undefined || RESERVED_ENV.has(name)) continue;
     const path = name.slice(ENV_PREFIX.length).toLowerCase().split('__');
     setPath(tree, path, envValue(v));
     sources.set(path.join('.'), `environment variable ${name}`);
