@@ -33,6 +33,26 @@ const parser = new XMLParser({
   isArray: (name) => name === 'Polygon' || name === 'Point',
 });
 
+const TAG = /<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->|<(\/?)([A-Za-z_][\w:.-]*)[^>]*?(\/?)>/g;
+
+/**
+ * Check that the elements of an XML fragment nest and close (CDATA and comments skipped): null when they
+ * do, else what is wrong. Cheaper than a full validation pass, and the parser itself is lenient.
+ */
+export function tagBalance(xml: string): string | null {
+  const stack: string[] = [];
+  TAG.lastIndex = 0;
+  for (let m = TAG.exec(xml); m; m = TAG.exec(xml)) {
+    const name = m[2];
+    if (!name) continue;
+    if (m[1]) {
+      const top = stack.pop();
+      if (top !== name) return `</${name}> closes <${top ?? '(nothing)'}>`;
+    } else if (!m[3]) stack.push(name);
+  }
+  return stack.length > 0 ? `<${stack[stack.length - 1]}> is not closed` : null;
+}
+
 /** KEY -> value from the description's HTML table (`<b>KEY</b></font></td><td ...> <font ...>VALUE</font>`). */
 export function parseDescriptionTable(html: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -81,9 +101,11 @@ const asText = (v: unknown): string | null => (typeof v === 'string' ? v : typeo
 /** Parse one `<Placemark>...</Placemark>` text into a tile; throws KmlError naming the file and placemark. */
 export function parsePlacemark(xml: string, file: string, ordinal: number): S2Tile {
   const where = (name: string | null) => `${file}: Placemark #${ordinal}${name ? ` (${name})` : ''}`;
+  const unbalanced = tagBalance(xml);
+  if (unbalanced) throw new KmlError(`${where(null)}: malformed XML: ${unbalanced}`);
   let doc: Node;
   try {
-    doc = parser.parse(xml, true) as Node;
+    doc = parser.parse(xml) as Node;
   } catch (e) {
     throw new KmlError(`${where(null)}: malformed XML: ${(e as Error).message}`);
   }
@@ -121,18 +143,22 @@ export function parsePlacemark(xml: string, file: string, ordinal: number): S2Ti
   return { name, epsg, footprintUtm, parts, center };
 }
 
-const OPEN = '<Placemark';
-const CLOSE = '</Placemark>';
+const OPEN = Buffer.from('<Placemark');
+const CLOSE = Buffer.from('</Placemark>');
 
-/** Read every Placemark of a Sentinel-2 grid KML, streaming; throws KmlError naming the file and placemark. */
+/**
+ * Read every Placemark of a Sentinel-2 grid KML; throws KmlError naming the file and placemark.
+ * The file is streamed as bytes: Placemark bounds are found with Buffer.indexOf and only each
+ * Placemark's bytes are decoded, so neither the whole text nor a whole DOM is ever held.
+ */
 export async function readS2GridKml(file: string): Promise<S2Tile[]> {
   const tiles: S2Tile[] = [];
-  let buf = '';
+  let buf: Buffer = Buffer.alloc(0);
   let ordinal = 0;
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      buf += chunk;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       let pos = 0;
       for (;;) {
         const start = buf.indexOf(OPEN, pos);
@@ -148,16 +174,16 @@ export async function readS2GridKml(file: string): Promise<S2Tile[]> {
         ordinal++;
         const next = buf.indexOf(OPEN, start + OPEN.length);
         if (next >= 0 && next < end) throw new KmlError(`${file}: Placemark #${ordinal} is not closed before the next Placemark`);
-        tiles.push(parsePlacemark(buf.slice(start, end + CLOSE.length), file, ordinal));
+        tiles.push(parsePlacemark(buf.toString('utf8', start, end + CLOSE.length), file, ordinal));
         pos = end + CLOSE.length;
       }
-      buf = buf.slice(pos);
+      buf = buf.subarray(pos);
     }
   } catch (e) {
     if (e instanceof KmlError) throw e;
     throw new KmlError(`${file}: cannot read: ${(e as Error).message}`);
   }
-  if (buf.includes(OPEN)) throw new KmlError(`${file}: Placemark #${ordinal + 1} is not closed (file truncated?)`);
+  if (buf.indexOf(OPEN) >= 0) throw new KmlError(`${file}: Placemark #${ordinal + 1} is not closed (file truncated?)`);
   if (tiles.length === 0) throw new KmlError(`${file}: no Placemark found; is it a Sentinel-2 grid KML?`);
   return tiles;
 }
