@@ -83,6 +83,23 @@ export interface MessageContext {
   working(): void;
 }
 
+/** A message as stored in the stream (Bus.replay). */
+export interface StoredMessage {
+  subject: string;
+  seq: number;
+  /** Parsed JSON, or the text when it is not JSON. */
+  data: unknown;
+  /** The Nats-Msg-Id it was published under, if any. */
+  msgId: string | undefined;
+  headers: Record<string, string[]>;
+}
+
+function headerRecord(h: MsgHdrs | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (h) for (const [k, v] of h) out[k] = v;
+  return out;
+}
+
 export type BusHandler<S extends Subject> = (event: EventOf<S>, m: MessageContext) => Promise<void>;
 
 export interface ConsumerHandle {
@@ -349,9 +366,10 @@ export class Bus {
 
   /**
    * Every stored message on a subject (or wildcard), oldest first, as parsed JSON: for status, the DLQ
-   * and tests. An ephemeral consumer that the server removes after a short idle time.
+   * and tests, with the Nats-Msg-Id each was published under. An ephemeral consumer that the server
+   * removes after a short idle time.
    */
-  async replay(subject: string, maxMessages = 100_000): Promise<Array<{ subject: string; seq: number; data: unknown }>> {
+  async replay(subject: string, maxMessages = 100_000): Promise<StoredMessage[]> {
     const info = await this.jsm.consumers.add(STREAMS.events.name, {
       filter_subject: subject,
       ack_policy: AckPolicy.None,
@@ -359,7 +377,7 @@ export class Bus {
       inactive_threshold: nanos(30_000),
     });
     const c = await this.js.consumers.get(STREAMS.events.name, info.name);
-    const out: Array<{ subject: string; seq: number; data: unknown }> = [];
+    const out: StoredMessage[] = [];
     let pending = info.num_pending;
     while (pending > 0 && out.length < maxMessages) {
       const batch = await c.fetch({ max_messages: Math.min(pending, 256), expires: 2000 });
@@ -372,7 +390,8 @@ export class Bus {
         } catch {
           data = m.string();
         }
-        out.push({ subject: m.subject, seq: m.seq, data });
+        const headers = headerRecord(m.headers);
+        out.push({ subject: m.subject, seq: m.seq, data, msgId: headers['Nats-Msg-Id']?.[0], headers });
         pending = m.info.pending;
       }
       if (got === 0) break;
@@ -391,9 +410,7 @@ export class Bus {
       payload = Buffer.from(m.data).toString('base64');
       payloadEncoding = 'base64';
     }
-    const headers: Record<string, string[]> = {};
-    if (m.headers) for (const [k, v] of m.headers) headers[k] = v;
-    const dlq = DlqMessageSchema.parse({ service, subject: m.subject, error, deliveries: m.info.deliveryCount, payload, payloadEncoding, headers, at: new Date().toISOString() });
+    const dlq = DlqMessageSchema.parse({ service, subject: m.subject, error, deliveries: m.info.deliveryCount, payload, payloadEncoding, headers: headerRecord(m.headers), at: new Date().toISOString() });
     await this.publishRaw(dlqSubject(service), JSON.stringify(dlq), { msgId: `dlq:${service}:${m.info.stream}:${m.seq}` });
   }
 

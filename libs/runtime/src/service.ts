@@ -100,8 +100,41 @@ async function failEntities(bus: Bus, service: string, subject: string, event: u
     await bus.publish(SUBJECTS.chipFailed, { runId, chipId, tileId: ev.tileId, reason: `dlq:${service}`, error: reason } as never, messageId(SUBJECTS.chipFailed, runId, chipId));
 }
 
-function makeContext(bus: Bus, service: ServiceName, m: MessageContext, log: Logger, runCache: Map<string, EventOf<'hls.run.requested'>>, kv: ServiceContext['kv']): ServiceContext {
-  let bound = log;
+/** The run-state KV buckets every handler gets as ctx.kv. */
+export async function openServiceKv(bus: Bus): Promise<ServiceContext['kv']> {
+  return {
+    runs: await bus.kv(KV_BUCKETS.runs),
+    tiles: await bus.kv(KV_BUCKETS.tiles),
+    chips: await bus.kv(KV_BUCKETS.chips),
+  };
+}
+
+/** A publish as JetStream acknowledged it (duplicate: the Nats-Msg-Id was already stored). */
+export interface PublishAck {
+  subject: Subject;
+  event: unknown;
+  msgId: string;
+  seq: number;
+  duplicate: boolean;
+}
+
+/** What a handler's ServiceContext is made of: the process's bus and KV, and the message being handled. */
+export interface ContextParts {
+  bus: Bus;
+  service: ServiceName;
+  log: Logger;
+  kv: ServiceContext['kv'];
+  /** Run specs already read from KV, shared by the contexts of one process. */
+  runCache: Map<string, EventOf<'hls.run.requested'>>;
+  message: Pick<MessageContext, 'span' | 'signal' | 'working'>;
+  /** Observe each acknowledged publish (tests compare redelivered events). */
+  onPublished?(ack: PublishAck): void;
+}
+
+/** The ServiceContext a handler gets: the one way to build it, for services and tests alike. */
+export function createServiceContext(p: ContextParts): ServiceContext {
+  const { bus, service, kv, runCache, message: m } = p;
+  let bound = p.log;
   const ctx: ServiceContext = {
     service,
     get log() {
@@ -121,7 +154,8 @@ function makeContext(bus: Bus, service: ServiceName, m: MessageContext, log: Log
       return datasetDir(resolve(config.data_dir), config.train_dataset_name);
     },
     async publish(subject, event, msgId) {
-      await bus.publish(subject, event, msgId);
+      const ack = await bus.publish(subject, event, msgId);
+      p.onPublished?.({ subject, event, msgId, ...ack });
     },
     kv,
     working: () => m.working(),
@@ -143,11 +177,7 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
   try {
     const tuning = Object.fromEntries(defs.map((d) => [d.name, tuningFor(opts.config, d.name, opts.consume?.[d.name])]));
     await bus.ensureTopology(tuning);
-    const kv = {
-      runs: await bus.kv(KV_BUCKETS.runs),
-      tiles: await bus.kv(KV_BUCKETS.tiles),
-      chips: await bus.kv(KV_BUCKETS.chips),
-    };
+    const kv = await openServiceKv(bus);
     const runCache = new Map<string, EventOf<'hls.run.requested'>>();
     for (const def of defs) {
       const slog = log.child({ service: def.name });
@@ -158,7 +188,7 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
           subject,
           (ev, m) => {
             const ids = ev as { runId?: string; tileId?: string; chipId?: string; granuleId?: string };
-            const ctx = makeContext(bus, def.name, m, slog.child({ subject }), runCache, kv);
+            const ctx = createServiceContext({ bus, service: def.name, log: slog.child({ subject }), kv, runCache, message: m });
             ctx.annotate({ runId: ids.runId, tileId: ids.tileId, chipId: ids.chipId, granuleId: ids.granuleId });
             return handler(ev, ctx);
           },

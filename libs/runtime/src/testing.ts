@@ -1,0 +1,108 @@
+// Handler tests against the real backbone: a ServiceContext built exactly as the services build it,
+// on a Bus connected to a real nats-server (libs/testing startNats()), with the run spec stored in KV.
+// What the handler published is read back from the JetStream stream, so schema validation, the
+// Nats-Msg-Id de-duplication and KV behave as in production.
+import { Bus } from '@hls/bus';
+import { ConfigSchema, KV_BUCKETS, STREAMS, SUBJECTS, kvKey, makeEvent, parseEvent, type EventOf, type ServiceName, type Subject } from '@hls/contracts';
+import { createLogger, tracer, type Logger } from '@hls/telemetry';
+import type { ServiceContext } from './context.ts';
+import { createServiceContext, openServiceKv, storeRun, type PublishAck } from './service.ts';
+
+/** A run given by its id and config; paths default to placeholders for handlers that do not read them. */
+export interface RunSpec {
+  runId: string;
+  /** Config as in a config file (ConfigSchema fills the defaults); give data_dir a temp dir. */
+  config?: Record<string, unknown>;
+  chipPayload?: string;
+  gridKml?: string;
+}
+
+export interface RealContextOptions {
+  /** The nats-server: a URL or a handle from startNats(). */
+  nats: string | { url: string };
+  service: ServiceName;
+  run: EventOf<'hls.run.requested'> | RunSpec;
+  log?: Logger;
+}
+
+export interface PublishedMessage {
+  subject: string;
+  /** The event as stored, validated against its subject's schema. */
+  data: unknown;
+  msgId: string | undefined;
+  seq: number;
+}
+
+export interface RealServiceContext {
+  ctx: ServiceContext;
+  bus: Bus;
+  /** The run spec as stored in KV. */
+  run: EventOf<'hls.run.requested'>;
+  /** Every publish through ctx as JetStream acknowledged it, duplicates included. */
+  acks: PublishAck[];
+  /** The messages stored in the stream (hls.>) since this context was made, oldest first. */
+  published(): Promise<PublishedMessage[]>;
+  close(): Promise<void>;
+}
+
+function runEvent(run: RealContextOptions['run'], natsUrl: string): EventOf<'hls.run.requested'> {
+  if ('schemaVersion' in run) return run;
+  const input = run.config ?? {};
+  const config = ConfigSchema.parse({ ...input, nats: { ...(input.nats as object | undefined), url: natsUrl } });
+  return makeEvent(SUBJECTS.runRequested, {
+    runId: run.runId,
+    requestedAt: new Date().toISOString(),
+    config,
+    chipPayload: run.chipPayload ?? '/nonexistent/chip_payload.geojson',
+    gridKml: run.gridKml ?? '/nonexistent/grid.kml',
+  });
+}
+
+const isSubject = (s: string): s is Subject => (Object.values(SUBJECTS) as string[]).includes(s);
+
+/** Connect, ensure the topology, store the run spec and return the handler's context. */
+export async function realServiceContext(opts: RealContextOptions): Promise<RealServiceContext> {
+  const url = typeof opts.nats === 'string' ? opts.nats : opts.nats.url;
+  const run = runEvent(opts.run, url);
+  const log = opts.log ?? createLogger({ name: opts.service, level: 'silent', pretty: false });
+  const bus = await Bus.connect({ nats: run.config.nats, name: `${opts.service}-test`, log });
+  try {
+    await bus.ensureTopology();
+    await storeRun(bus, run);
+    // storeRun keeps the first spec of a run id: a second config under the same id would be ignored.
+    const stored = (await (await bus.kv(KV_BUCKETS.runs)).get(kvKey(run.runId, 'spec')))?.value as EventOf<'hls.run.requested'>;
+    if (JSON.stringify(stored.config) !== JSON.stringify(run.config))
+      throw new Error(`run ${run.runId} is already stored on ${url} with another config: give each test config its own run id`);
+    const start = (await bus.jsm.streams.info(STREAMS.events.name)).state.last_seq;
+    const acks: PublishAck[] = [];
+    const span = tracer().startSpan(`test ${opts.service}`);
+    const ctx = createServiceContext({
+      bus,
+      service: opts.service,
+      log,
+      kv: await openServiceKv(bus),
+      runCache: new Map(),
+      message: { span, signal: new AbortController().signal, working: () => undefined },
+      onPublished: (a) => acks.push(a),
+    });
+    return {
+      ctx,
+      bus,
+      run,
+      acks,
+      async published() {
+        const stored = await bus.replay(STREAMS.events.subjects[0]);
+        return stored
+          .filter((m) => m.seq > start)
+          .map((m) => ({ subject: m.subject, data: isSubject(m.subject) ? parseEvent(m.subject, m.data) : m.data, msgId: m.msgId, seq: m.seq }));
+      },
+      async close() {
+        span.end();
+        await bus.close();
+      },
+    };
+  } catch (e) {
+    await bus.close();
+    throw e;
+  }
+}
