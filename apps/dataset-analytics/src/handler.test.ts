@@ -4,23 +4,24 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CDL_GRID, ConfigSchema, parseEvent, type EventOf, type Subject } from '@hls/contracts';
+import { CDL_GRID, type EventOf } from '@hls/contracts';
 import { writeTrackRecord } from '@hls/chips';
 import { writeGeoTiff } from '@hls/raster';
-import type { ServiceContext } from '@hls/runtime';
+import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
+import { startNats, type NatsHandle } from '@hls/testing';
 import { publishDataset } from './handler.ts';
 
-interface Published {
-  subject: Subject;
-  event: unknown;
-  msgId: string;
-}
-
 describe('dataset-analytics publishDataset', () => {
+  let root = '';
   let dir = '';
+  let nats: NatsHandle;
+  let real: RealServiceContext;
   const chips = ['chip_001_001', 'chip_001_002', 'chip_001_003', 'chip_002_001', 'chip_002_002'];
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'dataset-'));
+    root = await mkdtemp(join(tmpdir(), 'dataset-'));
+    nats = await startNats();
+    real = await realServiceContext({ nats, service: 'dataset-analytics', run: { runId: 'run1', config: { data_dir: root, split: { seed: 7, train_fraction: 0.6 } } } });
+    dir = await real.ctx.datasetDir('run1');
     const n = 16;
     for (const [k, c] of chips.entries()) {
       const gt: [number, number, number, number, number, number] = [CDL_GRID.x0 + k * 6720, 30, 0, CDL_GRID.y0, 0, -30];
@@ -42,32 +43,19 @@ describe('dataset-analytics publishDataset', () => {
     }
   });
   after(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await real?.close();
+    await nats?.stop();
+    await rm(root, { recursive: true, force: true });
   });
 
   it('builds every dataset file with the run\'s split settings and publishes hls.dataset.ready once', async () => {
-    const published: Published[] = [];
-    const noop = () => undefined;
-    const log = { info: noop, warn: noop, error: noop, debug: noop, child: () => log };
-    const config = ConfigSchema.parse({ split: { seed: 7, train_fraction: 0.6 } });
-    const ctx = {
-      service: 'dataset-analytics',
-      log,
-      run: async () => ({ schemaVersion: 1, runId: 'run1', requestedAt: '', config, chipPayload: '/p', gridKml: '/g' }),
-      datasetDir: async () => dir,
-      publish: async (subject: Subject, event: unknown, msgId: string) => {
-        published.push({ subject, event: parseEvent(subject, { schemaVersion: 1, ...(event as object) }), msgId });
-      },
-      kv: {},
-      working: noop,
-      annotate: noop,
-      signal: new AbortController().signal,
-    } as unknown as ServiceContext;
-    const s = await publishDataset('run1', ctx);
+    const s = await publishDataset('run1', real.ctx);
     assert.deepEqual([s.train, s.val], [3, 2]);
+    const published = await real.published();
     assert.equal(published.length, 1);
+    assert.equal(published[0]!.subject, 'hls.dataset.ready');
     assert.equal(published[0]!.msgId, 'hls.dataset.ready:run1');
-    const ev = published[0]!.event as EventOf<'hls.dataset.ready'>;
+    const ev = published[0]!.data as EventOf<'hls.dataset.ready'>;
     assert.equal(ev.datasetDir, dir);
     for (const f of ev.files) assert.ok(existsSync(join(dir, f)), f);
     for (const f of ['track_chips.csv', 'train_ids.csv', 'val_ids.csv', 'training_data.txt', 'validation_data.txt', 'global_stats.txt', 'class_weights.csv', 'band_stats/band_values_6.txt', 'plots/training_dst.png']) {

@@ -4,25 +4,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  BANDS,
-  ConfigSchema,
-  SUBJECTS,
-  bandFileName,
-  makeEvent,
-  tileBandPath,
-  type EventOf,
-  type GranuleId,
-  type Subject,
-} from '@hls/contracts';
+import { BANDS, SUBJECTS, bandFileName, makeEvent, tileBandPath, type EventOf, type GranuleId } from '@hls/contracts';
 import { startProvider, type Provider } from '@hls/ipfs';
-import type { ServiceContext } from '@hls/runtime';
-import { createLogger } from '@hls/telemetry';
+import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
+import { startNats, type NatsHandle } from '@hls/testing';
 import { closeFetchers, handleSceneSelected } from './handler.ts';
 
 const GRANULE = 'HLS.S30.T15TVG.2022152T170851.v2.0' as GranuleId;
 let root: string;
 let provider: Provider;
+let nats: NatsHandle;
+const contexts: RealServiceContext[] = [];
 const originals = new Map<string, Buffer>();
 
 before(async () => {
@@ -35,50 +27,28 @@ before(async () => {
     originals.set(band, bytes);
   }
   provider = await startProvider({ dir: join(root, 'served'), storeDir: join(root, 'blocks') });
+  nats = await startNats();
 });
 after(async () => {
   await closeFetchers();
-  await provider.close();
+  for (const c of contexts) await c.close();
+  await nats?.stop();
+  await provider?.close();
   rmSync(root, { recursive: true, force: true });
 });
 
-interface Published {
-  subject: Subject;
-  event: Record<string, unknown>;
-  msgId: string;
+/** A context on run `runId` whose dataset is `<root>/training_datasets/<runId>`; `events` reads back what it stored. */
+async function context(runId: string): Promise<RealServiceContext & { dataset: string; events(): Promise<Array<{ subject: string; event: Record<string, unknown>; msgId?: string }>> }> {
+  const config = { data_dir: root, train_dataset_name: runId, ipfs: { backends: [{ type: 'gateway', urls: [provider.gateway] }], timeout_ms: 500, retries: 1, concurrency: 4 } };
+  const real = await realServiceContext({ nats, service: 'ipfs-fetcher', run: { runId, config } });
+  contexts.push(real);
+  const events = async () => (await real.published()).map((p) => ({ subject: p.subject, event: p.data as Record<string, unknown>, msgId: p.msgId }));
+  return Object.assign(real, { dataset: await real.ctx.datasetDir(runId), events });
 }
 
-function fakeContext(datasetDir: string, gateway: string): { ctx: ServiceContext; published: Published[] } {
-  const published: Published[] = [];
-  const config = ConfigSchema.parse({ ipfs: { backends: [{ type: 'gateway', urls: [gateway] }], timeout_ms: 500, retries: 1, concurrency: 4 } });
-  const run = makeEvent(SUBJECTS.runRequested, { runId: 'run1', requestedAt: new Date().toISOString(), config, chipPayload: '/x.geojson', gridKml: '/g.kml' } as never);
-  const kv = {
-    get: () => Promise.reject(new Error('kv not used')),
-    put: () => Promise.reject(new Error('kv not used')),
-    create: () => Promise.reject(new Error('kv not used')),
-    update: () => Promise.reject(new Error('kv not used')),
-    keys: () => Promise.reject(new Error('kv not used')),
-  };
-  const ctx = {
-    service: 'ipfs-fetcher',
-    log: createLogger({ name: 'test', level: 'silent' }),
-    run: async () => run,
-    datasetDir: async () => datasetDir,
-    publish: async (subject: Subject, event: unknown, msgId: string) => {
-      makeEvent(subject, event as never); // validates like the real publisher
-      published.push({ subject, event: event as Record<string, unknown>, msgId });
-    },
-    kv: { runs: kv, tiles: kv, chips: kv },
-    working: () => undefined,
-    annotate: () => undefined,
-    signal: new AbortController().signal,
-  } as unknown as ServiceContext;
-  return { ctx, published };
-}
-
-function sceneEvent(cids: Map<string, string>): EventOf<'hls.scene.selected'> {
+function sceneEvent(cids: Map<string, string>, runId: string): EventOf<'hls.scene.selected'> {
   return makeEvent(SUBJECTS.sceneSelected, {
-    runId: 'run1',
+    runId,
     tileId: '15TVG',
     chipIds: ['chip_001_002', 'chip_003_004'],
     slot: 0,
@@ -98,9 +68,9 @@ const bandCids = (): Map<string, string> =>
   new Map(BANDS.map((b) => [b, provider.files.find((f) => f.path.endsWith(bandFileName(GRANULE, b)))!.cid.toString()]));
 
 test('fetches the 7 bands to tiles/<granule>/<granule>.<band>.tif and publishes hls.band.fetched per band', async () => {
-  const dataset = join(root, 'ds1');
-  const { ctx, published } = fakeContext(dataset, provider.gateway);
-  await handleSceneSelected(sceneEvent(bandCids()), ctx);
+  const { ctx, dataset, events } = await context('run1');
+  await handleSceneSelected(sceneEvent(bandCids(), 'run1'), ctx);
+  const published = await events();
   assert.equal(published.length, 7);
   for (const band of BANDS) {
     const rel = tileBandPath(GRANULE, band);
@@ -112,33 +82,36 @@ test('fetches the 7 bands to tiles/<granule>/<granule>.<band>.tif and publishes 
     assert.equal(p?.event.reused, false);
     assert.equal(p?.msgId, `hls.band.fetched:run1:${GRANULE}:${band}`);
   }
-  // Redelivery: files already there and verified are not fetched again.
+  // Redelivery: files already there and verified are not fetched again; the same ids are published
+  // again (JetStream keeps the first), now saying the files were reused.
   const before = provider.store.servedCount();
-  const again = fakeContext(dataset, provider.gateway);
-  await handleSceneSelected(sceneEvent(bandCids()), again.ctx);
+  const again = await context('run1');
+  await handleSceneSelected(sceneEvent(bandCids(), 'run1'), again.ctx);
   assert.equal(provider.store.servedCount(), before);
-  assert.ok(again.published.every((p) => p.event.reused === true));
+  assert.equal(again.acks.length, 7);
+  assert.ok(again.acks.every((a) => (a.event as { reused?: boolean }).reused === true && a.duplicate));
+  assert.deepEqual(again.acks.map((a) => a.msgId).sort(), published.map((p) => p.msgId).sort());
+  assert.deepEqual(await again.events(), []);
 });
 
 test('a file at the final path with other bytes is replaced by the verified download', async () => {
-  const dataset = join(root, 'ds2');
+  const { ctx, dataset, events } = await context('run2');
   const rel = tileBandPath(GRANULE, 'B03');
   mkdirSync(join(dataset, rel, '..'), { recursive: true });
   writeFileSync(join(dataset, rel), 'not the band');
-  const { ctx, published } = fakeContext(dataset, provider.gateway);
-  await handleSceneSelected(sceneEvent(bandCids()), ctx);
+  await handleSceneSelected(sceneEvent(bandCids(), 'run2'), ctx);
   assert.deepEqual(readFileSync(join(dataset, rel)), originals.get('B03'));
-  assert.equal(published.find((p) => p.event.band === 'B03')?.event.reused, false);
+  assert.equal((await events()).find((p) => p.event.band === 'B03')?.event.reused, false);
 });
 
 test('a CID still unavailable after its retries fails the tile and every chip with cid-unavailable', async () => {
-  const dataset = join(root, 'ds3');
+  const { ctx, dataset, events } = await context('run3');
   const cids = bandCids();
   const missing = cids.get('B8A') as string;
   provider.faults.missing.add(missing);
   try {
-    const { ctx, published } = fakeContext(dataset, provider.gateway);
-    await handleSceneSelected(sceneEvent(cids), ctx);
+    await handleSceneSelected(sceneEvent(cids, 'run3'), ctx);
+    const published = await events();
     assert.deepEqual(
       published.map((p) => p.subject),
       [SUBJECTS.tileFailed, SUBJECTS.chipFailed, SUBJECTS.chipFailed],
@@ -146,7 +119,7 @@ test('a CID still unavailable after its retries fails the tile and every chip wi
     for (const p of published) assert.equal(p.event.reason, `cid-unavailable: ${missing}`);
     assert.match(String(published[0]?.event.detail), /B8A/);
     assert.match(String(published[1]?.event.error), new RegExp(GRANULE.replace(/\./g, '\\.')));
-    assert.equal(published[1]?.msgId, 'hls.chip.failed:run1:chip_001_002');
+    assert.equal(published[1]?.msgId, 'hls.chip.failed:run3:chip_001_002');
     assert.equal(existsSync(join(dataset, tileBandPath(GRANULE, 'B8A'))), false);
     assert.ok(statSync(join(dataset, tileBandPath(GRANULE, 'B02'))).size > 0, 'the bands that could be had are kept for a retry');
   } finally {

@@ -4,33 +4,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseEvent, SUBJECTS, type Subject } from '@hls/contracts';
+import { parseEvent, SUBJECTS } from '@hls/contracts';
 import { assembleTrackChips, parseTrackChips } from '@hls/chips';
-import type { ServiceContext } from '@hls/runtime';
+import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
+import { startNats, type NatsHandle } from '@hls/testing';
 import { handleChipClipped } from './handler.ts';
-
-interface Published {
-  subject: Subject;
-  event: Record<string, unknown>;
-  msgId: string;
-}
-
-function fakeContext(dir: string, published: Published[]): ServiceContext {
-  const noop = () => undefined;
-  const log = { info: noop, warn: noop, error: noop, debug: noop, child: () => log };
-  return {
-    service: 'qa-filter',
-    log,
-    datasetDir: async () => dir,
-    publish: async (subject: Subject, event: unknown, msgId: string) => {
-      published.push({ subject, event: parseEvent(subject, { schemaVersion: 1, ...(event as object) }) as Record<string, unknown>, msgId });
-    },
-    kv: {},
-    working: noop,
-    annotate: noop,
-    signal: new AbortController().signal,
-  } as unknown as ServiceContext;
-}
 
 const scenes = [
   { granuleId: 'HLS.S30.T15TVG.2022091T170851.v2.0', date: '2022-04-01' },
@@ -49,25 +27,33 @@ const clipped = (chipId: string, badPercents: number[], nodataCount = 0) =>
   });
 
 describe('qa-filter handler', () => {
+  let root = '';
   let dir = '';
+  let nats: NatsHandle;
+  let real: RealServiceContext;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'qa-filter-'));
-    await mkdir(join(dir, 'chips'));
+    root = await mkdtemp(join(tmpdir(), 'qa-filter-'));
+    nats = await startNats();
+    real = await realServiceContext({ nats, service: 'qa-filter', run: { runId: 'run1', config: { data_dir: root } } });
+    dir = await real.ctx.datasetDir('run1');
+    await mkdir(join(dir, 'chips'), { recursive: true });
     for (const c of ['chip_001_001', 'chip_001_002', 'chip_001_003']) {
       await writeFile(join(dir, 'chips', `${c}_merged.tif`), `merged ${c}`);
       await writeFile(join(dir, 'chips', `${c}.mask.tif`), `mask ${c}`);
     }
   });
   after(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await real?.close();
+    await nats?.stop();
+    await rm(root, { recursive: true, force: true });
   });
 
   it('accepts below 5 %, rejects at 5 % (qa) and on one nodata value (nodata), copying only accepted chips', async () => {
-    const published: Published[] = [];
-    const ctx = fakeContext(dir, published);
+    const { ctx } = real;
     await handleChipClipped(clipped('chip_001_001', [0, 4.99, 1]), ctx);
     await handleChipClipped(clipped('chip_001_002', [0, 5, 1]), ctx);
     await handleChipClipped(clipped('chip_001_003', [0, 0, 0], 1), ctx);
+    const published = (await real.published()).map((p) => ({ ...p, event: p.data as Record<string, unknown> }));
     assert.deepEqual(published.map((p) => [p.subject, p.msgId, p.event.reason ?? '']), [
       ['hls.chip.accepted', 'hls.chip.accepted:run1:chip_001_001', ''],
       ['hls.chip.rejected', 'hls.chip.rejected:run1:chip_001_002', 'qa'],
@@ -85,6 +71,8 @@ describe('qa-filter handler', () => {
   });
 
   it('a missing chip file is a transient error naming the chip', async () => {
-    await assert.rejects(handleChipClipped(clipped('chip_404_404', [0, 0, 0]), fakeContext(dir, [])), /chip_404_404/);
+    const count = (await real.published()).length;
+    await assert.rejects(handleChipClipped(clipped('chip_404_404', [0, 0, 0]), real.ctx), /chip_404_404/);
+    assert.equal((await real.published()).length, count, 'nothing is published for a chip that cannot be filtered');
   });
 });

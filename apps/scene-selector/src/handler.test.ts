@@ -2,37 +2,33 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { BANDS, ConfigSchema, parseEvent } from '@hls/contracts';
-import type { EventOf, Subject } from '@hls/contracts';
-import type { ServiceContext } from '@hls/runtime';
+import { after, before, describe, it } from 'node:test';
+import { BANDS, datasetDir, parseEvent } from '@hls/contracts';
+import type { EventOf } from '@hls/contracts';
+import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
+import { startNats, type NatsHandle } from '@hls/testing';
 import { handleTileScenes } from './handler.ts';
 
-interface Published {
-  subject: string;
-  event: unknown;
-  msgId: string;
-}
+const root = mkdtempSync(join(tmpdir(), 'scene-selector-'));
+// Both runs write into one dataset: selected_tiles.csv merges every tile's part.
+const dir = datasetDir(root, 'ds');
+let nats: NatsHandle;
+let real: RealServiceContext | undefined;
+before(async () => {
+  nats = await startNats();
+});
+after(async () => {
+  await real?.close();
+  await nats?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
 
-const dir = mkdtempSync(join(tmpdir(), 'scene-selector-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function fakeContext(config: unknown, published: Published[]): ServiceContext {
-  const noop = () => undefined;
-  const log = { info: noop, warn: noop, error: noop, debug: noop, child: () => log };
-  return {
-    service: 'scene-selector',
-    log,
-    run: async () => ({ config: ConfigSchema.parse(config) }),
-    datasetDir: async () => dir,
-    publish: async (subject: string, event: unknown, msgId: string) => {
-      published.push({ subject, event: parseEvent(subject as Subject, { schemaVersion: 1, ...(event as object) }), msgId });
-    },
-    kv: {},
-    working: noop,
-    annotate: noop,
-    signal: new AbortController().signal,
-  } as unknown as ServiceContext;
+/** A fresh context (it reads back only what it publishes) on run `runId` with the given config. */
+async function context(runId: string, config: Record<string, unknown>): Promise<RealServiceContext> {
+  await real?.close();
+  real = await realServiceContext({ nats, service: 'scene-selector', run: { runId, config: { ...config, data_dir: root, train_dataset_name: 'ds' } } });
+  assert.equal(await real.ctx.datasetDir(runId), dir);
+  return real;
 }
 
 function scene(tile: string, doy: number, cloud: number, coverage: number) {
@@ -47,17 +43,18 @@ function scene(tile: string, doy: number, cloud: number, coverage: number) {
   };
 }
 
-function tileScenes(tile: string, scenes: unknown[], problems: unknown[] = []): EventOf<'hls.tile.scenes'> {
-  return parseEvent('hls.tile.scenes', { schemaVersion: 1, runId: 'run-1', tileId: tile, chipIds: ['chip_001_002', 'chip_001_003'], scenes, problems });
+function tileScenes(tile: string, scenes: unknown[], problems: unknown[] = [], runId = 'run-1'): EventOf<'hls.tile.scenes'> {
+  return parseEvent('hls.tile.scenes', { schemaVersion: 1, runId, tileId: tile, chipIds: ['chip_001_002', 'chip_001_003'], scenes, problems });
 }
 
 describe('scene-selector handler', () => {
   it('publishes 3 scenes in date order with slots, and writes selected_tiles.csv and tile_payloads.json', async () => {
-    const published: Published[] = [];
+    const { ctx, published } = await context('run-1', {});
     const ev = tileScenes('15TVG', [scene('15TVG', 200, 1, 100), scene('15TVG', 100, 0, 100), scene('15TVG', 150, 2, 100), scene('15TVG', 180, 3, 100), scene('15TVG', 120, 30, 100)]);
-    await handleTileScenes(ev, fakeContext({}, published));
-    assert.deepEqual(published.map((p) => [p.subject, p.msgId]), [0, 1, 2].map((s) => ['hls.scene.selected', `hls.scene.selected:run-1:15TVG:${s}`]));
-    const sel = published.map((p) => p.event as EventOf<'hls.scene.selected'>);
+    await handleTileScenes(ev, ctx);
+    const stored = await published();
+    assert.deepEqual(stored.map((p) => [p.subject, p.msgId]), [0, 1, 2].map((s) => ['hls.scene.selected', `hls.scene.selected:run-1:15TVG:${s}`]));
+    const sel = stored.map((p) => p.data as EventOf<'hls.scene.selected'>);
     // 4 clear scenes (doy 120 is cloudy): the lower middle is doy 150.
     const ids = ['HLS.S30.T15TVG.2022100T170851.v2.0', 'HLS.S30.T15TVG.2022150T170851.v2.0', 'HLS.S30.T15TVG.2022200T170851.v2.0'];
     assert.deepEqual(sel.map((e) => [e.slot, e.scene.granuleId]), ids.map((g, i) => [i, g]));
@@ -72,33 +69,36 @@ describe('scene-selector handler', () => {
   });
 
   it('the `upper` middle option takes index n/2, as the original code did', async () => {
-    const published: Published[] = [];
-    const ev = tileScenes('14TQL', [100, 150, 180, 200].map((d) => scene('14TQL', d, 0, 100)));
-    await handleTileScenes(ev, fakeContext({ scene_selection: { middle: 'upper' } }, published));
-    assert.equal((published[1]!.event as EventOf<'hls.scene.selected'>).scene.granuleId, 'HLS.S30.T14TQL.2022180T170851.v2.0');
+    const { ctx, published } = await context('run-upper', { scene_selection: { middle: 'upper' } });
+    const ev = tileScenes('14TQL', [100, 150, 180, 200].map((d) => scene('14TQL', d, 0, 100)), [], 'run-upper');
+    await handleTileScenes(ev, ctx);
+    const stored = await published();
+    assert.deepEqual(stored.map((p) => p.msgId), [0, 1, 2].map((s) => `hls.scene.selected:run-upper:14TQL:${s}`));
+    assert.equal((stored[1]!.data as EventOf<'hls.scene.selected'>).scene.granuleId, 'HLS.S30.T14TQL.2022180T170851.v2.0');
     // Both tiles are in the merged files.
     const csv = readFileSync(join(dir, 'selected_tiles.csv'), 'utf8').trim().split('\n');
     assert.deepEqual(csv.slice(1).map((l) => l.split(',')[1]), ['14TQL', '14TQL', '14TQL', '15TVG', '15TVG', '15TVG']);
   });
 
   it('rejects a tile without a qualifying triple, and every chip of it with "no-scenes"', async () => {
-    const published: Published[] = [];
+    const { ctx, published } = await context('run-1', {});
     const ev = tileScenes('15TWG', [scene('15TWG', 100, 0, 100), scene('15TWG', 150, 0, 40), scene('15TWG', 200, 9, 100)], [
       { granuleId: 'HLS.S30.T15TWG.2022160T170851.v2.0', source: 'x.cmr.xml', message: 'bad' },
     ]);
-    await handleTileScenes(ev, fakeContext({}, published));
-    assert.deepEqual(published.map((p) => [p.subject, p.msgId]), [
+    await handleTileScenes(ev, ctx);
+    const stored = await published();
+    assert.deepEqual(stored.map((p) => [p.subject, p.msgId]), [
       ['hls.tile.rejected', 'hls.tile.rejected:run-1:15TWG'],
       ['hls.chip.rejected', 'hls.chip.rejected:run-1:chip_001_002'],
       ['hls.chip.rejected', 'hls.chip.rejected:run-1:chip_001_003'],
     ]);
-    const tile = published[0]!.event as EventOf<'hls.tile.rejected'>;
+    const tile = stored[0]!.data as EventOf<'hls.tile.rejected'>;
     assert.equal(tile.reason, 'no-scenes');
     assert.equal(
       tile.detail,
       'tile 15TWG: 3 scene(s) found, 2 with cloud cover <= 5%, 1 of those with spatial coverage >= 50%; 3 needed; 1 metadata document(s) unreadable (HLS.S30.T15TWG.2022160T170851.v2.0)',
     );
-    const chip = published[1]!.event as EventOf<'hls.chip.rejected'>;
+    const chip = stored[1]!.data as EventOf<'hls.chip.rejected'>;
     assert.deepEqual([chip.reason, chip.tileId, chip.detail], ['no-scenes', '15TWG', tile.detail]);
     // A rejected tile writes no part.
     assert.ok(!readFileSync(join(dir, 'selected_tiles.csv'), 'utf8').includes('15TWG'));

@@ -4,51 +4,38 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ConfigSchema, parseEvent } from '@hls/contracts';
+import { parseEvent } from '@hls/contracts';
 import type { EventOf } from '@hls/contracts';
 import { PermanentError } from '@hls/runtime';
-import type { ServiceContext } from '@hls/runtime';
+import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
 import { startStacServer, writeGranuleDirectory } from '@hls/stac';
 import type { StacServer } from '@hls/stac';
+import { startNats, type NatsHandle } from '@hls/testing';
 import { handleTileRequested } from './handler.ts';
-
-interface Published {
-  subject: string;
-  event: unknown;
-  msgId: string;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'stac-scout-'));
 const TVG: [number, number][] = [[-94.2, 42.4], [-92.9, 42.4], [-92.9, 41.4], [-94.2, 41.4]];
 let server: StacServer;
+let nats: NatsHandle;
+let real: RealServiceContext | undefined;
 
-function fakeContext(config: unknown, published: Published[]): ServiceContext {
-  const noop = () => undefined;
-  const log = { info: noop, warn: noop, error: noop, debug: noop, child: () => log };
-  return {
-    service: 'stac-scout',
-    log,
-    run: async () => ({ config: ConfigSchema.parse(config) }),
-    datasetDir: async () => dir,
-    publish: async (subject: string, event: unknown, msgId: string) => {
-      published.push({ subject, event: parseEvent(subject as 'hls.tile.scenes', { schemaVersion: 1, ...(event as object) }), msgId });
-    },
-    kv: {},
-    working: noop,
-    annotate: noop,
-    signal: new AbortController().signal,
-  } as unknown as ServiceContext;
+/** A fresh context (it reads back only what it publishes) on its own run, since each test has its own config. */
+async function context(runId: string, config: Record<string, unknown>): Promise<RealServiceContext> {
+  await real?.close();
+  real = await realServiceContext({ nats, service: 'stac-scout', run: { runId, config: { ...config, data_dir: dir } } });
+  return real;
 }
+
+const requested = (runId: string): EventOf<'hls.tile.requested'> => parseEvent('hls.tile.requested', { ...event, runId });
 
 const event = {
   schemaVersion: 1,
-  runId: 'run-1',
   tileId: '15TVG',
   chipIds: ['chip_001_002', 'chip_001_003'],
   epsg: 32615,
   footprintUtm: [399960, 4590240, 509760, 4700040],
   searchGeometry: { type: 'Polygon', coordinates: [[[-93.8, 41.8], [-93.2, 41.8], [-93.2, 42.2], [-93.8, 42.2], [-93.8, 41.8]]] },
-} as unknown as EventOf<'hls.tile.requested'>;
+};
 
 before(async () => {
   const g = (doy: number): string => `HLS.S30.T15TVG.2022${String(doy).padStart(3, '0')}T170851.v2.0`;
@@ -60,23 +47,27 @@ before(async () => {
     { granuleId: g(160), cloudCover: 'cloudy', spatialCoverage: 100, footprint: TVG },
   ]);
   server = await startStacServer({ dir: join(dir, 'granules'), maxPageSize: 2 });
+  nats = await startNats();
 });
 after(async () => {
-  await server.close();
+  await real?.close();
+  await nats?.stop();
+  await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('stac-scout handler', () => {
   it('publishes the tile scenes found through the paged STAC API, leaving out other tiles and dates', async () => {
-    const published: Published[] = [];
+    const { ctx, published } = await context('run-1', { stac: { url: server.url }, cmr_stac_params: { async_concurrency_limit: 2 } });
     // The bad document is already refused when the server loads the directory: it never becomes an item.
     assert.equal(server.problems.length, 1);
-    await handleTileRequested(event, fakeContext({ stac: { url: server.url }, cmr_stac_params: { async_concurrency_limit: 2 } }, published));
-    assert.equal(published.length, 1);
-    const p = published[0]!;
+    await handleTileRequested(requested('run-1'), ctx);
+    const stored = await published();
+    assert.equal(stored.length, 1);
+    const p = stored[0]!;
     assert.equal(p.subject, 'hls.tile.scenes');
     assert.equal(p.msgId, 'hls.tile.scenes:run-1:15TVG');
-    const ev = p.event as EventOf<'hls.tile.scenes'>;
+    const ev = p.data as EventOf<'hls.tile.scenes'>;
     assert.deepEqual(ev.chipIds, ['chip_001_002', 'chip_001_003']);
     assert.deepEqual(ev.scenes.map((s) => [s.granuleId, s.cloudCover, s.spatialCoverage]), [
       ['HLS.S30.T15TVG.2022100T170851.v2.0', 0, 100],
@@ -87,9 +78,11 @@ describe('stac-scout handler', () => {
   });
 
   it('reads a local granule directory and reports bad documents while keeping the rest', async () => {
-    const published: Published[] = [];
-    await handleTileRequested(event, fakeContext({ stac: { type: 'directory', path: join(dir, 'granules') } }, published));
-    const ev = published[0]!.event as EventOf<'hls.tile.scenes'>;
+    const { ctx, published } = await context('run-dir', { stac: { type: 'directory', path: join(dir, 'granules') } });
+    await handleTileRequested(requested('run-dir'), ctx);
+    const stored = await published();
+    assert.deepEqual(stored.map((p) => p.msgId), ['hls.tile.scenes:run-dir:15TVG']);
+    const ev = stored[0]!.data as EventOf<'hls.tile.scenes'>;
     assert.equal(ev.scenes.length, 4);
     assert.equal(ev.problems.length, 1);
     assert.equal(ev.problems[0]!.granuleId, 'HLS.S30.T15TVG.2022160T170851.v2.0');
@@ -100,19 +93,21 @@ describe('stac-scout handler', () => {
     const mapping = join(dir, 'map.json');
     const cid = 'bafybeib77f7bspur2pekd4nbodseysl2cdf5zsm4smtp25pi625smg3hzy';
     await writeFile(mapping, JSON.stringify([{ filename: 'HLS.S30.T15TVG.2022150T170851.v2.0.B11.tif', cid }]));
-    const published: Published[] = [];
-    await handleTileRequested(event, fakeContext({ stac: { type: 'directory', path: join(dir, 'granules'), cid_mapping_file: mapping } }, published));
-    const ev = published[0]!.event as EventOf<'hls.tile.scenes'>;
+    const { ctx, published } = await context('run-cids', { stac: { type: 'directory', path: join(dir, 'granules'), cid_mapping_file: mapping } });
+    await handleTileRequested(requested('run-cids'), ctx);
+    const ev = (await published())[0]!.data as EventOf<'hls.tile.scenes'>;
     assert.equal(ev.scenes[1]!.bands.find((b) => b.band === 'B11')!.cid, cid);
   });
 
   it('turns a client error into a permanent error naming the tile and URL', async () => {
+    const { ctx, published } = await context('run-fault', { stac: { url: server.url } });
     server.faults = { repeatFirstPage: true };
     try {
       await assert.rejects(
-        handleTileRequested(event, fakeContext({ stac: { url: server.url } }, [])),
+        handleTileRequested(requested('run-fault'), ctx),
         (e: unknown) => e instanceof PermanentError && /tile 15TVG: scene search on http:\/\/127\.0\.0\.1:\d+ failed: .*page 2 repeats page 1/.test(e.message),
       );
+      assert.deepEqual(await published(), []);
     } finally {
       server.faults = {};
     }
