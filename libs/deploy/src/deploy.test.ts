@@ -194,10 +194,10 @@ describe('each check fires on a broken copy', () => {
     const dir = copyRepo();
     edit(dir, 'Dockerfile', 'USER node\n', '');
     edit(dir, 'Dockerfile', 'ENTRYPOINT ["node", "apps/cli/src/main.ts"]', 'ENTRYPOINT node apps/cli/src/main.ts');
-    edit(dir, 'Dockerfile', 'ENV NODE_ENV=production', 'ENV NODE_ENV=production HLS_CONFIG=/etc/hls/config.yaml');
+    edit(dir, 'Dockerfile', 'ENV NODE_ENV=production', 'ENV NODE_ENV=production HLS_CLOUD_COVERAGE=5');
     const problems = checkDockerfile(dir);
     expectProblem(problems, 'Dockerfile', /non-root USER/);
     expectProblem(problems, 'Dockerfile', /ENTRYPOINT must be \["node","apps\/cli\/src\/main.ts"\]/);
-    expectProblem(problems, 'Dockerfile', /ENV breaks config loading: config key config from environment variable HLS_CONFIG/);
+    expectProblem(problems, 'Dockerfile', /ENV breaks config loading: config key cloud_coverage from environment variable HLS_CLOUD_COVERAGE/);
   });
 });
