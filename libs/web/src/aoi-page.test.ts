@@ -85,5 +85,22 @@ test('draw a polygon, see the selected chips live, save both payload files', asy
   const read = (f: string) => (JSON.parse(readFileSync(f, 'utf8')) as { features: Feature[] }).features.map((x) => x.properties.id).sort();
   assert.deepEqual(read(`${tmp.dir}/aoi_selections/drawn_area_chip_payload.geojson`), expected);
   assert.deepEqual(read(`${tmp.dir}/aoi_selections/drawn_area_chip_payload_5070.geojson`), expected);
+
+  // Edit: drag the bottom-left vertex down (the AOI grows over the chip row below it); the live count follows the edited polygon.
+  await page.click('.leaflet-pm-icon-edit');
+  await page.waitForSelector('.marker-icon');
+  const from = corners[0] as { x: number; y: number };
+  await page.mouse.move(box.x + Math.round(from.x), box.y + Math.round(from.y));
+  await page.mouse.down();
+  await page.mouse.move(box.x + Math.round(from.x), box.y + Math.round(from.y) + 100, { steps: 8 });
+  await page.mouse.up();
+  const edited = await page.evaluate(() => {
+    const layers = (window as unknown as { hlsAoi: { map: { pm: { getGeomanDrawLayers(): Array<{ toGeoJSON(): unknown }> } } } }).hlsAoi.map.pm.getGeomanDrawLayers();
+    return layers.map((l) => l.toGeoJSON());
+  });
+  const after = chipsInAoi(chips, aoiGeometries(edited[0])).length;
+  assert.ok(after > expected.length, `the enlarged AOI selects more chips (${after} > ${expected.length})`);
+  await page.waitForFunction((n) => document.getElementById('aoi-count')?.textContent === String(n), after, { timeout: 10_000 });
+  await screenshot(page, 'aoi-edited');
   await page.close();
 });
