@@ -18,6 +18,12 @@ const COLOURS = { none: '#bbbbbb', indexed: '#9ecae1', 'scenes-found': '#6baed6'
     if (!runId) await new Promise((res) => setTimeout(res, 2000));
   }
   $('run-id').textContent = runId;
+  hls.json('/api/runs').then((r) => {
+    const pick = $('run-pick');
+    for (const id of r.runs) pick.add(new Option(id, id, false, id === runId));
+    pick.hidden = r.runs.length < 2;
+    pick.addEventListener('change', () => (location.search = `?run=${encodeURIComponent(pick.value)}`));
+  });
   document.title = `hls-chips: run ${runId}`;
 
   const tbody = $('counts').tBodies[0];
@@ -90,7 +96,7 @@ const COLOURS = { none: '#bbbbbb', indexed: '#9ecae1', 'scenes-found': '#6baed6'
     if (counts) for (const s of STATES) $(`count-${s}`).textContent = String(counts[s] || 0);
     const total = counts ? STATES.reduce((a, s) => a + (counts[s] || 0), 0) : 0;
     const exp = u.expectedChips != null ? ` of ${u.expectedChips} expected` : '';
-    $('run-status').textContent = `${total} chips seen${exp}${u.completed ? ' (run complete)' : ''}`;
+    $('run-status').textContent = `${total} chips seen${exp}, ${layers.size} on the map${u.completed ? ' (run complete)' : ''}`;
   }
   function apply(chips) {
     for (const v of chips) {

@@ -2,7 +2,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadConfig } from '@hls/config';
-import { startWebApp } from '@hls/web';
 
 function port(v: string): number {
   const n = Number(v);
@@ -45,6 +44,8 @@ export function register(program: Command): void {
       const chipsFile = o.chips ?? cfg.chip_payload_filename;
       const gridFile = o.grid ?? cfg.grid_kml;
       const basemap = o.basemap ?? process.env.HLS_WEB_BASEMAP;
+      // Loaded here, not at CLI start: other commands do not pay for the server and NATS client.
+      const { startWebApp } = await import('@hls/web');
       const app = await startWebApp({
         ...(chipsFile ? { chipsFile } : {}),
         ...(gridFile ? { gridFile } : {}),
