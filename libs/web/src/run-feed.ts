@@ -1,9 +1,9 @@
 // The runs the web server knows, fed by pipeline events (replayed from the stream, then live) and
 // the chips KV. Listeners (the SSE connections) get the chips each event changed.
-import { KV_BUCKETS, STREAMS } from '@hls/contracts';
+import { KV_BUCKETS, RunIdSchema, STREAMS } from '@hls/contracts';
 import type { Bus } from '@hls/bus';
 import { DeliverPolicy } from '@nats-io/jetstream';
-import { applyEvent, newRunModel, runIdOf, snapshot, stateCounts, type ChipView, type RunModel, type RunSnapshot, type StateCounts } from './run-model.ts';
+import { applyEvent, applyKvChip, newRunModel, runIdOf, snapshot, stateCounts, type ChipView, type RunModel, type RunSnapshot, type StateCounts } from './run-model.ts';
 
 export interface RunUpdate {
   runId: string;
@@ -39,6 +39,12 @@ export class RunFeed {
     const changed = applyEvent(m, subject, data, traceparent);
     if (changed.length === 0 && wasComplete === m.completed) return;
     this.#emit(m, changed);
+  }
+
+  /** A chip's terminal record from the chips KV. */
+  ingestKvChip(runId: string, chipId: string, rec: unknown): void {
+    const m = this.#model(runId);
+    if (applyKvChip(m, chipId, rec)) this.#emit(m, [chipId]);
   }
 
   /** Expected chip count of a run (from the runs KV). */
@@ -119,10 +125,28 @@ export async function startNatsFeed(bus: Bus, feed: RunFeed): Promise<NatsFeedHa
       }
     }
   })();
+  // Terminal chip records from the KV, in the background: they only fill in what the stream no longer holds.
+  const seeded = seedFromKv(bus, feed).catch(() => undefined);
   return {
     async stop() {
       await messages.close().catch(() => undefined);
       await loop.catch(() => undefined);
+      await seeded;
     },
   };
+}
+
+/** Every `<runId>.<chipId>` terminal record of the chips KV into the feed; returns how many were read. */
+export async function seedFromKv(bus: Bus, feed: RunFeed): Promise<number> {
+  const chips = await bus.kv(KV_BUCKETS.chips);
+  let n = 0;
+  for (const k of await chips.keys('')) {
+    const parts = k.split('.');
+    if (parts.length !== 2 || !RunIdSchema.safeParse(parts[0]).success) continue;
+    const rec = (await chips.get(k).catch(() => null))?.value;
+    if (rec === undefined) continue;
+    feed.ingestKvChip(parts[0] as string, parts[1] as string, rec);
+    n++;
+  }
+  return n;
 }

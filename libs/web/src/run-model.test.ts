@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SUBJECTS } from '@hls/contracts';
-import { applyEvent, newRunModel, snapshot, traceIdOf } from './run-model.ts';
+import { applyEvent, applyKvChip, newRunModel, snapshot, traceIdOf } from './run-model.ts';
 import { RUN, accepted, clipped, indexed, rejected, tileReady } from './testing/events.ts';
 
 const TRACE = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -49,4 +49,21 @@ test('traceIdOf reads W3C traceparent and refuses malformed or all-zero ids', ()
   assert.equal(traceIdOf('00-00000000000000000000000000000000-00f067aa0ba902b7-01'), undefined);
   assert.equal(traceIdOf('garbage'), undefined);
   assert.equal(traceIdOf(undefined), undefined);
+});
+
+test('KV terminal records fill in chips without events; a later terminal event adds its details, not a second state', () => {
+  const m = newRunModel(RUN);
+  assert.equal(applyKvChip(m, 'chip_2_2', { state: 'rejected', tileId: '15TVG', reason: 'qa: bad Fmask value 40.20 % in date 1', at: 'x' }), true);
+  assert.equal(applyKvChip(m, 'counts', { accepted: 1, rejected: 0, failed: 0 }), false, 'the counts record is not a chip');
+  assert.equal(applyKvChip(m, '../x', { state: 'failed' }), false);
+  const c = m.chips.get('chip_2_2');
+  assert.equal(c?.state, 'rejected');
+  assert.equal(c?.reason, 'qa');
+  assert.equal(c?.detail, 'bad Fmask value 40.20 % in date 1');
+  applyEvent(m, SUBJECTS.chipRejected, rejected('chip_2_2', '15TVG').data);
+  applyEvent(m, SUBJECTS.chipAccepted, accepted('chip_2_2', '15TVG').data);
+  assert.equal(m.chips.get('chip_2_2')?.state, 'rejected');
+  assert.equal(m.chips.get('chip_2_2')?.qa?.badPercents[0], 40.2);
+  assert.equal(snapshot(m).counts.rejected, 1);
+  assert.equal(m.chips.size, 1);
 });

@@ -1,6 +1,6 @@
 // What the run map shows: one state per chip, folded from the run's pipeline events. Pure: the same
 // events in the same order give the same model, whether they come from a replay or live.
-import { EVENT_SCHEMAS, SUBJECTS, parseGranuleId, type QaFigures, type Subject } from '@hls/contracts';
+import { ChipIdSchema, EVENT_SCHEMAS, SUBJECTS, parseGranuleId, type QaFigures, type Subject } from '@hls/contracts';
 
 /** Chip states in pipeline order; the last three are terminal. */
 export const CHIP_STATES = ['indexed', 'scenes-found', 'fetched', 'reprojected', 'clipped', 'accepted', 'rejected', 'failed'] as const;
@@ -123,7 +123,8 @@ export function applyEvent(m: RunModel, subject: string, data: unknown, tracepar
     const c = chip(m, id);
     const moved = to ? advance(c, to, subject) : false;
     // Details (QA, reason) belong to the state the chip is in: a late event for an old stage adds nothing.
-    if (moved || !to) Object.assign(c, patch);
+    // A repeat of the current state (e.g. the terminal event after the KV record) still brings its details.
+    if (moved || !to || c.state === to) Object.assign(c, patch);
     if (trace && !c.traceIds.includes(trace)) c.traceIds.push(trace);
     changed.add(id);
   };
@@ -208,6 +209,29 @@ export function applyEvent(m: RunModel, subject: string, data: unknown, tracepar
       break;
   }
   return [...changed];
+}
+
+/**
+ * Fold a chip's terminal record from the chips KV (`<runId>.<chipId>` -> {state, tileId, reason}):
+ * it fills in chips whose events have aged out of the stream. A chip already terminal keeps its state.
+ */
+export function applyKvChip(m: RunModel, chipId: string, rec: unknown): boolean {
+  if (!ChipIdSchema.safeParse(chipId).success || typeof rec !== 'object' || rec === null) return false;
+  const r = rec as Record<string, unknown>;
+  if (r.state !== 'accepted' && r.state !== 'rejected' && r.state !== 'failed') return false;
+  const c = chip(m, chipId);
+  if (!advance(c, r.state, 'kv')) return false;
+  if (typeof r.tileId === 'string') {
+    c.tileId ??= r.tileId;
+    addToTile(m, r.tileId, [chipId]);
+  }
+  if (typeof r.reason === 'string') {
+    // The KV keeps "reason: detail" in one string.
+    const [reason, ...detail] = r.reason.split(': ');
+    c.reason = reason;
+    if (detail.length) c.detail = detail.join(': ');
+  }
+  return true;
 }
 
 export function stateCounts(chips: Iterable<ChipView>): StateCounts {

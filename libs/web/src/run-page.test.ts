@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Bus } from '@hls/bus';
-import { NatsConfigSchema, messageId } from '@hls/contracts';
+import { KV_BUCKETS, NatsConfigSchema, messageId } from '@hls/contracts';
 import { indexChips, type AssignedChip } from '@hls/geo';
 import { createLogger } from '@hls/telemetry';
 import { spawnNatsServer, tempDir, waitFor } from '@hls/testing';
@@ -23,6 +23,7 @@ let bus: Bus;
 let browser: BrowserHandle;
 let a: AssignedChip;
 let b: AssignedChip;
+let idx: Awaited<ReturnType<typeof indexChips>>;
 const tmp = tempDir('hls-web-run-');
 const TRACE_A = '0af7651916cd43dd8448eb211c80319c';
 const TRACE_B = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -31,7 +32,7 @@ before(async () => {
   requireFixtures();
   nats = await spawnNatsServer();
   // Two real chips of one tile, as chip-index assigns them.
-  const idx = await indexChips(CHIPS_FILE, GRID_KML, { cacheFile: false });
+  idx = await indexChips(CHIPS_FILE, GRID_KML, { cacheFile: false });
   const group = idx.tiles.find((t) => t.chipIds.length >= 2);
   assert.ok(group, 'a tile with two chips');
   const of = (id: string | undefined) => idx.assigned.find((x) => x.chip.id === id);
@@ -121,14 +122,17 @@ test('chip colours and stage counts follow the run events live; the chip panel e
   await page.close();
 });
 
-test('a server started after the events rebuilds the run from the stream (with trace ids)', async () => {
+test('a server started after the events rebuilds the run from the stream (with trace ids) and the chips KV', async () => {
+  // A chip whose events are gone from the stream but whose terminal record is in the KV.
+  const gone = idx.assigned.find((x) => x.chip.id !== a.chip.id && x.chip.id !== b.chip.id) as AssignedChip;
+  await (await bus.kv(KV_BUCKETS.chips)).put(`${RUN}.${gone.chip.id}`, { state: 'failed', tileId: gone.tile.name, reason: 'ipfs: no provider for the CID', at: new Date().toISOString() });
   const late = await startWebApp({ chipsFile: CHIPS_FILE, outDir: tmp.dir, nats: NatsConfigSchema.parse({ url: nats.url }) });
   try {
     const snap = await waitFor(
       async () => {
         const r = await fetch(`${late.url}/api/runs/${RUN}`);
         const s = r.ok ? ((await r.json()) as RunSnapshot) : undefined;
-        return s && s.counts.accepted + s.counts.rejected === 2 ? s : undefined;
+        return s && s.counts.accepted + s.counts.rejected + s.counts.failed === 3 ? s : undefined;
       },
       { what: 'replayed run snapshot' },
     );
@@ -136,6 +140,9 @@ test('a server started after the events rebuilds the run from the stream (with t
     assert.equal(byId.get(a.chip.id)?.state, 'accepted');
     assert.equal(byId.get(b.chip.id)?.state, 'rejected');
     assert.deepEqual(byId.get(b.chip.id)?.traceIds, [TRACE_B]);
+    assert.equal(byId.get(gone.chip.id)?.state, 'failed');
+    assert.equal(byId.get(gone.chip.id)?.reason, 'ipfs');
+    assert.equal(byId.get(gone.chip.id)?.detail, 'no provider for the CID');
     assert.deepEqual(await (await fetch(`${late.url}/api/runs`)).json(), { enabled: true, runs: [RUN] });
   } finally {
     await late.close();
