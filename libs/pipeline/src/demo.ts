@@ -1,6 +1,7 @@
 // The demo: the sample world, the local STAC API and IPFS provider over it, then runPipeline.
 import { join, resolve } from 'node:path';
-import { ConfigSchema, type Config } from '@hls/contracts';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { ConfigSchema, SERVICES, type Config } from '@hls/contracts';
 import { startProvider } from '@hls/ipfs';
 import { CID_MAPPING_FILE, startStacServer } from '@hls/stac';
 import { DEFAULT_WORLD, SMALL_WORLD, ensureWorld, type World, type WorldOptions } from '@hls/world';
@@ -13,6 +14,25 @@ export interface DemoOptions extends Pick<PipelineOptions, 'services' | 'process
   small?: boolean;
   /** Overrides of the world options (tests). */
   world?: Partial<WorldOptions>;
+  /** Ack wait of every service (default 120 s): how soon a killed run's in-flight work is redelivered. */
+  ackWaitMs?: number;
+}
+
+interface ServerPorts {
+  stac: number;
+  gateway: number;
+}
+
+/** Listen on the port of the last demo if free, so a resumed run's config (in KV) still points at us. */
+async function onPort<T>(port: number | undefined, start: (port: number) => Promise<T>): Promise<{ server: T; same: boolean }> {
+  if (port) {
+    try {
+      return { server: await start(port), same: true };
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EADDRINUSE') throw e;
+    }
+  }
+  return { server: await start(0), same: false };
 }
 
 export interface DemoResult extends PipelineResult {
@@ -20,7 +40,7 @@ export interface DemoResult extends PipelineResult {
 }
 
 /** The demo's run config over the local servers. */
-export function demoConfig(dataDir: string, world: World, stacUrl: string, gatewayUrl: string): Config {
+export function demoConfig(dataDir: string, world: World, stacUrl: string, gatewayUrl: string, ackWaitMs = 120_000): Config {
   return ConfigSchema.parse({
     data_dir: resolve(dataDir),
     train_dataset_name: 'demo',
@@ -31,9 +51,10 @@ export function demoConfig(dataDir: string, world: World, stacUrl: string, gatew
     cdl: { source: world.cdl, reclass_table: world.reclassTable },
     // Two reprojections and two clips at a time on two cores; warps run in a worker pool.
     services: {
-      reprojector: { concurrency: 2, ack_wait_ms: 120_000, max_deliver: 5 },
-      chipper: { concurrency: 2, ack_wait_ms: 120_000, max_deliver: 5 },
-      'ipfs-fetcher': { concurrency: 2, ack_wait_ms: 120_000, max_deliver: 5 },
+      ...Object.fromEntries(SERVICES.map((s) => [s, { concurrency: 1, ack_wait_ms: ackWaitMs, max_deliver: 5 }])),
+      reprojector: { concurrency: 2, ack_wait_ms: ackWaitMs, max_deliver: 5 },
+      chipper: { concurrency: 2, ack_wait_ms: ackWaitMs, max_deliver: 5 },
+      'ipfs-fetcher': { concurrency: 2, ack_wait_ms: ackWaitMs, max_deliver: 5 },
     },
     reproject: { extent: 'footprint', workers: 2 },
     health_port: 0,
@@ -49,22 +70,32 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const worldNote = `world: ${world.dir} ${world.generated ? `generated in ${world.seconds.toFixed(1)} s` : 'cached'}, ${(world.bytes / 1e6).toFixed(1)} MB; chips per tile: ${chips}`;
   // The provider imports the granule folder (band files get their CIDs) and writes the mapping the STAC
   // server reads into its items' alternate.ipfs links.
-  const provider = await startProvider({
-    dir: world.granuleDir,
-    storeDir: join(world.dir, 'ipfs-blocks'),
-    mappingFile: join(world.granuleDir, CID_MAPPING_FILE),
-    bitswap: false,
-  });
+  const portsFile = join(dataDir, 'runs', 'demo-servers.json');
+  const last = existsSync(portsFile) ? (JSON.parse(readFileSync(portsFile, 'utf8')) as ServerPorts) : undefined;
+  const { server: provider, same: sameGateway } = await onPort(last?.gateway, (port) =>
+    startProvider({
+      dir: world.granuleDir,
+      storeDir: join(world.dir, 'ipfs-blocks'),
+      mappingFile: join(world.granuleDir, CID_MAPPING_FILE),
+      bitswap: false,
+      gatewayPort: port,
+    }),
+  );
   let stac;
   try {
-    stac = await startStacServer({ dir: world.granuleDir });
-    const config = demoConfig(dataDir, world, stac.url, provider.gateway);
+    const s = await onPort(last?.stac, (port) => startStacServer({ dir: world.granuleDir, port }));
+    stac = s.server;
+    mkdirSync(join(dataDir, 'runs'), { recursive: true });
+    writeFileSync(portsFile, JSON.stringify({ stac: stac.port, gateway: Number(new URL(provider.gateway).port) } satisfies ServerPorts));
+    const config = demoConfig(dataDir, world, stac.url, provider.gateway, o.ackWaitMs);
     const r = await runPipeline({
       config,
       chipPayload: world.chipPayload,
       gridKml: world.gridKml,
       services: o.services,
       label: 'demo',
+      // An unfinished run's config points at the servers' old ports: resume it only when they are ours again.
+      resume: sameGateway && s.same,
       notes: [worldNote, `stac: ${stac.url}/stac/LPCLOUD (${stac.granuleCount} granules)`, `ipfs: gateway ${provider.gateway} (${provider.files.length} files)`],
       ...(o.processes ? { processes: o.processes } : {}),
       ...(o.progress ? { progress: o.progress } : {}),

@@ -34,6 +34,8 @@ export interface PipelineOptions {
   runId?: string;
   /** Label of the run record file (demo / run). */
   label?: string;
+  /** Resume the unfinished run of the record (default true); false starts a new run. */
+  resume?: boolean;
   timeoutMs?: number;
   /** Progress output (stderr in the CLI); nothing when undefined. */
   progress?: NodeJS.WritableStream & { isTTY?: boolean };
@@ -63,7 +65,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
   const recFile = join(runsDir, `${label}.json`);
   const prev = existsSync(recFile) ? (JSON.parse(readFileSync(recFile, 'utf8')) as RunRecord) : undefined;
-  const resumed = !o.runId && prev !== undefined && !prev.done;
+  const resumed = !o.runId && (o.resume ?? true) && prev !== undefined && !prev.done;
   const runId = o.runId ?? (resumed && prev ? prev.runId : `${label}-${stamp()}`);
   writeFileSync(recFile, JSON.stringify({ runId, done: false } satisfies RunRecord));
 
