@@ -7,7 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BANDS, SceneSchema } from '@hls/contracts';
-import { Limiter, StacApiSource, findScenes, readEcho10, selectScenes, startStacServer, toScene, writeGranuleDirectory } from '@hls/stac';
+import { Limiter } from '@hls/common';
+import { StacApiSource, findScenes, readEcho10, selectScenes, startStacServer, toScene, writeGranuleDirectory } from '@hls/stac';
 
 /** A valid HHMMSS unique per i (< 50400). */
 const hms = (i: number): string => [10 + Math.floor(i / 3600), Math.floor(i / 60) % 60, i % 60].map((v) => String(v).padStart(2, '0')).join('');

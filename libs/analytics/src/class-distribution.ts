@@ -2,7 +2,7 @@
 // training and validation chips, and a bar chart of each set's class shares with the 14 class names.
 import { join } from 'node:path';
 import { CLASS_COUNT, CLASS_NAMES, DATASET_DIRS } from '@hls/contracts';
-import { csvField } from '@hls/chips';
+import { csvField } from '@hls/common';
 import { filteredDir, MASK_SUFFIX, readChip, writeTextAtomic, type ReadChip } from './layout.ts';
 import { maskClassCounts } from './class-weights.ts';
 import { barChartSvg, renderPng } from './plot.ts';

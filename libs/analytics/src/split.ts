@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DATASET_FILES } from '@hls/contracts';
-import { parseCsv } from '@hls/chips';
+import { parseCsv } from '@hls/common';
 import { filteredChipIds, writeTextAtomic } from './layout.ts';
 import { numpyShuffle } from './mt19937.ts';
 
@@ -34,7 +34,7 @@ export const chipIdFromLabel = (label: string): string => (label.startsWith('chi
 export const formatIdsCsv = (chipIds: readonly string[]): string => ['ids', ...chipIds.map(idsLabel)].join('\n') + '\n';
 
 export function parseIdsCsv(text: string, source: string): string[] {
-  const rows = parseCsv(text).filter((r) => !(r.length === 1 && r[0] === ''));
+  const rows = parseCsv(text);
   const col = rows[0]?.indexOf('ids') ?? -1;
   if (col < 0) throw new Error(`${source}: the file does not contain the 'ids' column`);
   return rows.slice(1).map((r) => chipIdFromLabel(r[col] ?? ''));

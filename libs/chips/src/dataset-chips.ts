@@ -17,7 +17,7 @@ import {
 } from '@hls/contracts';
 import { boxesFrom5070, parseFeatureCollection } from '@hls/geo';
 import { clipChip, RasterCache, type SceneRef } from './clip.ts';
-import { parseCsv } from './csv.ts';
+import { parseCsv } from '@hls/common';
 import { filterChip } from './filter.ts';
 import { decideQa } from './qa.ts';
 import type { ReclassTable } from './reclass.ts';

@@ -2,7 +2,7 @@ export * from './qa.ts';
 export * from './reclass.ts';
 export * from './colormap.ts';
 export * from './track-chips.ts';
-export { parseCsv, csvField, pyFloat } from './csv.ts';
+export { pyFloat } from './csv.ts';
 export * from './clip.ts';
 export * from './filter.ts';
 export * from './dataset-chips.ts';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { CLASS_COUNT } from '@hls/contracts';
 import { CLASS_COLORS, classPalette } from './colormap.ts';
-import { parseCsv } from './csv.ts';
+import { parseCsv } from '@hls/common';
 import { loadReclassTable, parseReclassTable, reclassCdl } from './reclass.ts';
 
 const REAL = '/work/shared/fixtures/real/chips/cdl_total_dst.csv';

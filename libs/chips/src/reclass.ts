@@ -2,7 +2,7 @@
 // CDL values the table lacks (0 = no data among them; the original crashed on it) become class 0 and are counted.
 import { readFile } from 'node:fs/promises';
 import { CLASS_COUNT } from '@hls/contracts';
-import { parseCsv } from './csv.ts';
+import { parseCsv } from '@hls/common';
 
 /** Lookup by CDL code 0..255: the new class, or -1 when the table lacks the code. */
 export type ReclassTable = Int16Array;

@@ -3,7 +3,8 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DATASET_FILES } from '@hls/contracts';
-import { csvField, parseCsv, pyFloat } from './csv.ts';
+import { csvField, parseCsv } from '@hls/common';
+import { pyFloat } from './csv.ts';
 
 export interface TrackChipRow {
   chipId: string;

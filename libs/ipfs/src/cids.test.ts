@@ -4,20 +4,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BANDS, tileBandPath, type GranuleId } from '@hls/contracts';
 import { createFetcher } from './backends.ts';
-import { bandRefs, checkCids, grabCids, parseCsv, retrieveAll } from './cids.ts';
+import { bandRefs, checkCids, grabCids, retrieveAll } from './cids.ts';
 import { readCidMapping } from './mapping.ts';
 import { bandFile, withProvider, type Fixture } from './test-support/fixtures.ts';
 
 const REAL_MAPPING = join(import.meta.dirname, '../../../../shared/fixtures/real/hls-metadata/easierdata_filename_to_cid_mapping.json');
-
-test('parseCsv reads quoted cells holding commas, quotes and JSON arrays', () => {
-  const rows = parseCsv('a,b,c\n"x,1","say ""hi""","[""u1"",""u2""]"\r\nlast,,\n');
-  assert.deepEqual(rows, [
-    ['a', 'b', 'c'],
-    ['x,1', 'say "hi"', '["u1","u2"]'],
-    ['last', '', ''],
-  ]);
-});
 
 test('grab: the 7 band CIDs of each selected scene come from the real easierdata mapping', async () => {
   const mapping = await readCidMapping(REAL_MAPPING);

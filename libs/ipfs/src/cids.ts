@@ -2,10 +2,10 @@
 // CID is retrievable (missing_cids.json) and retrieve every selected band file.
 import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Limiter, parseCsv } from '@hls/common';
 import { BANDS, GranuleIdSchema, bandFileName, tileBandPath, type GranuleId } from '@hls/contracts';
 import { parseCid } from './cid.ts';
 import { errorMessage } from './errors.ts';
-import { Limiter } from './limiter.ts';
 import type { Fetcher, FetchResult } from './fetcher.ts';
 import type { CidMappingEntry } from './mapping.ts';
 
@@ -28,39 +28,6 @@ export interface BandRef {
   band: string;
   filename: string;
   cid: string | null;
-}
-
-/** Parse RFC 4180 CSV (quoted cells may hold commas, quotes and newlines). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell !== '' || row.length > 0) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows.filter((r) => !(r.length === 1 && r[0] === ''));
 }
 
 export interface GrabResult {

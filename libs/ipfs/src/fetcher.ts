@@ -7,6 +7,7 @@
 // part file, whose raw leaves are re-verified locally (hash against the leaf CID) and kept on the next try.
 import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { Limiter, backoffDelay, sleep } from '@hls/common';
 import * as dagPb from '@ipld/dag-pb';
 import { UnixFS } from 'ipfs-unixfs';
 import type { CID } from 'multiformats/cid';
@@ -19,7 +20,6 @@ import {
   type FetchContext,
 } from './errors.ts';
 import { importFile } from './importer.ts';
-import { Limiter, backoffDelay, sleep } from './limiter.ts';
 import type { BlockSource } from './sources/types.ts';
 
 export interface FetcherOptions {

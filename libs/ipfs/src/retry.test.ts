@@ -5,7 +5,6 @@ import type { CID } from 'multiformats/cid';
 import { cidOfBlock } from './cid.ts';
 import { BlockVerificationError, CidUnavailableError } from './errors.ts';
 import { Fetcher } from './fetcher.ts';
-import { Limiter } from './limiter.ts';
 import type { BlockSource } from './sources/types.ts';
 
 const data = new TextEncoder().encode('a band file, small enough to be one raw block');
@@ -72,19 +71,3 @@ test('a source that never answers times out per request; the error lists every a
   assert.ok(Date.now() - t0 < 3 * 100 + 20 + 1000);
 });
 
-test('the limiter never runs more than its limit and serves waiters in order', async () => {
-  const l = new Limiter(3);
-  const order: number[] = [];
-  await Promise.all(
-    Array.from({ length: 12 }, (_, i) =>
-      l.run(async () => {
-        order.push(i);
-        assert.ok(l.inFlight <= 3);
-        await new Promise((r) => setTimeout(r, 5));
-      }),
-    ),
-  );
-  assert.equal(l.peak, 3);
-  assert.deepEqual(order, [...Array(12).keys()]);
-  assert.throws(() => new Limiter(0), /positive integer/);
-});

@@ -5,11 +5,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Limiter } from '@hls/common';
 import { BANDS } from '@hls/contracts';
 import type { Polygon } from '@hls/contracts';
 import {
   HttpClient,
-  Limiter,
   RepeatedPageError,
   StacApiSource,
   StacSourceError,

@@ -3,34 +3,10 @@
 // server's Retry-After. Credentials (Earthdata bearer token or a netrc entry) go only to the hosts
 // they are for and never into errors or events.
 import { readFileSync } from 'node:fs';
+import { Limiter, backoffDelay, sleep } from '@hls/common';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { StacSourceError } from './errors.ts';
-
-/** A counting semaphore: at most `limit` holders at once, FIFO. */
-export class Limiter {
-  readonly limit: number;
-  #active = 0;
-  #queue: (() => void)[] = [];
-  constructor(limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
-    this.limit = limit;
-  }
-  get active(): number {
-    return this.#active;
-  }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.limit) await new Promise<void>((resolve) => this.#queue.push(resolve));
-    else this.#active++;
-    try {
-      return await fn();
-    } finally {
-      const next = this.#queue.shift();
-      if (next) next();
-      else this.#active--;
-    }
-  }
-}
 
 export interface NetrcEntry {
   login: string;
@@ -107,21 +83,6 @@ export interface HttpResponse {
 
 const DEFAULT_AUTH_HOSTS = ['earthdata.nasa.gov', 'earthdatacloud.nasa.gov'];
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** Retry-After: delta seconds or an HTTP date; undefined when absent or unreadable. */
 export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
@@ -171,8 +132,7 @@ export class HttpClient {
   }
 
   #backoff(attempt: number): number {
-    const d = Math.min(this.#o.maxDelayMs, this.#o.baseDelayMs * 2 ** attempt);
-    return Math.round(d / 2 + (d / 2) * this.#o.random());
+    return backoffDelay(attempt, this.#o.baseDelayMs, this.#o.maxDelayMs, this.#o.random);
   }
 
   /** One request with retries; resolves with any non-retryable response (callers check status). */

@@ -4,16 +4,12 @@
 // parts in tile order, so no two writers ever touch the same file.
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { csvField } from '@hls/common';
 import { DATASET_FILES } from '@hls/contracts';
 import type { Scene } from '@hls/contracts';
 
 export const SELECTED_TILES_COLUMNS = ['title_id', 'tile_id', 'cloud_cover', 'spatial_cover', 'date', 'http_links', 's3_links'] as const;
 export const SCENE_PARTS_DIR = '.scene-parts';
-
-function csvCell(v: string | number): string {
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** One row per selected scene; link columns hold a JSON array of the band links in band order. */
 export function selectedTilesRows(scenes: readonly Scene[]): string[] {
@@ -27,7 +23,7 @@ export function selectedTilesRows(scenes: readonly Scene[]): string[] {
       JSON.stringify(s.bands.flatMap((b) => (b.href ? [b.href] : []))),
       JSON.stringify(s.bands.flatMap((b) => (b.s3 ? [b.s3] : []))),
     ]
-      .map(csvCell)
+      .map(csvField)
       .join(','),
   );
 }

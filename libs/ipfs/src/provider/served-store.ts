@@ -5,7 +5,7 @@ import { UnixFS } from 'ipfs-unixfs';
 import type { CID } from 'multiformats/cid';
 import { BlockNotFoundError, type BlockStore } from '../blockstore.ts';
 import { CODEC_DAG_PB, CODEC_RAW } from '../cid.ts';
-import { sleep } from '../limiter.ts';
+import { sleep } from '@hls/common';
 import { corrupted, type Faults } from './faults.ts';
 
 export class ServedStore {

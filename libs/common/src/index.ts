@@ -1,0 +1,2 @@
+export { parseCsv, csvField, csvLine } from './csv.ts';
+export { Limiter, backoffDelay, sleep } from './limiter.ts';

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Limiter, backoffDelay, sleep } from './limiter.ts';
+
+test('the limiter never runs more than its limit and serves waiters in order', async () => {
+  const l = new Limiter(3);
+  const order: number[] = [];
+  await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      l.run(async () => {
+        order.push(i);
+        assert.ok(l.inFlight <= 3);
+        await new Promise((r) => setTimeout(r, 5));
+      }),
+    ),
+  );
+  assert.equal(l.peak, 3);
+  assert.equal(l.inFlight, 0);
+  assert.deepEqual(order, [...Array(12).keys()]);
+  assert.throws(() => new Limiter(0), /positive integer/);
+  assert.throws(() => new Limiter(1.5), /positive integer/);
+});
+
+test('a waiter whose signal aborts leaves the queue; a failing task frees its slot', async () => {
+  const l = new Limiter(1);
+  let release!: () => void;
+  const first = l.run(() => new Promise<void>((r) => (release = r)));
+  const ac = new AbortController();
+  const waiting = l.run(async () => 'never', ac.signal);
+  ac.abort(new Error('stop waiting'));
+  await assert.rejects(waiting, /stop waiting/);
+  release();
+  await first;
+  await assert.rejects(l.run(() => Promise.reject(new Error('boom'))), /boom/);
+  assert.equal(await l.run(async () => 'next'), 'next');
+  assert.equal(l.inFlight, 0);
+  await assert.rejects(l.run(async () => 1, AbortSignal.abort(new Error('already'))), /already/);
+});
+
+test('backoffDelay lies in [ceiling/2, ceiling] with ceiling = min(max, base * 2^attempt)', () => {
+  assert.equal(backoffDelay(0, 100, 1000, () => 0), 50);
+  assert.equal(backoffDelay(2, 100, 1000, () => 1), 400);
+  assert.equal(backoffDelay(10, 100, 1000, () => 1), 1000);
+  for (let i = 0; i < 50; i++) {
+    const d = backoffDelay(3, 100, 10_000);
+    assert.ok(d >= 400 && d <= 800, String(d));
+  }
+});
+
+test('sleep waits, and rejects with an Error at once when its signal aborts', async () => {
+  const t0 = Date.now();
+  await sleep(30);
+  assert.ok(Date.now() - t0 >= 25);
+  const ac = new AbortController();
+  const s = sleep(10_000, ac.signal);
+  ac.abort('not an error');
+  await assert.rejects(s, (e: unknown) => e instanceof Error && e.message === 'aborted');
+  await assert.rejects(sleep(10, AbortSignal.abort(new Error('gone'))), /gone/);
+});
