@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { aoiGeometries, readChipPayload, writeAoiSelection, loadS2Grid, type ChipRecord } from '@hls/geo';
@@ -38,7 +39,7 @@ test('hostile selection names get 400 and nothing is written', async () => {
 test('a bad AOI or body gets 400', async () => {
   assert.equal((await post('/api/aoi/save', { name: 'ok', aoi: { type: 'Point', coordinates: [0, 0] } })).status, 400);
   assert.equal((await post('/api/aoi/preview', { aoi: rectPolygon([0, 0, 1, 1]), mode: 'touching' })).status, 400);
-  const r = await fetch(`${web.url}/api/aoi/preview`, { method: 'POST', body: '{not json' });
+  const r = await fetch(`${web.url}/api/aoi/preview`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
   assert.equal(r.status, 400);
   assert.deepEqual(readdirSync(tmp.dir), []);
 });
@@ -87,4 +88,24 @@ test('overlays: chips and Sentinel-2 tiles as GeoJSON; run view off without a fe
   assert.deepEqual(await (await fetch(`${web.url}/api/runs`)).json(), { enabled: false, runs: [] });
   assert.equal((await fetch(`${web.url}/api/runs/x/events`)).status, 503);
   assert.equal((await fetch(`${web.url}/api/runs/..%2Fx`)).status, 400);
+});
+
+test('only JSON POSTs and loopback Host names are answered (no cross-site form posts, no DNS rebinding)', async () => {
+  const aoi = rectPolygon(rectAround(chips[0] as ChipRecord, 0.2));
+  const form = await fetch(`${web.url}/api/aoi/save`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ name: 'sneaky', aoi }) });
+  assert.equal(form.status, 415);
+  const status = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const u = new URL(web.url);
+      const r = request({ host: u.hostname, port: u.port, path: '/api/config', headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      r.on('error', reject);
+      r.end();
+    });
+  assert.equal(await status('evil.example:80'), 403);
+  assert.equal(await status(`localhost:${new URL(web.url).port}`), 200);
+  assert.deepEqual(readdirSync(tmp.dir).filter((f) => f !== 'aoi_selections'), []);
+  assert.equal(existsSync(join(tmp.dir, 'aoi_selections', 'sneaky_chip_payload.geojson')), false);
 });

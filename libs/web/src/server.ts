@@ -30,6 +30,11 @@ export interface WebServerOptions {
   baseMap?: BaseMap;
   /** Largest request body accepted (bytes). */
   maxBody?: number;
+  /**
+   * Answer only requests whose Host is a loopback name (127.0.0.1, localhost, [::1]): a web page that
+   * rebinds its DNS name to 127.0.0.1 cannot then reach the server. On by default when bound to loopback.
+   */
+  loopbackHostsOnly?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -51,6 +56,9 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
   '.map': 'application/json',
 };
+
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
+const LOOPBACK_ADDR = new Set(['127.0.0.1', 'localhost', '::1']);
 
 class HttpError extends Error {
   readonly status: number;
@@ -130,9 +138,14 @@ export function createWebHandler(o: WebServerOptions): (req: IncomingMessage, re
     if (!file) return (chipsDoc ??= chipsGeoJson(chips));
     let p = runChips.get(file);
     if (!p) {
-      p = readChipPayload(file).then((r) => chipsGeoJson(r.chips));
+      // The run's own payload (from hls.run.requested); when it cannot be read here, the --chips one.
+      p = readChipPayload(file)
+        .then((r) => chipsGeoJson(r.chips))
+        .catch((e: unknown) => {
+          o.log?.(`run ${runId}: cannot read its chip payload ${file} (${(e as Error).message}); showing ${o.chipsFile ?? 'no'} chip boxes`);
+          return (chipsDoc ??= chipsGeoJson(chips));
+        });
       runChips.set(file, p);
-      p.catch(() => runChips.delete(file));
     }
     return p;
   }
@@ -156,6 +169,9 @@ export function createWebHandler(o: WebServerOptions): (req: IncomingMessage, re
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const method = req.method ?? 'GET';
+    if (o.loopbackHostsOnly && !LOOPBACK_HOST.test(req.headers.host ?? '')) throw new HttpError(403, `host ${JSON.stringify(req.headers.host ?? '')} is not a loopback name`);
+    // JSON only: a cross-site form post (text/plain, form-encoded) cannot write files here.
+    if (method === 'POST' && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'POST bodies must be application/json');
     if (method === 'GET' && (path === '/' || path === '/index.html')) return sendFile(res, join(PUBLIC_DIR, 'index.html'));
     if (method === 'GET' && (path === '/run' || path === '/run.html')) return sendFile(res, join(PUBLIC_DIR, 'run.html'));
     if (method === 'GET' && path.startsWith('/static/')) return sendFile(res, safeJoin(PUBLIC_DIR, path.slice('/static/'.length)));
@@ -217,8 +233,8 @@ export function createWebHandler(o: WebServerOptions): (req: IncomingMessage, re
 
 /** Start the server; port 0 picks a free one. Bound to 127.0.0.1 unless told otherwise. */
 export async function startWebServer(o: WebServerOptions & { port?: number; host?: string }): Promise<WebServer> {
-  const server = createServer(createWebHandler(o));
   const host = o.host ?? '127.0.0.1';
+  const server = createServer(createWebHandler({ loopbackHostsOnly: LOOPBACK_ADDR.has(host), ...o }));
   await new Promise<void>((res, rej) => {
     server.once('error', rej);
     server.listen(o.port ?? 0, host, () => res());
