@@ -17,8 +17,9 @@ export function register(program: Command): void {
     .option('--small', 'a small world (10 chips, rasters around the chips only): for tests and a quick look')
     .option('--processes', 'run every service in its own process (2 replicas of reprojector and chipper)')
     .option('--timeout <seconds>', 'give up after this long', '1800')
+    .option('--ack-wait <seconds>', "services' ack wait: how soon a killed run's in-flight work is redelivered on restart", '120')
     .option('--json', 'print the summary as JSON on stdout')
-    .action(async (o: { dataDir: string; seed: string; small?: boolean; processes?: boolean; timeout: string; json?: boolean }) => {
+    .action(async (o: { dataDir: string; seed: string; small?: boolean; processes?: boolean; timeout: string; ackWait: string; json?: boolean }) => {
       const r = await runDemo({
         dataDir: resolve(o.dataDir),
         seed: Number(o.seed),
@@ -26,6 +27,7 @@ export function register(program: Command): void {
         services: SERVICES.map((n) => SERVICE_REGISTRY[n]),
         progress: process.stderr,
         timeoutMs: Number(o.timeout) * 1000,
+        ackWaitMs: Number(o.ackWait) * 1000,
         ...(o.processes ? { processes: { argv: serviceEntry, replicas: { reprojector: 2, chipper: 2 } } } : {}),
       });
       if (o.json) console.log(JSON.stringify(r, (k, v: unknown) => (k === 'plan' ? undefined : v), 1));
