@@ -2,10 +2,13 @@
 // count, save, and check both files on disk.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chipsInAoi, aoiGeometries, readChipPayload, loadS2Grid, type ChipRecord } from '@hls/geo';
-import { tempDir } from '@hls/testing';
-import { startWebServer, type WebServer } from './server.ts';
+import { tempDir, waitFor } from '@hls/testing';
+import { VENDOR_DIRS, startWebServer, type WebServer } from './server.ts';
 import { launchChromium, screenshot, type BrowserHandle } from './testing/browser.ts';
 import { CHIPS_FILE, GRID_KML, chipsWithinRect, rectAround, requireFixtures, type Rect } from './testing/fixtures.ts';
 
@@ -32,9 +35,13 @@ interface Feature {
 
 test('draw a polygon, see the selected chips live, save both payload files', async () => {
   const page = await browser.newPage();
+  const requested: string[] = [];
+  page.on('request', (r) => requested.push(r.url()));
   await page.goto(`${web.url}/`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
   assert.equal(await page.locator('path[data-chip]').count(), chips.length, 'every chip box is drawn');
+  assert.deepEqual(requested.filter((u) => !u.startsWith(`${web.url}/`)), [], 'no internet: every request goes to our server');
+  assert.ok(requested.some((u) => u.endsWith('/vendor/geoman/leaflet-geoman.min.js')));
   assert.ok((await page.locator('path.leaflet-interactive, path').count()) > chips.length, 'the tile grid is drawn too');
 
   // Zoom to a cluster of real chips and draw a rectangle inside the view with the polygon tool.
@@ -103,4 +110,30 @@ test('draw a polygon, see the selected chips live, save both payload files', asy
   await page.waitForFunction((n) => document.getElementById('aoi-count')?.textContent === String(n), after, { timeout: 10_000 });
   await screenshot(page, 'aoi-edited');
   await page.close();
+});
+
+test('a configured base map is fetched from its tile URL', async () => {
+  const tileFile = join(VENDOR_DIRS.leaflet as string, 'images', 'marker-icon.png');
+  const tiles: string[] = [];
+  const tileServer = createServer((req, res) => {
+    tiles.push(req.url ?? '');
+    res.writeHead(200, { 'content-type': 'image/png' });
+    res.end(readFileSync(tileFile));
+  });
+  await new Promise<void>((r) => tileServer.listen(0, '127.0.0.1', () => r()));
+  const port = (tileServer.address() as AddressInfo).port;
+  const withMap = await startWebServer({ chips: chips.slice(0, 10), outDir: tmp.dir, baseMap: { url: `http://127.0.0.1:${port}/{z}/{x}/{y}.png`, attribution: 'test tiles' } });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${withMap.url}/`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    await waitFor(() => tiles.length > 0, { what: 'a base-map tile request' });
+    assert.match(tiles[0] ?? '', /^\/\d+\/\d+\/\d+\.png$/);
+    assert.match((await page.textContent('.leaflet-control-attribution')) ?? '', /test tiles/);
+    await page.close();
+  } finally {
+    await withMap.close();
+    tileServer.closeAllConnections();
+    tileServer.close();
+  }
 });
