@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { aoiGeometries, readChipPayload, writeAoiSelection, loadS2Grid, type ChipRecord } from '@hls/geo';
+import { aoiGeometries, chipsInAoi, readChipPayload, writeAoiSelection, loadS2Grid, type ChipRecord } from '@hls/geo';
 import { tempDir } from '@hls/testing';
 import { startWebServer, type WebServer } from './server.ts';
 import { CHIPS_FILE, GRID_KML, chipsWithinRect, rectAround, rectPolygon, requireFixtures } from './testing/fixtures.ts';
@@ -108,4 +108,14 @@ test('only JSON POSTs and loopback Host names are answered (no cross-site form p
   assert.equal(await status(`localhost:${new URL(web.url).port}`), 200);
   assert.deepEqual(readdirSync(tmp.dir).filter((f) => f !== 'aoi_selections'), []);
   assert.equal(existsSync(join(tmp.dir, 'aoi_selections', 'sneaky_chip_payload.geojson')), false);
+});
+
+test('intersects mode keeps chips that only touch the AOI, as chips filter --intersects does', async () => {
+  const rect = rectAround(chips[0] as ChipRecord, 0.25);
+  const body = (mode: string) => post('/api/aoi/preview', { aoi: rectPolygon(rect), mode }).then((r) => r.json() as Promise<{ count: number; ids: string[] }>);
+  const within = await body('within');
+  const touching = await body('intersects');
+  assert.ok(touching.count > within.count, `intersects ${touching.count} > within ${within.count}`);
+  for (const id of within.ids) assert.ok(touching.ids.includes(id));
+  assert.deepEqual([...touching.ids].sort(), chipsInAoi(chips, aoiGeometries(rectPolygon(rect)), 'intersects').map((c) => c.id).sort());
 });
