@@ -15,8 +15,11 @@ export interface ServiceChild {
 }
 
 export interface ServiceProcesses {
+  /** The live child of every service replica (a restarted replica replaces its entry). */
   children: ServiceChild[];
-  /** Set when a child died on its own: which and how. */
+  /** Replicas that died on their own and were started again, as a Deployment would. */
+  restarts: Array<{ service: ServiceName; replica: number; pid: number | undefined; how: string }>;
+  /** Set when a replica keeps dying (more than maxRestarts): which and how. */
   exited: string | undefined;
   stop(): Promise<void>;
 }
@@ -28,6 +31,10 @@ export interface StartProcessesOptions {
   argv: (service: ServiceName) => string[];
   replicas: Partial<Record<ServiceName, number>>;
   logDir: string;
+  /** Restarts per replica before the run is given up (default 3). */
+  maxRestarts?: number;
+  /** Called when a replica died and was restarted. */
+  onRestart?: (service: ServiceName, replica: number, how: string) => void;
 }
 
 /** Children get the environment minus HLS_* keys (the YAML is the whole config) and NATS_* overrides. */
@@ -42,25 +49,39 @@ export async function startServiceProcesses(o: StartProcessesOptions): Promise<S
   writeFileSync(o.yamlFile, stringify({ ...o.config, health_port: 0 }));
   mkdirSync(o.logDir, { recursive: true });
   const children: ServiceChild[] = [];
+  const restarts: ServiceProcesses['restarts'] = [];
   const state: { exited: string | undefined; stopping: boolean } = { exited: undefined, stopping: false };
+  const maxRestarts = o.maxRestarts ?? 3;
+  const launch = (service: ServiceName, replica: number, slot: number): void => {
+    const logFile = join(o.logDir, `${service}-${replica}.log`);
+    const fd = openSync(logFile, 'a');
+    const p = spawn(process.execPath, [...o.argv(service), '--config', o.yamlFile], {
+      stdio: ['ignore', fd, fd],
+      env: { ...childEnv(), LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+    });
+    closeSync(fd);
+    p.once('exit', (code, sig) => {
+      if (state.stopping || state.exited) return;
+      const how = `service ${service} (replica ${replica}, pid ${p.pid}) exited with ${sig ?? code}; see ${logFile}`;
+      const mine = restarts.filter((r) => r.service === service && r.replica === replica).length;
+      if (mine >= maxRestarts) {
+        state.exited = `${how} (after ${mine} restarts)`;
+        return;
+      }
+      // Its unacked messages are redelivered after the ack wait, to this new replica or another.
+      restarts.push({ service, replica, pid: p.pid, how });
+      o.onRestart?.(service, replica, how);
+      launch(service, replica, slot);
+    });
+    children[slot] = { service, replica, process: p, logFile };
+  };
   for (const service of SERVICES) {
     const n = o.replicas[service] ?? 1;
-    for (let replica = 0; replica < n; replica++) {
-      const logFile = join(o.logDir, `${service}-${replica}.log`);
-      const fd = openSync(logFile, 'a');
-      const p = spawn(process.execPath, [...o.argv(service), '--config', o.yamlFile], {
-        stdio: ['ignore', fd, fd],
-        env: { ...childEnv(), LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
-      });
-      closeSync(fd);
-      p.once('exit', (code, sig) => {
-        if (!state.stopping && !state.exited) state.exited = `service ${service} (replica ${replica}, pid ${p.pid}) exited with ${sig ?? code}; see ${logFile}`;
-      });
-      children.push({ service, replica, process: p, logFile });
-    }
+    for (let replica = 0; replica < n; replica++) launch(service, replica, children.length);
   }
   return {
     children,
+    restarts,
     get exited() {
       return state.exited;
     },

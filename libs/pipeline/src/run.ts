@@ -91,6 +91,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     } else if (final) out.write(lines.join('\n') + '\n');
   };
   const note = (s: string): void => void out?.write(`${s}\n`);
+  const restartNotes: string[] = [];
   try {
     for (const n of o.notes ?? []) note(n);
     if (natsMode === 'private') {
@@ -123,7 +124,17 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
 
     if (o.processes) {
       const yamlFile = join(runsDir, `${runId}.config.yaml`);
-      procs = await startServiceProcesses({ config, yamlFile, argv: o.processes.argv, replicas: o.processes.replicas ?? {}, logDir: join(dataDir, 'logs', runId) });
+      procs = await startServiceProcesses({
+        config,
+        yamlFile,
+        argv: o.processes.argv,
+        replicas: o.processes.replicas ?? {},
+        logDir: join(dataDir, 'logs', runId),
+        onRestart: (_s, _r, how) => {
+          log.warn(`${how}: restarted`);
+          restartNotes.push(how);
+        },
+      });
       note(`services: ${procs.children.length} processes (logs in ${join(dataDir, 'logs', runId)})`);
     } else {
       services = await startServices(
@@ -177,6 +188,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     const seconds = (performance.now() - t0) / 1000;
     const summary = summarize(tracker, {
       seconds,
+      restarts: restartNotes,
       datasetDir: datasetDir(dataDir, config.train_dataset_name),
       ...(failedRun ? { failedRun } : {}),
       ...(timedOut ? { timedOut: timeoutMs } : {}),

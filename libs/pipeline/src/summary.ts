@@ -26,9 +26,11 @@ export interface RunSummary {
   outputs: Record<string, string>;
   failedRun?: string;
   timedOut?: number;
+  /** Service processes that died and were restarted (--processes). */
+  restarts: string[];
 }
 
-export function summarize(t: RunTracker, o: { seconds: number; datasetDir: string; failedRun?: string; timedOut?: number }): RunSummary {
+export function summarize(t: RunTracker, o: { seconds: number; datasetDir: string; failedRun?: string; timedOut?: number; restarts?: string[] }): RunSummary {
   const c = t.stateCounts();
   const stages: RunSummary['stages'] = {};
   for (const s of STAGES) {
@@ -59,6 +61,7 @@ export function summarize(t: RunTracker, o: { seconds: number; datasetDir: strin
       reprojectedReused: t.bandsReprojectedReused,
     },
     chipsClipped: t.clipped.size,
+    restarts: o.restarts ?? [],
     stages,
     seconds: Math.round(o.seconds * 10) / 10,
     chipsPerMinute: Math.round((t.terminal.size / Math.max(minutes, 1e-6)) * 10) / 10,
@@ -90,6 +93,7 @@ export function formatSummary(s: RunSummary): string {
   );
   const reusedAll = s.bands.fetched > 0 && s.bands.fetchedReused === s.bands.fetched && s.bands.reprojectedReused === s.bands.reprojected;
   if (reusedAll) lines.push('  nothing downloaded or warped again: every band was already there and valid');
+  for (const r of s.restarts) lines.push(`restarted: ${r}`);
   lines.push('time per stage (s from start, first -> last event):');
   for (const [k, v] of Object.entries(s.stages)) lines.push(`  ${k.padEnd(10)} ${v.start.toFixed(1).padStart(6)} -> ${v.end.toFixed(1).padStart(6)}  (${(v.end - v.start).toFixed(1)} s)`);
   lines.push(`throughput: ${s.chipsPerMinute} chips/min, ${s.bandsPerMinute} bands/min (fetch + reproject)`);
