@@ -82,13 +82,24 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   let progressTimer: NodeJS.Timeout | undefined;
   const out = o.progress;
   let drawn = 0;
+  let lastLine = '';
+  let lastAt = 0;
   const draw = (lines: string[], final = false): void => {
     if (!out) return;
     if (out.isTTY) {
       if (drawn > 0) out.write(`\x1b[${drawn}A`);
       out.write(lines.map((l) => `\x1b[2K${l}\n`).join(''));
       drawn = lines.length;
-    } else if (final) out.write(lines.join('\n') + '\n');
+    } else {
+      // Not a terminal (CI, a log file): the whole block at the end, a changed chip line every 10 s.
+      const line = lines[5] ?? '';
+      if (final) out.write(lines.join('\n') + '\n');
+      else if (line !== lastLine && performance.now() - lastAt > 10_000) {
+        out.write(`${line}\n`);
+        lastLine = line;
+        lastAt = performance.now();
+      }
+    }
   };
   const note = (s: string): void => void out?.write(`${s}\n`);
   const restartNotes: string[] = [];

@@ -56,10 +56,7 @@ function strips(n: number, rnd: () => number): Int32Array {
   return of;
 }
 
-/**
- * The field map of a raster: per pixel a field variant 0..255 (class * 32 + a per-field brightness
- * jitter). Positions are on the tile's own pixel lattice, so a window raster matches the full tile.
- */
+/** The field map of a raster: per pixel a field variant 0..255 (class * 32 + a per-field brightness jitter). */
 export function fieldMap(width: number, height: number, seed: number): Uint8Array {
   const rnd = seededRandom(seed);
   const colOf = strips(width, rnd);
