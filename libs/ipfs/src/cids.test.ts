@@ -5,13 +5,20 @@ import { join } from 'node:path';
 import { BANDS, tileBandPath, type GranuleId } from '@hls/contracts';
 import { createFetcher } from './backends.ts';
 import { bandRefs, checkCids, grabCids, retrieveAll } from './cids.ts';
-import { readCidMapping } from './mapping.ts';
+import { readCidMappingFile } from '@hls/stac';
 import { bandFile, withProvider, type Fixture } from './test-support/fixtures.ts';
 
 const REAL_MAPPING = join(import.meta.dirname, '../../../../shared/fixtures/real/hls-metadata/easierdata_filename_to_cid_mapping.json');
 
+test('grab takes any mapping format stac reads: the dashboard GeoJSON (B02 files only)', async () => {
+  const mapping = await readCidMappingFile(join(REAL_MAPPING, '..', 'easierdata_dashboard_HLSS30_2.0-B02.geojson'));
+  const g = grabCids('title_id,tile_id,date\nHLS.S30.T13SFC.2022273T174141.v2.0,13SFC,2022-09-30\n', mapping);
+  assert.equal(g.payloads[0]!.bands.find((b) => b.band_name === 'B02')?.cid, 'bafybeie4nl6sd7vrsvxlx2xeoe2txuz4xnpmpuyddepb25lpyfia3ssotm');
+  assert.deepEqual(g.missing.map((m) => m.band), BANDS.filter((b) => b !== 'B02'));
+});
+
 test('grab: the 7 band CIDs of each selected scene come from the real easierdata mapping', async () => {
-  const mapping = await readCidMapping(REAL_MAPPING);
+  const mapping = await readCidMappingFile(REAL_MAPPING);
   const csv = [
     'title_id,tile_id,cloud_cover,spatial_cover,date,http_links,s3_links',
     'HLS.S30.T18SVJ.2022070T155051.v2.0,18SVJ,1,100,2022-03-11,"[""https://x/a.tif"",""https://x/b.tif""]",[]',
@@ -24,7 +31,7 @@ test('grab: the 7 band CIDs of each selected scene come from the real easierdata
   assert.equal(first.tile_id, '18SVJ');
   assert.deepEqual(first.bands.map((b) => b.band_name), [...BANDS]);
   for (const b of first.bands) {
-    assert.equal(b.cid, mapping.find((m) => m.filename === b.filename)?.cid, b.filename);
+    assert.equal(b.cid, mapping.get(b.filename), b.filename);
     assert.match(b.cid ?? '', /^bafybei[a-z2-7]{52}$/);
   }
   assert.equal(first.bands.find((b) => b.band_name === 'B11')?.cid, 'bafybeib77f7bspur2pekd4nbodseysl2cdf5zsm4smtp25pi625smg3hzy');

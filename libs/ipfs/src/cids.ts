@@ -4,23 +4,10 @@ import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Limiter, parseCsv } from '@hls/common';
 import { BANDS, GranuleIdSchema, bandFileName, tileBandPath, type GranuleId } from '@hls/contracts';
+import type { TilePayloadScene } from '@hls/stac';
 import { parseCid } from './cid.ts';
 import { errorMessage } from './errors.ts';
 import type { Fetcher, FetchResult } from './fetcher.ts';
-import type { CidMappingEntry } from './mapping.ts';
-
-/** tile_payloads.json entries: the shape libs/stac writes (and the original pipeline wrote). */
-export interface TilePayloadBand {
-  band_name: string;
-  filename: string;
-  cid: string | null;
-}
-export interface TilePayloadScene {
-  title_id: string;
-  tile_id: string;
-  date: string;
-  bands: TilePayloadBand[];
-}
 
 /** One band file to retrieve; also a line of missing_cids.json. */
 export interface BandRef {
@@ -40,15 +27,14 @@ export interface GrabResult {
 
 /**
  * grab_cids_from_selected_tiles: for every scene of selected_tiles.csv (columns title_id, tile_id, date)
- * look up its 7 band files in the filename -> CID mapping.
+ * look up its 7 band files in the filename -> CID mapping (@hls/stac readCidMappingFile).
  */
-export function grabCids(selectedTilesCsv: string, mapping: readonly CidMappingEntry[], source = 'selected_tiles.csv'): GrabResult {
+export function grabCids(selectedTilesCsv: string, mapping: ReadonlyMap<string, string>, source = 'selected_tiles.csv'): GrabResult {
   const rows = parseCsv(selectedTilesCsv);
   const header = rows[0] ?? [];
   const col = (name: string): number => header.indexOf(name);
   const [iScene, iTile, iDate] = [col('title_id'), col('tile_id'), col('date')];
   if (iScene < 0) throw new Error(`${source}: no title_id column (header: ${header.join(',')})`);
-  const byName = new Map(mapping.map((m) => [m.filename, m.cid]));
   const payloads: TilePayloadScene[] = [];
   const missing: BandRef[] = [];
   const problems: string[] = [];
@@ -60,7 +46,7 @@ export function grabCids(selectedTilesCsv: string, mapping: readonly CidMappingE
     }
     const bands = BANDS.map((band) => {
       const filename = bandFileName(scene as GranuleId, band);
-      const cid = byName.get(filename) ?? null;
+      const cid = mapping.get(filename) ?? null;
       if (cid === null) missing.push({ scene, band, filename, cid });
       return { band_name: band, filename, cid };
     });

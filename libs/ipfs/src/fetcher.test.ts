@@ -12,7 +12,7 @@ import { BlockVerificationError, CidUnavailableError } from './errors.ts';
 import { Fetcher, partPathFor } from './fetcher.ts';
 import { createFetcher } from './backends.ts';
 import { gatewaySource } from './sources/gateway.ts';
-import { readCidMapping } from './mapping.ts';
+import { readCidMappingFile } from '@hls/stac';
 import { CHUNK, GRANULE, bandFile, withProvider, type Fixture } from './test-support/fixtures.ts';
 
 const SIZES: Record<string, number> = {
@@ -34,11 +34,11 @@ const gatewayFetcher = (o: Partial<ConstructorParameters<typeof Fetcher>[0]> = {
   new Fetcher({ sources: [gatewaySource(fx.provider.gateway)], timeoutMs: 2000, retries: 1, concurrency: 4, backoffBaseMs: 20, ...o });
 
 test('the provider writes the easierdata mapping with every file and its CID', async () => {
-  const m = await readCidMapping(fx.provider.mappingFile as string);
-  assert.equal(m.length, Object.keys(SIZES).length);
+  const m = await readCidMappingFile(fx.provider.mappingFile as string);
+  assert.equal(m.size, Object.keys(SIZES).length);
   for (const rel of Object.keys(SIZES)) {
     const name = rel.split('/').pop();
-    assert.equal(m.find((e) => e.filename === name)?.cid, fx.cidOf(rel));
+    assert.equal(m.get(name as string), fx.cidOf(rel));
   }
 });
 

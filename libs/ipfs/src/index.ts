@@ -7,7 +7,7 @@ export { createFetcher, sourcesFor, settingsWithFlags, type IpfsSettings, type B
 export { gatewaySource, RAW_BLOCK_MEDIA_TYPE, CAR_MEDIA_TYPE } from './sources/gateway.ts';
 export { kuboSource } from './sources/kubo.ts';
 export { BlockMissingError, type BlockSource } from './sources/types.ts';
-export { readCidMapping, writeCidMapping, mappingEntries, type CidMappingEntry } from './mapping.ts';
+export { writeCidMapping, mappingEntries, type CidMappingEntry } from './mapping.ts';
 export { startProvider, type Provider, type ProviderOptions } from './provider/provider.ts';
 export { makeFaults, type Faults, type FaultOptions } from './provider/faults.ts';
 export {
@@ -21,7 +21,5 @@ export {
   type CheckOutcome,
   type RetrieveOutcome,
   type RetrieveProgress,
-  type TilePayloadScene,
-  type TilePayloadBand,
   type GrabResult,
 } from './cids.ts';

@@ -1,7 +1,9 @@
 // Filename -> CID mappings: easierdata's `filename_to_cid_mapping.json` (`[{filename, cid}]`) and the
-// derived dashboard GeoJSON (features with properties.filename / properties.cid).
+// derived dashboard GeoJSON (features with properties.filename / properties.cid). The one reader of
+// mapping files in the workspace (libs/ipfs writes them).
+import { readFile } from 'node:fs/promises';
 import { BANDS } from '@hls/contracts';
-import { MetadataError } from './errors.ts';
+import { MetadataError, errorMessage } from './errors.ts';
 import type { GranuleMetadata } from './granule.ts';
 import { productBandSuffix } from './granule.ts';
 import { arr, isObj, str } from './json-util.ts';
@@ -33,6 +35,22 @@ export function readCidMapping(doc: unknown, source: string): CidMapping {
     map.set(filename, cid);
   });
   return map;
+}
+
+/** Parse a mapping file's text; errors name the file. */
+export function parseCidMappingJson(text: string, source: string): CidMapping {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new MetadataError(source, `not valid JSON: ${errorMessage(e)}`, { cause: e });
+  }
+  return readCidMapping(doc, source);
+}
+
+/** Read a mapping file (any of the three formats). */
+export async function readCidMappingFile(path: string): Promise<CidMapping> {
+  return parseCidMappingJson(await readFile(path, 'utf8'), path);
 }
 
 /** Fill band CIDs a record lacks from a mapping (by band file name); CIDs already present win. */

@@ -1,12 +1,10 @@
 // The scene source and search a run's config describes (`stac`, `cmr_stac_params`, `search`), shared
 // by the stac-scout service and the `hls-chips scenes` commands.
-import { readFile } from 'node:fs/promises';
 import type { AreaGeometry, Config } from '@hls/contracts';
 import { cmrStacUrl, StacApiSource } from './api-source.ts';
 import { StaticCatalogSource } from './catalog-source.ts';
-import { readCidMapping } from './cids.ts';
+import { readCidMappingFile } from './cids.ts';
 import type { CidMapping } from './cids.ts';
-import { MetadataError, errorMessage } from './errors.ts';
 import { GranuleDirectorySource } from './granule-dir.ts';
 import { Limiter } from '@hls/common';
 import { HttpClient } from './http.ts';
@@ -69,15 +67,7 @@ const mappings = new Map<string, Promise<CidMapping>>();
 export function loadCidMappingFile(path: string): Promise<CidMapping> {
   let m = mappings.get(path);
   if (!m) {
-    m = readFile(path, 'utf8').then((t) => {
-      let doc: unknown;
-      try {
-        doc = JSON.parse(t);
-      } catch (e) {
-        throw new MetadataError(path, `not valid JSON: ${errorMessage(e)}`, { cause: e });
-      }
-      return readCidMapping(doc, path);
-    });
+    m = readCidMappingFile(path);
     m.catch(() => mappings.delete(path));
     mappings.set(path, m);
   }

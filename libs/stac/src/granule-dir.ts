@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BANDS, GRANULE_ID_PATTERN, parseGranuleId } from '@hls/contracts';
 import type { Band } from '@hls/contracts';
-import { applyCidMapping, readCidMapping } from './cids.ts';
+import { applyCidMapping, parseCidMappingJson } from './cids.ts';
 import type { CidMapping } from './cids.ts';
 import { readEcho10 } from './echo10.ts';
 import { MetadataError, errorMessage } from './errors.ts';
@@ -84,13 +84,7 @@ export async function loadDirCidMapping(dir: string): Promise<CidMapping | undef
   } catch {
     return undefined;
   }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new MetadataError(path, `not valid JSON: ${errorMessage(e)}`, { cause: e });
-  }
-  return readCidMapping(doc, path);
+  return parseCidMappingJson(text, path);
 }
 
 /** Does a granule's record match a search (collection, datetime, intersects)? */

@@ -32,6 +32,7 @@ export function selectedTilesCsv(scenes: readonly Scene[]): string {
   return [SELECTED_TILES_COLUMNS.join(','), ...selectedTilesRows(scenes)].join('\n') + '\n';
 }
 
+/** tile_payloads.json entries (the original pipeline's shape); libs/ipfs reads them back. */
 export interface TilePayloadBand {
   band_name: string;
   filename: string;

@@ -9,7 +9,9 @@ import {
   applyCidMapping,
   itemAssetLinks,
   mergeGranules,
+  parseCidMappingJson,
   readCidMapping,
+  readCidMappingFile,
   readEcho10,
   readMetadataText,
   readStacItem,
@@ -261,6 +263,16 @@ describe('STAC items and CIDs', () => {
     const map = readCidMapping(doc, f);
     assert.equal(map.size, new Set(doc.features.map((x) => x.properties.filename)).size);
     assert.equal(map.get('HLS.S30.T13SFC.2022273T174141.v2.0.B02.tif'), 'bafybeie4nl6sd7vrsvxlx2xeoe2txuz4xnpmpuyddepb25lpyfia3ssotm');
+  });
+
+  it('reads mapping files: the easierdata list, a {filename: cid} object; bad JSON names the file', async () => {
+    const listFile = join(DIR, 'easierdata_filename_to_cid_mapping.json');
+    const fromFile = await readCidMappingFile(listFile);
+    assert.deepEqual([...fromFile], [...readCidMapping(json('easierdata_filename_to_cid_mapping.json'), 'x')]);
+    const obj = parseCidMappingJson(JSON.stringify({ 'a.B02.tif': 'bafybeib77f7bspur2pekd4nbodseysl2cdf5zsm4smtp25pi625smg3hzy' }), 'o.json');
+    assert.deepEqual([...obj], [['a.B02.tif', 'bafybeib77f7bspur2pekd4nbodseysl2cdf5zsm4smtp25pi625smg3hzy']]);
+    assert.throws(() => parseCidMappingJson('[{"filename":', 'broken.json'), /broken\.json: .*not valid JSON/);
+    await assert.rejects(readCidMappingFile(join(DIR, 'no-such-mapping.json')), /no-such-mapping\.json/);
   });
 
   it('says what a collection document is', () => {

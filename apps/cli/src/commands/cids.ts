@@ -10,7 +10,6 @@ import {
   checkCids,
   createFetcher,
   grabCids,
-  readCidMapping,
   readTilePayloads,
   retrieveAll,
   settingsWithFlags,
@@ -18,6 +17,7 @@ import {
   type BackendFlags,
   type RetrieveProgress,
 } from '@hls/ipfs';
+import { readCidMappingFile } from '@hls/stac';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -86,7 +86,7 @@ export function register(program: Command): void {
         const dir = o.dataset ?? datasetDir(config.data_dir, config.train_dataset_name);
         const selected = o.selected ?? join(dir, DATASET_FILES.selectedTiles);
         const mappingFile = o.mapping ?? config.stac.cid_mapping_file ?? 'filename_to_cid_mapping.json';
-        const g = grabCids(await readFile(selected, 'utf8'), await readCidMapping(mappingFile), selected);
+        const g = grabCids(await readFile(selected, 'utf8'), await readCidMappingFile(mappingFile), selected);
         const out = o.out ?? join(dir, DATASET_FILES.tilePayloads);
         await writeTilePayloads(out, g.payloads);
         for (const p of g.problems) process.stderr.write(`${p}\n`);
