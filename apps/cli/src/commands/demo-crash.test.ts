@@ -1,7 +1,7 @@
-// kill -9 the demo half way (one process), restart it: the run resumes on the surviving nats-server
+// kill -9 the demo half way (one process) at two points, restart it: the run resumes on the surviving nats-server
 // and the final outputs are byte-identical to an uninterrupted run's, every chip terminal once.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,19 @@ after(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+/** SIGKILL `child` as soon as `ready()` holds (the child must still be running then). */
+async function killWhen(child: ChildProcess, ready: () => boolean, log: () => string): Promise<void> {
+  const until = Date.now() + 240_000;
+  while (!ready()) {
+    assert.ok(Date.now() < until, `demo did not get there in time: ${log()}`);
+    assert.equal(child.exitCode, null, `demo ended before it could be killed: ${log()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(child.exitCode, null, `demo finished before it could be killed: ${log()}`);
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+}
+
 function digest(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const d of [DATASET_DIRS.chips, DATASET_DIRS.fmask, DATASET_DIRS.filtered]) {
@@ -40,7 +53,7 @@ function digest(dir: string): Record<string, string> {
   return out;
 }
 
-test('kill -9 mid-run and restart: identical outputs, one terminal state per chip', { timeout: 600_000 }, async () => {
+test('kill -9 mid-run twice (warping, then clipping) and restart: identical outputs, one terminal state per chip', { timeout: 600_000 }, async () => {
   const ref = await runDemo({ dataDir: join(tmp, 'ref'), small: true, services: SERVICES.map((n) => SERVICE_REGISTRY[n]), timeoutMs: 300_000 });
   assert.equal(ref.complete, true, formatSummary(ref));
 
@@ -48,16 +61,14 @@ test('kill -9 mid-run and restart: identical outputs, one terminal state per chi
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const reprojected = join(crashed, 'training_datasets', 'demo', DATASET_DIRS.reprojected);
-  const until = Date.now() + 240_000;
-  // Kill once some bands are warped and before the chips are all clipped.
-  while (!(existsSync(reprojected) && readdirSync(reprojected).filter((f) => f.endsWith('.tif')).length >= 6)) {
-    assert.ok(Date.now() < until, `no reprojected bands in time: ${err}`);
-    assert.equal(child.exitCode, null, `demo ended before it could be killed: ${err}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  await new Promise((r) => child.once('exit', r));
+  const dataset = join(crashed, 'training_datasets', 'demo');
+  const count = (d: string, suffix: string): number => (existsSync(join(dataset, d)) ? readdirSync(join(dataset, d)).filter((f) => f.endsWith(suffix)).length : 0);
+  // Kill once some bands are warped (before the chips are clipped)...
+  await killWhen(child, () => count(DATASET_DIRS.reprojected, '.tif') >= 6, () => err);
+  // ...restart, and kill the resumed run again once it is clipping chips.
+  const second = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  second.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  await killWhen(second, () => count(DATASET_DIRS.chips, '_merged.tif') >= 2, () => err);
 
   const again = spawnSync(process.execPath, [...args, '--json'], { encoding: 'utf8' });
   assert.equal(again.status, 0, again.stderr);
