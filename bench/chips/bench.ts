@@ -7,6 +7,7 @@ import { computeBandStats } from '@hls/analytics';
 import { chipDataset, loadReclassTable } from '@hls/chips';
 import { payload5070, writeSyntheticTile } from '@hls/chips/testing';
 import { writeFile } from 'node:fs/promises';
+import { REAL_FIXTURES } from '@hls/common';
 
 const n = Number(process.argv[2] ?? 25);
 const side = Math.ceil(Math.sqrt(n));
@@ -17,7 +18,7 @@ try {
   console.log(`synthetic tile ${side * 224} px square, 21 bands: ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const chips = Array.from({ length: n }, (_, k) => ({ id: `chip_${String(40 + Math.floor(k / side)).padStart(3, '0')}_${String(20 + (k % side)).padStart(3, '0')}`, box: tile.box((k % side) * 224, Math.floor(k / side) * 224) }));
   await writeFile(join(dir, 'p.geojson'), payload5070(chips));
-  const reclass = await loadReclassTable('/work/shared/fixtures/real/chips/cdl_total_dst.csv');
+  const reclass = await loadReclassTable(`${REAL_FIXTURES}/chips/cdl_total_dst.csv`);
   t = performance.now();
   const s = await chipDataset({ datasetDir: dir, payload5070: join(dir, 'p.geojson'), cdlSource: tile.cdl, reclass });
   const clipS = (performance.now() - t) / 1000;

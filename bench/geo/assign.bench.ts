@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CDL_GRID, CHIP, type BBox, type ChipId } from '@hls/contracts';
 import { assignTiles, buildTileIndex, chipBoxAt, loadS2Grid, readS2GridKml, replicateKml, syntheticWorldGrid } from '@hls/geo';
+import { REAL_FIXTURES } from '@hls/common';
 
-const GRID_KML = '/work/shared/fixtures/real/s2-grid/sentinel_tile_grid_subset.reconstructed.kml';
-const GRID_PARQUET = '/work/shared/fixtures/real/s2-grid/sentinel-2-grid_LAND.parquet';
+const GRID_KML = `${REAL_FIXTURES}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`;
+const GRID_PARQUET = `${REAL_FIXTURES}/s2-grid/sentinel-2-grid_LAND.parquet`;
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 const secs = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(2)} s`;
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { BANDS, SceneSchema } from '@hls/contracts';
 import { Limiter } from '@hls/common';
 import { StacApiSource, findScenes, readEcho10, selectScenes, startStacServer, toScene, writeGranuleDirectory } from '@hls/stac';
+import { REAL_FIXTURES } from '@hls/common';
 
 /** A valid HHMMSS unique per i (< 50400). */
 const hms = (i: number): string => [10 + Math.floor(i / 3600), Math.floor(i / 60) % 60, i % 60].map((v) => String(v).padStart(2, '0')).join('');
@@ -17,7 +18,7 @@ const n = Number(process.argv[2] ?? 400);
 const pageSize = Number(process.argv[3] ?? 100);
 const concurrency = Number(process.argv[4] ?? 16);
 
-const real = readFileSync('/work/shared/fixtures/real/hls-metadata/echo10_cmr-concept_G2963019115-LPCLOUD_HLS.L30.T06WVS.2024120T211159.v2.0.xml', 'utf8');
+const real = readFileSync(`${REAL_FIXTURES}/hls-metadata/echo10_cmr-concept_G2963019115-LPCLOUD_HLS.L30.T06WVS.2024120T211159.v2.0.xml`, 'utf8');
 let t = performance.now();
 const reps = 2000;
 for (let i = 0; i < reps; i++) toScene(readEcho10(real, 'bench'));

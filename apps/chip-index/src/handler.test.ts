@@ -2,84 +2,51 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { ConfigSchema, RunId, makeEvent, parseEvent, type EventOf, type Subject } from '@hls/contracts';
+import { after, before, test } from 'node:test';
+import { ConfigSchema, RunId, makeEvent, type EventOf } from '@hls/contracts';
 import { transformer } from '@hls/geo';
-import { PermanentError, type KvStore, type ServiceContext } from '@hls/runtime';
+import { PermanentError } from '@hls/runtime';
+import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
+import { startNats, type NatsHandle } from '@hls/testing';
 import { handleRunRequested, type ChipIndexRunRecord } from './handler.ts';
+import { REAL_FIXTURES } from '@hls/common';
 
-const FIX = '/work/shared/fixtures/real';
+const FIX = `${REAL_FIXTURES}`;
 const tmp = mkdtempSync(join(tmpdir(), 'chip-index-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** An in-memory KV with revisions, like a JetStream KV bucket. */
-function memoryKv(): KvStore & { data: Map<string, { value: unknown; revision: number }> } {
-  const data = new Map<string, { value: unknown; revision: number }>();
-  let rev = 0;
-  return {
-    data,
-    get: async (k) => data.get(k) ?? null,
-    put: async (k, v) => {
-      data.set(k, { value: v, revision: ++rev });
-      return rev;
-    },
-    create: async (k, v) => {
-      if (data.has(k)) return false;
-      data.set(k, { value: v, revision: ++rev });
-      return true;
-    },
-    update: async (k, v, r) => {
-      if (data.get(k)?.revision !== r) return false;
-      data.set(k, { value: v, revision: ++rev });
-      return true;
-    },
-    keys: async (p) => [...data.keys()].filter((k) => k.startsWith(p)),
-    delete: async (k) => {
-      data.delete(k);
-    },
-  };
+let nats: NatsHandle;
+const contexts: RealServiceContext[] = [];
+before(async () => {
+  nats = await startNats();
+});
+after(async () => {
+  for (const c of contexts) await c.close();
+  await nats.stop();
+});
+
+function runEvent(runId: string, dataDir: string, chipPayload: string, gridKml: string): EventOf<'hls.run.requested'> {
+  const config = ConfigSchema.parse({ data_dir: dataDir, train_dataset_name: 'ds', nats: { url: nats.url } });
+  return makeEvent('hls.run.requested', { runId: RunId(runId), requestedAt: '2026-01-01T00:00:00Z', config, chipPayload, gridKml });
 }
 
-interface Published {
-  subject: Subject;
-  event: unknown;
-  msgId: string;
+/** A real service context on the suite's nats-server, with the run stored in KV. */
+async function context(ev: EventOf<'hls.run.requested'>): Promise<RealServiceContext> {
+  const c = await realServiceContext({ nats, service: 'chip-index', run: ev });
+  contexts.push(c);
+  return c;
 }
 
-function context(datasetDir: string, published: Published[], runs: KvStore): ServiceContext {
-  const noop = () => undefined;
-  const log = { info: noop, warn: noop, error: noop, debug: noop, child: () => log };
-  return {
-    service: 'chip-index',
-    log,
-    run: async () => {
-      throw new Error('not used');
-    },
-    datasetDir: async () => datasetDir,
-    publish: async (subject: Subject, event: unknown, msgId: string) => {
-      // Validate like the real publisher does.
-      parseEvent(subject, { schemaVersion: 1, ...(event as object) });
-      published.push({ subject, event, msgId });
-    },
-    kv: { runs, tiles: memoryKv(), chips: memoryKv() },
-    working: noop,
-    annotate: noop,
-    signal: new AbortController().signal,
-  } as unknown as ServiceContext;
-}
-
-function runEvent(runId: string, chipPayload: string, gridKml: string): EventOf<'hls.run.requested'> {
-  return makeEvent('hls.run.requested', { runId: RunId(runId), requestedAt: '2026-01-01T00:00:00Z', config: ConfigSchema.parse({}), chipPayload, gridKml });
-}
+const events = async (c: RealServiceContext, subject: string) => (await c.published()).filter((p) => p.subject === subject);
 
 test('indexes the 1,751 real chips: files, KV expected count, one event per chip and per tile, idempotent', async () => {
   const data = join(tmp, 'a');
   const dir = join(data, 'training_datasets', 'ds');
-  const published: Published[] = [];
-  const runs = memoryKv();
+  const ev = runEvent('run-a', data, `${FIX}/chips/midwest_crops_chip_payload.geojson`, `${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`);
+  const real = await context(ev);
+  const { ctx } = real;
+  const runs = ctx.kv.runs;
   await runs.put('run-a', { status: 'running' });
-  const ctx = context(dir, published, runs);
-  const ev = runEvent('run-a', `${FIX}/chips/midwest_crops_chip_payload.geojson`, `${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`);
   await handleRunRequested(ev, ctx);
   for (const f of ['chips_id.json', 'chips_df.csv', 'tile_choice_report.csv']) assert.ok(existsSync(join(dir, f)), f);
   assert.ok(existsSync(join(data, 'cache', 'sentinel_tile_grid_subset.reconstructed.kml.grid.json')), 'grid cache in <data_dir>/cache');
@@ -87,33 +54,35 @@ test('indexes the 1,751 real chips: files, KV expected count, one event per chip
   assert.equal(rec.status, 'running', 'existing run fields are kept');
   assert.equal(rec.expectedChips, 1751);
   assert.equal(rec.chipIndex.twin, 'read');
-  const by = (s: string) => published.filter((p) => p.subject === s);
-  assert.equal(by('hls.chip.indexed').length, 1751);
-  assert.equal(by('hls.chip.rejected').length, 0);
-  const tiles = by('hls.tile.requested').map((p) => p.event as EventOf<'hls.tile.requested'>);
+  const indexed = await events(real, 'hls.chip.indexed');
+  assert.equal(indexed.length, 1751);
+  assert.equal((await events(real, 'hls.chip.rejected')).length, 0);
+  const tiles = (await events(real, 'hls.tile.requested')).map((p) => p.data as EventOf<'hls.tile.requested'>);
   assert.equal(tiles.length, rec.chipIndex.tiles);
   assert.equal(tiles.reduce((s, t) => s + t.chipIds.length, 0), 1751);
-  const first = by('hls.chip.indexed')[0]!;
+  const first = indexed[0]!;
   assert.equal(first.msgId, 'hls.chip.indexed:run-a:chip_085_328');
-  assert.deepEqual((first.event as EventOf<'hls.chip.indexed'>).bbox5070, [-151935, 2594685, -145215, 2601405]);
+  assert.deepEqual((first.data as EventOf<'hls.chip.indexed'>).bbox5070, [-151935, 2594685, -145215, 2601405]);
   const t = tiles[0]!;
   assert.ok(t.epsg >= 32601 && t.epsg <= 32660);
   assert.equal(t.footprintUtm[2] - t.footprintUtm[0], 109_800);
   // The search geometry is the footprint: its first vertex is the UL corner.
   const ul = transformer(4326, t.epsg)(t.searchGeometry.coordinates[0]![0] as [number, number]);
   assert.ok(Math.abs(ul[0] - t.footprintUtm[0]) < 1e-6 && Math.abs(ul[1] - t.footprintUtm[3]) < 1e-6);
-  // Redelivery: same files, same message ids.
-  const ids = published.map((p) => p.msgId);
+  // Redelivery: same files, same message ids, so JetStream stores nothing twice.
+  const ids = real.acks.map((a) => a.msgId);
   assert.equal(new Set(ids).size, ids.length);
   const chipsDf = readFileSync(join(dir, 'chips_df.csv'), 'utf8');
-  published.length = 0;
+  const stored = (await real.published()).length;
   await handleRunRequested(ev, ctx);
-  assert.deepEqual(published.map((p) => p.msgId), ids);
+  const again = real.acks.slice(ids.length);
+  assert.deepEqual(again.map((a) => a.msgId), ids);
+  assert.ok(again.every((a) => a.duplicate), 'every re-publish is a duplicate');
+  assert.equal((await real.published()).length, stored);
   assert.equal(readFileSync(join(dir, 'chips_df.csv'), 'utf8'), chipsDf);
 });
 
 test('bad chips and a chip no tile contains are rejected with reasons; features without a usable id go to KV', async () => {
-  const dir = join(tmp, 'b', 'training_datasets', 'ds');
   const src = JSON.parse(readFileSync(`${FIX}/chips/midwest_crops_chip_payload.geojson`, 'utf8')) as { features: { properties: { id: string } }[] };
   const t = transformer(5070, 4326);
   // A valid CDL-grid chip in Florida: outside every tile of the fixture grid.
@@ -125,10 +94,11 @@ test('bad chips and a chip no tile contains are rejected with reasons; features 
   writeFileSync(payload, JSON.stringify({ type: 'FeatureCollection', features: feats }));
   const kml = join(tmp, 'grid.kml');
   copyFileSync(`${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`, kml);
-  const published: Published[] = [];
-  const runs = memoryKv();
-  await handleRunRequested(runEvent('run-b', payload, kml), context(dir, published, runs));
-  const rejected = published.filter((p) => p.subject === 'hls.chip.rejected').map((p) => p.event as EventOf<'hls.chip.rejected'>);
+  const ev = runEvent('run-b', join(tmp, 'b'), payload, kml);
+  const real = await context(ev);
+  const runs = real.ctx.kv.runs;
+  await handleRunRequested(ev, real.ctx);
+  const rejected = (await events(real, 'hls.chip.rejected')).map((p) => p.data as EventOf<'hls.chip.rejected'>);
   assert.deepEqual(
     rejected.map((r) => [r.chipId, r.reason]).sort(),
     [
@@ -136,7 +106,7 @@ test('bad chips and a chip no tile contains are rejected with reasons; features 
       [src.features[6]!.properties.id, 'duplicate-id'],
     ].sort(),
   );
-  assert.equal(published.filter((p) => p.subject === 'hls.chip.indexed').length, 5);
+  assert.equal((await events(real, 'hls.chip.indexed')).length, 5);
   const rec = (await runs.get('run-b'))?.value as ChipIndexRunRecord;
   assert.equal(rec.expectedChips, 7);
   assert.equal(rec.chipIndex.invalidFeatures.length, 1);
@@ -145,14 +115,16 @@ test('bad chips and a chip no tile contains are rejected with reasons; features 
 });
 
 test('a malformed grid or a missing payload is a permanent error naming the file', async () => {
-  const dir = join(tmp, 'c', 'training_datasets', 'ds');
   const kml = join(tmp, 'broken.kml');
   writeFileSync(kml, readFileSync(`${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`, 'utf8').replace('<b>UTM_WKT</b>', '<b>X</b>'));
-  const ctx = context(dir, [], memoryKv());
-  await assert.rejects(handleRunRequested(runEvent('run-c', `${FIX}/chips/midwest_crops_chip_payload.geojson`, kml), ctx), (e: Error) => {
+  const bad = runEvent('run-c', join(tmp, 'c'), `${FIX}/chips/midwest_crops_chip_payload.geojson`, kml);
+  const real = await context(bad);
+  const ctx = real.ctx;
+  await assert.rejects(handleRunRequested(bad, ctx), (e: Error) => {
     assert.ok(e instanceof PermanentError);
     assert.match(e.message, /broken\.kml: Placemark #1 \(13SDA\)/);
     return true;
   });
-  await assert.rejects(handleRunRequested(runEvent('run-c', join(tmp, 'nope.geojson'), kml), ctx), (e: Error) => e instanceof PermanentError && /nope\.geojson/.test(e.message));
+  await assert.rejects(handleRunRequested({ ...bad, chipPayload: join(tmp, 'nope.geojson') }, ctx), (e: Error) => e instanceof PermanentError && /nope\.geojson/.test(e.message));
+  assert.equal((await real.published()).length, 0, 'nothing published for bad input');
 });

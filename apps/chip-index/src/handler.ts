@@ -6,7 +6,8 @@
 import { basename, join } from 'node:path';
 import { SUBJECTS, TileIdSchema, messageId, type ChipId, type TileId } from '@hls/contracts';
 import { KmlError, indexChips, tileSearchGeometry, writeChipIndexFiles, type ChipIndexResult, type ChipIssue } from '@hls/geo';
-import { PermanentError, TransientError, type Handler, type KvStore } from '@hls/runtime';
+import { kvMutate } from '@hls/bus';
+import { PermanentError, TransientError, type Handler } from '@hls/runtime';
 
 /** What the run's KV entry (key `<runId>`) gets from chip-index, merged into whatever is there. */
 export interface ChipIndexRunRecord {
@@ -22,20 +23,6 @@ export interface ChipIndexRunRecord {
 }
 
 const MAX_LISTED_INVALID = 200;
-
-/** Merge `patch` into the JSON object at `key`, with compare-and-set so concurrent writers are not lost. */
-export async function mergeKv(kv: KvStore, key: string, patch: Record<string, unknown>): Promise<void> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const cur = await kv.get(key);
-    if (!cur) {
-      if (await kv.create(key, patch)) return;
-      continue;
-    }
-    const base = typeof cur.value === 'object' && cur.value !== null && !Array.isArray(cur.value) ? (cur.value as Record<string, unknown>) : {};
-    if (await kv.update(key, { ...base, ...patch }, cur.revision)) return;
-  }
-  throw new TransientError(`KV key ${key}: too many concurrent updates`);
-}
 
 function isMissingFile(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: string }).code === 'ENOENT';
@@ -94,7 +81,7 @@ export const handleRunRequested: Handler<'hls.run.requested'> = async (event, ct
       twin: r.payload.twin,
     },
   };
-  await mergeKv(ctx.kv.runs, runId, record as unknown as Record<string, unknown>);
+  await kvMutate<Record<string, unknown>>(ctx.kv.runs, runId, (prev) => ({ ...(prev ?? {}), ...(record as unknown as Record<string, unknown>) }));
   ctx.log.info({ chips: assigned.length, rejected: rejectedChips.size, invalid: invalid.length, tiles: tiles.length, twin: r.payload.twin }, 'chips indexed');
 
   let n = 0;

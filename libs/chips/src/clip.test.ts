@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BANDS, CDL_GRID, HLS, REFLECTANCE_BANDS, reprojectedBandPath, type BBox, type GranuleId } from '@hls/contracts';
 import { readRasterWindow, writeGeoTiff } from '@hls/raster';
+import { REAL_FIXTURES } from '@hls/common';
 import { CLASS_COLORS } from './colormap.ts';
 import { checkChipBox, clipChip, RasterCache } from './clip.ts';
 import { decideQa } from './qa.ts';
@@ -22,8 +23,8 @@ const chipBoxAt = (col: number, row: number): BBox => {
   return [minX, maxY - 6720, minX + 6720, maxY];
 };
 
-const RECLASS = '/work/shared/fixtures/real/chips/cdl_total_dst.csv';
-const PAYLOAD_5070 = '/work/shared/fixtures/real/chips/midwest_crops_chip_payload_5070.geojson';
+const RECLASS = `${REAL_FIXTURES}/chips/cdl_total_dst.csv`;
+const PAYLOAD_5070 = `${REAL_FIXTURES}/chips/midwest_crops_chip_payload_5070.geojson`;
 
 function py(script: string, args: string[]): string {
   if (!existsSync('/usr/bin/python3')) throw new Error('/usr/bin/python3 is missing: apt-get install -y gdal-bin python3-rasterio');

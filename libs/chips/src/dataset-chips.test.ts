@@ -8,8 +8,9 @@ import { chipDataset, qaDataset, reprojectedTiles } from './dataset-chips.ts';
 import { loadReclassTable } from './reclass.ts';
 import { payload5070, writeSyntheticTile, type SyntheticTile } from './testing/synthetic.ts';
 import { parseTrackChips } from './track-chips.ts';
+import { REAL_FIXTURES } from '@hls/common';
 
-const RECLASS = '/work/shared/fixtures/real/chips/cdl_total_dst.csv';
+const RECLASS = `${REAL_FIXTURES}/chips/cdl_total_dst.csv`;
 
 describe('chip and qa steps over a dataset dir', () => {
   let dir = '';

@@ -5,8 +5,9 @@ import { CLASS_COUNT } from '@hls/contracts';
 import { CLASS_COLORS, classPalette } from './colormap.ts';
 import { parseCsv } from '@hls/common';
 import { loadReclassTable, parseReclassTable, reclassCdl } from './reclass.ts';
+import { REAL_FIXTURES } from '@hls/common';
 
-const REAL = '/work/shared/fixtures/real/chips/cdl_total_dst.csv';
+const REAL = `${REAL_FIXTURES}/chips/cdl_total_dst.csv`;
 const realRows = () => {
   const rows = parseCsv(readFileSync(REAL, 'utf8'));
   const h = rows[0]!;

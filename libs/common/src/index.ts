@@ -1,2 +1,3 @@
 export { parseCsv, csvField, csvLine } from './csv.ts';
 export { Limiter, backoffDelay, sleep } from './limiter.ts';
+export * from './fixtures.ts';

@@ -1,7 +1,8 @@
 // Shared by the tests: fixture paths and GDAL as the oracle for coordinate transforms.
 import { spawnSync } from 'node:child_process';
+import { REAL_FIXTURES } from '@hls/common';
 
-export const FIXTURES = '/work/shared/fixtures/real';
+export const FIXTURES = `${REAL_FIXTURES}`;
 export const CHIPS_4326 = `${FIXTURES}/chips/midwest_crops_chip_payload.geojson`;
 export const CHIPS_5070 = `${FIXTURES}/chips/midwest_crops_chip_payload_5070.geojson`;
 export const GRID_KML = `${FIXTURES}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`;

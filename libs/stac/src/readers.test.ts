@@ -17,8 +17,9 @@ import {
   readStacItem,
   toScene,
 } from './index.ts';
+import { REAL_FIXTURES } from '@hls/common';
 
-const DIR = '/work/shared/fixtures/real/hls-metadata';
+const DIR = `${REAL_FIXTURES}/hls-metadata`;
 const text = (f: string): string => readFileSync(join(DIR, f), 'utf8');
 const json = (f: string): unknown => JSON.parse(text(f));
 type J = Record<string, unknown>;

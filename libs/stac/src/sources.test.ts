@@ -17,8 +17,9 @@ import {
   selectScenes,
   writeGranuleDirectory,
 } from './index.ts';
+import { REAL_FIXTURES } from '@hls/common';
 
-const REAL = '/work/shared/fixtures/real/hls-metadata/echo10_HLS.S30.T35VLJ.2021168T100559.v2.0.cmr.xml';
+const REAL = `${REAL_FIXTURES}/hls-metadata/echo10_HLS.S30.T35VLJ.2021168T100559.v2.0.cmr.xml`;
 const TVG: [number, number][] = [[-94.2, 42.4], [-92.9, 42.4], [-92.9, 41.4], [-94.2, 41.4]];
 let dir: string;
 

@@ -9,7 +9,7 @@ export function tempDir(prefix = 'hls-test-'): { dir: string; cleanup(): void } 
 }
 
 /** Poll until fn returns a truthy value or the deadline passes. */
-export async function waitFor<T>(fn: () => T | Promise<T>, { timeoutMs = 15_000, intervalMs = 50, what = 'condition' } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(fn: () => T | Promise<T>, { timeoutMs = 60_000, intervalMs = 50, what = 'condition' } = {}): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

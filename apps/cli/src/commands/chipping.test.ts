@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { payload5070, writeSyntheticTile } from '@hls/chips/testing';
+import { REAL_FIXTURES } from '@hls/common';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-chipping-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,7 +17,7 @@ test('hls-chips chip, qa, dataset all run the original scripts\' steps on files 
   const tile = await writeSyntheticTile(dir, { col0: 4480, row0: 8960, width: 5 * 224, height: 224, cloud: [3 * 224 + 10, 10, 3 * 224 + 70, 70] });
   const payload = join(dir, 'payload_5070.geojson');
   writeFileSync(payload, payload5070([0, 1, 2, 3, 4].map((k) => ({ id: `chip_040_${String(20 + k).padStart(3, '0')}`, box: tile.box(k * 224, 0) }))));
-  const reclass = '/work/shared/fixtures/real/chips/cdl_total_dst.csv';
+  const reclass = `${REAL_FIXTURES}/chips/cdl_total_dst.csv`;
 
   const c = cli('chip', '--dataset', dir, '--payload-5070', payload, '--cdl', tile.cdl, '--reclass', reclass);
   assert.equal(c.clipped, 5);

@@ -7,8 +7,9 @@ import { after, test } from 'node:test';
 import { CDL_GRID } from '@hls/contracts';
 import { readChipPayload, transformer } from '@hls/geo';
 import { writeGeoTiff } from '@hls/raster';
+import { REAL_FIXTURES } from '@hls/common';
 
-const FIX = '/work/shared/fixtures/real';
+const FIX = `${REAL_FIXTURES}`;
 const CHIPS = `${FIX}/chips/midwest_crops_chip_payload.geojson`;
 const TWIN = `${FIX}/chips/midwest_crops_chip_payload_5070.geojson`;
 const KML = `${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`;

@@ -7,12 +7,13 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { after, test } from 'node:test';
 import { writeGranuleDirectory } from '@hls/stac';
+import { REAL_FIXTURES } from '@hls/common';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'cli-scenes-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const main = join(import.meta.dirname, '..', 'main.ts');
-const REAL = '/work/shared/fixtures/real/hls-metadata';
+const REAL = `${REAL_FIXTURES}/hls-metadata`;
 
 test('scenes inspect prints a real ECHO10 granule, and exits 1 for a feed whose entries lack spatial coverage', () => {
   const out = execFileSync(process.execPath, [main, 'scenes', 'inspect', join(REAL, 'echo10_cmr-concept_G2963019115-LPCLOUD_HLS.L30.T06WVS.2024120T211159.v2.0.xml')], { encoding: 'utf8' });
@@ -79,8 +80,8 @@ test('identify: real chips and grid, a local granule directory; one tile selecte
   ]);
   const ds = join(dir, 'identify-ds');
   const { stdout } = await run(process.execPath, [
-    main, 'identify', '--payload', '/work/shared/fixtures/real/chips/midwest_crops_chip_payload.geojson',
-    '--grid', '/work/shared/fixtures/real/s2-grid/sentinel_tile_grid_subset.reconstructed.kml', '--dir', granules, '--dataset', ds,
+    main, 'identify', '--payload', `${REAL_FIXTURES}/chips/midwest_crops_chip_payload.geojson`,
+    '--grid', `${REAL_FIXTURES}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`, '--dir', granules, '--dataset', ds,
     '--tile', '15TVG', '--tile', '14TQL',
   ]);
   const s = JSON.parse(stdout) as { tiles: number; selected: number; rejected: { tile: string; chips: number; reason: string }[] };

@@ -4,8 +4,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { REAL_FIXTURES } from '@hls/common';
 
-const FIX = '/work/shared/fixtures/real';
+const FIX = `${REAL_FIXTURES}`;
 const CHIPS = `${FIX}/chips/midwest_crops_chip_payload.geojson`;
 const KML = `${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`;
 const dir = mkdtempSync(join(tmpdir(), 'cli-web-'));

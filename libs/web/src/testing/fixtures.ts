@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChipRecord } from '@hls/geo';
+import { REAL_FIXTURES } from '@hls/common';
 
-export const REAL = '/work/shared/fixtures/real';
+export const REAL = `${REAL_FIXTURES}`;
 export const CHIPS_FILE = join(REAL, 'chips/midwest_crops_chip_payload.geojson');
 export const GRID_KML = join(REAL, 's2-grid/sentinel_tile_grid_subset.reconstructed.kml');
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
