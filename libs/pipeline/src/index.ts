@@ -5,3 +5,4 @@ export * from './processes.ts';
 export * from './preflight.ts';
 export * from './run.ts';
 export * from './demo.ts';
+export * from './sweep.ts';

@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import { ConfigSchema, SUBJECTS } from '@hls/contracts';
 import { freePort } from '@hls/testing';
 import { PreflightError, preflight } from './preflight.ts';
+import { sweepStaleTemps } from './sweep.ts';
 import { RunTracker, progressLines } from './progress.ts';
 import { formatSummary, summarize } from './summary.ts';
 
@@ -87,5 +88,26 @@ describe('preflight', () => {
     } finally {
       srv.close();
     }
+  });
+});
+
+describe('sweepStaleTemps', () => {
+  test('removes temp files of dead processes only, keeps live ones and .part downloads', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { existsSync, mkdirSync } = await import('node:fs');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const d = join(tmp, 'sweep', 'chips');
+    mkdirSync(d, { recursive: true });
+    const files = {
+      dead: join(d, `chip_1.mask.tif.tmp-${dead}-0a1b2c3d`),
+      deadPlain: join(d, `tile_payloads.json.tmp-${dead}`),
+      live: join(d, `chip_2.mask.tif.tmp-${process.pid}-0a1b2c3d`),
+      part: join(d, 'x.tif.part'),
+      real: join(d, 'chip_1.mask.tif'),
+    };
+    for (const f of Object.values(files)) writeFileSync(f, 'x');
+    const removed = await sweepStaleTemps(join(tmp, 'sweep'));
+    assert.deepEqual(removed.sort(), [files.dead, files.deadPlain].sort());
+    assert.deepEqual([files.live, files.part, files.real].map((f) => existsSync(f)), [true, true, true]);
   });
 });

@@ -12,6 +12,7 @@ import { startPrivateNats, type PrivateNats } from './nats.ts';
 import { startServiceProcesses, type ServiceProcesses } from './processes.ts';
 import { RunTracker, progressLines } from './progress.ts';
 import { summarize, type RunSummary } from './summary.ts';
+import { sweepStaleTemps } from './sweep.ts';
 
 export interface ProcessMode {
   /** The node arguments that start one service (`apps/<name>/src/main.ts`); `--config <yaml>` is appended. */
@@ -110,6 +111,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       note(`nats: ${nats.url} (${nats.reused ? 'reused the server of an interrupted run' : 'private nats-server'}, store ${join(dataDir, 'nats')})`);
     }
     const config: Config = { ...cfg, data_dir: dataDir, nats: { ...cfg.nats, ...(nats ? { url: nats.url } : {}) } };
+    const swept = await sweepStaleTemps(datasetDir(dataDir, config.train_dataset_name));
+    if (swept.length > 0) note(`removed ${swept.length} temp file(s) left by a killed process`);
     bus = await Bus.connect({ nats: config.nats, name: `hls-chips ${label}`, log });
     await bus.ensureTopology();
 

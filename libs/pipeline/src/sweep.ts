@@ -1,0 +1,37 @@
+// A process killed while writing leaves its atomic-write temp file (`<file>.tmp-<pid>[-<hex>]`) behind.
+// Before a run (re)starts, those of processes that no longer exist are removed, so the outputs of a
+// resumed run are exactly those of an uninterrupted one. Download `.part` files are kept: they resume.
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const TEMP = /\.tmp-(\d+)(?:-[0-9a-f]+)?$/;
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, it is just not ours.
+    return (e as { code?: string }).code === 'EPERM';
+  }
+};
+
+/** Remove stale temp files under `dir` (recursively); returns the paths removed. */
+export async function sweepStaleTemps(dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const m = TEMP.exec(e.name);
+    if (!m || alive(Number(m[1]))) continue;
+    const p = join(e.parentPath, e.name);
+    await rm(p, { force: true });
+    removed.push(p);
+  }
+  return removed;
+}
