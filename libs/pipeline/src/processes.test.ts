@@ -63,3 +63,53 @@ test('--processes: replicas, a killed reprojector restarted, run complete', { ti
     clearInterval(watcher);
   }
 });
+
+test('--processes: the parent killed -9, restarted: orphaned services ended, the run resumes and completes', { timeout: 600_000 }, async () => {
+  const { spawn, spawnSync } = await import('node:child_process');
+  const dir = join(tmp, 'orphans');
+  const args = [join(apps, 'cli', 'src', 'main.ts'), 'demo', '--small', '--processes', '--data-dir', dir, '--ack-wait', '10', '--timeout', '400'];
+  const parent = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  parent.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const fetched = join(dir, 'training_datasets', 'demo', DATASET_DIRS.tiles);
+  const until = Date.now() + 300_000;
+  while (!existsSync(fetched)) {
+    assert.ok(Date.now() < until && parent.exitCode === null, `the demo did not start fetching: ${err}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  parent.kill('SIGKILL');
+  await new Promise((r) => parent.once('exit', r));
+  const pidFile = join(dir, 'runs', 'demo.children.json');
+  const { pids, yamlFile } = JSON.parse(readFileSync(pidFile, 'utf8')) as { pids: number[]; yamlFile: string };
+  const running = (): number[] =>
+    pids.filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(yamlFile);
+      } catch {
+        return false;
+      }
+    });
+  assert.ok(running().length > 0, 'the killed parent left its services running');
+  try {
+    const again = spawnSync(process.execPath, [...args, '--json'], { encoding: 'utf8' });
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stderr, /ended \d+ service process\(es\) left by a killed run/);
+    assert.match(again.stderr, /\(resumed\)/);
+    const r = JSON.parse(again.stdout) as { complete: boolean; accepted: number; rejected: number; failed: number; expected: number; conflicts: string[] };
+    assert.equal(r.complete, true);
+    assert.equal(r.accepted + r.rejected + r.failed, r.expected);
+    assert.deepEqual(r.conflicts, []);
+    assert.deepEqual(running(), []);
+  } finally {
+    for (const pid of running()) process.kill(pid, 'SIGKILL');
+    const rec = join(dir, 'nats', 'server.json');
+    if (existsSync(rec)) {
+      const { pid } = JSON.parse(readFileSync(rec, 'utf8')) as { pid: number };
+      try {
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nats-server')) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already stopped by the run
+      }
+    }
+  }
+});

@@ -2,7 +2,7 @@
 // `node apps/<service>/src/main.ts --config <yaml>`, as its Deployment runs it), with replicas sharing
 // the service's durable consumer.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICES, type Config, type ServiceName } from '@hls/contracts';
 import { stringify } from 'yaml';
@@ -33,6 +33,8 @@ export interface StartProcessesOptions {
   logDir: string;
   /** Restarts per replica before the run is given up (default 3). */
   maxRestarts?: number;
+  /** Where the children's pids are kept, so a restart after the parent was killed -9 can end the orphans. */
+  pidFile?: string;
   /** Called when a replica died and was restarted. */
   onRestart?: (service: ServiceName, replica: number, how: string) => void;
 }
@@ -42,6 +44,29 @@ function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HLS_') && !k.startsWith('NATS_')) env[k] = v;
   return env;
+}
+
+const cmdline = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+};
+
+/**
+ * End the service children a killed parent left running (they would keep consuming next to the new
+ * ones). Only pids from our pid file whose command line still names our config file are signalled.
+ */
+export async function endOrphans(pidFile: string): Promise<number[]> {
+  if (!existsSync(pidFile)) return [];
+  const rec = JSON.parse(readFileSync(pidFile, 'utf8')) as { yamlFile: string; pids: number[] };
+  const ours = rec.pids.filter((pid) => cmdline(pid).includes(rec.yamlFile));
+  for (const pid of ours) process.kill(pid, 'SIGTERM');
+  const until = Date.now() + 15_000;
+  while (ours.some((pid) => cmdline(pid).includes(rec.yamlFile)) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of ours) if (cmdline(pid).includes(rec.yamlFile)) process.kill(pid, 'SIGKILL');
+  return ours;
 }
 
 export async function startServiceProcesses(o: StartProcessesOptions): Promise<ServiceProcesses> {
@@ -74,6 +99,7 @@ export async function startServiceProcesses(o: StartProcessesOptions): Promise<S
       launch(service, replica, slot);
     });
     children[slot] = { service, replica, process: p, logFile };
+    if (o.pidFile) writeFileSync(o.pidFile, JSON.stringify({ yamlFile: o.yamlFile, pids: children.map((c) => c.process.pid).filter((x) => x !== undefined) }));
   };
   for (const service of SERVICES) {
     const n = o.replicas[service] ?? 1;

@@ -9,7 +9,7 @@ import { KV_BUCKETS, STREAMS, SUBJECTS, datasetDir, kvKey, messageId, type Confi
 import { startServices, storeRun, type RunningServices, type ServiceDefinition } from '@hls/runtime';
 import { createLogger, type Logger } from '@hls/telemetry';
 import { startPrivateNats, type PrivateNats } from './nats.ts';
-import { startServiceProcesses, type ServiceProcesses } from './processes.ts';
+import { endOrphans, startServiceProcesses, type ServiceProcesses } from './processes.ts';
 import { RunTracker, progressLines } from './progress.ts';
 import { summarize, type RunSummary } from './summary.ts';
 import { sweepStaleTemps } from './sweep.ts';
@@ -136,9 +136,14 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       }
     })();
 
+    // Service children of a --processes run whose parent was killed -9 would go on consuming.
+    const pidFile = join(runsDir, `${label}.children.json`);
+    const orphans = await endOrphans(pidFile);
+    if (orphans.length > 0) note(`ended ${orphans.length} service process(es) left by a killed run`);
     if (o.processes) {
       const yamlFile = join(runsDir, `${runId}.config.yaml`);
       procs = await startServiceProcesses({
+        pidFile,
         config,
         yamlFile,
         argv: o.processes.argv,
