@@ -8,7 +8,7 @@
 ARG NODE_IMAGE=node:22-slim
 
 # The workspaces' package.json files alone (plus empty stand-ins for the apps' `bin` targets, which npm
-# links): this stage's output only changes when a manifest does, so the `npm ci` layer below is reused
+# links): this stage's output only changes when a manifest does, so the `npm install` layer below is reused
 # across source-only changes.
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /app
@@ -24,7 +24,8 @@ ENV npm_config_update_notifier=false
 COPY package.json package-lock.json ./
 COPY --from=manifests /app ./
 # --omit=dev also drops the `node` devDependency: the base image's Node 22 runs the code.
-RUN npm ci --omit=dev --no-audit --no-fund \
+# `npm install` follows the lock; `npm ci` refuses a lock made where nx's other-platform binaries are absent.
+RUN npm install --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime

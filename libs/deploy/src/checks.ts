@@ -56,12 +56,12 @@ export function checkDockerfile(root: string): Problem[] {
   if (!existsSync(path)) return [{ file, message: 'missing' }];
   const df = parseDockerfile(readFileSync(path, 'utf8'));
   if (df.stages.length < 2) p(`expected a multi-stage build (deps + runtime), found ${df.stages.length} stage(s)`);
-  const deps = df.stages.find((s) => s.instructions.some((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args)));
-  if (!deps?.name) p('no named stage runs `npm ci`');
+  const deps = df.stages.find((s) => s.instructions.some((i) => i.keyword === 'RUN' && /\bnpm (ci|install)\b/.test(i.args)));
+  if (!deps?.name) p('no named stage installs the dependencies (`npm ci` or `npm install`)');
   const runtime = df.stages[df.stages.length - 1];
   if (!runtime) return problems;
   if (!/^node:22(\.[\d.]+)?-slim$/.test(runtime.from)) p(`runtime stage is FROM ${runtime.from}, expected node:22-slim`);
-  if (deps && runtime === deps) p('the runtime stage is the one that runs npm ci (no separate deps stage)');
+  if (deps && runtime === deps) p('the runtime stage is the one that installs the dependencies (no separate deps stage)');
   if (deps?.name && !runtime.instructions.some((i) => i.keyword === 'COPY' && i.args.includes(`--from=${deps.name}`)))
     p(`runtime stage does not COPY --from=${deps.name}`);
   const user = [...runtime.instructions].reverse().find((i) => i.keyword === 'USER');
