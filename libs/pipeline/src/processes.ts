@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { SERVICES, type Config, type ServiceName } from '@hls/contracts';
 import { stringify } from 'yaml';
 
@@ -46,6 +47,8 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+const PARENT_WATCH = pathToFileURL(join(import.meta.dirname, 'parent-watch.ts')).href;
+
 const cmdline = (pid: number): string => {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
@@ -80,7 +83,7 @@ export async function startServiceProcesses(o: StartProcessesOptions): Promise<S
   const launch = (service: ServiceName, replica: number, slot: number): void => {
     const logFile = join(o.logDir, `${service}-${replica}.log`);
     const fd = openSync(logFile, 'a');
-    const p = spawn(process.execPath, [...o.argv(service), '--config', o.yamlFile], {
+    const p = spawn(process.execPath, ['--import', PARENT_WATCH, ...o.argv(service), '--config', o.yamlFile], {
       stdio: ['ignore', fd, fd],
       env: { ...childEnv(), LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
     });
