@@ -353,7 +353,9 @@ export class Bus {
         slotFree?.();
         await messages.close().catch(() => undefined);
         const all = Promise.allSettled([...inflight]);
-        const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs))]);
+        let deadline: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => (deadline = setTimeout(() => r(true), deadlineMs)))]);
+        clearTimeout(deadline);
         if (timedOut) {
           // Past the deadline: abort what is still running; those handlers nak (transient) and end.
           for (const c of controllers) c.abort(new TransientError('service stopping: handler interrupted at the shutdown deadline'));

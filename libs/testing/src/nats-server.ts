@@ -70,7 +70,7 @@ export async function spawnNatsServer(extraArgs: string[] = []): Promise<NatsHan
       if (proc.exitCode === null) {
         const done = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGTERM');
-        await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+        await Promise.race([done, new Promise((r) => setTimeout(r, 5000).unref())]);
         if (proc.exitCode === null) proc.kill('SIGKILL');
       }
       rmSync(storeDir, { recursive: true, force: true });
