@@ -101,13 +101,15 @@ describe('sweepStaleTemps', () => {
     const files = {
       dead: join(d, `chip_1.mask.tif.tmp-${dead}-0a1b2c3d`),
       deadPlain: join(d, `tile_payloads.json.tmp-${dead}`),
+      deadCopy: join(d, `chip_1_merged.tif.${dead}.tmp`),
+      deadToken: join(d, `selected_tiles.csv.${dead}.k3j5x.tmp`),
       live: join(d, `chip_2.mask.tif.tmp-${process.pid}-0a1b2c3d`),
       part: join(d, 'x.tif.part'),
       real: join(d, 'chip_1.mask.tif'),
     };
     for (const f of Object.values(files)) writeFileSync(f, 'x');
     const removed = await sweepStaleTemps(join(tmp, 'sweep'));
-    assert.deepEqual(removed.sort(), [files.dead, files.deadPlain].sort());
+    assert.deepEqual(removed.sort(), [files.dead, files.deadPlain, files.deadCopy, files.deadToken].sort());
     assert.deepEqual([files.live, files.part, files.real].map((f) => existsSync(f)), [true, true, true]);
   });
 });
