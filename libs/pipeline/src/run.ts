@@ -217,11 +217,19 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     return { ...summary, resumed };
   } finally {
     if (progressTimer) clearInterval(progressTimer);
-    await procs?.stop();
-    await services?.stop(10_000);
-    for (const s of o.services) await s.stop().catch(() => undefined);
-    await bus?.close().catch(() => undefined);
-    await nats?.stop();
+    // Every step runs even when an earlier one fails: a nats-server or child must never be left behind.
+    const quietly = async (f: () => Promise<unknown> | undefined): Promise<void> => {
+      try {
+        await f();
+      } catch (e) {
+        log.warn({ err: e }, 'while shutting down');
+      }
+    };
+    await quietly(() => procs?.stop());
+    await quietly(() => services?.stop(10_000));
+    for (const s of o.services) await quietly(() => s.stop());
+    await quietly(() => bus?.close());
+    await quietly(() => nats?.stop());
     closeSync(logFd);
   }
 }
