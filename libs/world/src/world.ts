@@ -24,7 +24,8 @@ import { fieldMap, writeCdl, writeSceneBands } from './rasters.ts';
 /** Bump when the generated content changes: old worlds are then rebuilt under a new hash. */
 export const WORLD_VERSION = 1;
 
-export const REAL_FIXTURES = '/work/shared/fixtures/real';
+/** The real fixtures beside the checkout (as @hls/common finds them); HLS_FIXTURES_DIR overrides. */
+export const REAL_FIXTURES: string = process.env.HLS_FIXTURES_DIR ?? resolve(import.meta.dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'real');
 
 export interface WorldFixtures {
   payload: string;
@@ -32,7 +33,7 @@ export interface WorldFixtures {
   reclassTable: string;
 }
 
-export function defaultFixtures(root = process.env.HLS_FIXTURES ?? REAL_FIXTURES): WorldFixtures {
+export function defaultFixtures(root = REAL_FIXTURES): WorldFixtures {
   return {
     payload: join(root, 'chips', 'midwest_crops_chip_payload.geojson'),
     gridKml: join(root, 's2-grid', 'sentinel_tile_grid_subset.reconstructed.kml'),
@@ -187,7 +188,7 @@ export async function ensureWorld(opts: EnsureWorldOptions): Promise<World> {
   }
   const fx = opts.fixtures ?? defaultFixtures();
   for (const f of [fx.payload, fx.gridKml, fx.reclassTable])
-    if (!existsSync(f)) throw new Error(`world: fixture ${f} is missing (set HLS_FIXTURES to the folder holding chips/ and s2-grid/)`);
+    if (!existsSync(f)) throw new Error(`world: fixture ${f} is missing (set HLS_FIXTURES_DIR to the folder holding chips/ and s2-grid/)`);
   const tmp = join(root, `.partial-${hash}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
