@@ -20,12 +20,13 @@ import { parseReclassCodes } from './reclass-codes.ts';
 import { buildEcho10Xml } from '@hls/stac';
 import { checkPlan, DEFAULT_WORLD, planWorld, type WorldOptions, type WorldPlan } from './plan.ts';
 import { fieldMap, writeCdl, writeSceneBands } from './rasters.ts';
+import { REAL_FIXTURES } from '@hls/common';
 
 /** Bump when the generated content changes: old worlds are then rebuilt under a new hash. */
 export const WORLD_VERSION = 1;
 
 /** The real fixtures beside the checkout (as @hls/common finds them); HLS_FIXTURES_DIR overrides. */
-export const REAL_FIXTURES: string = process.env.HLS_FIXTURES_DIR ?? resolve(import.meta.dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'real');
+export { REAL_FIXTURES };
 
 export interface WorldFixtures {
   payload: string;
