@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { BANDS, SUBJECTS, bandFileName, makeEvent, tileBandPath, type EventOf, type GranuleId } from '@hls/contracts';
 import { startProvider, type Provider } from '@hls/ipfs';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
@@ -125,4 +126,22 @@ test('a CID still unavailable after its retries fails the tile and every chip wi
   } finally {
     provider.faults.missing.delete(missing);
   }
+});
+
+test('no IPFS backend reachable is a transient error: nothing fails, nothing is published, the scene is retried', async () => {
+  const runId = 'run4';
+  // A port nobody listens on (fetch refuses well-known ports like 9 outright, so take a free one).
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const dead = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  await new Promise((r) => srv.close(r));
+  const config = { data_dir: root, train_dataset_name: runId, ipfs: { backends: [{ type: 'gateway', urls: [dead] }], timeout_ms: 500, retries: 1, concurrency: 4 } };
+  const real = await realServiceContext({ nats, service: 'ipfs-fetcher', run: { runId, config } });
+  contexts.push(real);
+  await assert.rejects(handleSceneSelected(sceneEvent(bandCids(), runId), real.ctx), (e: Error) => {
+    assert.equal(e.name, 'TransientError');
+    assert.match(e.message, /no IPFS backend reachable/);
+    return true;
+  });
+  assert.deepEqual(await real.published(), []);
 });

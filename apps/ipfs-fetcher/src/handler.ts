@@ -57,6 +57,10 @@ export const handleSceneSelected: Handler<'hls.scene.selected'> = async (event, 
         const r = await fetcher.fetchToFile(asset.cid, join(dataset, rel), { context: { granule, band }, signal: ctx.signal, onProgress: beat });
         return { band, ok: true, cid: r.cid, path: rel, bytes: r.bytes, reused: r.reused };
       } catch (e) {
+        // No backend reachable at all says nothing about the CID: retry the scene later.
+        if (e instanceof CidUnavailableError && e.unreachable) {
+          throw new TransientError(`fetching ${band} of ${granule} (${asset.cid}): no IPFS backend reachable: ${e.message}`, { cause: e });
+        }
         if (e instanceof CidUnavailableError || e instanceof BlockVerificationError || e instanceof UnsupportedDagError) {
           return { band, ok: false, cid: asset.cid, reason: `cid-unavailable: ${asset.cid}`, error: e.message };
         }

@@ -40,7 +40,9 @@ export class CidUnavailableError extends Error {
   readonly root: string | undefined;
   readonly context: FetchContext | undefined;
   readonly reasons: string[];
-  constructor(cid: string, reasons: string[], opts: { root?: string; context?: FetchContext } = {}) {
+  /** No backend could even be reached (connection refused, DNS, reset) on any attempt: nothing says the CID is missing. */
+  readonly unreachable: boolean;
+  constructor(cid: string, reasons: string[], opts: { root?: string; context?: FetchContext; unreachable?: boolean } = {}) {
     const of = opts.root && opts.root !== cid ? ` (block of ${opts.root})` : '';
     const last = reasons.slice(-3).join('; ');
     super(`cid-unavailable: ${cid}${of}${describeContext(opts.context)}: ${reasons.length} attempt(s) failed: ${last}`);
@@ -49,7 +51,20 @@ export class CidUnavailableError extends Error {
     this.root = opts.root;
     this.context = opts.context;
     this.reasons = reasons;
+    this.unreachable = opts.unreachable ?? false;
   }
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** True when an error (or one of its causes) is a failure to reach the server at all. */
+export function isUnreachable(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c && depth < 6; depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+    c = (c as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** A DAG that decodes but is not a UnixFS file we can reassemble (directory, bad sizes). */

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { CarReader } from '@ipld/car/reader';
 import { create as kubo } from 'kubo-rpc-client';
@@ -199,6 +201,7 @@ test('a missing CID fails within its time bound, with the reason', async () => {
       assert.match(e.message, new RegExp(`^cid-unavailable: ${root}`));
       assert.match(e.message, /404/);
       assert.equal(e.reasons.length, 3);
+      assert.equal(e.unreachable, false, 'the gateway answered: the CID is missing there');
       return true;
     });
     // 3 attempts x (300 ms timeout) + 2 backoffs of at most 100 ms, plus slack for a loaded machine.
@@ -218,6 +221,23 @@ test('a missing CID fails within its time bound, with the reason', async () => {
   } finally {
     fx.provider.faults.delayMs = 0;
   }
+});
+
+test('no backend reachable at all is told apart from a missing CID', async () => {
+  const root = fx.cidOf(bandFile(GRANULE, 'B04'));
+  // A port nobody listens on: every attempt is refused.
+  const dead = createServer();
+  await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+  const port = (dead.address() as AddressInfo).port;
+  await new Promise((r) => dead.close(r));
+  const f = new Fetcher({ sources: [gatewaySource(`http://127.0.0.1:${port}`)], timeoutMs: 1000, retries: 1, concurrency: 2, backoffBaseMs: 10 });
+  await assert.rejects(f.fetchToFile(root, out('unreachable.tif')), (e: unknown) => {
+    assert.ok(e instanceof CidUnavailableError, String(e));
+    assert.equal(e.unreachable, true);
+    assert.equal(e.reasons.length, 2);
+    return true;
+  });
+  assert.equal(existsSync(out('unreachable.tif')), false);
 });
 
 test('a download SIGKILLed half way leaves no final file and resumes, keeping the verified leaves', async () => {

@@ -15,6 +15,7 @@ import { CODEC_DAG_PB, CODEC_RAW, hashMatches, parseCid, verifyBlock } from './c
 import {
   BlockVerificationError,
   CidUnavailableError,
+  isUnreachable,
   UnsupportedDagError,
   errorMessage,
   type FetchContext,
@@ -90,6 +91,7 @@ export class Fetcher {
   async getBlock(cid: CID, req: BlockRequest = {}): Promise<Uint8Array> {
     const id = cid.toString();
     const reasons: string[] = [];
+    let unreachable = 0;
     const corruptAt = new Set<BlockSource>();
     let lastCorrupt: BlockVerificationError | undefined;
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
@@ -118,6 +120,7 @@ export class Fetcher {
           } else if (timeout.aborted) {
             reasons.push(`${source.name}: timed out after ${this.opts.timeoutMs} ms`);
           } else {
+            if (isUnreachable(e)) unreachable++;
             reasons.push(`${source.name}: ${errorMessage(e)}`);
           }
         } finally {
@@ -127,7 +130,7 @@ export class Fetcher {
       if (corruptAt.size === this.sources.length && lastCorrupt) throw lastCorrupt;
       if (attempt < this.opts.retries) await sleep(backoffDelay(attempt, this.opts.backoffBaseMs, this.opts.backoffMaxMs), req.signal);
     }
-    throw new CidUnavailableError(id, reasons, { root: req.root, context: req.context });
+    throw new CidUnavailableError(id, reasons, { root: req.root, context: req.context, unreachable: unreachable === reasons.length });
   }
 
   /**

@@ -1,5 +1,5 @@
 export { parseCid, verifyBlock, hashMatches, cidOfBlock, CODEC_RAW, CODEC_DAG_PB, CID } from './cid.ts';
-export { BlockVerificationError, CidUnavailableError, UnsupportedDagError, describeContext, type FetchContext } from './errors.ts';
+export { BlockVerificationError, CidUnavailableError, UnsupportedDagError, describeContext, isUnreachable, type FetchContext } from './errors.ts';
 export { FsBlockStore, MemoryBlockStore, BlockNotFoundError, type BlockStore } from './blockstore.ts';
 export { KUBO_CIDV1_IMPORT, importFile, importDirectory, cidOfBytes, type ImportedFile, type ImportedTree } from './importer.ts';
 export { Fetcher, partPathFor, removePart, type FetcherOptions, type FetchOptions, type FetchProgress, type FetchResult } from './fetcher.ts';
