@@ -10,23 +10,14 @@ import { join } from 'node:path';
 import { CDL_GRID, CHIP, type BBox, type ChipId } from '@hls/contracts';
 import { assignTiles, buildTileIndex, chipBoxAt, loadS2Grid, readS2GridKml, replicateKml, syntheticWorldGrid } from '@hls/geo';
 import { REAL_FIXTURES } from '@hls/common';
+import { seededRandom } from '@hls/common';
 
 const GRID_KML = `${REAL_FIXTURES}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`;
 const GRID_PARQUET = `${REAL_FIXTURES}/s2-grid/sentinel-2-grid_LAND.parquet`;
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 const secs = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(2)} s`;
 
-/** Mulberry32: a small seeded generator, so runs are comparable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-geo-'));
 try {

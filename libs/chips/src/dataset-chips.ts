@@ -18,7 +18,7 @@ import {
 import { boxesFrom5070, parseFeatureCollection } from '@hls/geo';
 import { clipChip, RasterCache, type SceneRef } from './clip.ts';
 import { parseCsv } from '@hls/common';
-import { filterChip } from './filter.ts';
+import { filterChip, trackRow } from './filter.ts';
 import { decideQa } from './qa.ts';
 import type { ReclassTable } from './reclass.ts';
 import { assembleTrackChips, TRACK_RECORDS_DIR, writeTrackRecord, type TrackChipRow } from './track-chips.ts';
@@ -155,18 +155,7 @@ export async function chipDataset(o: ChipDatasetOptions): Promise<ChipDatasetSum
           continue;
         }
         const d = decideQa(r.qa);
-        const row: TrackChipRow = {
-          chipId: c.chipId,
-          tileId: tile.tileId,
-          validCounts: r.qa.validCounts,
-          badPercents: r.qa.badPercents,
-          naCount: r.qa.nodataCount,
-          dates: r.scenes.map((s) => s.date),
-          granuleIds: r.scenes.map((s) => s.granuleId),
-          decision: d.accepted ? 'accepted' : 'rejected',
-          reason: d.accepted ? '' : d.reason,
-        };
-        await writeTrackRecord(o.datasetDir, row);
+        await writeTrackRecord(o.datasetDir, trackRow({ chipId: c.chipId, tileId: tile.tileId, qa: r.qa, scenes: r.scenes }, d));
         summary.clipped++;
         o.onChip?.(c.chipId, 'clipped');
       } catch (e) {

@@ -8,6 +8,7 @@ import { ChipIdSchema } from '@hls/contracts';
 import { boxCenter, chipBoxAt } from './cdl-grid.ts';
 import type { ChipRecord } from './chip-payload.ts';
 import { EPSG_CDL, EPSG_WGS84, transformer } from './crs.ts';
+import { seededRandom } from '@hls/common';
 
 /** Below this many classes present a chip's weight drops by 1 (to 0), as in the original. */
 export const MIN_CLASSES = 8;
@@ -128,17 +129,7 @@ export async function chipCandidates(src: CdlSource, aoiBox: BBox, reclass: Arra
   return { candidates, nClasses };
 }
 
-/** Mulberry32: small, fast, seeded. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /**
  * Draw `draws` chips with replacement, probability proportional to weight, and keep the `n` drawn most

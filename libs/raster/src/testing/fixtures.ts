@@ -2,18 +2,10 @@
 // differ, and rectangular/irregular nodata areas.
 import { createHash } from 'node:crypto';
 import type { TypedArray } from '../types.ts';
+import { seededRandom } from '@hls/common';
 
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded generator (mulberry32). */
+export const rng = seededRandom;
 
 /** Int16 reflectance-like band: 0..~9000 smooth field + noise, nodata in a corner wedge and a hole. */
 export function reflectanceBand(width: number, height: number, seed: number, nodata = -9999): Int16Array {
