@@ -15,7 +15,7 @@ export const service: ServiceDefinition = {
       if (!tile?.granuleIds) throw new TransientError(`tile ${ev.tileId} of run ${ev.runId}: no selected granules in KV`);
       await ctx.publish(
         SUBJECTS.tileReady,
-        { runId: ev.runId, tileId: ev.tileId, chipIds: tile.chipIds, scenes: sceneRefs(tile.granuleIds) } as never,
+        { runId: ev.runId, tileId: ev.tileId, chipIds: tile.chipIds, scenes: sceneRefs(tile.granuleIds) },
         messageId(SUBJECTS.tileReady, ev.runId, ev.tileId),
       );
       await markTileReadyPublished(ctx.kv.tiles, ev.runId, ev.tileId);

@@ -172,7 +172,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       gridKml: resolve(o.gridKml),
     } as EventOf<'hls.run.requested'>;
     await storeRun(bus, ev);
-    await bus.publish(SUBJECTS.runRequested, { runId, requestedAt: ev.requestedAt, config, chipPayload: ev.chipPayload, gridKml: ev.gridKml } as never, messageId(SUBJECTS.runRequested, runId));
+    await bus.publish(SUBJECTS.runRequested, { runId, requestedAt: ev.requestedAt, config, chipPayload: ev.chipPayload, gridKml: ev.gridKml }, messageId(SUBJECTS.runRequested, runId));
     note(`run ${runId}${resumed ? ' (resumed)' : ''}: ${resolve(o.chipPayload)}`);
 
     let failedRun: string | undefined;

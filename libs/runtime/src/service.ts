@@ -85,7 +85,7 @@ async function failEntities(bus: Bus, service: string, subject: string, event: u
     return;
   }
   if (ev.chipId) {
-    await bus.publish(SUBJECTS.chipFailed, { runId, chipId: ev.chipId, ...(ev.tileId ? { tileId: ev.tileId } : {}), reason: `dlq:${service}`, error: reason } as never, messageId(SUBJECTS.chipFailed, runId, ev.chipId));
+    await bus.publish(SUBJECTS.chipFailed, { runId, chipId: ev.chipId, ...(ev.tileId ? { tileId: ev.tileId } : {}), reason: `dlq:${service}`, error: reason }, messageId(SUBJECTS.chipFailed, runId, ev.chipId));
     return;
   }
   if (!ev.tileId) return;
@@ -95,9 +95,9 @@ async function failEntities(bus: Bus, service: string, subject: string, event: u
     const rec = (await tiles.get(kvKey(runId, ev.tileId)))?.value as { chipIds?: string[] } | undefined;
     chipIds = rec?.chipIds ?? [];
   }
-  await bus.publish(SUBJECTS.tileFailed, { runId, tileId: ev.tileId, chipIds, reason: `dlq:${service}`, detail: why } as never, messageId(SUBJECTS.tileFailed, runId, ev.tileId));
+  await bus.publish(SUBJECTS.tileFailed, { runId, tileId: ev.tileId, chipIds, reason: `dlq:${service}`, detail: why }, messageId(SUBJECTS.tileFailed, runId, ev.tileId));
   for (const chipId of chipIds)
-    await bus.publish(SUBJECTS.chipFailed, { runId, chipId, tileId: ev.tileId, reason: `dlq:${service}`, error: reason } as never, messageId(SUBJECTS.chipFailed, runId, chipId));
+    await bus.publish(SUBJECTS.chipFailed, { runId, chipId, tileId: ev.tileId, reason: `dlq:${service}`, error: reason }, messageId(SUBJECTS.chipFailed, runId, chipId));
 }
 
 /** The run-state KV buckets every handler gets as ctx.kv. */
