@@ -8,6 +8,7 @@ import { AreaGeometrySchema, CHIP, ChipIdSchema, type AreaGeometry, type BBox, t
 import { boxCenter, boxPixels, gridOffset, snapBox } from './cdl-grid.ts';
 import { EPSG_CDL, EPSG_WGS84, transformer } from './crs.ts';
 import { pythonJson, type JsonValue } from './pyjson.ts';
+import { boundsOf } from './bounds.ts';
 
 export interface ChipRecord {
   id: ChipId;
@@ -158,16 +159,7 @@ type BoxCheck = { ok: true; bbox: BBox } | { ok: false; reason: ChipRejectReason
  */
 export function chipBoxFromPoints(pts: readonly (readonly [number, number])[], tol: number): BoxCheck {
   if (pts.length < 4) return { ok: false, reason: 'bad-geometry', detail: `box has ${pts.length} vertices` };
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (const [x, y] of pts) {
-    if (x < minX) minX = x;
-    if (x > maxX) maxX = x;
-    if (y < minY) minY = y;
-    if (y > maxY) maxY = y;
-  }
+  const [minX, minY, maxX, maxY] = boundsOf(pts);
   const raw: BBox = [minX, minY, maxX, maxY];
   for (const [x, y] of pts) {
     const onX = Math.abs(x - minX) <= tol || Math.abs(x - maxX) <= tol;

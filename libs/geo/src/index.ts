@@ -10,3 +10,4 @@ export * from './chip-index.ts';
 export * from './synthetic-grid.ts';
 export * from './aoi-filter.ts';
 export * from './chip-boxes.ts';
+export * from './bounds.ts';

@@ -7,6 +7,7 @@ import type { BBox, ChipId } from '@hls/contracts';
 import { boxCenter } from './cdl-grid.ts';
 import { EPSG_CDL, EPSG_WGS84, transformer } from './crs.ts';
 import type { S2Tile } from './s2-grid-kml.ts';
+import { boundsOf } from './bounds.ts';
 
 /** Degrees added around each tile part's lon/lat box: UTM edges bulge slightly off the KML's straight lon/lat edges. */
 const INDEX_PAD_DEG = 0.02;
@@ -60,16 +61,7 @@ export function buildTileIndex(tiles: readonly S2Tile[], opts: { naive?: boolean
   let k = 0;
   tiles.forEach((t, ti) => {
     for (const ring of t.parts) {
-      let minX = Infinity;
-      let minY = Infinity;
-      let maxX = -Infinity;
-      let maxY = -Infinity;
-      for (const [x, y] of ring) {
-        if (x < minX) minX = x;
-        if (x > maxX) maxX = x;
-        if (y < minY) minY = y;
-        if (y > maxY) maxY = y;
-      }
+      const [minX, minY, maxX, maxY] = boundsOf(ring);
       parts.add(minX - INDEX_PAD_DEG, minY - INDEX_PAD_DEG, maxX + INDEX_PAD_DEG, maxY + INDEX_PAD_DEG);
       partTile[k++] = ti;
     }
@@ -185,16 +177,7 @@ function samplesIn(epsg: number, lonlat: readonly [number, number][], cache: Map
 export function chooseTile(index: TileIndex, chip: ChipToAssign): TileChoice {
   const inv = transformer(EPSG_CDL, EPSG_WGS84);
   const samples = boxSamples(chip.bbox5070).map((p) => inv(p));
-  let minLon = Infinity;
-  let minLat = Infinity;
-  let maxLon = -Infinity;
-  let maxLat = -Infinity;
-  for (const [x, y] of samples) {
-    if (x < minLon) minLon = x;
-    if (x > maxLon) maxLon = x;
-    if (y < minLat) minLat = y;
-    if (y > maxLat) maxLat = y;
-  }
+  const [minLon, minLat, maxLon, maxLat] = boundsOf(samples);
   const c = boxCenter(chip.bbox5070);
   const seen = new Set<number>();
   let best = -1;
