@@ -8,6 +8,14 @@ const root = resolve(import.meta.dirname, '..');
 const results = join(root, '.test-results');
 rmSync(results, { recursive: true, force: true });
 
+// The system packages the tests use (nats-server, GDAL + rasterio, Chromium): installed when missing, so
+// `npm install && npm test` is the whole set-up on a fresh Debian machine; one line says what to do otherwise.
+const deps = spawnSync('bash', [join(root, 'tools', 'system-deps.sh')], { stdio: 'inherit', cwd: root });
+if (deps.status !== 0) {
+  console.error('npm test: the system packages the tests need are missing (see the line above)');
+  process.exit(1);
+}
+
 const args = process.argv.slice(2);
 const nx = join(root, 'node_modules', '.bin', 'nx');
 const r = spawnSync(nx, ['run-many', '-t', 'build', 'lint', 'test', '--outputStyle=stream', '--nxBail=false', ...args], {

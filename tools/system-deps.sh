@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests use: nats-server (a real broker per suite), GDAL + rasterio (the
 # correctness oracle) and Chromium (browser tests). The product itself needs none of them.
-# Installs only what is missing; needs root and Debian's apt.
+# Installs only what is missing; needs root and Debian's apt. `npm test` runs it first (tools/run-tests.ts).
 set -euo pipefail
 need=()
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
@@ -17,5 +17,10 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   exit 1
 fi
 echo "system-deps: installing ${need[*]}"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+log=$(mktemp)
+if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"; } >"$log" 2>&1; then
+  echo "system-deps: apt-get could not install ${need[*]} ($(tail -n 1 "$log")); run: apt-get update && apt-get install -y ${need[*]}" >&2
+  rm -f "$log"
+  exit 1
+fi
+rm -f "$log"
