@@ -66,7 +66,7 @@ test('check: available CIDs pass, a missing one and one without a CID land in mi
   p[0]!.bands[6]!.cid = null;
   fx.provider.faults.missing.add(gone);
   t.after(() => fx.provider.faults.missing.delete(gone));
-  const f = await createFetcher({ backends: [{ type: 'gateway', urls: [fx.provider.gateway] }], timeout_ms: 500, retries: 0, concurrency: 4 });
+  const f = await createFetcher({ backends: [{ type: 'gateway', urls: [fx.provider.gateway] }], timeout_ms: 15_000, retries: 0, concurrency: 4 });
   const missingFile = join(fx.root, 'missing_cids.json');
   const r = await checkCids(f, bandRefs(p), { missingFile });
   assert.equal(r.filter((x) => x.available).length, 12);
@@ -87,7 +87,7 @@ test('retrieve: every selected band lands verified at tiles/<granule>/<granule>.
   const gone = p[0]!.bands[0]!.cid as string;
   fx.provider.faults.missing.add(gone);
   t.after(() => fx.provider.faults.missing.delete(gone));
-  const f = await createFetcher({ backends: [{ type: 'gateway', urls: [fx.provider.gateway] }], timeout_ms: 500, retries: 0, concurrency: 3 });
+  const f = await createFetcher({ backends: [{ type: 'gateway', urls: [fx.provider.gateway] }], timeout_ms: 15_000, retries: 0, concurrency: 3 });
   const ds = join(fx.root, 'dataset');
   let last = { files: 0, filesDone: 0, bytes: 0, knownTotal: 0, filesSized: 0 };
   const r = await retrieveAll(f, bandRefs(p), ds, { onProgress: (x) => (last = x) });

@@ -53,21 +53,19 @@ test('wrong bytes from one source: that source is not asked again, the next one 
 test('only wrong bytes anywhere: a verification error, at once', async () => {
   const liar = source('liar', async () => new TextEncoder().encode('other bytes'));
   const f = new Fetcher({ sources: [liar], timeoutMs: 1000, retries: 5, concurrency: 1, backoffBaseMs: 1000 });
-  const t0 = Date.now();
   await assert.rejects(f.getBlock(cid, { context: { granule: 'G', band: 'B02' } }), (e: unknown) => e instanceof BlockVerificationError && /band B02, granule G/.test(e.message));
-  assert.ok(Date.now() - t0 < 500, 'no backoff rounds for bytes that can never verify');
+  assert.equal(liar.calls, 1, 'no retry rounds for bytes that can never verify');
 });
 
 test('a source that never answers times out per request; the error lists every attempt', async () => {
   const hang = source('hang', (_n, signal) => new Promise((_r, reject) => signal.addEventListener('abort', () => reject(signal.reason))));
   const f = new Fetcher({ sources: [hang], timeoutMs: 100, retries: 2, concurrency: 1, backoffBaseMs: 10, backoffMaxMs: 10 });
-  const t0 = Date.now();
   await assert.rejects(f.getBlock(cid), (e: unknown) => {
     assert.ok(e instanceof CidUnavailableError);
     assert.equal(e.reasons.length, 3);
     assert.ok(e.reasons.every((r) => r === 'hang: timed out after 100 ms'));
     return true;
   });
-  assert.ok(Date.now() - t0 < 3 * 100 + 20 + 1000);
+  assert.equal(hang.calls, 3);
 });
 
