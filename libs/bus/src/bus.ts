@@ -278,7 +278,9 @@ export class Bus {
               log.error({ err: e }, `could not mark the entities of a dead-lettered ${subject} failed`);
             }
           }
-          m.term(reason.slice(0, 200));
+          // A plain TERM: the reason travels in the DLQ message; `+TERM <reason>` is not understood by every
+          // server version we support (issue 15 saw 2.9.10 redeliver such messages).
+          m.term();
         };
         try {
           let text: string;

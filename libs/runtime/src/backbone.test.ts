@@ -1,6 +1,6 @@
 // The backbone proofs, against a real nats-server spawned for this suite.
-import { Bus } from '@hls/bus';
-import { ConfigSchema, DlqMessageSchema, KV_BUCKETS, SUBJECTS, dlqSubject, messageId, type ServiceName } from '@hls/contracts';
+import { Bus, consumerName } from '@hls/bus';
+import { ConfigSchema, DlqMessageSchema, KV_BUCKETS, STREAMS, SUBJECTS, dlqSubject, messageId, type ServiceName } from '@hls/contracts';
 import { startNats, startOtlpReceiver, tempDir, waitFor, type NatsHandle } from '@hls/testing';
 import { createLogger } from '@hls/telemetry';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -184,16 +184,25 @@ describe('backbone proofs (real nats-server)', { concurrency: false }, () => {
     assert.equal(lines(out).filter((l) => l.startsWith('done chip_term')).length, 1);
   });
 
-  it('7. malformed JSON and schema-invalid events land in the DLQ with the reason', async () => {
+  it('7. malformed JSON and schema-invalid events land in the DLQ with the reason, each handled exactly once', async () => {
     const seen: string[] = [];
     const svc = await analytics(async (ev) => void seen.push(ev.chipId));
     const pub = await publisher();
-    await pub.publishRaw(SUBJECTS.chipAccepted, '{"runId": "p7", "chipId": ', { msgId: 'bad-json' });
-    await pub.publishRaw(SUBJECTS.chipAccepted, JSON.stringify({ schemaVersion: 1, runId: 'p7', chipId: '../../etc/passwd' }), { msgId: 'bad-schema' });
-    await pub.publish(SUBJECTS.chipAccepted, accepted('p7', 'chip_ok'), messageId(SUBJECTS.chipAccepted, 'p7', 'chip_ok'));
-    await waitFor(() => seen.includes('chip_ok'), { what: 'good message after bad ones' });
-    await new Promise((r) => setTimeout(r, 300));
-    await Promise.all([svc.stop(), pub.close()]);
+    const consumer = consumerName('dataset-analytics', SUBJECTS.chipAccepted);
+    const deliveries = async (): Promise<number> => (await pub.jsm.consumers.info(STREAMS.events.name, consumer)).delivered.consumer_seq;
+    try {
+      const before = await deliveries();
+      await pub.publishRaw(SUBJECTS.chipAccepted, '{"runId": "p7", "chipId": ', { msgId: 'bad-json' });
+      await pub.publishRaw(SUBJECTS.chipAccepted, JSON.stringify({ schemaVersion: 1, runId: 'p7', chipId: '../../etc/passwd' }), { msgId: 'bad-schema' });
+      await pub.publish(SUBJECTS.chipAccepted, accepted('p7', 'chip_ok'), messageId(SUBJECTS.chipAccepted, 'p7', 'chip_ok'));
+      await waitFor(() => seen.includes('chip_ok'), { what: 'good message after bad ones' });
+      // Past two ack waits (2 s each): a message that was not terminated would have been delivered again by now.
+      // (The DLQ de-duplicates by message id, so the consumer's own delivery count is what tells.)
+      await new Promise((r) => setTimeout(r, 5000));
+      assert.equal((await deliveries()) - before, 3, '3 messages, 3 deliveries: permanent failures are terminated, not redelivered');
+    } finally {
+      await Promise.all([svc.stop(), pub.close()]);
+    }
     const dlq = await dlqMessages('dataset-analytics');
     const bad = dlq.find((d) => d.payload.startsWith('{"runId": "p7"'));
     assert.ok(bad, 'malformed JSON dead-lettered');
