@@ -64,3 +64,22 @@ test('--verbose and HLS_DEBUG=1 add the stack trace after the same first line', 
   }
   assert.ok(!cli(['reproject', missing]).stderr.includes('    at '));
 });
+
+test('numeric flags are checked: --timeout abc and --seed abc stop in one line naming the flag', () => {
+  const run = cli(['run', '--config', join(tmp, 'none.yaml'), '--timeout', 'abc']);
+  assert.equal(run.status, 1);
+  assert.deepEqual(run.lines, ["hls-chips: option '--timeout <seconds>' argument 'abc' is invalid. must be a number > 0 (see hls-chips --help)"]);
+  const demo = cli(['demo', '--seed', 'abc']);
+  assert.equal(demo.status, 1);
+  assert.deepEqual(demo.lines, ["hls-chips: option '--seed <n>' argument 'abc' is invalid. must be a whole number >= 0 (see hls-chips --help)"]);
+});
+
+test('run takes its config from HLS_CONFIG when --config is not given, and says so when neither is', () => {
+  const yaml = join(tmp, 'env.yaml');
+  writeFileSync(yaml, 'cloud_cover_threshold: many\n');
+  const fromEnv = cli(['run'], { HLS_CONFIG: yaml });
+  assert.equal(fromEnv.status, 1);
+  assert.match(fromEnv.lines[0]!, /^hls-chips: config key cloud_cover_threshold from config file .*env\.yaml/);
+  const none = cli(['run'], { HLS_CONFIG: '' });
+  assert.deepEqual(none.lines, ['hls-chips: run: no config: pass --config FILE or set HLS_CONFIG']);
+});

@@ -48,7 +48,9 @@ export function formatFailure(e: unknown, verbose: boolean): string {
   return verbose ? `${line}\n${details(e)}\n` : `${line}\n`;
 }
 
-/** A usage error from commander ("error: unknown option '--x'") as our one line, pointing at --help. */
-export function usageFailure(e: Error): string {
-  return `${PROGRAM}: ${oneLine(e).replace(/^error:\s*/, '')} (see ${PROGRAM} --help)`;
+/** A commander error ("error: unknown option '--x'") as our one line; usage mistakes point at --help. */
+export function usageFailure(e: Error & { code?: string }): string {
+  const line = `${PROGRAM}: ${oneLine(e).replace(/^error:\s*/, '')}`;
+  // 'commander.error' is a command's own cmd.error(message): not a usage mistake.
+  return e.code === 'commander.error' ? line : `${line} (see ${PROGRAM} --help)`;
 }

@@ -25,6 +25,7 @@ import {
   writeTwin,
   type ChipIssue,
 } from '@hls/geo';
+import { wholeNumber } from '../options.ts';
 
 /** Report a failure as a one-line command error (exit 1), not a stack trace. */
 function guarded<A extends unknown[]>(cmd: () => Command, fn: (...a: A) => Promise<void>): (...a: A) => Promise<void> {
@@ -35,12 +36,6 @@ function guarded<A extends unknown[]>(cmd: () => Command, fn: (...a: A) => Promi
       cmd().error(`error: ${(e as Error).message}`);
     }
   };
-}
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number >= 0');
-  return n;
 }
 
 function selectionName(v: string): string {
@@ -139,9 +134,9 @@ export function register(program: Command): void {
     )
     .requiredOption('--cdl <tif>', 'CDL GeoTIFF on the CDL grid (local path or http(s) COG URL)')
     .requiredOption('--aoi <file>', 'AOI GeoJSON (EPSG:4326); its bounding box in EPSG:5070 bounds the chips')
-    .requiredOption('--n <count>', 'number of chips to keep', positiveInt)
-    .option('--seed <seed>', 'random seed of the weighted draw', positiveInt, 0)
-    .option('--draws <count>', 'weighted draws (with replacement) to rank chips by', positiveInt, 1_000_000)
+    .requiredOption('--n <count>', 'number of chips to keep', wholeNumber(1))
+    .option('--seed <seed>', 'random seed of the weighted draw', wholeNumber(), 0)
+    .option('--draws <count>', 'weighted draws (with replacement) to rank chips by', wholeNumber(1), 1_000_000)
     .option('--reclass <csv>', 'cdl_total_dst.csv (old_class_value -> new_class_value); default: cdl.reclass_table from the config')
     .option('--config <file>', 'config YAML (for cdl.reclass_table)')
     .option('--name <name>', 'output name prefix', selectionName, 'bb')

@@ -18,6 +18,7 @@ import {
   type RetrieveProgress,
 } from '@hls/ipfs';
 import { readCidMappingFile } from '@hls/stac';
+import { wholeNumber } from '../options.ts';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -35,9 +36,9 @@ function withBackendOptions(c: Command): Command {
     .option('--rpc <url>', 'Kubo RPC API URL (replaces the configured backends)')
     .option('--gateway <url>', 'trustless gateway URL, repeatable (replaces the configured backends)', collect, [])
     .option('--peer <multiaddr>', 'bitswap peer for an embedded Helia node, repeatable (replaces the configured backends)', collect, [])
-    .option('--timeout <ms>', 'per-request timeout in ms (default: config ipfs.timeout_ms)')
-    .option('--retries <n>', 'retry rounds (default: config ipfs.retries)')
-    .option('--concurrency <n>', 'block requests in flight (default: config ipfs.concurrency)');
+    .option('--timeout <ms>', 'per-request timeout in ms (default: config ipfs.timeout_ms)', wholeNumber(1))
+    .option('--retries <n>', 'retry rounds (default: config ipfs.retries)', wholeNumber())
+    .option('--concurrency <n>', 'block requests in flight (default: config ipfs.concurrency)', wholeNumber(1));
 }
 
 function setup(o: CommonOpts) {

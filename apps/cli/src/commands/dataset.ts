@@ -2,24 +2,14 @@
 // (split_training_data, calc_band_mean_sd, calc_class_weights, generate_class_distribution) over
 // <dataset>/chips_filtered/, each usable alone. Logic: @hls/analytics.
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '@hls/config';
 import { buildDataset, writeBandStats, writeClassDistribution, writeClassWeights, writeSplit } from '@hls/analytics';
 import { assembleTrackChips } from '@hls/chips';
 import { resolveDatasetDir, type DatasetFlags } from './chip.ts';
+import { fraction, wholeNumber } from '../options.ts';
 
 type SplitFlags = DatasetFlags & { seed?: number; trainFraction?: number };
 
-const int = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number >= 0');
-  return n;
-};
-const fraction = (v: string): number => {
-  const n = Number(v);
-  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be between 0 and 1');
-  return n;
-};
 
 /** Seed and fraction from flags, else the config's split section (default 42, 0.8). */
 function splitSettings(o: SplitFlags): { seed: number; trainFraction: number } {
@@ -34,7 +24,7 @@ export function register(program: Command): void {
   const ds = program.command('dataset').description('dataset analytics over <dataset>/chips_filtered/: split, band statistics, class weights, class distribution');
   const common = (c: Command) => c.option('--dataset <dir>', 'dataset dir (default: from the config)').option('--config <file>', 'config YAML (the original keys)');
   const splitOpts = (c: Command) =>
-    c.option('--seed <n>', 'shuffle seed (numpy RandomState semantics; default config split.seed, 42)', int).option('--train-fraction <f>', 'training share (default config split.train_fraction, 0.8)', fraction);
+    c.option('--seed <n>', 'shuffle seed (numpy RandomState semantics; default config split.seed, 42)', wholeNumber()).option('--train-fraction <f>', 'training share (default config split.train_fraction, 0.8)', fraction);
 
   splitOpts(common(ds.command('split')))
     .description('shuffle the accepted chip ids with the seed and split them: train_ids.csv / val_ids.csv (header ids) and training_data.txt / validation_data.txt')

@@ -4,6 +4,7 @@ import { SERVICES } from '@hls/contracts';
 import { formatSummary, runDemo } from '@hls/pipeline';
 import type { Command } from 'commander';
 import { SERVICE_REGISTRY, serviceEntry } from '../registry.ts';
+import { positiveNumber, wholeNumber } from '../options.ts';
 
 export function register(program: Command): void {
   program
@@ -13,21 +14,21 @@ export function register(program: Command): void {
         'a local STAC API, a local IPFS provider and a private nats-server. Prints progress per stage and a summary.',
     )
     .option('--data-dir <dir>', 'where the world, the NATS store and the outputs go', './data-demo')
-    .option('--seed <n>', 'world seed (the world is cached per seed)', '2022')
+    .option('--seed <n>', 'world seed (the world is cached per seed)', wholeNumber(), 2022)
     .option('--small', 'a small world (10 chips, rasters around the chips only): for tests and a quick look')
     .option('--processes', 'run every service in its own process (2 replicas of reprojector and chipper)')
-    .option('--timeout <seconds>', 'give up after this long', '1800')
-    .option('--ack-wait <seconds>', "services' ack wait: how soon a killed run's in-flight work is redelivered on restart", '120')
+    .option('--timeout <seconds>', 'give up after this long', positiveNumber, 1800)
+    .option('--ack-wait <seconds>', "services' ack wait: how soon a killed run's in-flight work is redelivered on restart", positiveNumber, 120)
     .option('--json', 'print the summary as JSON on stdout')
-    .action(async (o: { dataDir: string; seed: string; small?: boolean; processes?: boolean; timeout: string; ackWait: string; json?: boolean }) => {
+    .action(async (o: { dataDir: string; seed: number; small?: boolean; processes?: boolean; timeout: number; ackWait: number; json?: boolean }) => {
       const r = await runDemo({
         dataDir: resolve(o.dataDir),
-        seed: Number(o.seed),
+        seed: o.seed,
         small: o.small === true,
         services: SERVICES.map((n) => SERVICE_REGISTRY[n]),
         progress: process.stderr,
-        timeoutMs: Number(o.timeout) * 1000,
-        ackWaitMs: Number(o.ackWait) * 1000,
+        timeoutMs: o.timeout * 1000,
+        ackWaitMs: o.ackWait * 1000,
         ...(o.processes ? { processes: { argv: serviceEntry, replicas: { reprojector: 2, chipper: 2 } } } : {}),
       });
       if (o.json) console.log(JSON.stringify(r, (k, v: unknown) => (k === 'plan' ? undefined : v), 1));

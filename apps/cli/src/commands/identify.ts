@@ -6,7 +6,7 @@ import { loadConfig } from '@hls/config';
 import { datasetDir } from '@hls/contracts';
 import { indexChips, tileSearchGeometry } from '@hls/geo';
 import { identifyScenes } from '@hls/stac';
-import { guard } from './scenes.ts';
+import { wholeNumber } from '../options.ts';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -27,8 +27,8 @@ export function register(program: Command): void {
     .option('--catalog <pathOrUrl>', 'static STAC catalog.json (sets stac.type catalog)')
     .option('--dir <dir>', 'local granule directory (sets stac.type directory; layout: hls-chips stac serve --help)')
     .option('--tile <id>', 'only this tile (repeatable)', collect, [])
-    .option('--concurrency <n>', 'tiles searched at once', '4')
-    .action(guard(async (o: { config?: string; payload?: string; grid?: string; dataset?: string; url?: string; catalog?: string; dir?: string; tile: string[]; concurrency: string }) => {
+    .option('--concurrency <n>', 'tiles searched at once', wholeNumber(1), 4)
+    .action(async (o: { config?: string; payload?: string; grid?: string; dataset?: string; url?: string; catalog?: string; dir?: string; tile: string[]; concurrency: number }) => {
       const stac: Record<string, unknown> = {};
       if (o.url) Object.assign(stac, { type: 'api', url: o.url });
       if (o.catalog) Object.assign(stac, { type: 'catalog', url: o.catalog });
@@ -49,7 +49,7 @@ export function register(program: Command): void {
         dir,
         groups.map((g) => ({ tileId: g.tile.name, geometry: tileSearchGeometry(g.tile), chipIds: g.chipIds })),
         {
-          concurrency: Math.max(1, Number(o.concurrency) || 1),
+          concurrency: o.concurrency,
           onEvent: (e) => process.stderr.write(`${e.type}: ${e.url} (${e.reason}), waiting ${e.waitMs} ms\n`),
           onTile: (t) => {
             const what = t.selected ? `selected ${t.selected.join(' ')}` : t.rejected ? `rejected: ${t.rejected.detail}` : `failed: ${t.error}`;
@@ -71,5 +71,5 @@ export function register(program: Command): void {
       };
       process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       if (summary.failed.length > 0) process.exitCode = 1;
-    }));
+    });
 }

@@ -1,6 +1,7 @@
 // hls-chips ipfs: serve a directory as a local IPFS provider, or get one CID into a verified file.
 import type { Command } from 'commander';
 import { createFetcher, startProvider, type FetchProgress, type IpfsSettings } from '@hls/ipfs';
+import { port, wholeNumber } from '../options.ts';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -17,24 +18,24 @@ export function register(program: Command): void {
     .option('--mapping <file>', 'where to write the easierdata filename->CID mapping', 'filename_to_cid_mapping.json')
     .option('--store <dir>', 'persistent blockstore directory', '.hls-ipfs/blocks')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--gateway-port <n>', 'gateway port (0 = any free port)', '0')
-    .option('--rpc-port <n>', 'Kubo RPC port (0 = any free port)', '0')
+    .option('--gateway-port <n>', 'gateway port (0 = any free port)', port, 0)
+    .option('--rpc-port <n>', 'Kubo RPC port (0 = any free port)', port, 0)
     .option('--missing <cid>', 'fault: answer this CID as not found (repeatable)', collect, [])
     .option('--corrupt <cid>', "fault: flip a byte of this CID's block (repeatable)", collect, [])
-    .option('--delay-ms <n>', 'fault: delay every block by this many ms', '0')
-    .option('--bitswap-port <n>', 'libp2p TCP port for bitswap (0 = any free port)', '0')
+    .option('--delay-ms <n>', 'fault: delay every block by this many ms', wholeNumber(), 0)
+    .option('--bitswap-port <n>', 'libp2p TCP port for bitswap (0 = any free port)', port, 0)
     .option('--no-bitswap', 'do not start the Helia/libp2p bitswap node')
-    .action(async (o: { dir: string; mapping: string; store: string; host: string; gatewayPort: string; rpcPort: string; missing: string[]; corrupt: string[]; delayMs: string; bitswap: boolean; bitswapPort: string }) => {
+    .action(async (o: { dir: string; mapping: string; store: string; host: string; gatewayPort: number; rpcPort: number; missing: string[]; corrupt: string[]; delayMs: number; bitswap: boolean; bitswapPort: number }) => {
       const p = await startProvider({
         dir: o.dir,
         storeDir: o.store,
         mappingFile: o.mapping,
         host: o.host,
-        gatewayPort: Number(o.gatewayPort),
-        rpcPort: Number(o.rpcPort),
-        faults: { missing: o.missing, corrupt: o.corrupt, delayMs: Number(o.delayMs) },
+        gatewayPort: o.gatewayPort,
+        rpcPort: o.rpcPort,
+        faults: { missing: o.missing, corrupt: o.corrupt, delayMs: o.delayMs },
         bitswap: o.bitswap,
-        bitswapPort: Number(o.bitswapPort),
+        bitswapPort: o.bitswapPort,
       });
       process.stdout.write(
         `${JSON.stringify({
@@ -63,11 +64,11 @@ export function register(program: Command): void {
     .option('--rpc <url>', 'Kubo RPC API URL (e.g. http://127.0.0.1:5001)')
     .option('--gateway <url>', 'trustless gateway URL (repeatable: tried in order)', collect, [])
     .option('--peer <multiaddr>', 'bitswap peer multiaddr for an embedded Helia node (repeatable)', collect, [])
-    .option('--timeout <ms>', 'per-request timeout in ms', '60000')
-    .option('--retries <n>', 'retry rounds after the first attempt', '4')
-    .option('--concurrency <n>', 'block requests in flight', '8')
+    .option('--timeout <ms>', 'per-request timeout in ms', wholeNumber(1), 60000)
+    .option('--retries <n>', 'retry rounds after the first attempt', wholeNumber(), 4)
+    .option('--concurrency <n>', 'block requests in flight', wholeNumber(1), 8)
     .option('--quiet', 'no progress on stderr')
-    .action(async (cid: string, o: { out: string; rpc?: string; gateway: string[]; peer: string[]; timeout: string; retries: string; concurrency: string; quiet?: boolean }) => {
+    .action(async (cid: string, o: { out: string; rpc?: string; gateway: string[]; peer: string[]; timeout: number; retries: number; concurrency: number; quiet?: boolean }) => {
       const backends: IpfsSettings['backends'] = [];
       if (o.rpc) backends.push({ type: 'kubo', url: o.rpc });
       if (o.gateway.length > 0) backends.push({ type: 'gateway', urls: o.gateway });
@@ -87,7 +88,7 @@ export function register(program: Command): void {
       };
       let fetcher;
       try {
-        fetcher = await createFetcher({ backends, timeout_ms: Number(o.timeout), retries: Number(o.retries), concurrency: Number(o.concurrency) });
+        fetcher = await createFetcher({ backends, timeout_ms: o.timeout, retries: o.retries, concurrency: o.concurrency });
         const r = await fetcher.fetchToFile(cid, o.out, { onProgress, context: { label: o.out } });
         if (!o.quiet) process.stderr.write(`\r${fmtBytes(r.bytes)} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
         process.stdout.write(`${JSON.stringify({ cid: r.cid, path: r.path, bytes: r.bytes, blocksFetched: r.blocksFetched, blocksReused: r.blocksReused, reused: r.reused })}\n`);

@@ -5,6 +5,7 @@ import { SERVICES } from '@hls/contracts';
 import { formatSummary, preflight, runPipeline } from '@hls/pipeline';
 import type { Command } from 'commander';
 import { SERVICE_REGISTRY, serviceEntry } from '../registry.ts';
+import { positiveNumber } from '../options.ts';
 
 export function register(program: Command): void {
   program
@@ -13,14 +14,16 @@ export function register(program: Command): void {
       'Run the pipeline end to end against the configured sources (STAC API / catalog / directory, IPFS backends, CDL). ' +
         'Checks every configured file and source first and stops, naming the key or URL, before any work.',
     )
-    .requiredOption('-c, --config <file>', 'config YAML (env variables override keys)')
+    .option('-c, --config <file>', 'config YAML (default: $HLS_CONFIG; env variables override keys)')
     .option('--run-id <id>', 'run id (default: resume the last unfinished run, else a new one)')
     .option('--processes', 'run every service in its own process (2 replicas of reprojector and chipper)')
     .option('--nats <mode>', "'private' (a nats-server under data_dir) or 'config' (nats.url / NATS_URL)", process.env.NATS_URL ? 'config' : 'private')
-    .option('--timeout <seconds>', 'give up after this long', '86400')
+    .option('--timeout <seconds>', 'give up after this long', positiveNumber, 86400)
     .option('--json', 'print the summary as JSON on stdout')
-    .action(async (o: { config: string; runId?: string; processes?: boolean; nats: string; timeout: string; json?: boolean }) => {
-      const config = loadConfig({ file: o.config });
+    .action(async (o: { config?: string; runId?: string; processes?: boolean; nats: string; timeout: number; json?: boolean }) => {
+      const file = o.config ?? process.env.HLS_CONFIG;
+      if (!file) throw new Error('run: no config: pass --config FILE or set HLS_CONFIG');
+      const config = loadConfig({ file });
       if (o.nats !== 'private' && o.nats !== 'config') throw new Error(`--nats must be 'private' or 'config', got ${JSON.stringify(o.nats)}`);
       await preflight(config);
       const r = await runPipeline({
@@ -31,7 +34,7 @@ export function register(program: Command): void {
         nats: o.nats,
         label: 'run',
         progress: process.stderr,
-        timeoutMs: Number(o.timeout) * 1000,
+        timeoutMs: o.timeout * 1000,
         ...(o.runId ? { runId: o.runId } : {}),
         ...(o.processes ? { processes: { argv: serviceEntry, replicas: { reprojector: 2, chipper: 2 } } } : {}),
       });

@@ -57,17 +57,6 @@ async function tileGeometry(tile: string, o: { bbox?: string; grid?: string }, c
 }
 
 /** Report an error as one line naming what failed, exit code 1 (no stack trace for expected failures). */
-export function guard<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await fn(...args);
-    } catch (e) {
-      process.stderr.write(`hls-chips: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = 1;
-    }
-  };
-}
-
 export function register(program: Command): void {
   const scenes = program.command('scenes').description('HLS scene metadata: inspect documents, search and select a tile\'s scenes');
 
@@ -81,7 +70,7 @@ export function register(program: Command): void {
     .argument('<file>', 'metadata document')
     .option('--json', 'print JSON: {scenes, incomplete, problems}')
     .option('--cid-mapping <file>', 'filename -> CID mapping (easierdata format) to fill band CIDs')
-    .action(guard(async (file: string, o: { json?: boolean; cidMapping?: string }) => {
+    .action(async (file: string, o: { json?: boolean; cidMapping?: string }) => {
       const read = await readMetadataFile(file);
       const mapping = o.cidMapping ? await loadCidMappingFile(o.cidMapping) : undefined;
       const out: { scenes: Scene[]; incomplete: { record: GranuleMetadata; missing: string[]; error: string }[]; problems: string[] } = {
@@ -104,7 +93,7 @@ export function register(program: Command): void {
         for (const p of out.problems) process.stderr.write(`problem: ${p}\n`);
       }
       if (out.incomplete.length > 0 || out.problems.length > 0) process.exitCode = 1;
-    }));
+    });
 
   scenes
     .command('search')
@@ -125,7 +114,7 @@ export function register(program: Command): void {
     .option('--cid-mapping <file>', 'filename -> CID mapping (default: config stac.cid_mapping_file)')
     .option('--select', 'apply the cloud filter, coverage cascade and first/middle/last selection')
     .option('--write', 'with --select: add the tile to <dataset>/selected_tiles.csv and tile_payloads.json')
-    .action(guard(async (o: { tile: string; from?: string; to?: string; config?: string; url?: string; catalog?: string; dir?: string; grid?: string; bbox?: string; cidMapping?: string; select?: boolean; write?: boolean }) => {
+    .action(async (o: { tile: string; from?: string; to?: string; config?: string; url?: string; catalog?: string; dir?: string; grid?: string; bbox?: string; cidMapping?: string; select?: boolean; write?: boolean }) => {
       const tile = TileIdSchema.safeParse(o.tile);
       if (!tile.success) {
         process.stderr.write(`hls-chips scenes search: --tile ${o.tile}: ${tile.error.issues[0]?.message}\n`);
@@ -162,5 +151,5 @@ export function register(program: Command): void {
       }
       process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       for (const p of found.problems) process.stderr.write(`problem: ${p.message}\n`);
-    }));
+    });
 }

@@ -4,6 +4,7 @@ import { serviceMain } from '@hls/runtime';
 import type { Command } from 'commander';
 import { SERVICE_REGISTRY, serviceNames, stopAll } from '../registry.ts';
 import { printStatus } from '../status.ts';
+import { port } from '../options.ts';
 
 export function register(program: Command): void {
   program
@@ -11,13 +12,13 @@ export function register(program: Command): void {
     .description('Run one pipeline service (a durable JetStream consumer) until SIGTERM')
     .argument('<name>', `one of: ${SERVICES.join(', ')}`)
     .option('-c, --config <file>', 'config YAML (default: $HLS_CONFIG; env variables override keys)')
-    .option('--health-port <port>', 'port for /healthz, /readyz and /metrics (default: health_port from the config)')
-    .action(async (name: string, o: { config?: string; healthPort?: string }) => {
+    .option('--health-port <port>', 'port for /healthz, /readyz and /metrics (default: health_port from the config)', port)
+    .action(async (name: string, o: { config?: string; healthPort?: number }) => {
       const [n] = serviceNames([name]);
       if (!n) return;
       await serviceMain([SERVICE_REGISTRY[n].def], {
         ...(o.config ? { configFile: o.config } : {}),
-        ...(o.healthPort !== undefined ? { healthPort: Number(o.healthPort) } : {}),
+        ...(o.healthPort !== undefined ? { healthPort: o.healthPort } : {}),
         onStopped: SERVICE_REGISTRY[n].stop,
       });
     });
@@ -27,14 +28,14 @@ export function register(program: Command): void {
     .description('Run several services (default: all 8) in this one process until SIGTERM')
     .argument('[names...]', `any of: ${SERVICES.join(', ')}`)
     .option('-c, --config <file>', 'config YAML (default: $HLS_CONFIG; env variables override keys)')
-    .option('--health-port <port>', 'port for /healthz, /readyz and /metrics')
-    .action(async (names: string[], o: { config?: string; healthPort?: string }) => {
+    .option('--health-port <port>', 'port for /healthz, /readyz and /metrics', port)
+    .action(async (names: string[], o: { config?: string; healthPort?: number }) => {
       const list = serviceNames(names);
       await serviceMain(
         list.map((n) => SERVICE_REGISTRY[n].def),
         {
           ...(o.config ? { configFile: o.config } : {}),
-          ...(o.healthPort !== undefined ? { healthPort: Number(o.healthPort) } : {}),
+          ...(o.healthPort !== undefined ? { healthPort: o.healthPort } : {}),
           onStopped: stopAll(list),
         },
       );

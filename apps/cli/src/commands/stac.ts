@@ -2,13 +2,8 @@
 import type { Command } from 'commander';
 import { startStacServer } from '@hls/stac';
 import type { Faults } from '@hls/stac';
-import { guard } from './scenes.ts';
+import { port, wholeNumber } from '../options.ts';
 
-const int = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
-  return n;
-};
 
 export function register(program: Command): void {
   const stac = program.command('stac').description('STAC tools');
@@ -27,17 +22,17 @@ export function register(program: Command): void {
         'Prints one JSON line {url, granules, problems} when listening; stops on SIGINT/SIGTERM.',
     )
     .requiredOption('--dir <dir>', 'granule directory (layout above)')
-    .option('--port <port>', 'port (0 = any free port)', int('--port'), 0)
+    .option('--port <port>', 'port (0 = any free port)', port, 0)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--default-limit <n>', 'page size when the client gives none', int('--default-limit'), 10)
-    .option('--max-page-size <n>', 'largest page served whatever the client asks', int('--max-page-size'), 100)
-    .option('--fault-429 <n>', 'answer the next N /search requests with 429', int('--fault-429'), 0)
-    .option('--retry-after <s>', 'Retry-After seconds sent with the injected 429s', int('--retry-after'), 1)
-    .option('--fault-500 <n>', 'answer the next N /search requests with 500', int('--fault-500'), 0)
-    .option('--slow <ms>', 'delay every response by MS', int('--slow'), 0)
+    .option('--default-limit <n>', 'page size when the client gives none', wholeNumber(1), 10)
+    .option('--max-page-size <n>', 'largest page served whatever the client asks', wholeNumber(1), 100)
+    .option('--fault-429 <n>', 'answer the next N /search requests with 429', wholeNumber(), 0)
+    .option('--retry-after <s>', 'Retry-After seconds sent with the injected 429s', wholeNumber(), 1)
+    .option('--fault-500 <n>', 'answer the next N /search requests with 500', wholeNumber(), 0)
+    .option('--slow <ms>', 'delay every response by MS', wholeNumber(), 0)
     .option('--repeat-first-page', 'answer page 1 whatever the cursor (the CMR-STAC repeated-page bug)')
     .option('--reject-post', 'answer POST /search with 405 (a GET-only API)')
-    .action(guard(async (o: { dir: string; port: number; host: string; defaultLimit: number; maxPageSize: number; fault429: number; retryAfter: number; fault500: number; slow: number; repeatFirstPage?: boolean; rejectPost?: boolean }) => {
+    .action(async (o: { dir: string; port: number; host: string; defaultLimit: number; maxPageSize: number; fault429: number; retryAfter: number; fault500: number; slow: number; repeatFirstPage?: boolean; rejectPost?: boolean }) => {
       const faults: Faults = {};
       if (o.fault429 > 0) faults.rateLimit = { count: o.fault429, retryAfterSeconds: o.retryAfter };
       if (o.fault500 > 0) faults.serverErrors = o.fault500;
@@ -52,5 +47,5 @@ export function register(program: Command): void {
         process.once('SIGTERM', stop);
       });
       await server.close();
-    }));
+    });
 }

@@ -1,13 +1,9 @@
 // hls-chips web: the AOI selector and the live run map. Thin: the server is @hls/web.
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadConfig } from '@hls/config';
+import { port } from '../options.ts';
 
-function port(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0..65535');
-  return n;
-}
 
 interface WebOptions {
   port: number;
