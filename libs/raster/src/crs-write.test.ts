@@ -1,12 +1,12 @@
 // Our writer's user-defined CRSs against GDAL's: a band written with hlsUtmCrs / CDL_ALBERS_CRS has
-// the same GeoKeys, key for key, as the same band re-written by `gdal_translate -a_srs '<WKT>'`, and
-// GDAL reads the same CRS from both.
+// the same GeoKeys, key for key, as the same band re-written by `gdal_translate -a_srs '<WKT>'`; GDAL
+// reads the same CRS from both, and our reader maps both to the EPSG code.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { CDL_ALBERS_CRS, CDL_ALBERS_WKT, hlsUtmCrs, hlsUtmWkt, writeGeoTiff } from './index.ts';
+import { CDL_ALBERS_CRS, CDL_ALBERS_WKT, hlsUtmCrs, hlsUtmWkt, readRasterInfo, writeGeoTiff } from './index.ts';
 import type { Crs, GeoTransform } from './index.ts';
 import { reflectanceBand } from './testing/fixtures.ts';
 import { gdalinfo, run } from './testing/gdal.ts';
@@ -25,7 +25,7 @@ const CASES: { name: string; crs: Crs; wkt: string; epsg: number; gt: GeoTransfo
 
 describe('writeGeoTiff with a user-defined CRS', () => {
   for (const k of CASES) {
-    test(`${k.name}: the GeoKeys GDAL writes for its WKT, and GDAL reads the same CRS`, async () => {
+    test(`${k.name}: the GeoKeys GDAL writes for its WKT, GDAL reads the same CRS, we read EPSG:${k.epsg}`, async () => {
       const band = reflectanceBand(N, N, 1);
       const ours = join(dir, `${k.name}.ours.tif`);
       const twin = join(dir, `${k.name}.epsg.tif`);
@@ -39,6 +39,9 @@ describe('writeGeoTiff with a user-defined CRS', () => {
       assert.ok(a.coordinateSystem?.wkt, 'GDAL reads a CRS from our file');
       assert.equal(a.coordinateSystem?.wkt, b.coordinateSystem?.wkt);
       assert.deepEqual(a.geoTransform, k.gt);
+      // And our reader takes both as the EPSG CRS they are.
+      assert.equal((await readRasterInfo(ours)).epsg, k.epsg);
+      assert.equal((await readRasterInfo(theirs)).epsg, k.epsg);
     });
   }
   test('a CRS with neither an EPSG code nor GeoKeys is refused', async () => {

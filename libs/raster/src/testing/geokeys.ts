@@ -11,7 +11,7 @@ export async function rawGeoKeys(path: string): Promise<RawGeoKeys> {
   const tiff = await fromFile(path);
   try {
     const fd = (await tiff.getImage(0)).getFileDirectory();
-    const arr = async (tag: string) => Array.from(((await fd.loadValue(tag)) as ArrayLike<number> | undefined) ?? []);
+    const arr = async (tag: 'GeoKeyDirectory' | 'GeoDoubleParams') => Array.from(((await fd.loadValue(tag)) as ArrayLike<number> | undefined) ?? []);
     return {
       directory: await arr('GeoKeyDirectory'),
       doubles: await arr('GeoDoubleParams'),
