@@ -1,5 +1,6 @@
 export * from './types.ts';
 export * from './crs.ts';
+export { GK, CT } from './geokey-codes.ts';
 export { RasterReadError, openRaster, readRasterWindow, readRasterInfo, parseScaleOffset } from './read.ts';
 export type { RasterInfo, OpenRaster, OpenOptions } from './read.ts';
 export { writeGeoTiff, encodeGeoTiff } from './write.ts';

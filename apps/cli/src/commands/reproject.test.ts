@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { readRasterWindow, utmEpsg, writeGeoTiff } from '@hls/raster';
+import { hlsUtmWkt, readRasterWindow, utmEpsg, writeGeoTiff } from '@hls/raster';
 import { defaultReprojectOutput } from './reproject.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-reproject-'));
@@ -32,4 +32,21 @@ test('hls-chips reproject writes a CDL-grid GeoTIFF next to the input, or at --o
   assert.ok(nn.bands[0]!.every((v) => v % 10 === 0 || v === 255));
   assert.ok(nn.width > r.width);
   assert.throws(() => execFileSync(process.execPath, [main, 'reproject', input, '--resampling', 'cubic'], { encoding: 'utf8', stdio: 'pipe' }), /must be one of/);
+});
+
+test('hls-chips reproject on a band re-written by gdal_translate with the HLS user-defined UTM WKT: same output as its EPSG twin', async () => {
+  const n = 200;
+  const twin = join(dir, 'twin.tif');
+  const band = new Int16Array(n * n).map((_, i) => 1000 + ((i * 37) % 4000));
+  await writeGeoTiff(twin, { width: n, height: n, bands: [band], geoTransform: [600000, 30, 0, 4800000, 0, -30], epsg: utmEpsg(15), nodata: -9999 });
+  const hls = join(dir, 'hls.tif');
+  execFileSync('gdal_translate', ['-q', '-a_srs', hlsUtmWkt(15), '-co', 'COMPRESS=DEFLATE', twin, hls]);
+  const a = JSON.parse(execFileSync(process.execPath, [main, 'reproject', hls], { encoding: 'utf8' })) as { output: string; bbox5070: number[] };
+  const b = JSON.parse(execFileSync(process.execPath, [main, 'reproject', twin], { encoding: 'utf8' })) as { output: string; bbox5070: number[] };
+  assert.deepEqual(a.bbox5070, b.bbox5070);
+  const ra = await readRasterWindow(a.output);
+  const rb = await readRasterWindow(b.output);
+  assert.equal(ra.epsg, 5070);
+  assert.deepEqual(ra.geoTransform, rb.geoTransform);
+  assert.ok(Buffer.from(ra.bands[0]!.buffer).equals(Buffer.from(rb.bands[0]!.buffer)), 'same pixels as the EPSG twin');
 });
