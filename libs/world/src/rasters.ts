@@ -5,7 +5,15 @@ import { BANDS, CDL_GRID, FMASK_BAND, HLS, REFLECTANCE_BANDS, bandFileName, type
 import { seededRandom } from '@hls/geo';
 import { writeGeoTiff } from '@hls/raster';
 import { join } from 'node:path';
+import { hlsBandMetadata } from './band-metadata.ts';
+import { cdlPalette } from './cdl-colors.ts';
 import { chipPixelBox, type PlannedGranule, type PlannedTile } from './plan.ts';
+
+/**
+ * HLS band files are COGs: tiled, DEFLATE, internal overviews, GDAL metadata. 256 px tiles give the
+ * small test worlds overviews too. Fmask overviews take the nearest value (bit flags do not average).
+ */
+const HLS_COG = { tiled: true, cog: true, blockSize: 256, overviews: true, level: 1 } as const;
 
 /** Land-cover classes of the imagery (not CDL codes): corn, soy, grass, forest, water, developed, wheat, fallow. */
 const COVER = ['corn', 'soy', 'grass', 'forest', 'water', 'developed', 'wheat', 'fallow'] as const;
@@ -163,7 +171,17 @@ export async function writeSceneBands(dir: string, tile: PlannedTile, g: Planned
         const s = states[i] as number;
         out[i] = s === 0 ? (clearOf[fields[i] as number] as number) : (byState[s] as number);
       }
-      await writeGeoTiff(path, { width: w, height: h, bands: [out], geoTransform, epsg: tile.epsg, nodata: HLS.fmaskNodata, level: 1 });
+      await writeGeoTiff(path, {
+        ...HLS_COG,
+        width: w,
+        height: h,
+        bands: [out],
+        geoTransform,
+        epsg: tile.epsg,
+        nodata: HLS.fmaskNodata,
+        overviewResampling: 'nearest',
+        gdalMetadata: hlsBandMetadata(band, tile, g),
+      });
     } else {
       const bi = REFLECTANCE_BANDS.indexOf(band as (typeof REFLECTANCE_BANDS)[number]);
       const lut = reflectanceLut(bi, g.date);
@@ -176,7 +194,16 @@ export async function writeSceneBands(dir: string, tile: PlannedTile, g: Planned
         const f = fields[i] as number;
         out[i] = s === 0 ? (lut[f] as number) : s === 1 ? cloud : s === 2 ? (shadow[f] as number) : HLS.reflectanceNodata;
       }
-      await writeGeoTiff(path, { width: w, height: h, bands: [out], geoTransform, epsg: tile.epsg, nodata: HLS.reflectanceNodata, level: 1 });
+      await writeGeoTiff(path, {
+        ...HLS_COG,
+        width: w,
+        height: h,
+        bands: [out],
+        geoTransform,
+        epsg: tile.epsg,
+        nodata: HLS.reflectanceNodata,
+        gdalMetadata: hlsBandMetadata(band, tile, g),
+      });
     }
     paths.push(path);
   };
@@ -190,7 +217,7 @@ const CDL_CODES: Array<[number, number]> = [
   [1, 30], [5, 26], [176, 10], [141, 5], [111, 3], [121, 4], [122, 2], [24, 4], [36, 3], [61, 2], [152, 2], [190, 2], [37, 3], [195, 2], [4, 1], [28, 1],
 ];
 
-/** The CDL raster on the CDL grid (EPSG:5070, 30 m) over `bbox` (snapped outwards). */
+/** The CDL raster on the CDL grid (EPSG:5070, 30 m) over `bbox` (snapped outwards), with the CDL colour table. */
 export async function writeCdl(path: string, bbox: BBox, seed: number, allowed: ReadonlySet<number>): Promise<{ bbox: BBox; width: number; height: number }> {
   const ps = CDL_GRID.pixelSize;
   const minX = CDL_GRID.x0 + Math.floor((bbox[0] - CDL_GRID.x0) / ps) * ps;
@@ -208,6 +235,6 @@ export async function writeCdl(path: string, bbox: BBox, seed: number, allowed: 
   for (let v = 0; v < 256; v++) lut[v] = codes[pick(rnd())]![0];
   const out = new Uint8Array(width * height);
   for (let i = 0; i < out.length; i++) out[i] = lut[fields[i] as number] as number;
-  await writeGeoTiff(path, { width, height, bands: [out], geoTransform: [minX, ps, 0, maxY, 0, -ps], epsg: CDL_GRID.epsg, nodata: 0, level: 1 });
+  await writeGeoTiff(path, { width, height, bands: [out], geoTransform: [minX, ps, 0, maxY, 0, -ps], epsg: CDL_GRID.epsg, nodata: 0, colorMap: cdlPalette(), level: 1 });
   return { bbox: [minX, minY, maxX, maxY], width, height };
 }
