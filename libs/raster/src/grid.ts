@@ -1,6 +1,7 @@
 // Destination windows on the CDL grid (EPSG:5070, 30 m, edges at x0 + 30k, y0 - 30k).
 import { CDL_GRID } from '@hls/contracts/domain';
-import { transformer } from './crs.ts';
+import { crsOf, describeCrs, transformer } from './crs.ts';
+import type { Georeferenced } from './crs.ts';
 import type { GeoTransform } from './types.ts';
 
 /** A north-up window of a grid: top-left corner, size in pixels, pixel size, CRS. */
@@ -42,14 +43,15 @@ export function snapToCdlGrid(minX: number, minY: number, maxX: number, maxY: nu
  * EPSG:5070) snapped outward. 'padded' first grows the source extent by half its size on every side,
  * as the original pipeline's reprojection extent did.
  */
-export function cdlWindowFor(src: { width: number; height: number; geoTransform: GeoTransform; epsg: number }, extent: ExtentMode = 'footprint'): GridWindow {
+export function cdlWindowFor(src: { width: number; height: number; geoTransform: GeoTransform } & Georeferenced, extent: ExtentMode = 'footprint'): GridWindow {
   const gt = src.geoTransform;
   const pad = extent === 'padded' ? 0.5 : 0;
   const c0 = -pad * src.width;
   const c1 = src.width * (1 + pad);
   const r0 = -pad * src.height;
   const r1 = src.height * (1 + pad);
-  const fwd = transformer(src.epsg, CDL_GRID.epsg);
+  const crs = crsOf(src);
+  const fwd = transformer(crs, CDL_GRID.epsg);
   let minX = Infinity;
   let minY = Infinity;
   let maxX = -Infinity;
@@ -70,6 +72,6 @@ export function cdlWindowFor(src: { width: number; height: number; geoTransform:
     visit(c0, r0 + t * (r1 - r0));
     visit(c1, r0 + t * (r1 - r0));
   }
-  if (!Number.isFinite(minX)) throw new Error(`the raster's footprint cannot be transformed from EPSG:${src.epsg} to EPSG:${CDL_GRID.epsg}`);
+  if (!Number.isFinite(minX)) throw new Error(`the raster's footprint cannot be transformed from ${describeCrs(crs)} to EPSG:${CDL_GRID.epsg}`);
   return snapToCdlGrid(minX, minY, maxX, maxY);
 }

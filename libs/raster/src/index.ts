@@ -1,5 +1,6 @@
 export * from './types.ts';
 export * from './crs.ts';
+export { GK, CT } from './geokey-codes.ts';
 export { RasterReadError, openRaster, readRasterWindow, readRasterInfo } from './read.ts';
 export { encodeGdalMetadata, parseGdalMetadata, parseScaleOffset } from './gdal-metadata.ts';
 export type { GdalBandMetadata, GdalMetadata, ParsedGdalMetadata } from './gdal-metadata.ts';

@@ -3,7 +3,8 @@
 import { stat } from 'node:fs/promises';
 import { fromFile, fromUrl } from 'geotiff';
 import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
-import { isSupportedEpsg } from './crs.ts';
+import type { Crs } from './crs.ts';
+import { crsFromGeoKeys, GeoKeyError, parseGeoKeyDirectory } from './geokeys.ts';
 import { canReadFast, readFast } from './fast-decode.ts';
 import { parseGdalMetadata } from './gdal-metadata.ts';
 import type { BlockLayout } from './fast-decode.ts';
@@ -30,7 +31,10 @@ export interface RasterInfo {
   bandCount: number;
   dtype: DType;
   geoTransform: GeoTransform;
-  epsg: number;
+  /** The CRS read from the GeoKeys; a user-defined CRS equal to an EPSG CRS carries that code. */
+  crs: Crs;
+  /** crs.epsg: the EPSG code, null for a user-defined CRS with no EPSG equivalent. */
+  epsg: number | null;
   nodata: number | null;
   /** Per band, from GDAL metadata (SCALE/OFFSET or scale_factor/add_offset); null when absent. */
   scale: (number | null)[];
@@ -154,7 +158,7 @@ async function describeImage(source: string, tiff: GeoTIFF, image: GeoTIFFImage,
     }
   }
   const geoTransform = await readGeoTransform(source, image);
-  const epsg = readEpsg(source, image);
+  const crs = await readCrs(source, image);
   const nodata = image.getGDALNoData();
   const gdalMetadata = parseGdalMetadata((await fd.loadValue('GDAL_METADATA')) as string | undefined, bandCount);
   const imageCount = await tiff.getImageCount();
@@ -181,7 +185,8 @@ async function describeImage(source: string, tiff: GeoTIFF, image: GeoTIFFImage,
     bandCount,
     dtype,
     geoTransform,
-    epsg,
+    crs,
+    epsg: crs.epsg,
     nodata: nodata === null || Number.isNaN(nodata) ? null : nodata,
     scale: gdalMetadata.bands.map((b) => b.scale),
     offset: gdalMetadata.bands.map((b) => b.offset),
@@ -220,17 +225,18 @@ async function readGeoTransform(source: string, image: GeoTIFFImage): Promise<Ge
   return gt;
 }
 
-function readEpsg(source: string, image: GeoTIFFImage): number {
-  const keys = image.getGeoKeys() as Record<string, unknown> | null;
-  if (!keys) throw new RasterReadError(source, 'missing CRS: the file has no GeoKeyDirectory');
-  const projected = Number(keys.ProjectedCSTypeGeoKey);
-  const geographic = Number(keys.GeographicTypeGeoKey);
-  const epsg = Number.isFinite(projected) && projected > 0 ? projected : Number.isFinite(geographic) && geographic > 0 ? geographic : NaN;
-  if (!Number.isFinite(epsg) || epsg === 32767) {
-    throw new RasterReadError(source, 'missing CRS: no EPSG code in ProjectedCSTypeGeoKey or GeographicTypeGeoKey (user-defined CRSs are not supported)');
+async function readCrs(source: string, image: GeoTIFFImage): Promise<Crs> {
+  const fd = image.getFileDirectory();
+  const directory = (await fd.loadValue('GeoKeyDirectory')) as ArrayLike<number> | undefined;
+  if (!directory) throw new RasterReadError(source, 'missing CRS: the file has no GeoKeyDirectory');
+  try {
+    const doubles = (await fd.loadValue('GeoDoubleParams')) as ArrayLike<number> | undefined;
+    const ascii = (await fd.loadValue('GeoAsciiParams')) as string | undefined;
+    return crsFromGeoKeys(parseGeoKeyDirectory(directory, doubles, ascii ?? ''));
+  } catch (e) {
+    if (e instanceof GeoKeyError) throw new RasterReadError(source, e.message, { cause: e });
+    throw new RasterReadError(source, `unreadable GeoKeys: ${describe(e)}`, { cause: e });
   }
-  if (!isSupportedEpsg(epsg)) throw new RasterReadError(source, `unsupported CRS EPSG:${epsg}`);
-  return epsg;
 }
 
 async function readImage(
@@ -279,6 +285,7 @@ async function readImage(
     bands: data,
     dtype: info.dtype,
     geoTransform: [gt[0] + w.x * gt[1] + w.y * gt[2], gt[1], gt[2], gt[3] + w.x * gt[4] + w.y * gt[5], gt[4], gt[5]],
+    crs: info.crs,
     epsg: info.epsg,
     nodata: info.nodata,
   };

@@ -33,7 +33,7 @@ export async function reprojectFile(input: string, output: string, options: Repr
     const resampling = options.resampling ?? 'bilinear';
     const grid = coordGrid(src, window, options.maxErrorPx ?? defaultMaxError(resampling));
     const bands = raster.bands.map((data) =>
-      warpWithGrid({ width: src.width, height: src.height, data, dtype: src.dtype, geoTransform: src.geoTransform, epsg: src.epsg, nodata: src.nodata }, window, grid, { resampling }),
+      warpWithGrid({ width: src.width, height: src.height, data, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata }, window, grid, { resampling }),
     );
     await writeGeoTiff(output, {
       width: window.width,

@@ -1,4 +1,5 @@
 // Shared raster types: the data types we read and write, and a raster in memory.
+import type { Crs } from './crs.ts';
 
 export type DType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
 export type TypedArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
@@ -21,7 +22,9 @@ export interface Raster {
   bands: TypedArray[];
   dtype: DType;
   geoTransform: GeoTransform;
-  epsg: number;
+  crs: Crs;
+  /** crs.epsg: null for a user-defined CRS with no EPSG equivalent. */
+  epsg: number | null;
   nodata: number | null;
 }
 

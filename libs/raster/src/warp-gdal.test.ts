@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { readRasterWindow, reprojectFile, utmEpsg, writeGeoTiff } from './index.ts';
-import type { ReprojectResult, TypedArray } from './index.ts';
 import { fmaskBand, reflectanceBand } from './testing/fixtures.ts';
 import { run } from './testing/gdal.ts';
+import { compare, gdalwarp } from './testing/warp-compare.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'raster-warp-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,45 +26,6 @@ async function makeCog(name: string, zone: number, x0: number, y0: number, band:
   await writeGeoTiff(plain, { width: N, height: N, bands: [band], geoTransform: [x0, 30, 0, y0, 0, -30], epsg: utmEpsg(zone), nodata, compress: 'none' });
   run('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'BLOCKSIZE=256', plain, cog]);
   return cog;
-}
-
-function gdalwarp(src: string, dst: string, r: ReprojectResult, resampling: 'bilinear' | 'near', nodata: number): void {
-  const [minX, minY, maxX, maxY] = r.bbox5070;
-  run('gdalwarp', [
-    '-q', '-overwrite', '-et', '0', '-r', resampling, '-t_srs', 'EPSG:5070', '-tr', '30', '30',
-    '-te', String(minX), String(minY), String(maxX), String(maxY),
-    '-srcnodata', String(nodata), '-dstnodata', String(nodata), src, dst,
-  ]);
-}
-
-interface Comparison {
-  total: number;
-  maskDiff: number;
-  validBoth: number;
-  within1: number;
-  identical: number;
-  maxAbs: number;
-}
-
-function compare(ours: TypedArray, theirs: TypedArray, nodata: number): Comparison {
-  const c: Comparison = { total: ours.length, maskDiff: 0, validBoth: 0, within1: 0, identical: 0, maxAbs: 0 };
-  for (let i = 0; i < ours.length; i++) {
-    const a = ours[i]!;
-    const b = theirs[i]!;
-    if (a === b) c.identical++;
-    const va = a !== nodata;
-    const vb = b !== nodata;
-    if (va !== vb) {
-      c.maskDiff++;
-      continue;
-    }
-    if (!va) continue;
-    c.validBoth++;
-    const d = Math.abs(a - b);
-    if (d <= 1) c.within1++;
-    c.maxAbs = Math.max(c.maxAbs, d);
-  }
-  return c;
 }
 
 describe('warp matches gdalwarp -et 0', () => {

@@ -2,22 +2,25 @@
 // transforms on a coarse grid, bilinearly interpolated with a bounded error), then resample.
 // Bilinear follows GDAL's GWKBilinearResample4Sample with a nodata mask: the pixel under the centre
 // must be valid, weights of nodata / out-of-image neighbours are dropped and the rest renormalised.
-import { transformer } from './crs.ts';
+import { crsOf, transformer } from './crs.ts';
+import type { Georeferenced } from './crs.ts';
 import type { GridWindow } from './grid.ts';
 import { DTYPE_INFO } from './types.ts';
 import type { DType, GeoTransform, TypedArray } from './types.ts';
 
 export type Resampling = 'bilinear' | 'nearest';
 
-export interface WarpSource {
+/** A source band; its CRS as a Crs (user-defined ones too) or an EPSG code. */
+export type WarpSource = {
   width: number;
   height: number;
   data: TypedArray;
   dtype: DType;
   geoTransform: GeoTransform;
-  epsg: number;
   nodata: number | null;
-}
+} & Georeferenced;
+
+type GeorefSource = { geoTransform: GeoTransform } & Georeferenced;
 
 export interface WarpOptions {
   resampling: Resampling;
@@ -63,8 +66,8 @@ function invertGeoTransform(gt: GeoTransform): GeoTransform {
 }
 
 /** Exact mapping: destination pixel position (edge space) -> source pixel position. */
-export function exactPixelTransform(src: Pick<WarpSource, 'geoTransform' | 'epsg'>, dst: GridWindow): (px: number, py: number) => [number, number] {
-  const toSrc = transformer(dst.epsg, src.epsg);
+export function exactPixelTransform(src: GeorefSource, dst: GridWindow): (px: number, py: number) => [number, number] {
+  const toSrc = transformer(dst.epsg, crsOf(src));
   const inv = invertGeoTransform(src.geoTransform);
   return (px, py) => {
     const [x, y] = toSrc(dst.minX + px * dst.pixelSize, dst.maxY - py * dst.pixelSize);
@@ -103,7 +106,7 @@ export function interpolate(g: CoordGrid, ix: number, iy: number): [number, numb
  * A coordinate grid whose bilinear interpolation is within `maxErrorPx` of the exact transform:
  * start coarse and halve the step until every cell's centre and edge midpoints check out.
  */
-export function coordGrid(src: Pick<WarpSource, 'geoTransform' | 'epsg'>, dst: GridWindow, maxErrorPx = 0.05): CoordGrid {
+export function coordGrid(src: GeorefSource, dst: GridWindow, maxErrorPx = 0.05): CoordGrid {
   if (!(maxErrorPx > 0)) throw new Error(`maxErrorPx must be positive, got ${maxErrorPx}`);
   const exact = exactPixelTransform(src, dst);
   for (let step = 64; step >= 1; step = Math.floor(step / 2)) {

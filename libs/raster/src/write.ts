@@ -9,6 +9,9 @@ import { promisify } from 'node:util';
 import { constants as zlibConstants, deflate as deflateCb } from 'node:zlib';
 import { encodeGdalMetadata } from './gdal-metadata.ts';
 import type { GdalMetadata } from './gdal-metadata.ts';
+import { epsgEntry } from './epsg-db.ts';
+import { GK } from './geokey-codes.ts';
+import type { Crs, GeoKeyEntry } from './crs.ts';
 import { DTYPE_INFO, dtypeOf } from './types.ts';
 import type { DType, GeoTransform, TypedArray } from './types.ts';
 
@@ -22,7 +25,10 @@ export interface WriteGeoTiffOptions {
   /** Defaults to the type of the band arrays; must match it. */
   dtype?: DType;
   geoTransform: GeoTransform;
-  epsg: number;
+  /** The CRS by EPSG code; or give `crs`. */
+  epsg?: number;
+  /** The CRS: its GeoKeys when it has them (a user-defined CRS, written as GDAL does), else its EPSG code. */
+  crs?: Crs;
   nodata?: number | null;
   /** Palette for a single UInt8 band: up to 256 [r, g, b] entries, 0..255. */
   colorMap?: readonly (readonly [number, number, number])[];
@@ -103,7 +109,7 @@ function validate(o: WriteGeoTiffOptions): DType {
     if (o.colorMap.length > 256) throw new Error('a colour map has at most 256 entries');
   }
   if (o.geoTransform.length !== 6 || o.geoTransform.some((v) => !Number.isFinite(v))) throw new Error('geoTransform must be 6 finite numbers');
-  if (!Number.isInteger(o.epsg) || o.epsg <= 0) throw new Error(`bad EPSG code ${o.epsg}`);
+  geoKeysOf(o);
   if (o.cog && !(o.tiled ?? (width > 512 || height > 512))) throw new Error('a COG layout needs a tiled image');
   if ((o.gdalMetadata?.bands?.length ?? 0) > bands.length) throw new Error(`GDAL metadata for ${o.gdalMetadata?.bands?.length} bands, the image has ${bands.length}`);
   const bs = o.blockSize ?? 512;
@@ -177,7 +183,7 @@ export async function encodeGeoTiff(o: WriteGeoTiffOptions): Promise<Buffer> {
     }
     if (nb > 1) add(338, T.SHORT, new Array<number>(nb - 1).fill(0));
     add(339, T.SHORT, new Array<number>(nb).fill(info.sampleFormat));
-    if (li === 0) addGeoTags(add, o.geoTransform, o.epsg);
+    if (li === 0) addGeoTags(add, o.geoTransform, geoKeysOf(o));
     if (li === 0 && gdalMetadata !== null) add(42112, T.ASCII, asciiValues(gdalMetadata, 'utf8'));
     if (nodata !== null) add(42113, T.ASCII, asciiValues(formatNodata(nodata)));
     tags.sort((a, b) => a.tag - b.tag);
@@ -212,20 +218,48 @@ function colorMapValues(map: readonly (readonly [number, number, number])[]): nu
   return out;
 }
 
-function addGeoTags(add: (tag: number, type: number, values: number[]) => void, gt: GeoTransform, epsg: number): void {
+/** The GeoKeys to write (GTRasterTypeGeoKey aside): the CRS's own, or those of its EPSG code. */
+function geoKeysOf(o: Pick<WriteGeoTiffOptions, 'epsg' | 'crs'>): readonly GeoKeyEntry[] {
+  if (o.epsg !== undefined && o.crs !== undefined) throw new Error('give the CRS as epsg or as crs, not both');
+  if (o.crs?.geoKeys) return o.crs.geoKeys;
+  const epsg = o.crs ? o.crs.epsg : o.epsg;
+  if (epsg === null) throw new Error(`CRS "${o.crs?.name}" has neither an EPSG code nor GeoKeys to write`);
+  if (epsg === undefined) throw new Error('no CRS: give epsg or crs');
+  if (!Number.isInteger(epsg) || epsg <= 0 || epsg === 32767 || epsg > 65535) throw new Error(`bad EPSG code ${epsg}`);
+  return epsgEntry(epsg)?.kind === 'CRS-GEOGCRS'
+    ? [{ key: GK.GTModelType, short: 2 }, { key: GK.GeographicType, short: epsg }, { key: GK.GeogAngularUnits, short: 9102 }]
+    : [{ key: GK.GTModelType, short: 1 }, { key: GK.ProjectedCSType, short: epsg }, { key: GK.ProjLinearUnits, short: 9001 }];
+}
+
+function addGeoTags(add: (tag: number, type: number, values: number[]) => void, gt: GeoTransform, entries: readonly GeoKeyEntry[]): void {
   if (gt[2] === 0 && gt[4] === 0) {
     add(33550, T.DOUBLE, [gt[1], -gt[5], 0]);
     add(33922, T.DOUBLE, [0, 0, 0, gt[0], gt[3], 0]);
   } else {
     add(34264, T.DOUBLE, [gt[1], gt[2], 0, gt[0], gt[4], gt[5], 0, gt[3], 0, 0, 0, 0, 0, 0, 0, 1]);
   }
-  const geographic = epsg === 4326 || epsg === 4269;
-  const keys: [number, number][] = geographic
-    ? [[1024, 2], [1025, 1], [2048, epsg], [2054, 9102]]
-    : [[1024, 1], [1025, 1], [3072, epsg], [3076, 9001]];
-  const dir = [1, 1, 0, keys.length];
-  for (const [k, v] of keys) dir.push(k, 0, 1, v);
-  add(34735, T.SHORT, dir);
+  // Values go into GeoDoubleParams / GeoAsciiParams in the entries' order (as GDAL sets them); the
+  // directory itself is sorted by key id, as the spec requires. Strings end with '|'.
+  const doubles: number[] = [];
+  let ascii = '';
+  const dir: [number, number, number, number][] = [[GK.GTRasterType, 0, 1, 1]];
+  for (const e of entries) {
+    if (e.key === GK.GTRasterType) continue;
+    if ('short' in e) {
+      dir.push([e.key, 0, 1, e.short]);
+    } else if ('double' in e) {
+      dir.push([e.key, 34736, 1, doubles.length]);
+      doubles.push(e.double);
+    } else {
+      const s = `${e.ascii}|`;
+      dir.push([e.key, 34737, s.length, ascii.length]);
+      ascii += s;
+    }
+  }
+  dir.sort((a, b) => a[0] - b[0]);
+  add(34735, T.SHORT, [1, 1, 0, dir.length, ...dir.flat()]);
+  if (doubles.length > 0) add(34736, T.DOUBLE, doubles);
+  if (ascii.length > 0) add(34737, T.ASCII, asciiValues(ascii));
 }
 
 /** Copy one block out of the bands (padding with 0 past the image edge), apply the horizontal predictor. */

@@ -5,7 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '@hls/config';
 import { loadReclassTable } from '@hls/chips';
-import { openRaster } from '@hls/raster';
+import { openRaster, requireEpsg } from '@hls/raster';
 import {
   aoiBbox5070,
   aoiGeometries,
@@ -161,7 +161,7 @@ export function register(program: Command): void {
             width: raster.width,
             height: raster.height,
             geoTransform: raster.geoTransform,
-            epsg: raster.epsg,
+            epsg: requireEpsg(raster.crs, o.cdl),
             read: async (window: { x: number; y: number; width: number; height: number }) => (await raster.read({ window, bands: [0] })).bands[0] as ArrayLike<number>,
           };
           const { candidates, nClasses } = await chipCandidates(src, aoiBbox5070(aoi), reclass);
