@@ -3,7 +3,7 @@
 // typed arrays, and small once DEFLATE + predictor has seen the long runs.
 import { BANDS, CDL_GRID, FMASK_BAND, HLS, REFLECTANCE_BANDS, bandFileName, type BBox, type Band, type GranuleId } from '@hls/contracts';
 import { seededRandom } from '@hls/geo';
-import { writeGeoTiff } from '@hls/raster';
+import { CDL_ALBERS_CRS, hlsUtmCrs, writeGeoTiff, type Crs } from '@hls/raster';
 import { join } from 'node:path';
 import { hlsBandMetadata } from './band-metadata.ts';
 import { cdlPalette } from './cdl-colors.ts';
@@ -14,6 +14,13 @@ import { chipPixelBox, type PlannedGranule, type PlannedTile } from './plan.ts';
  * small test worlds overviews too. Fmask overviews take the nearest value (bit flags do not average).
  */
 const HLS_COG = { tiled: true, cog: true, blockSize: 256, overviews: true, level: 1 } as const;
+
+/** The user-defined UTM CRS HLS files carry (`PROJCS["UTM Zone 15, Northern Hemisphere",...]`) for a tile's EPSG:326zz/327zz. */
+export function hlsTileCrs(epsg: number): Crs {
+  const south = epsg >= 32701 && epsg <= 32760;
+  if (!south && !(epsg >= 32601 && epsg <= 32660)) throw new Error(`world: tile CRS EPSG:${epsg} is not a WGS 84 UTM zone`);
+  return hlsUtmCrs(epsg % 100, south);
+}
 
 /** Land-cover classes of the imagery (not CDL codes): corn, soy, grass, forest, water, developed, wheat, fallow. */
 const COVER = ['corn', 'soy', 'grass', 'forest', 'water', 'developed', 'wheat', 'fallow'] as const;
@@ -160,6 +167,7 @@ export async function writeSceneBands(dir: string, tile: PlannedTile, g: Planned
   const geoTransform: [number, number, number, number, number, number] = [x0, HLS.pixelSize, 0, y0, 0, -HLS.pixelSize];
   const n = w * h;
   const paths: string[] = [];
+  const crs = hlsTileCrs(tile.epsg);
   const write = async (band: Band): Promise<void> => {
     const path = join(dir, bandFileName(g.granuleId as GranuleId, band));
     if (band === FMASK_BAND) {
@@ -177,7 +185,7 @@ export async function writeSceneBands(dir: string, tile: PlannedTile, g: Planned
         height: h,
         bands: [out],
         geoTransform,
-        epsg: tile.epsg,
+        crs,
         nodata: HLS.fmaskNodata,
         overviewResampling: 'nearest',
         gdalMetadata: hlsBandMetadata(band, tile, g),
@@ -200,7 +208,7 @@ export async function writeSceneBands(dir: string, tile: PlannedTile, g: Planned
         height: h,
         bands: [out],
         geoTransform,
-        epsg: tile.epsg,
+        crs,
         nodata: HLS.reflectanceNodata,
         gdalMetadata: hlsBandMetadata(band, tile, g),
       });
@@ -217,7 +225,10 @@ const CDL_CODES: Array<[number, number]> = [
   [1, 30], [5, 26], [176, 10], [141, 5], [111, 3], [121, 4], [122, 2], [24, 4], [36, 3], [61, 2], [152, 2], [190, 2], [37, 3], [195, 2], [4, 1], [28, 1],
 ];
 
-/** The CDL raster on the CDL grid (EPSG:5070, 30 m) over `bbox` (snapped outwards), with the CDL colour table. */
+/**
+ * The CDL raster on the CDL grid (EPSG:5070, 30 m) over `bbox` (snapped outwards), as the national CDL
+ * GeoTIFF is: ESRI's USA_Contiguous_Albers_Equal_Area_Conic_USGS_version (no EPSG code), colour table.
+ */
 export async function writeCdl(path: string, bbox: BBox, seed: number, allowed: ReadonlySet<number>): Promise<{ bbox: BBox; width: number; height: number }> {
   const ps = CDL_GRID.pixelSize;
   const minX = CDL_GRID.x0 + Math.floor((bbox[0] - CDL_GRID.x0) / ps) * ps;
@@ -235,6 +246,6 @@ export async function writeCdl(path: string, bbox: BBox, seed: number, allowed: 
   for (let v = 0; v < 256; v++) lut[v] = codes[pick(rnd())]![0];
   const out = new Uint8Array(width * height);
   for (let i = 0; i < out.length; i++) out[i] = lut[fields[i] as number] as number;
-  await writeGeoTiff(path, { width, height, bands: [out], geoTransform: [minX, ps, 0, maxY, 0, -ps], epsg: CDL_GRID.epsg, nodata: 0, colorMap: cdlPalette(), level: 1 });
+  await writeGeoTiff(path, { width, height, bands: [out], geoTransform: [minX, ps, 0, maxY, 0, -ps], crs: CDL_ALBERS_CRS, nodata: 0, colorMap: cdlPalette(), level: 1 });
   return { bbox: [minX, minY, maxX, maxY], width, height };
 }

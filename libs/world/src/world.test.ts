@@ -66,7 +66,9 @@ describe('sample world (small)', () => {
     const b4 = info.bands[0]!;
     assert.equal(b4.type, 'Int16');
     assert.equal(b4.noDataValue, -9999);
-    assert.match(info.coordinateSystem?.wkt ?? '', /UTM zone 15N/);
+    // The user-defined CRS of the archives (ProjectedCSTypeGeoKey 32767), which our reader takes as EPSG:32615.
+    assert.match(info.coordinateSystem?.wkt ?? '', /^PROJCRS\["UTM Zone 15, Northern Hemisphere",\s*BASEGEOGCRS\["Unknown datum based upon the WGS 84 ellipsoid"/);
+    assert.doesNotMatch(info.coordinateSystem?.wkt ?? '', /ID\["EPSG",32615\]/);
     assert.deepEqual(b4.metadata?.[''], { _FillValue: '-9999', add_offset: '0', long_name: 'Red', scale_factor: '0.0001' });
     assert.deepEqual([b4.description, b4.scale, b4.offset], ['Red', 0.0001, 0]);
     assert.deepEqual(b4.block, [256, 256]);
@@ -87,11 +89,14 @@ describe('sample world (small)', () => {
       assert.deepEqual([rio.scales[0], rio.offsets[0], rio.nodata], band === 'Fmask' ? [1, 0, 255] : [0.0001, 0, -9999], band);
     }
     const ours = await readRasterInfo(bandPath('B8A'));
+    assert.equal(ours.epsg, 32615);
     assert.deepEqual([ours.descriptions, ours.scale, ours.offset, ours.bandMetadata[0]?.long_name], [['NIR_Narrow'], [0.0001], [0], 'NIR_Narrow']);
 
     // The CDL: on the CDL grid, with the CDL colour table.
     const cdl = gdalinfo(w.cdl);
-    assert.match(cdl.coordinateSystem?.wkt ?? '', /Albers/);
+    assert.match(cdl.coordinateSystem?.wkt ?? '', /^PROJCRS\["USA_Contiguous_Albers_Equal_Area_Conic_USGS_version"/);
+    assert.doesNotMatch(cdl.coordinateSystem?.wkt ?? '', /ID\["EPSG",5070\]\s*\]\s*$/);
+    assert.equal((await readRasterInfo(w.cdl)).epsg, 5070);
     assert.equal(((cdl.geoTransform[0] as number) + 2356095) % 30, 0);
     const entries = cdl.bands[0]?.colorTable?.entries ?? [];
     assert.equal(entries.length, 256);
