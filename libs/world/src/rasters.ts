@@ -12,8 +12,9 @@ import { chipPixelBox, type PlannedGranule, type PlannedTile } from './plan.ts';
 /**
  * HLS band files are COGs: tiled, DEFLATE, internal overviews, GDAL metadata. 256 px tiles give the
  * small test worlds overviews too. Fmask overviews take the nearest value (bit flags do not average).
+ * zlib's default strategy: on these bands with overviews it is half the size of RLE in about the same time.
  */
-const HLS_COG = { tiled: true, cog: true, blockSize: 256, overviews: true, level: 1 } as const;
+const HLS_COG = { tiled: true, cog: true, blockSize: 256, overviews: true, level: 1, strategy: 'default' } as const;
 
 /** The user-defined UTM CRS HLS files carry (`PROJCS["UTM Zone 15, Northern Hemisphere",...]`) for a tile's EPSG:326zz/327zz. */
 export function hlsTileCrs(epsg: number): Crs {
