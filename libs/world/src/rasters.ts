@@ -161,59 +161,56 @@ export function sceneStates(tile: PlannedTile, g: PlannedGranule, seed: number):
   return st;
 }
 
+/** Fmask of a scene: clear (or water) per field, cloud / shadow / fill per pixel state. */
+function fmaskPixels(states: Uint8Array, fields: Uint8Array): Uint8Array {
+  const out = new Uint8Array(states.length);
+  const clearOf = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) clearOf[v] = v >> 5 === WATER ? FMASK.water : FMASK.clear;
+  const byState = [0, FMASK.cloud, FMASK.shadow, HLS.fmaskNodata];
+  for (let i = 0; i < out.length; i++) {
+    const s = states[i] as number;
+    out[i] = s === 0 ? (clearOf[fields[i] as number] as number) : (byState[s] as number);
+  }
+  return out;
+}
+
+/** One reflectance band of a scene: the field's reflectance on the date, cloud, darkened shadow or -9999. */
+function reflectancePixels(band: Band, date: string, states: Uint8Array, fields: Uint8Array): Int16Array {
+  const bi = REFLECTANCE_BANDS.indexOf(band as (typeof REFLECTANCE_BANDS)[number]);
+  const lut = reflectanceLut(bi, date);
+  const shadow = new Int16Array(256);
+  for (let v = 0; v < 256; v++) shadow[v] = Math.round((lut[v] as number) * 0.35);
+  const cloud = CLOUD[bi] as number;
+  const out = new Int16Array(states.length);
+  for (let i = 0; i < out.length; i++) {
+    const s = states[i] as number;
+    const f = fields[i] as number;
+    out[i] = s === 0 ? (lut[f] as number) : s === 1 ? cloud : s === 2 ? (shadow[f] as number) : HLS.reflectanceNodata;
+  }
+  return out;
+}
+
 /** Write the 7 band files of one scene into `dir`; returns the paths. */
 export async function writeSceneBands(dir: string, tile: PlannedTile, g: PlannedGranule, fields: Uint8Array, seed: number): Promise<string[]> {
   const { width: w, height: h, x0, y0 } = tile.raster;
   const states = sceneStates(tile, g, seed);
   const geoTransform: [number, number, number, number, number, number] = [x0, HLS.pixelSize, 0, y0, 0, -HLS.pixelSize];
-  const n = w * h;
   const paths: string[] = [];
   const crs = hlsTileCrs(tile.epsg);
   const write = async (band: Band): Promise<void> => {
     const path = join(dir, bandFileName(g.granuleId as GranuleId, band));
-    if (band === FMASK_BAND) {
-      const out = new Uint8Array(n);
-      const clearOf = new Uint8Array(256);
-      for (let v = 0; v < 256; v++) clearOf[v] = v >> 5 === WATER ? FMASK.water : FMASK.clear;
-      const byState = [0, FMASK.cloud, FMASK.shadow, HLS.fmaskNodata];
-      for (let i = 0; i < n; i++) {
-        const s = states[i] as number;
-        out[i] = s === 0 ? (clearOf[fields[i] as number] as number) : (byState[s] as number);
-      }
-      await writeGeoTiff(path, {
-        ...HLS_COG,
-        width: w,
-        height: h,
-        bands: [out],
-        geoTransform,
-        crs,
-        nodata: HLS.fmaskNodata,
-        overviewResampling: 'nearest',
-        gdalMetadata: hlsBandMetadata(band, tile, g),
-      });
-    } else {
-      const bi = REFLECTANCE_BANDS.indexOf(band as (typeof REFLECTANCE_BANDS)[number]);
-      const lut = reflectanceLut(bi, g.date);
-      const shadow = new Int16Array(256);
-      for (let v = 0; v < 256; v++) shadow[v] = Math.round((lut[v] as number) * 0.35);
-      const cloud = CLOUD[bi] as number;
-      const out = new Int16Array(n);
-      for (let i = 0; i < n; i++) {
-        const s = states[i] as number;
-        const f = fields[i] as number;
-        out[i] = s === 0 ? (lut[f] as number) : s === 1 ? cloud : s === 2 ? (shadow[f] as number) : HLS.reflectanceNodata;
-      }
-      await writeGeoTiff(path, {
-        ...HLS_COG,
-        width: w,
-        height: h,
-        bands: [out],
-        geoTransform,
-        crs,
-        nodata: HLS.reflectanceNodata,
-        gdalMetadata: hlsBandMetadata(band, tile, g),
-      });
-    }
+    const fmask = band === FMASK_BAND;
+    await writeGeoTiff(path, {
+      ...HLS_COG,
+      width: w,
+      height: h,
+      bands: [fmask ? fmaskPixels(states, fields) : reflectancePixels(band, g.date, states, fields)],
+      geoTransform,
+      crs,
+      nodata: fmask ? HLS.fmaskNodata : HLS.reflectanceNodata,
+      ...(fmask ? { overviewResampling: 'nearest' as const } : {}),
+      gdalMetadata: hlsBandMetadata(band, tile, g),
+    });
     paths.push(path);
   };
   // Two at a time: zlib runs on libuv's pool, the next band's pixels are made meanwhile.
