@@ -1,6 +1,6 @@
 // Spatial predicates on EPSG:4326 areas, planar in lon/lat like the original's turf.js and the STAC
 // API's intersects search. Turf does the geometry; these name which rule each caller follows.
-import { booleanIntersects, booleanWithin, intersect, featureCollection, feature } from '@turf/turf';
+import { booleanIntersects, difference, intersect, featureCollection, feature } from '@turf/turf';
 import type { Feature, MultiPolygon as GjMultiPolygon, Polygon as GjPolygon } from 'geojson';
 import type { AreaGeometry } from '@hls/contracts';
 
@@ -18,9 +18,12 @@ export function areasOverlap(a: AreaGeometry, b: AreaGeometry): boolean {
   return intersect(featureCollection([asFeature(a), asFeature(b)])) !== null;
 }
 
-/** `inner` lies wholly within `outer` (boundary points allowed). */
+/**
+ * `inner` lies wholly within `outer` (boundary points allowed): nothing of it is left once `outer` is cut
+ * away. (turf's booleanWithin only tests vertices, so a hole or a notch under the area would pass it.)
+ */
 export function areaWithin(inner: AreaGeometry, outer: AreaGeometry): boolean {
-  return booleanWithin(asFeature(inner), asFeature(outer));
+  return difference(featureCollection([asFeature(inner), asFeature(outer)])) === null;
 }
 
 /** Whether the closed [lon, lat] ring touches any of the areas (an empty list of areas: nothing to test, true). */
