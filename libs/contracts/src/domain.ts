@@ -80,6 +80,12 @@ export const QA_RULES = {
   maxNodataPixels: 0,
 } as const;
 
+/**
+ * The scene search window, as identify_hls_scenes.py searches it: `2022-03-01T00:00:00Z/2022-09-30T00:00:00Z`.
+ * The end is an instant, so scenes sensed on 30 September (after midnight) are not candidates.
+ */
+export const SEARCH_WINDOW = { from: '2022-03-01T00:00:00Z', to: '2022-09-30T00:00:00Z' } as const;
+
 export const SELECTION_DEFAULTS = {
   cloudCoverThreshold: 5,
   coverageLevels: [100, 90, 80, 70, 60, 50] as readonly number[],
