@@ -8,7 +8,10 @@
 // after a disconnect, and are renamed to the final path only once size (and checksum, when the granule
 // metadata has one) verify. Transient failures (network, 5xx, 429, timeouts) are retried here with
 // backoff, then reported transient; a refused login, a missing file or wrong bytes are not.
+import { writeSync } from 'node:fs';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { basename, dirname, join } from 'node:path';
 import { Limiter, backoffDelay, sleep } from '@hls/common';
 import type { BandAsset } from '@hls/contracts';
@@ -145,7 +148,7 @@ export class HttpsBandSource {
 
   /**
    * One request chain (redirects followed by hand, so credentials and cookies are chosen per hop) and the
-   * body appended to the part file from `have`. Returns the file's total size as the server gave it.
+   * body written to the part file from `have`. Returns the file's total size as the server gave it.
    */
   async #attempt(href: string, part: string, have: number, asset: BandAsset, o: { signal?: AbortSignal; onProgress?: (bytes: number) => void }): Promise<number> {
     const idle = new AbortController();
@@ -156,11 +159,14 @@ export class HttpsBandSource {
     };
     const signal = o.signal ? AbortSignal.any([o.signal, idle.signal]) : idle.signal;
     const timedOut = (): boolean => idle.signal.aborted && !o.signal?.aborted;
+    const lost = (url: URL, e: unknown): Transient =>
+      new Transient(timedOut() ? `timed out after ${this.settings.timeoutMs} ms at ${url.host}` : `network error at ${url.host}: ${causeOf(e)}`, 0);
     kick();
+    let res: IncomingMessage | undefined;
     try {
       let url = new URL(href);
-      let res: Response | undefined;
-      for (let hop = 0; hop <= MAX_HOPS; hop++) {
+      for (let hop = 0; ; hop++) {
+        if (hop > MAX_HOPS) throw new BandSourceError('https', `${safeUrl(href)}: more than ${MAX_HOPS} redirects`);
         const headers: Record<string, string> = { accept: '*/*' };
         // The token, else the netrc entry of this very host (URS); both only on an auth host.
         const auth = this.#credentials.header(url);
@@ -169,90 +175,97 @@ export class HttpsBandSource {
         if (cookie) headers.cookie = cookie;
         if (have > 0) headers.range = `bytes=${have}-`;
         try {
-          res = await fetch(url, { headers, redirect: 'manual', signal });
+          res = await get(url, headers, signal);
         } catch (e) {
           if (o.signal?.aborted) throw e;
-          throw new Transient(timedOut() ? `timed out after ${this.settings.timeoutMs} ms at ${url.host}` : `network error at ${url.host}: ${causeOf(e)}`);
+          throw lost(url, e);
         }
         kick();
-        this.#storeCookies(url.host, res.headers);
-        if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
-          await res.body?.cancel();
-          url = new URL(res.headers.get('location') as string, url);
+        this.#storeCookies(url.host, res.headers['set-cookie'] ?? []);
+        const status = res.statusCode ?? 0;
+        const location = res.headers.location;
+        if (status >= 300 && status < 400 && location) {
+          res.resume();
+          url = new URL(location, url);
           continue;
         }
         break;
       }
-      if (!res) throw new Transient('no response');
-      const at = `${safeUrl(url)}`;
-      if (res.status >= 300 && res.status < 400) throw new BandSourceError('https', `${safeUrl(href)}: more than ${MAX_HOPS} redirects`);
-      if (res.status === 401 || res.status === 403) {
-        await res.body?.cancel();
+      const status = res.statusCode ?? 0;
+      const header = (name: string): string | undefined => {
+        const v = res?.headers[name];
+        return Array.isArray(v) ? v[0] : v;
+      };
+      if (status !== 200 && status !== 206) res.resume();
+      if (status === 401 || status === 403) {
         const why = this.#credentials.present
-          ? `HTTP ${res.status} at ${url.host}: Earthdata Login refused the credentials (check EARTHDATA_TOKEN or the netrc entry for ${url.host})`
-          : `HTTP ${res.status} at ${url.host}: ${HttpsBandSource.missingCredentials(url.host)}`;
+          ? `HTTP ${status} at ${url.host}: Earthdata Login refused the credentials (check EARTHDATA_TOKEN or the netrc entry for ${url.host})`
+          : `HTTP ${status} at ${url.host}: ${HttpsBandSource.missingCredentials(url.host)}`;
         throw new BandSourceError('https', `${safeUrl(href)}: ${why}`);
       }
-      if (res.status === 429) {
-        await res.body?.cancel();
-        throw new Transient(`HTTP 429 at ${url.host}`, retryAfterMs(res.headers.get('retry-after')));
-      }
-      if (res.status >= 500 || res.status === 408) {
-        await res.body?.cancel();
-        throw new Transient(`HTTP ${res.status} at ${url.host}`);
-      }
-      if (res.status === 416 && have > 0) {
+      if (status === 429) throw new Transient(`HTTP 429 at ${url.host}`, retryAfterMs(header('retry-after') ?? null));
+      if (status >= 500 || status === 408) throw new Transient(`HTTP ${status} at ${url.host}`);
+      if (status === 416 && have > 0) {
         // The part is as long as (or longer than) the file: start over.
-        await res.body?.cancel();
         await unlink(part).catch(() => undefined);
         throw new Transient(`HTTP 416 at ${url.host} for a part of ${have} bytes: starting over`, 0);
       }
-      if (res.status !== 200 && res.status !== 206) {
-        await res.body?.cancel();
-        throw new BandSourceError('https', `${at}: HTTP ${res.status}`);
-      }
+      if (status !== 200 && status !== 206) throw new BandSourceError('https', `${safeUrl(url)}: HTTP ${status}`);
       let offset = have;
       let total: number;
-      if (res.status === 206) {
-        const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get('content-range') ?? '');
+      if (status === 206) {
+        const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header('content-range') ?? '');
         if (!m || Number(m[1]) !== have) {
-          await res.body?.cancel();
+          res.resume();
           await unlink(part).catch(() => undefined);
-          throw new Transient(`${url.host} answered Range bytes=${have}- with Content-Range ${res.headers.get('content-range') ?? '(none)'}: starting over`, 0);
+          throw new Transient(`${url.host} answered Range bytes=${have}- with Content-Range ${header('content-range') ?? '(none)'}: starting over`, 0);
         }
         total = Number(m[3]);
       } else {
-        // A server that ignores Range sends the whole file: start the part over.
+        // A server that ignores Range sends the whole file: the part starts over.
         offset = 0;
-        total = Number(res.headers.get('content-length') ?? NaN);
+        total = Number(header('content-length') ?? NaN);
       }
       if (asset.size !== undefined && Number.isFinite(total) && total !== asset.size) {
-        await res.body?.cancel();
+        res.resume();
         throw new BandSourceError('https', `${safeUrl(href)}: the server has ${total} bytes, the granule metadata says ${asset.size}`);
       }
       const fh = await open(part, offset === 0 ? 'w' : 'r+');
+      let pos = offset;
       try {
-        let pos = offset;
-        if (res.body) {
-          for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-            kick();
-            await fh.write(chunk, 0, chunk.length, pos);
+        // Flowing mode with synchronous writes: every byte received before a cut is in the part file,
+        // whatever the timing, so the next attempt resumes exactly after it.
+        const body = res;
+        await new Promise<void>((resolve, reject) => {
+          body.on('data', (chunk: Buffer) => {
+            try {
+              writeSync(fh.fd, chunk, 0, chunk.length, pos);
+            } catch (e) {
+              body.destroy(e as Error);
+              return;
+            }
             pos += chunk.length;
+            kick();
             o.onProgress?.(pos);
-          }
-        }
+          });
+          body.once('end', () => (body.complete ? resolve() : reject(new Error('connection closed mid-transfer'))));
+          body.once('error', reject);
+          body.once('close', () => (body.complete ? resolve() : reject(new Error('connection closed mid-transfer'))));
+        });
         await fh.datasync();
         return Number.isFinite(total) ? total : pos;
       } catch (e) {
-        if (o.signal?.aborted) throw e;
-        // Cut mid-transfer: what is written stays in the part file; the next attempt asks for the rest.
+        if (e instanceof BandSourceError) throw e;
+        if (o.signal?.aborted) throw o.signal.reason;
+        // Cut mid-transfer: what was received stays in the part file; the next attempt asks for the rest.
         await fh.datasync().catch(() => undefined);
-        throw new Transient(timedOut() ? `timed out after ${this.settings.timeoutMs} ms at ${url.host}` : `connection to ${url.host} lost mid-transfer: ${causeOf(e)}`, 0);
+        throw lost(url, e);
       } finally {
         await fh.close();
       }
     } finally {
       clearTimeout(timer);
+      if (res && !res.complete) res.destroy();
     }
   }
 
@@ -261,8 +274,8 @@ export class HttpsBandSource {
     return jar && jar.size > 0 ? [...jar].map(([k, v]) => `${k}=${v}`).join('; ') : undefined;
   }
 
-  #storeCookies(host: string, headers: Headers): void {
-    for (const c of headers.getSetCookie()) {
+  #storeCookies(host: string, setCookie: readonly string[]): void {
+    for (const c of setCookie) {
       const [pair = ''] = c.split(';', 1);
       const i = pair.indexOf('=');
       if (i <= 0) continue;
@@ -271,6 +284,15 @@ export class HttpsBandSource {
       jar.set(pair.slice(0, i).trim(), pair.slice(i + 1).trim());
     }
   }
+}
+
+/** One GET, no redirect following; resolves with the response head (the body still to read). */
+function get(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'GET', headers, signal }, resolve);
+    req.once('error', reject);
+    req.end();
+  });
 }
 
 async function sizeOf(path: string): Promise<number> {

@@ -174,8 +174,9 @@ export async function startLpDaacEmulator(o: LpDaacOptions): Promise<LpDaacEmula
     const cut = f.disconnectAfter.get(file);
     if (cut !== undefined && cut < slice.length) {
       f.disconnectAfter.delete(file);
-      // Send part of the body, then drop the connection mid-transfer.
-      res.write(slice.subarray(0, cut), () => res.socket?.destroy());
+      // Send part of the body, then close the connection mid-transfer. A FIN after the data (not a reset,
+      // which may discard bytes the client has not read yet), so the client holds exactly `cut` bytes.
+      res.write(slice.subarray(0, cut), () => res.socket?.end());
       return;
     }
     res.end(slice);
