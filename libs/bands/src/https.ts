@@ -15,7 +15,7 @@ import { request as httpsRequest } from 'node:https';
 import { basename, dirname, join } from 'node:path';
 import { Limiter, backoffDelay, sleep } from '@hls/common';
 import type { BandAsset } from '@hls/contracts';
-import { EarthdataCredentials, netrcPathFrom, retryAfterMs, type EarthdataAuth } from '@hls/stac';
+import { EarthdataCredentials, missingCredentialsMessage, retryAfterMs, type EarthdataAuth } from '@hls/stac';
 import { hashFile, hashName } from './checksum.ts';
 import { BandSourceError, errorMessage, safeUrl } from './errors.ts';
 
@@ -70,11 +70,6 @@ export class HttpsBandSource {
   /** Whether any credentials are configured (preflight: https without them cannot log in). */
   get hasCredentials(): boolean {
     return this.#credentials.present;
-  }
-
-  /** What to set when there are no credentials, naming the host that will ask (one line). */
-  static missingCredentials(host: string, env: NodeJS.ProcessEnv = process.env): string {
-    return `no Earthdata Login credentials for ${host}: set EARTHDATA_TOKEN, or add "machine urs.earthdata.nasa.gov login USER password PASS" to ${netrcPathFrom(env)} (NETRC overrides the path)`;
   }
 
   /** Download `asset.href` to `outPath`, verified; reuses a verified file already there. */
@@ -200,7 +195,7 @@ export class HttpsBandSource {
       if (status === 401 || status === 403) {
         const why = this.#credentials.present
           ? `HTTP ${status} at ${url.host}: Earthdata Login refused the credentials (check EARTHDATA_TOKEN or the netrc entry for ${url.host})`
-          : `HTTP ${status} at ${url.host}: ${HttpsBandSource.missingCredentials(url.host)}`;
+          : `HTTP ${status} at ${url.host}: ${missingCredentialsMessage(url.host)}`;
         throw new BandSourceError('https', `${safeUrl(href)}: ${why}`);
       }
       if (status === 429) throw new Transient(`HTTP 429 at ${url.host}`, retryAfterMs(header('retry-after') ?? null));

@@ -62,6 +62,14 @@ export function earthdataAuthFromEnv(env: NodeJS.ProcessEnv = process.env): Eart
   }
 }
 
+/** The Earthdata Login host (where a netrc entry must point). */
+export const URS_HOST = 'urs.earthdata.nasa.gov';
+
+/** What to set when there are no credentials, naming the host that asked (one line). */
+export function missingCredentialsMessage(host: string, env: NodeJS.ProcessEnv = process.env): string {
+  return `no Earthdata Login credentials for ${host}: set EARTHDATA_TOKEN, or add "machine ${URS_HOST} login USER password PASS" to ${netrcPathFrom(env)} (NETRC overrides the path)`;
+}
+
 /** True when `host` is one of `authHosts` or a subdomain of one. */
 export function isAuthHost(host: string, authHosts: readonly string[] = EARTHDATA_HOSTS): boolean {
   const h = host.toLowerCase();
@@ -80,9 +88,10 @@ export class EarthdataCredentials {
     if (auth.netrcPath) this.#netrc = parseNetrc(readFileSync(auth.netrcPath, 'utf8'));
   }
 
-  /** Any credentials at all (a token, or a netrc with at least one entry). */
+  /** Any usable credentials: a token, or a netrc entry for an auth host (or a `default` entry). */
   get present(): boolean {
-    return this.#token !== undefined || (this.#netrc?.size ?? 0) > 0;
+    if (this.#token !== undefined) return true;
+    return [...(this.#netrc?.keys() ?? [])].some((h) => h === '*' || isAuthHost(h, this.authHosts));
   }
 
   /** The bearer token, for hosts on the list only. */
