@@ -73,7 +73,7 @@ export class HttpsBandSource {
   }
 
   /** Download `asset.href` to `outPath`, verified; reuses a verified file already there. */
-  async fetchToFile(asset: BandAsset, outPath: string, o: { signal?: AbortSignal; onProgress?: (bytes: number) => void } = {}): Promise<HttpsResult> {
+  async fetchToFile(asset: BandAsset, outPath: string, o: { signal?: AbortSignal; onProgress?: (bytes: number, total: number | undefined) => void } = {}): Promise<HttpsResult> {
     const href = asset.href;
     if (!href || !/^https?:\/\//i.test(href)) throw new BandSourceError('https', `${asset.filename}: the scene lists no http(s) link for it`);
     if (await this.#verified(outPath, asset)) {
@@ -103,7 +103,7 @@ export class HttpsBandSource {
     return got === c.value.toLowerCase() ? undefined : `${c.algorithm} checksum ${got.slice(0, 16)}... differs from the granule metadata's ${c.value.slice(0, 16)}...`;
   }
 
-  async #download(href: string, asset: BandAsset, outPath: string, o: { signal?: AbortSignal; onProgress?: (bytes: number) => void }): Promise<HttpsResult> {
+  async #download(href: string, asset: BandAsset, outPath: string, o: { signal?: AbortSignal; onProgress?: (bytes: number, total: number | undefined) => void }): Promise<HttpsResult> {
     await mkdir(dirname(outPath), { recursive: true });
     const part = httpsPartPath(outPath);
     const where = safeUrl(href);
@@ -145,7 +145,7 @@ export class HttpsBandSource {
    * One request chain (redirects followed by hand, so credentials and cookies are chosen per hop) and the
    * body written to the part file from `have`. Returns the file's total size as the server gave it.
    */
-  async #attempt(href: string, part: string, have: number, asset: BandAsset, o: { signal?: AbortSignal; onProgress?: (bytes: number) => void }): Promise<number> {
+  async #attempt(href: string, part: string, have: number, asset: BandAsset, o: { signal?: AbortSignal; onProgress?: (bytes: number, total: number | undefined) => void }): Promise<number> {
     const idle = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const kick = (): void => {
@@ -241,7 +241,7 @@ export class HttpsBandSource {
             }
             pos += chunk.length;
             kick();
-            o.onProgress?.(pos);
+            o.onProgress?.(pos, Number.isFinite(total) ? total : undefined);
           });
           body.once('end', () => (body.complete ? resolve() : reject(new Error('connection closed mid-transfer'))));
           body.once('error', reject);

@@ -37,7 +37,8 @@ export interface BandRequest {
   /** The dataset directory: downloads go to `tiles/<granule>/<file>` under it. */
   datasetDir: string;
   signal?: AbortSignal;
-  onProgress?: () => void;
+  /** Bytes in place so far, and the file size once known. */
+  onProgress?: (bytes: number, total: number | undefined) => void;
 }
 
 export type BandOutcome =
@@ -88,10 +89,11 @@ export class BandSources {
     switch (source) {
       case 'local': {
         const b = await localBand(granuleId, asset, this.#s.localDirs);
+        req.onProgress?.(b.bytes, b.bytes);
         return { path: b.path, bytes: b.bytes, reused: true };
       }
       case 'https': {
-        const r = await this.https.fetchToFile(asset, out, { signal: req.signal, onProgress: req.onProgress });
+        const r = await this.https.fetchToFile(asset, out, { signal: req.signal, onProgress: (bytes, total) => req.onProgress?.(bytes, total) });
         return { path: r.path, bytes: r.bytes, reused: r.reused };
       }
       case 'ipfs': {
@@ -103,7 +105,11 @@ export class BandSources {
           throw new BandSourceError('ipfs', `cannot start the IPFS backends: ${errorMessage(e)}`, { transient: true, cause: e });
         }
         try {
-          const r = await fetcher.fetchToFile(asset.cid, out, { context: { granule: granuleId, band: asset.band }, signal: req.signal, onProgress: req.onProgress });
+          const r = await fetcher.fetchToFile(asset.cid, out, {
+            context: { granule: granuleId, band: asset.band },
+            signal: req.signal,
+            onProgress: (p) => req.onProgress?.(p.bytes, p.total),
+          });
           return { path: r.path, bytes: r.bytes, reused: r.reused, cid: r.cid };
         } catch (e) {
           if (req.signal?.aborted) throw e;
