@@ -8,8 +8,8 @@
 // after a disconnect, and are renamed to the final path only once size (and checksum, when the granule
 // metadata has one) verify. Transient failures (network, 5xx, 429, timeouts) are retried here with
 // backoff, then reported transient; a refused login, a missing file or wrong bytes are not.
-import { writeSync } from 'node:fs';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { basename, dirname, join } from 'node:path';
@@ -158,6 +158,10 @@ export class HttpsBandSource {
       new Transient(timedOut() ? `timed out after ${this.settings.timeoutMs} ms at ${url.host}` : `network error at ${url.host}: ${causeOf(e)}`, 0);
     kick();
     let res: IncomingMessage | undefined;
+    // Opened before the request: once the answer is in, the body handlers are attached at once (no await in
+    // between), so no byte and no close event can pass unseen.
+    const fd = openSync(part, have > 0 ? 'r+' : 'w');
+    let pos = have;
     try {
       let url = new URL(href);
       for (let hop = 0; ; hop++) {
@@ -225,16 +229,17 @@ export class HttpsBandSource {
         res.resume();
         throw new BandSourceError('https', `${safeUrl(href)}: the server has ${total} bytes, the granule metadata says ${asset.size}`);
       }
-      const fh = await open(part, offset === 0 ? 'w' : 'r+');
-      let pos = offset;
+      if (offset === 0 && have > 0) ftruncateSync(fd, 0);
+      pos = offset;
+      const body = res;
       try {
         // Flowing mode with synchronous writes: every byte received before a cut is in the part file,
         // whatever the timing, so the next attempt resumes exactly after it.
-        const body = res;
         await new Promise<void>((resolve, reject) => {
+          const done = (): void => (body.complete ? resolve() : reject(new Error('connection closed mid-transfer')));
           body.on('data', (chunk: Buffer) => {
             try {
-              writeSync(fh.fd, chunk, 0, chunk.length, pos);
+              writeSync(fd, chunk, 0, chunk.length, pos);
             } catch (e) {
               body.destroy(e as Error);
               return;
@@ -243,24 +248,23 @@ export class HttpsBandSource {
             kick();
             o.onProgress?.(pos, Number.isFinite(total) ? total : undefined);
           });
-          body.once('end', () => (body.complete ? resolve() : reject(new Error('connection closed mid-transfer'))));
+          body.once('end', done);
           body.once('error', reject);
-          body.once('close', () => (body.complete ? resolve() : reject(new Error('connection closed mid-transfer'))));
+          body.once('close', done);
         });
-        await fh.datasync();
+        fsyncSync(fd);
         return Number.isFinite(total) ? total : pos;
       } catch (e) {
-        if (e instanceof BandSourceError) throw e;
         if (o.signal?.aborted) throw o.signal.reason;
         // Cut mid-transfer: what was received stays in the part file; the next attempt asks for the rest.
-        await fh.datasync().catch(() => undefined);
         throw lost(url, e);
-      } finally {
-        await fh.close();
       }
     } finally {
       clearTimeout(timer);
       if (res && !res.complete) res.destroy();
+      closeSync(fd);
+      // Nothing received at all: no part file to resume from.
+      if (pos === 0) await unlink(part).catch(() => undefined);
     }
   }
 
