@@ -67,11 +67,6 @@ export class HttpsBandSource {
     this.limiter = new Limiter(settings.concurrency);
   }
 
-  /** Whether any credentials are configured (preflight: https without them cannot log in). */
-  get hasCredentials(): boolean {
-    return this.#credentials.present;
-  }
-
   /** Download `asset.href` to `outPath`, verified; reuses a verified file already there. */
   async fetchToFile(asset: BandAsset, outPath: string, o: { signal?: AbortSignal; onProgress?: (bytes: number, total: number | undefined) => void } = {}): Promise<HttpsResult> {
     const href = asset.href;
