@@ -141,7 +141,7 @@ export class RunTracker {
     return c;
   }
 
-  /** "rejected: no-scenes" -> n; the reason up to its first ':' (cid-unavailable: <cid> -> cid-unavailable). */
+  /** "rejected: no-scenes" -> n; the reason up to its first ':' (band-unavailable: B04 (tried ipfs) -> band-unavailable). */
   reasons(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const t of this.terminal.values()) {

@@ -1,7 +1,7 @@
 // hls-chips run --config: a config or source error stops it before any work, naming the key or URL.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATASET_DIRS } from '@hls/contracts';
@@ -132,9 +132,12 @@ test('run --config over granule folders (stac.type: directory, band_sources: [lo
 test('run --config with bands from the LP DAAC emulator over HTTPS (Earthdata Login via netrc): completes with verified bands', { timeout: 300_000 }, async () => {
   const world = await ensureWorld({ dataDir: join(tmp, 'src'), options: SMALL_WORLD });
   // LP DAAC's archive adds each file's size and SHA512 to the granule metadata; the fetcher checks both.
-  await addArchiveInfo(world.granuleDir);
-  const emu = await startLpDaacEmulator({ dir: world.granuleDir });
-  const stac = await startStacServer({ dir: world.granuleDir, assetBase: emu.assetBase });
+  // On a copy of the granules: the cached world stays as generated.
+  const granules = join(tmp, 'lpdaac-granules');
+  cpSync(world.granuleDir, granules, { recursive: true });
+  assert.ok((await addArchiveInfo(granules)) > 0);
+  const emu = await startLpDaacEmulator({ dir: granules });
+  const stac = await startStacServer({ dir: granules, assetBase: emu.assetBase });
   const dead = await freePort();
   try {
     const netrc = join(tmp, 'run-netrc');
@@ -143,9 +146,9 @@ test('run --config with bands from the LP DAAC emulator over HTTPS (Earthdata Lo
     const yaml = join(tmp, 'lpdaac.yaml');
     writeFileSync(yaml, JSON.stringify({ ...cfg, train_dataset_name: 'lpdaac', band_sources: ['https'], earthdata: { auth_hosts: emu.authHosts, retries: 3 } }));
     // One band's connection is cut mid-transfer: it resumes with Range.
-    const first = readdirSync(world.granuleDir).find((g) => readdirSync(join(world.granuleDir, g)).some((f) => f.endsWith('.B04.tif')));
+    const first = readdirSync(granules).find((g) => readdirSync(join(granules, g)).some((f) => f.endsWith('.B04.tif')));
     assert.ok(first, 'the world has band files');
-    const cut = Math.floor(statSync(join(world.granuleDir, first, `${first}.B04.tif`)).size / 2);
+    const cut = Math.floor(statSync(join(granules, first, `${first}.B04.tif`)).size / 2);
     emu.faults.disconnectAfter.set(`${first}.B04.tif`, cut);
 
     const r = await runCli(yaml, { NETRC: netrc });
@@ -161,7 +164,7 @@ test('run --config with bands from the LP DAAC emulator over HTTPS (Earthdata Lo
     for (const g of readdirSync(tiles)) {
       for (const f of readdirSync(join(tiles, g))) {
         assert.ok(!f.endsWith('.part'), `temp file left: ${f}`);
-        assert.deepEqual(readFileSync(join(tiles, g, f)), readFileSync(join(world.granuleDir, g, f)), f);
+        assert.deepEqual(readFileSync(join(tiles, g, f)), readFileSync(join(granules, g, f)), f);
         n++;
       }
     }
