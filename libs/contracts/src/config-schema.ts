@@ -78,6 +78,30 @@ export const IpfsConfigSchema = z
   })
   .strict();
 
+/** Where band files come from, tried in the configured order for every band. */
+export const BAND_SOURCES = ['local', 'ipfs', 'https'] as const;
+export type BandSourceName = (typeof BAND_SOURCES)[number];
+
+export const BandSourcesSchema = z
+  .array(z.enum(BAND_SOURCES))
+  .min(1, 'list at least one of local, ipfs, https')
+  .refine((l) => new Set(l).size === l.length, 'lists a source twice')
+  .default(['ipfs']);
+
+/** Earthdata Login for HTTPS band downloads (credentials: EARTHDATA_TOKEN or NETRC / ~/.netrc). */
+export const EarthdataConfigSchema = z
+  .object({
+    /** Hosts (suffix match) credentials may be sent to; never any other host. */
+    auth_hosts: z.array(z.string().regex(/^[a-z0-9.-]+$/i, 'expected a host name')).min(1).default(['earthdata.nasa.gov', 'earthdatacloud.nasa.gov']),
+    /** A request that sends no byte for this long is retried (resuming with Range). */
+    timeout_ms: posInt.default(60_000),
+    /** Extra attempts per band after a transient failure (network error, 5xx, 429, timeout). */
+    retries: z.coerce.number().int().min(0).default(4),
+    /** Band downloads at once per process. */
+    concurrency: posInt.default(4),
+  })
+  .strict();
+
 export const ServiceTuningSchema = z
   .object({
     concurrency: posInt.default(1),
@@ -110,7 +134,10 @@ export const ConfigSchema = z
       .record(z.string(), z.string())
       .default(Object.fromEntries(CLASS_NAMES.map((n, i) => [String(i), n]))),
     selected_hls_bands: z.array(z.enum(BANDS)).default([...BANDS]),
+    /** Band sources in the order they are tried: local granule folders, IPFS, HTTPS (Earthdata). */
+    band_sources: BandSourcesSchema,
     ipfs: IpfsConfigSchema.default(IpfsConfigSchema.parse({})),
+    earthdata: EarthdataConfigSchema.default(EarthdataConfigSchema.parse({})),
     cdl: z
       .object({
         /** CDL GeoTIFF: a local path or an http(s) COG URL; read by window, never whole. */

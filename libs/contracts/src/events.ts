@@ -1,7 +1,7 @@
 // Event payloads, one zod schema each, versioned. Services validate every message at the boundary
 // (parseEvent); a message that does not validate goes to the DLQ with the zod message.
 import { z } from 'zod';
-import { ConfigSchema } from './config-schema.ts';
+import { BAND_SOURCES, ConfigSchema } from './config-schema.ts';
 import { BANDS } from './domain.ts';
 import { AreaGeometrySchema, BBoxSchema, PolygonSchema } from './geometry.ts';
 import { ChipIdSchema, GranuleIdSchema, RunIdSchema, TileIdSchema } from './ids.ts';
@@ -55,6 +55,10 @@ const BandAssetSchema = z.object({
   /** s3://bucket/key, bucket included. */
   s3: z.string().optional(),
   cid: z.string().optional(),
+  /** File size in bytes, from the granule metadata (ECHO10 AdditionalFile, UMM-G Files). */
+  size: z.number().int().nonnegative().optional(),
+  /** File checksum from the granule metadata; algorithm as the metadata names it (SHA512, MD5, ...). */
+  checksum: z.object({ algorithm: z.string(), value: z.string() }).optional(),
 });
 export type BandAsset = z.infer<typeof BandAssetSchema>;
 
@@ -110,12 +114,17 @@ export const BandFetchedSchema = z.object({
   tileId: TileIdSchema,
   granuleId: GranuleIdSchema,
   band: BandSchema,
-  /** Path relative to the dataset dir: `tiles/<granule>/<granule>.<band>.tif`. */
+  /**
+   * The file to read: relative to the dataset dir (`tiles/<granule>/<granule>.<band>.tif`, downloaded),
+   * or absolute (a band used in place in a local granule folder).
+   */
   path: z.string(),
   cid: z.string().optional(),
   bytes: z.number().int().nonnegative(),
   /** True when the file was already there and verified: nothing was downloaded. */
   reused: z.boolean().default(false),
+  /** Which band source served it. */
+  source: z.enum(BAND_SOURCES).default('ipfs'),
 });
 
 export const BandReprojectedSchema = z.object({

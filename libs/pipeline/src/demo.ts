@@ -1,9 +1,10 @@
 // The demo: the sample world, the local STAC API and IPFS provider over it, then runPipeline.
 import { join, resolve } from 'node:path';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { ConfigSchema, SERVICES, type Config } from '@hls/contracts';
+import { randomBytes } from 'node:crypto';
+import { ConfigSchema, SERVICES, type BandSourceName, type Config } from '@hls/contracts';
 import { startProvider } from '@hls/ipfs';
-import { CID_MAPPING_FILE, startStacServer } from '@hls/stac';
+import { CID_MAPPING_FILE, startLpDaacEmulator, startStacServer, type LpDaacEmulator } from '@hls/stac';
 import { DEFAULT_WORLD, SMALL_WORLD, ensureWorld, type World, type WorldOptions } from '@hls/world';
 import { runPipeline, type PipelineOptions, type PipelineResult } from './run.ts';
 
@@ -16,6 +17,11 @@ export interface DemoOptions extends Pick<PipelineOptions, 'services' | 'process
   world?: Partial<WorldOptions>;
   /** Ack wait of every service (default 120 s): how soon a killed run's in-flight work is redelivered. */
   ackWaitMs?: number;
+  /**
+   * Where the bands come from: `ipfs` (the local IPFS provider, default), `local` (the world's granule
+   * folders, in place), `https` (the LP DAAC emulator, with Earthdata Login by a token made for the run).
+   */
+  bands?: BandSourceName;
 }
 
 interface ServerPorts {
@@ -84,21 +90,40 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     }),
   );
   let stac;
+  let emu: LpDaacEmulator | undefined;
+  const bands = o.bands ?? 'ipfs';
+  const token = process.env.EARTHDATA_TOKEN;
   try {
-    const s = await onPort(last?.stac, (port) => startStacServer({ dir: world.granuleDir, port }));
+    if (bands === 'https') {
+      const demoToken = randomBytes(16).toString('hex');
+      emu = await startLpDaacEmulator({ dir: world.granuleDir, tokens: [demoToken] });
+      // The fetcher (in this process or a child) takes Earthdata credentials from the environment.
+      process.env.EARTHDATA_TOKEN = demoToken;
+    }
+    const lpdaac = emu;
+    const s = await onPort(last?.stac, (port) => startStacServer({ dir: world.granuleDir, port, ...(lpdaac ? { assetBase: lpdaac.assetBase } : {}) }));
     stac = s.server;
     mkdirSync(join(dataDir, 'runs'), { recursive: true });
     writeFileSync(portsFile, JSON.stringify({ stac: stac.port, gateway: Number(new URL(provider.gateway).port) } satisfies ServerPorts));
-    const config = demoConfig(dataDir, world, stac.url, provider.gateway, o.ackWaitMs);
+    const base = demoConfig(dataDir, world, stac.url, provider.gateway, o.ackWaitMs);
+    const config: Config =
+      bands === 'local'
+        ? { ...base, stac: { ...base.stac, type: 'directory', path: world.granuleDir }, band_sources: ['local'] }
+        : lpdaac
+          ? { ...base, band_sources: ['https'], earthdata: { ...base.earthdata, auth_hosts: lpdaac.authHosts } }
+          : base;
+    const bandNote =
+      bands === 'local' ? `bands: in place in ${world.granuleDir}` : lpdaac ? `bands: LP DAAC emulator ${lpdaac.assetBase} (Earthdata Login at ${lpdaac.authUrl})` : `ipfs: gateway ${provider.gateway} (${provider.files.length} files)`;
     const r = await runPipeline({
       config,
       chipPayload: world.chipPayload,
       gridKml: world.gridKml,
       services: o.services,
       label: 'demo',
-      // An unfinished run's config points at the servers' old ports: resume it only when they are ours again.
-      resume: sameGateway && s.same,
-      notes: [worldNote, `stac: ${stac.url}/stac/LPCLOUD (${stac.granuleCount} granules)`, `ipfs: gateway ${provider.gateway} (${provider.files.length} files)`],
+      // An unfinished run's config points at the servers' old ports: resume it only when they are ours again
+      // (the emulator's are new every time).
+      resume: sameGateway && s.same && !lpdaac,
+      notes: [worldNote, `stac: ${stac.url}/stac/LPCLOUD (${stac.granuleCount} granules)`, bandNote],
       ...(o.processes ? { processes: o.processes } : {}),
       ...(o.progress ? { progress: o.progress } : {}),
       ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
@@ -106,7 +131,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     });
     return { ...r, world };
   } finally {
+    if (bands === 'https') {
+      if (token === undefined) delete process.env.EARTHDATA_TOKEN;
+      else process.env.EARTHDATA_TOKEN = token;
+    }
     await stac?.close();
+    await emu?.close();
     await provider.close();
   }
 }

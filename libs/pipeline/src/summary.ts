@@ -15,7 +15,7 @@ export interface RunSummary {
   reasons: Record<string, number>;
   conflicts: string[];
   tiles: { requested: number; selected: number; rejected: number; failed: number; ready: number };
-  bands: { fetched: number; fetchedReused: number; mbFetched: number; reprojected: number; reprojectedReused: number };
+  bands: { fetched: number; fetchedReused: number; mbFetched: number; reprojected: number; reprojectedReused: number; bySource: Record<string, number> };
   chipsClipped: number;
   /** Seconds from the run start to each stage's first and last event. */
   stages: Partial<Record<StageName, { start: number; end: number }>>;
@@ -59,6 +59,7 @@ export function summarize(t: RunTracker, o: { seconds: number; datasetDir: strin
       mbFetched: Math.round(t.bytesFetched / 1e5) / 10,
       reprojected: t.bandsReprojected,
       reprojectedReused: t.bandsReprojectedReused,
+      bySource: Object.fromEntries([...t.bandsBySource].sort()),
     },
     chipsClipped: t.clipped.size,
     restarts: o.restarts ?? [],
@@ -91,6 +92,8 @@ export function formatSummary(s: RunSummary): string {
   lines.push(
     `bands: ${s.bands.fetched} fetched (${s.bands.fetchedReused} reused, ${s.bands.mbFetched} MB downloaded), ${s.bands.reprojected} reprojected (${s.bands.reprojectedReused} reused)`,
   );
+  const by = Object.entries(s.bands.bySource);
+  if (by.length > 0) lines.push(`  served by: ${by.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   const reusedAll = s.bands.fetched > 0 && s.bands.fetchedReused === s.bands.fetched && s.bands.reprojectedReused === s.bands.reprojected;
   if (reusedAll) lines.push('  nothing downloaded or warped again: every band was already there and valid');
   for (const r of s.restarts) lines.push(`restarted: ${r}`);
