@@ -41,7 +41,7 @@ after(async () => {
 
 /** A context on run `runId` whose dataset is `<root>/training_datasets/<runId>`; `events` reads back what it stored. */
 async function context(runId: string, extra: Record<string, unknown> = {}): Promise<RealServiceContext & { dataset: string; events(): Promise<Array<{ subject: string; event: Record<string, unknown>; msgId?: string }>> }> {
-  const config = { data_dir: root, train_dataset_name: runId, ipfs: { backends: [{ type: 'gateway', urls: [provider.gateway] }], timeout_ms: 500, retries: 1, concurrency: 4 }, ...extra };
+  const config = { data_dir: root, train_dataset_name: runId, ipfs: { backends: [{ type: 'gateway', urls: [provider.gateway] }], timeout_ms: 15_000, retries: 1, concurrency: 4 }, ...extra };
   const real = await realServiceContext({ nats, service: 'ipfs-fetcher', run: { runId, config } });
   contexts.push(real);
   const events = async () => (await real.published()).map((p) => ({ subject: p.subject, event: p.data as Record<string, unknown>, msgId: p.msgId }));

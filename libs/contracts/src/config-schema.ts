@@ -86,7 +86,7 @@ export const BandSourcesSchema = z
   .array(z.enum(BAND_SOURCES))
   .min(1, 'list at least one of local, ipfs, https')
   .refine((l) => new Set(l).size === l.length, 'lists a source twice')
-  .default(['ipfs']);
+  .optional();
 
 /** Earthdata Login for HTTPS band downloads (credentials: EARTHDATA_TOKEN or NETRC / ~/.netrc). */
 export const EarthdataConfigSchema = z
@@ -165,3 +165,11 @@ export const ConfigSchema = z
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * The band sources of a config: `band_sources` when set, else what the scene source implies: granule folders
+ * (`stac.type: directory`) are used in place, scenes from a STAC API or catalog come by CID over IPFS.
+ */
+export function bandSourcesOf(config: Pick<Config, 'band_sources' | 'stac'>): BandSourceName[] {
+  return config.band_sources ?? (config.stac.type === 'directory' ? ['local'] : ['ipfs']);
+}

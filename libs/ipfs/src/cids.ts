@@ -1,9 +1,8 @@
 // The original pipeline's CID helpers: grab CIDs for the selected tiles (tile_payloads.json), check each
 // CID is retrievable (missing_cids.json). Retrieving the band files is @hls/bands' retrieveAll (any source).
 import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Limiter, parseCsv } from '@hls/common';
-import { BANDS, GranuleIdSchema, bandFileName, tileBandPath, type GranuleId } from '@hls/contracts';
+import { parseCsv } from '@hls/common';
+import { BANDS, bandFileName, type GranuleId } from '@hls/contracts';
 import { mgrsTileId, parseTilePayloads, tilePayloadsJson } from '@hls/stac';
 import type { TilePayloadScene } from '@hls/stac';
 import { parseCid } from './cid.ts';

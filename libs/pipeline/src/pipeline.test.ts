@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ConfigSchema, SUBJECTS } from '@hls/contracts';
+import { ConfigSchema, SUBJECTS, bandSourcesOf } from '@hls/contracts';
 import { freePort } from '@hls/testing';
 import { PreflightError, preflight } from './preflight.ts';
 import { sweepStaleTemps } from './sweep.ts';
@@ -149,7 +149,10 @@ describe('preflight of band sources', () => {
   test('band_sources: an unknown or repeated source is an error naming the key', () => {
     assert.throws(() => ConfigSchema.parse({ band_sources: ['ftp'] }), /band_sources/);
     assert.throws(() => ConfigSchema.parse({ band_sources: ['ipfs', 'ipfs'] }), /lists a source twice/);
-    assert.deepEqual(ConfigSchema.parse({}).band_sources, ['ipfs']);
+    // Unset, the scene source decides: granule folders are used in place, API/catalog scenes come over IPFS.
+    assert.deepEqual(bandSourcesOf(ConfigSchema.parse({})), ['ipfs']);
+    assert.deepEqual(bandSourcesOf(ConfigSchema.parse({ stac: { type: 'directory', path: '/data/hls' } })), ['local']);
+    assert.deepEqual(bandSourcesOf(ConfigSchema.parse({ stac: { type: 'directory', path: '/data/hls' }, band_sources: ['local', 'https'] })), ['local', 'https']);
   });
 });
 

@@ -1,7 +1,7 @@
 // Before any work: every file the config names exists and every source answers. Each problem names the
 // config key and the path or URL at fault; all problems are reported at once.
 import { access } from 'node:fs/promises';
-import type { Config } from '@hls/contracts';
+import { bandSourcesOf, type Config } from '@hls/contracts';
 import { EarthdataCredentials, URS_HOST, cmrStacUrl, earthdataAuthFromEnv, missingCredentialsMessage } from '@hls/stac';
 
 export class PreflightError extends Error {
@@ -60,7 +60,7 @@ export async function preflight(cfg: Config, o: { timeoutMs?: number; env?: Node
     else await file(s.url ? 'stac.url' : 'stac.path', s.url ?? s.path);
   } else await file('stac.path', s.path);
   // Only the band sources the config lists are checked: a run over granule folders needs no IPFS.
-  const sources = cfg.band_sources;
+  const sources = bandSourcesOf(cfg);
   if (sources.includes('local') && s.type === 'api') {
     problems.push({ key: 'band_sources', message: 'local needs granule folders: set stac.type: directory and stac.path (a STAC API lists no local files)' });
   }

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '@hls/config';
-import { BAND_SOURCES, DATASET_FILES, datasetDir, type BandAsset, type BandSourceName } from '@hls/contracts';
+import { BAND_SOURCES, DATASET_FILES, bandSourcesOf, datasetDir, type BandAsset, type BandSourceName } from '@hls/contracts';
 import { BandSources, bandSourceSettings, retrieveAll, type RetrieveProgress } from '@hls/bands';
 import { bandRefs, checkCids, createFetcher, grabCids, readTilePayloads, settingsWithFlags, writeTilePayloads, type BackendFlags } from '@hls/ipfs';
 import { readCidMappingFile, readSceneParts } from '@hls/stac';
@@ -135,7 +135,7 @@ export function register(program: Command): void {
       let sources: BandSources | undefined;
       try {
         const { config, dir, payloads, settings } = setup(o);
-        const order = parseSources(o.source) ?? config.band_sources;
+        const order = parseSources(o.source) ?? bandSourcesOf(config);
         sources = new BandSources({ ...bandSourceSettings(config), order, ipfs: settings });
         const refs = bandRefs(await readTilePayloads(payloads));
         // The scenes the run selected know more than tile_payloads.json: https links, sizes, checksums.
