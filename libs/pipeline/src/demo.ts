@@ -5,7 +5,7 @@ import { ConfigSchema, SERVICES, type Config } from '@hls/contracts';
 import { startProvider } from '@hls/ipfs';
 import { CID_MAPPING_FILE, startStacServer } from '@hls/stac';
 import { DEFAULT_WORLD, SMALL_WORLD, ensureWorld, type World, type WorldOptions } from '@hls/world';
-import { runPipeline, type PipelineOptions, type PipelineResult } from './run.ts';
+import { runPipeline, unfinishedRun, type PipelineOptions, type PipelineResult } from './run.ts';
 
 export interface DemoOptions extends Pick<PipelineOptions, 'services' | 'processes' | 'progress' | 'timeoutMs' | 'runId'> {
   dataDir: string;
@@ -37,6 +37,8 @@ async function onPort<T>(port: number | undefined, start: (port: number) => Prom
 
 export interface DemoResult extends PipelineResult {
   world: World;
+  /** Set when an unfinished run could not be resumed (its servers' ports were taken): which and why. */
+  abandoned?: string;
 }
 
 /** The demo's run config over the local servers. */
@@ -90,21 +92,29 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     mkdirSync(join(dataDir, 'runs'), { recursive: true });
     writeFileSync(portsFile, JSON.stringify({ stac: stac.port, gateway: Number(new URL(provider.gateway).port) } satisfies ServerPorts));
     const config = demoConfig(dataDir, world, stac.url, provider.gateway, o.ackWaitMs);
+    // An unfinished run's config points at the servers' old ports: resume it only when they are ours again.
+    const resume = sameGateway && s.same;
+    const unfinished = o.runId ? undefined : unfinishedRun(dataDir, 'demo');
+    const taken = [...(s.same ? [] : [`STAC API ${last?.stac}`]), ...(sameGateway ? [] : [`IPFS gateway ${last?.gateway}`])].join(', ');
+    const abandoned =
+      unfinished && !resume && last
+        ? `cannot resume the unfinished run ${unfinished}: the ports its config points at are taken by another process (${taken}); starting a new run instead`
+        : undefined;
+    if (abandoned) say(`demo: ${abandoned}`);
     const r = await runPipeline({
       config,
       chipPayload: world.chipPayload,
       gridKml: world.gridKml,
       services: o.services,
       label: 'demo',
-      // An unfinished run's config points at the servers' old ports: resume it only when they are ours again.
-      resume: sameGateway && s.same,
+      resume,
       notes: [worldNote, `stac: ${stac.url}/stac/LPCLOUD (${stac.granuleCount} granules)`, `ipfs: gateway ${provider.gateway} (${provider.files.length} files)`],
       ...(o.processes ? { processes: o.processes } : {}),
       ...(o.progress ? { progress: o.progress } : {}),
       ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
       ...(o.runId ? { runId: o.runId } : {}),
     });
-    return { ...r, world };
+    return { ...r, world, ...(abandoned ? { abandoned } : {}) };
   } finally {
     await stac?.close();
     await provider.close();
