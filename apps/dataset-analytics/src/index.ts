@@ -5,6 +5,7 @@ import { SUBJECTS, type EventOf } from '@hls/contracts';
 import {
   bumpCount,
   completeRunWhenDone,
+  readRunEnd,
   recordChipTerminal,
   recountChips,
   setCounts,
@@ -45,6 +46,8 @@ export const service: ServiceDefinition = {
     [SUBJECTS.chipRejected]: terminal('rejected'),
     [SUBJECTS.chipFailed]: terminal('failed'),
     [SUBJECTS.runCompleted]: async (ev, ctx) => {
+      // Already finished (a redelivery, or a replay to a consumer created after the run): nothing to redo.
+      if ((await readRunEnd(ctx.kv.runs, ev.runId)).finished) return;
       ctx.log.info({ counts: ev.counts }, `run ${ev.runId}: building the dataset`);
       await publishDataset(ev.runId, ctx, ev.counts);
     },
