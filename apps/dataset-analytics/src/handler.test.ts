@@ -4,13 +4,14 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CDL_GRID, type EventOf } from '@hls/contracts';
+import { CDL_GRID, makeEvent, type EventOf } from '@hls/contracts';
 import { writeTrackRecord } from '@hls/chips';
 import { writeGeoTiff } from '@hls/raster';
 import { readRunEnd, recordChipTerminal } from '@hls/runtime';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
 import { publishDataset } from './handler.ts';
+import { service } from './index.ts';
 
 const n = 16;
 
@@ -78,6 +79,10 @@ describe('dataset-analytics publishDataset', () => {
     for (const f of ['track_chips.csv', 'plots/training_dst.csv', 'plots/validation_dst.csv']) assert.doesNotMatch(await readFile(join(dir, f), 'utf8'), /009_009/, f);
     const end = await readRunEnd(real.ctx.kv.runs, 'run1');
     assert.deepEqual([end.finished?.train, end.finished?.val, end.finished?.counts.accepted, end.finished?.empty], [3, 2, 5, undefined]);
+    // hls.run.completed again (redelivered): the finished run is not rebuilt or announced twice.
+    const onCompleted = service.handlers['hls.run.completed']!;
+    await onCompleted(makeEvent('hls.run.completed', { runId: 'run1', expected: 5, counts: { accepted: 5, rejected: 0, failed: 0 } }), real.ctx);
+    assert.equal((await real.published()).length, 1);
   });
 
   it('a run that accepted no chip: empty split files, no chips_filtered/ needed, nothing left from an earlier run, finished with the reason', async () => {
