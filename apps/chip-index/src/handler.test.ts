@@ -89,7 +89,8 @@ test('bad chips and a chip no tile contains are rejected with reasons; features 
   const [x0, y1] = [1_337_505, 728_205];
   const ring = [[x0, y1], [x0, y1 - 6720], [x0 + 6720, y1 - 6720], [x0 + 6720, y1], [x0, y1]].map((p) => t(p as [number, number]));
   const florida = { type: 'Feature', properties: { id: 'chip_florida', center: t([x0 + 3360, y1 - 3360]) }, geometry: { type: 'Polygon', coordinates: [ring] } };
-  const feats = [...src.features.slice(0, 5), florida, { ...src.features[5]!, properties: { ...src.features[5]!.properties, id: '../../x' } }, src.features[6], src.features[6]];
+  const { id: _id, ...noId } = src.features[7]!.properties;
+  const feats = [...src.features.slice(0, 5), florida, { ...src.features[5]!, properties: { ...src.features[5]!.properties, id: '../../x' } }, src.features[6], src.features[6], { ...src.features[7]!, properties: noId }];
   const payload = join(tmp, 'b_chip_payload.geojson');
   writeFileSync(payload, JSON.stringify({ type: 'FeatureCollection', features: feats }));
   const kml = join(tmp, 'grid.kml');
@@ -99,7 +100,7 @@ test('bad chips and a chip no tile contains are rejected with reasons; features 
   const runs = real.ctx.kv.runs;
   await handleRunRequested(ev, real.ctx);
   const rejected = (await events(real, 'hls.chip.rejected')).map((p) => p.data as EventOf<'hls.chip.rejected'>);
-  // Every one of the 9 features is counted: the unsafe id and the repeat under stand-in ids.
+  // Every one of the 10 features is counted: the unsafe id and the repeat under stand-in ids.
   assert.deepEqual(
     rejected.map((r) => [r.chipId, r.reason]).sort(),
     [
@@ -107,13 +108,14 @@ test('bad chips and a chip no tile contains are rejected with reasons; features 
       [src.features[6]!.properties.id, 'duplicate-id'],
       ['feature-6', 'unsafe-id'],
       ['feature-8', 'duplicate-id'],
+      ['feature-9', 'missing-id'],
     ].sort(),
   );
   assert.match(rejected.find((r) => r.chipId === 'feature-6')!.detail, /feature 6 id "\.\.\/\.\.\/x"/);
   assert.equal((await events(real, 'hls.chip.indexed')).length, 5);
   const rec = (await runs.get('run-b'))?.value as ChipIndexRunRecord;
   assert.equal(rec.expectedChips, feats.length);
-  assert.deepEqual(rec.chipIndex.invalidFeatures.map((f) => [f.standInId, f.reason]), [['feature-6', 'unsafe-id'], ['feature-8', 'duplicate-id']]);
+  assert.deepEqual(rec.chipIndex.invalidFeatures.map((f) => [f.standInId, f.reason]).sort(), [['feature-6', 'unsafe-id'], ['feature-8', 'duplicate-id'], ['feature-9', 'missing-id']]);
   assert.equal((await events(real, 'hls.run.completed')).length, 0, 'not complete before its chips are terminal');
   assert.equal(rec.chipIndex.twin, 'derived');
 });

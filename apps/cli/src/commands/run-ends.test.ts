@@ -91,7 +91,7 @@ describe('runs always end, and say how', () => {
     assert.equal(readFileSync(join(r.datasetDir, DATASET_FILES.trainIds), 'utf8'), 'ids\n');
   });
 
-  test('every chip outside the grid: all rejected no-tile, the summary says so (exit 1)', { timeout: 600_000 }, async () => {
+  test('every chip outside the grid: all rejected no-tile (an unusable id counted too), the summary says so (exit 1)', { timeout: 600_000 }, async () => {
     // Valid CDL-grid chips in Florida: no tile of the grid contains them.
     const t = transformer(5070, 4326);
     const feature = (id: string, x0: number, y1: number) => ({
@@ -99,12 +99,13 @@ describe('runs always end, and say how', () => {
       properties: { id, center: t([x0 + 3360, y1 - 3360]) },
       geometry: { type: 'Polygon', coordinates: [[[x0, y1], [x0, y1 - 6720], [x0 + 6720, y1 - 6720], [x0 + 6720, y1], [x0, y1]].map((p) => t(p as [number, number]))] },
     });
-    const fc = { type: 'FeatureCollection', features: [feature('chip_fl_1', 1_337_505, 728_205), feature('chip_fl_2', 1_337_505 + 6720, 728_205)] };
+    // And a feature whose id cannot be used: counted too, under a stand-in id (3 features, 3 expected).
+    const fc = { type: 'FeatureCollection', features: [feature('chip_fl_1', 1_337_505, 728_205), feature('chip_fl_2', 1_337_505 + 6720, 728_205), feature('../x', 1_337_505, 728_205 - 6720)] };
     const r = await run('no-tile', { chipPayload: writePayload('no_tile', fc) });
     assertEnded(r);
-    assert.deepEqual([r.expected, r.rejected, r.reasons], [2, 2, { 'rejected: no-tile': 2 }]);
+    assert.deepEqual([r.expected, r.rejected, r.reasons], [3, 3, { 'rejected: no-tile': 2, 'rejected: unsafe-id': 1 }]);
     assert.equal(exitCode(r), 1);
-    assert.equal(r.nothingProduced, 'nothing produced: no chip was accepted (2 rejected: no-tile)');
+    assert.equal(r.nothingProduced, 'nothing produced: no chip was accepted (2 rejected: no-tile, 1 rejected: unsafe-id)');
   });
 
   test('every tile without scenes (a season with none): all rejected no-scenes (exit 1)', { timeout: 600_000 }, async () => {
