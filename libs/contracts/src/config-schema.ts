@@ -173,3 +173,40 @@ export type Config = z.infer<typeof ConfigSchema>;
 export function bandSourcesOf(config: Pick<Config, 'band_sources' | 'stac'>): BandSourceName[] {
   return config.band_sources ?? (config.stac.type === 'directory' ? ['local'] : ['ipfs']);
 }
+
+/** `nats://user:pass@host:4222` -> the credentials in the URL, if any, and the URL without them. */
+function splitUrlCredentials(url: string): { url: string; user?: string; pass?: string } {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i.exec(url);
+  if (!m) return { url };
+  const [user, pass] = (m[2] ?? '').split(':', 2).map(decodeURIComponent);
+  return { url: m[1] + url.slice(m[0].length), ...(user ? { user } : {}), ...(pass !== undefined ? { pass } : {}) };
+}
+
+/** The NATS credentials of a config (explicit keys first, else what the server URLs carry). */
+export function natsCredentials(nats: NatsConfig): { user?: string; pass?: string; token?: string } {
+  const inUrl = nats.url.split(',').map((s) => splitUrlCredentials(s.trim())).find((u) => u.user !== undefined);
+  const user = nats.user ?? inUrl?.user;
+  // `nats://TOKEN@host` carries a token where a user would be.
+  const urlToken = inUrl && inUrl.pass === undefined && !nats.user ? inUrl.user : undefined;
+  const out: { user?: string; pass?: string; token?: string } = {};
+  if (nats.token ?? urlToken) out.token = nats.token ?? urlToken;
+  if (user && !urlToken) out.user = user;
+  if (nats.pass ?? inUrl?.pass) out.pass = nats.pass ?? inUrl?.pass;
+  return out;
+}
+
+/**
+ * The config without NATS credentials (user, password, token, and those inside server URLs): what may go
+ * into events, KV and the files we write. Processes take the credentials from the environment.
+ */
+export function withoutSecrets(c: Config): Config {
+  const { user: _u, pass: _p, token: _t, ...nats } = c.nats;
+  const url = c.nats.url
+    .split(',')
+    .map((s) => splitUrlCredentials(s.trim()).url)
+    .join(',');
+  return { ...c, nats: { ...nats, url } };
+}
+
+/** True when the config carries a NATS credential that must not leave the process. */
+export const hasSecrets = (c: Config): boolean => Object.keys(natsCredentials(c.nats)).length > 0;

@@ -1,7 +1,7 @@
 // Event payloads, one zod schema each, versioned. Services validate every message at the boundary
 // (parseEvent); a message that does not validate goes to the DLQ with the zod message.
 import { z } from 'zod';
-import { BAND_SOURCES, ConfigSchema } from './config-schema.ts';
+import { BAND_SOURCES, ConfigSchema, hasSecrets } from './config-schema.ts';
 import { BANDS } from './domain.ts';
 import { AreaGeometrySchema, BBoxSchema, PolygonSchema } from './geometry.ts';
 import { ChipIdSchema, GranuleIdSchema, RunIdSchema, TileIdSchema } from './ids.ts';
@@ -16,7 +16,8 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 export const RunRequestedSchema = z.object({
   ...base,
   requestedAt: z.string(),
-  config: ConfigSchema,
+  // Events and the KV copy of this one are readable by every client of the server: no credentials.
+  config: ConfigSchema.refine((c) => !hasSecrets(c), 'the run config must not carry NATS credentials (user, pass, token, or in nats.url); services take theirs from their own config'),
   /** Absolute path of the chip payload (EPSG:4326 GeoJSON) of this run. */
   chipPayload: z.string(),
   /** Absolute path of the tile grid KML (or its cached compact form). */

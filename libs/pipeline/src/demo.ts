@@ -6,7 +6,7 @@ import { ConfigSchema, SERVICES, type BandSourceName, type Config } from '@hls/c
 import { startProvider } from '@hls/ipfs';
 import { CID_MAPPING_FILE, startLpDaacEmulator, startStacServer, type LpDaacEmulator } from '@hls/stac';
 import { DEFAULT_WORLD, SMALL_WORLD, ensureWorld, type World, type WorldOptions } from '@hls/world';
-import { runPipeline, type PipelineOptions, type PipelineResult } from './run.ts';
+import { runPipeline, unfinishedRun, type PipelineOptions, type PipelineResult } from './run.ts';
 
 export interface DemoOptions extends Pick<PipelineOptions, 'services' | 'processes' | 'progress' | 'timeoutMs' | 'runId'> {
   dataDir: string;
@@ -43,6 +43,8 @@ async function onPort<T>(port: number | undefined, start: (port: number) => Prom
 
 export interface DemoResult extends PipelineResult {
   world: World;
+  /** Set when an unfinished run could not be resumed (its servers' ports were taken): which and why. */
+  abandoned?: string;
 }
 
 /** The demo's run config over the local servers. */
@@ -114,22 +116,28 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
           : base;
     const bandNote =
       bands === 'local' ? `bands: in place in ${world.granuleDir}` : lpdaac ? `bands: LP DAAC emulator ${lpdaac.assetBase} (Earthdata Login at ${lpdaac.authUrl})` : `ipfs: gateway ${provider.gateway} (${provider.files.length} files)`;
+    // An unfinished run's config points at the servers' old ports: resume it only when they are ours again
+    // (the LP DAAC emulator's are new every time).
+    const resume = sameGateway && s.same && !lpdaac;
+    const unfinished = o.runId ? undefined : unfinishedRun(dataDir, 'demo');
+    const taken = [...(s.same ? [] : [`STAC API ${last?.stac}`]), ...(sameGateway ? [] : [`IPFS gateway ${last?.gateway}`])].join(', ');
+    const why = taken ? `the ports its config points at are taken by another process (${taken})` : 'the LP DAAC emulator gets new ports at every start';
+    const abandoned = unfinished && !resume && last ? `cannot resume the unfinished run ${unfinished}: ${why}; starting a new run instead` : undefined;
+    if (abandoned) say(`demo: ${abandoned}`);
     const r = await runPipeline({
       config,
       chipPayload: world.chipPayload,
       gridKml: world.gridKml,
       services: o.services,
       label: 'demo',
-      // An unfinished run's config points at the servers' old ports: resume it only when they are ours again
-      // (the emulator's are new every time).
-      resume: sameGateway && s.same && !lpdaac,
+      resume,
       notes: [worldNote, `stac: ${stac.url}/stac/LPCLOUD (${stac.granuleCount} granules)`, bandNote],
       ...(o.processes ? { processes: o.processes } : {}),
       ...(o.progress ? { progress: o.progress } : {}),
       ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
       ...(o.runId ? { runId: o.runId } : {}),
     });
-    return { ...r, world };
+    return { ...r, world, ...(abandoned ? { abandoned } : {}) };
   } finally {
     if (bands === 'https') {
       if (token === undefined) delete process.env.EARTHDATA_TOKEN;

@@ -1,7 +1,7 @@
 // hls-chips demo: the whole pipeline on a generated sample world, no account and no internet.
 import { resolve } from 'node:path';
 import { BAND_SOURCES, SERVICES } from '@hls/contracts';
-import { formatSummary, runDemo } from '@hls/pipeline';
+import { exitCode, formatSummary, runDemo } from '@hls/pipeline';
 import type { Command } from 'commander';
 import { SERVICE_REGISTRY, serviceEntry } from '../registry.ts';
 import { positiveNumber, wholeNumber } from '../options.ts';
@@ -38,6 +38,6 @@ export function register(program: Command): void {
       if (o.json) console.log(JSON.stringify(r, (k, v: unknown) => (k === 'plan' ? undefined : v), 1));
       else console.log(formatSummary(r));
       // Idle keep-alive sockets of the local servers would hold the process for seconds: the work is done.
-      process.exit(r.complete ? 0 : 1);
+      process.exit(exitCode(r));
     });
 }
