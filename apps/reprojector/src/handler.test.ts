@@ -22,13 +22,13 @@ interface Published {
   msgId: string;
 }
 
-function fakeContext(published: Published[]): ServiceContext {
+function fakeContext(published: Published[], stac: { type: string; path?: string } = { type: 'api' }): ServiceContext {
   const noop = () => undefined;
   const log = { info: noop, warn: noop, error: noop, debug: noop, child: () => log };
   return {
     service: 'reprojector',
     log,
-    run: async () => ({ config: { reproject: { extent: 'footprint', workers: 1 } } }),
+    run: async () => ({ config: { reproject: { extent: 'footprint', workers: 1 }, stac } }),
     datasetDir: async () => dir,
     publish: async (subject: string, event: unknown, msgId: string) => {
       published.push({ subject, event, msgId });
@@ -92,11 +92,36 @@ test('reads the path the event carries: a band used in place in a granule folder
     const inPlace = join(folder, granule, `${granule}.B02.tif`);
     await writeGeoTiff(inPlace, { width: n, height: n, bands: [new Int16Array(n * n).fill(1234)], geoTransform: [499980, 30, 0, 4600020, 0, -30], epsg: utmEpsg(15), nodata: -9999 });
     const published: Published[] = [];
-    await handleBandFetched({ ...fetched('B02'), path: inPlace, source: 'local' }, fakeContext(published));
+    await handleBandFetched({ ...fetched('B02'), path: inPlace, source: 'local' }, fakeContext(published, { type: 'directory', path: folder }));
     const r = await readRasterWindow(join(dir, 'tiles_reprojected', `${granule}.B02.tif`));
     assert.ok(r.bands[0]!.some((v) => v === 1234));
     assert.equal((published[0]?.event as EventOf<'hls.band.reprojected'>).path, `tiles_reprojected/${granule}.B02.tif`);
     assert.throws(() => statSync(join(dir, tileBandPath(granule, 'B02'))), 'nothing was copied into tiles/');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('an event path outside the dataset and the granule folders, or naming another file, is refused before any read', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'granule-folder-'));
+  try {
+    const elsewhere = join(folder, granule, `${granule}.B03.tif`);
+    mkdirSync(join(folder, granule), { recursive: true });
+    writeFileSync(elsewhere, 'would be read');
+    const hostile = [
+      '../../../etc/passwd',
+      `../${granule}.B03.tif`,
+      elsewhere, // a real band file, but the run has no granule folders configured
+      tileBandPath(granule, 'B04'), // inside the dataset, but another band's file
+      `tiles/${granule}/../../../x/${granule}.B03.tif`,
+    ];
+    for (const path of hostile) {
+      await assert.rejects(handleBandFetched({ ...fetched('B03'), path }, fakeContext([])), (e: Error) => {
+        assert.ok(e instanceof PermanentError, String(e));
+        assert.match(e.message, new RegExp(`band B03: event path .* is not ${granule.replace(/\./g, '\\.')}\\.B03\\.tif inside the dataset`));
+        return true;
+      }, path);
+    }
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

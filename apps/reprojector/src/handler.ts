@@ -3,8 +3,8 @@
 // Whether the tile is complete (tileReadiness) and the hls.tile.ready publish are wired by the
 // service main with the tiles KV compare-and-set.
 import { access } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { FMASK_BAND, SUBJECTS, messageId, reprojectedBandPath } from '@hls/contracts';
+import { join } from 'node:path';
+import { FMASK_BAND, SUBJECTS, bandFileName, confinedBandPath, granuleFoldersOf, messageId, reprojectedBandPath } from '@hls/contracts';
 import type { Band } from '@hls/contracts';
 import { RasterReadError, cdlWindowFor, createReprojectPool, isValidReprojection, readRasterInfo, windowBounds } from '@hls/raster';
 import type { ReprojectPool, Resampling } from '@hls/raster';
@@ -34,8 +34,12 @@ export const handleBandFetched: Handler<'hls.band.fetched'> = async (event, ctx)
   ctx.annotate({ runId, tileId, granuleId });
   const [dir, run] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId)]);
   const { extent, workers } = run.config.reproject;
-  // The path the fetcher published: relative to the dataset (a download) or absolute (a band in place).
-  const input = resolve(dir, event.path);
+  // The path the fetcher published: relative to the dataset (a download) or absolute (a band in place, in one
+  // of the run's granule folders). Anything else is refused: an event is input, not a licence to read files.
+  const input = confinedBandPath(dir, event.path, granuleId, band, granuleFoldersOf(run.config));
+  if (input === null) {
+    throw new PermanentError(`granule ${granuleId} band ${band}: event path ${JSON.stringify(event.path)} is not ${bandFileName(granuleId, band)} inside the dataset or the run's granule folders`);
+  }
   const rel = reprojectedBandPath(granuleId, band);
   const output = join(dir, rel);
 

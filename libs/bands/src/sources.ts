@@ -3,7 +3,7 @@
 // every source's reason); a source failing transiently (no IPFS backend reachable, 5xx, 429, timeouts)
 // when none served the band makes the whole answer transient, so the scene is retried, not failed.
 import { join } from 'node:path';
-import { bandSourcesOf, tileBandPath, type BandAsset, type BandSourceName, type Config, type GranuleId } from '@hls/contracts';
+import { bandSourcesOf, granuleFoldersOf, tileBandPath, type BandAsset, type BandSourceName, type Config, type GranuleId } from '@hls/contracts';
 import { BlockVerificationError, CidUnavailableError, UnsupportedDagError, createFetcher, type Fetcher, type IpfsSettings } from '@hls/ipfs';
 import { earthdataAuthFromEnv, type EarthdataAuth } from '@hls/stac';
 import { BandSourceError, errorMessage } from './errors.ts';
@@ -26,7 +26,7 @@ export function bandSourceSettings(config: Config, env: NodeJS.ProcessEnv = proc
     order: bandSourcesOf(config),
     ipfs: config.ipfs,
     https: { authHosts: e.auth_hosts, timeoutMs: e.timeout_ms, retries: e.retries, concurrency: e.concurrency },
-    localDirs: config.stac.type === 'directory' && config.stac.path ? [config.stac.path] : [],
+    localDirs: granuleFoldersOf(config),
     auth: earthdataAuthFromEnv(env),
   };
 }

@@ -174,6 +174,9 @@ export function bandSourcesOf(config: Pick<Config, 'band_sources' | 'stac'>): Ba
   return config.band_sources ?? (config.stac.type === 'directory' ? ['local'] : ['ipfs']);
 }
 
+/** The granule folders whose band files a run uses in place (`stac.type: directory`). */
+export const granuleFoldersOf = (config: Pick<Config, 'stac'>): string[] => (config.stac.type === 'directory' && config.stac.path ? [config.stac.path] : []);
+
 /** `nats://user:pass@host:4222` -> the credentials in the URL, if any, and the URL without them. */
 function splitUrlCredentials(url: string): { url: string; user?: string; pass?: string } {
   const m = /^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i.exec(url);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import {
   ChipIdSchema,
   ConfigSchema,
@@ -15,6 +15,7 @@ import {
   parseGranuleId,
   tileBandPath,
   ChipId,
+  confinedBandPath,
 } from './index.ts';
 
 describe('ids', () => {
@@ -77,4 +78,16 @@ describe('config schema', () => {
   it('rejects unknown keys', () => {
     assert.equal(ConfigSchema.safeParse({ cloud_cover_treshold: 5 }).success, false);
   });
+});
+
+test('confinedBandPath: only the granule and band file, inside the dataset or a granule folder', () => {
+  const g = GranuleId('HLS.S30.T15TVG.2022152T170851.v2.0');
+  const ds = '/data/training_datasets/demo';
+  assert.equal(confinedBandPath(ds, tileBandPath(g, 'B02'), g, 'B02'), `${ds}/tiles/${g}/${g}.B02.tif`);
+  assert.equal(confinedBandPath(ds, `/hls/${g}/${g}.B02.tif`, g, 'B02', ['/hls']), `/hls/${g}/${g}.B02.tif`);
+  assert.equal(confinedBandPath(ds, `/hls/${g}/${g}.B02.tif`, g, 'B02'), null, 'no granule folder configured');
+  assert.equal(confinedBandPath(ds, `/hlsx/${g}/${g}.B02.tif`, g, 'B02', ['/hls']), null, 'a sibling whose name starts like the root');
+  assert.equal(confinedBandPath(ds, '../../../etc/passwd', g, 'B02'), null);
+  assert.equal(confinedBandPath(ds, `../${g}.B02.tif`, g, 'B02'), null);
+  assert.equal(confinedBandPath(ds, tileBandPath(g, 'B03'), g, 'B02'), null, 'another band');
 });

@@ -1,5 +1,5 @@
 // Output layout and file names, the same as the original pipeline's (DESIGN.md), in one place.
-import { join } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Band } from './domain.ts';
 import type { ChipId, GranuleId } from './ids.ts';
 
@@ -45,3 +45,18 @@ export const mergedChipPath = (chip: ChipId): string => join(DATASET_DIRS.chips,
 export const maskChipPath = (chip: ChipId): string => join(DATASET_DIRS.chips, `${chip}.mask.tif`);
 export const fmaskChipPath = (chip: ChipId): string => join(DATASET_DIRS.fmask, `${chip}_Fmask.tif`);
 export const filteredChipPath = (file: string): string => join(DATASET_DIRS.filtered, file);
+
+/**
+ * A band file path taken from an event, resolved against the dataset dir, or null when it is not a file of
+ * that granule and band inside the dataset dir or one of the run's granule folders (`roots`). Events are
+ * input: a path like `../../etc/passwd` or another band's file must never be read.
+ */
+export function confinedBandPath(datasetDir: string, path: string, granule: GranuleId, band: Band, roots: readonly string[] = []): string | null {
+  const abs = resolve(datasetDir, path);
+  if (basename(abs) !== bandFileName(granule, band)) return null;
+  const inside = (root: string): boolean => {
+    const r = relative(resolve(root), abs);
+    return r !== '' && !r.startsWith('..') && !isAbsolute(r);
+  };
+  return [datasetDir, ...roots].some(inside) ? abs : null;
+}
