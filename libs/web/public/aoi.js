@@ -72,12 +72,25 @@
   $('save-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (!aoi) return;
-    try {
-      const r = await hls.json('/api/aoi/save', {
+    const name = $('aoi-name').value;
+    const save = (overwrite) =>
+      fetch('/api/aoi/save', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: $('aoi-name').value, aoi: aoiGeoJson(), mode: mode() }),
+        body: JSON.stringify({ name, aoi: aoiGeoJson(), mode: mode(), overwrite }),
       });
+    try {
+      let res = await save(false);
+      // An existing selection of that name is replaced only when the user says so.
+      if (res.status === 409 && /exists already/.test((await res.clone().json().catch(() => ({}))).error || '')) {
+        if (!window.confirm(`A selection named ${name} exists already. Replace it?`)) {
+          showMessage(`not saved: ${name} exists already (kept as it was)`, true);
+          return;
+        }
+        res = await save(true);
+      }
+      const r = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(r.error || `${res.status} ${res.statusText}`);
       showMessage(`saved ${r.count} chips: ${r.payload} and ${r.twin}`, false);
     } catch (e) {
       showMessage(`not saved: ${e.message}`, true);

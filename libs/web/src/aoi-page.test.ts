@@ -107,6 +107,19 @@ test('draw a polygon, see the chips it touches live (the within box narrows them
   assert.deepEqual(read(`${tmp.dir}/aoi_selections/drawn_area_chip_payload.geojson`), expected);
   assert.deepEqual(read(`${tmp.dir}/aoi_selections/drawn_area_chip_payload_5070.geojson`), expected);
 
+  // Saving again under the same name asks first: declined, the file stays; accepted, it is replaced.
+  await page.evaluate(() => (document.getElementById('message')!.textContent = ''));
+  page.once('dialog', (d) => void d.dismiss());
+  await page.click('#save');
+  await page.waitForFunction(() => /^not saved: drawn_area exists already/.test(document.getElementById('message')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  page.once('dialog', (d) => {
+    assert.match(d.message(), /A selection named drawn_area exists already\. Replace it\?/);
+    void d.accept();
+  });
+  await page.click('#save');
+  await page.waitForFunction(() => /^saved /.test(document.getElementById('message')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  assert.deepEqual(read(`${tmp.dir}/aoi_selections/drawn_area_chip_payload.geojson`), expected);
+
   // Edit: drag the bottom-left vertex down (the AOI grows over the chip row below it); the live count follows the edited polygon.
   await page.click('.leaflet-pm-icon-edit');
   await page.waitForSelector('.marker-icon');

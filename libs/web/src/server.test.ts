@@ -75,7 +75,7 @@ test('static files come from public/ and node_modules only; traversal is refused
   assert.equal((await fetch(`${web.url}/vendor/leaflet/leaflet.js`)).status, 200);
   assert.equal((await fetch(`${web.url}/vendor/geoman/leaflet-geoman.min.js`)).status, 200);
   assert.equal((await fetch(`${web.url}/static/aoi.js`)).status, 200);
-  for (const p of ['/static/..%2fsrc%2fserver.ts', '/static/%2e%2e/package.json', '/vendor/leaflet/..%2f..%2fpackage.json', '/vendor/nope/x.js', '/static/%00']) {
+  for (const p of ['/static/..%2fsrc%2fserver.ts', '/static/%2e%2e/package.json', '/vendor/leaflet/..%2f..%2fpackage.json', '/vendor/nope/x.js', '/static/%00', '/vendor/__proto__/x', '/vendor/constructor/x', '/vendor/toString/x']) {
     assert.equal((await fetch(`${web.url}${p}`)).status, 404, p);
   }
 });
@@ -120,4 +120,28 @@ test('within mode keeps only the chips wholly inside the AOI, as chips filter --
   for (const id of within.ids) assert.ok(touching.ids.includes(id));
   assert.deepEqual([...within.ids].sort(), chipsWithinRect(chips, rect));
   assert.deepEqual([...within.ids].sort(), chipsInAoi(chips, aoiGeometries(rectPolygon(rect)), 'within').map((c) => c.id).sort());
+});
+
+test('saving under an existing name is a 409 unless overwrite: true; a POST from another origin is refused', async () => {
+  const aoi = rectPolygon(rectAround(chips[0] as ChipRecord, 0.2));
+  const first = await post('/api/aoi/save', { name: 'twice', aoi });
+  assert.equal(first.status, 201);
+  const payload = join(tmp.dir, 'aoi_selections', 'twice_chip_payload.geojson');
+  const before = readFileSync(payload, 'utf8');
+  const bigger = rectPolygon(rectAround(chips[0] as ChipRecord, 0.5));
+  const again = await post('/api/aoi/save', { name: 'twice', aoi: bigger });
+  assert.equal(again.status, 409);
+  assert.match(((await again.json()) as { error: string }).error, /a selection named twice exists already .*overwrite: true/);
+  assert.equal(readFileSync(payload, 'utf8'), before, 'the saved selection is kept as it was');
+  const replaced = await post('/api/aoi/save', { name: 'twice', aoi: bigger, overwrite: true });
+  assert.equal(replaced.status, 201);
+  assert.notEqual(readFileSync(payload, 'utf8'), before);
+
+  const from = (origin: string) =>
+    fetch(`${web.url}/api/aoi/save`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify({ name: 'cross_site', aoi }) });
+  const evil = await from('http://evil.example');
+  assert.equal(evil.status, 403);
+  assert.match(((await evil.json()) as { error: string }).error, /origin "http:\/\/evil\.example" may not post here/);
+  assert.equal(existsSync(join(tmp.dir, 'aoi_selections', 'cross_site_chip_payload.geojson')), false);
+  assert.equal((await from(new URL(web.url).origin)).status, 201, 'the page itself may post');
 });

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunIdSchema } from '@hls/contracts';
-import { DEFAULT_AOI_MODE, aoiGeometries, chipsInAoi, readChipPayload, validateSelectionName, writeAoiSelection, type AoiMode, type ChipRecord, type S2Tile } from '@hls/geo';
+import { DEFAULT_AOI_MODE, aoiGeometries, chipsInAoi, readChipPayload, selectionPaths, validateSelectionName, writeAoiSelection, type AoiMode, type ChipRecord, type S2Tile } from '@hls/geo';
 import { chipsGeoJson, tilesGeoJson, type FeatureCollection } from './geojson.ts';
 import type { RunFeed } from './run-feed.ts';
 
@@ -108,13 +108,13 @@ async function readJsonBody(req: IncomingMessage, max: number): Promise<unknown>
   }
 }
 
-function aoiRequest(body: unknown): { aoi: ReturnType<typeof aoiGeometries>; mode: AoiMode; name?: unknown } {
+function aoiRequest(body: unknown): { aoi: ReturnType<typeof aoiGeometries>; mode: AoiMode; name?: unknown; overwrite: boolean } {
   if (typeof body !== 'object' || body === null) throw new HttpError(400, 'request body must be a JSON object');
   const b = body as Record<string, unknown>;
   const mode = b.mode ?? DEFAULT_AOI_MODE;
   if (mode !== 'within' && mode !== 'intersects') throw new HttpError(400, `mode must be 'within' or 'intersects', not ${JSON.stringify(mode)}`);
   try {
-    return { aoi: aoiGeometries(b.aoi, 'aoi'), mode, name: b.name };
+    return { aoi: aoiGeometries(b.aoi, 'aoi'), mode, name: b.name, overwrite: b.overwrite === true };
   } catch (e) {
     throw new HttpError(400, (e as Error).message);
   }
@@ -172,12 +172,16 @@ export function createWebHandler(o: WebServerOptions): (req: IncomingMessage, re
     if (o.loopbackHostsOnly && !LOOPBACK_HOST.test(req.headers.host ?? '')) throw new HttpError(403, `host ${JSON.stringify(req.headers.host ?? '')} is not a loopback name`);
     // JSON only: a cross-site form post (text/plain, form-encoded) cannot write files here.
     if (method === 'POST' && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'POST bodies must be application/json');
+    // A browser names the page that sends a POST: only this server's own pages may write files.
+    const origin = req.headers.origin;
+    if (method === 'POST' && origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) throw new HttpError(403, `origin ${JSON.stringify(origin)} may not post here`);
     if (method === 'GET' && (path === '/' || path === '/index.html')) return sendFile(res, join(PUBLIC_DIR, 'index.html'));
     if (method === 'GET' && (path === '/run' || path === '/run.html')) return sendFile(res, join(PUBLIC_DIR, 'run.html'));
     if (method === 'GET' && path.startsWith('/static/')) return sendFile(res, safeJoin(PUBLIC_DIR, path.slice('/static/'.length)));
     if (method === 'GET' && path.startsWith('/vendor/')) {
       const [, , pkg, ...rest] = path.split('/');
-      const root = VENDOR_DIRS[pkg ?? ''];
+      // Own keys only: `__proto__` or `constructor` must be a 404, not a lookup on Object.prototype.
+      const root = pkg !== undefined && Object.hasOwn(VENDOR_DIRS, pkg) ? VENDOR_DIRS[pkg] : undefined;
       return sendFile(res, root ? safeJoin(root, rest.join('/')) : undefined);
     }
     if (method === 'GET' && path === '/api/config') {
@@ -200,6 +204,8 @@ export function createWebHandler(o: WebServerOptions): (req: IncomingMessage, re
         throw new HttpError(400, (e as Error).message);
       }
       if (chips.length === 0) throw new HttpError(409, 'no chip payload loaded: start the server with --chips <file>');
+      const existing = selectionPaths(o.outDir, name).payload;
+      if (!r.overwrite && existsSync(existing)) throw new HttpError(409, `a selection named ${name} exists already (${existing}): send overwrite: true to replace it`);
       const w = await writeAoiSelection(o.outDir, name, chips, r.aoi, r.mode);
       o.log?.(`saved AOI selection ${name}: ${w.chips.length} chips -> ${w.payload}, ${w.twin}`);
       return sendJson(res, 201, { name, count: w.chips.length, ids: w.chips.map((c) => c.id), payload: w.payload, twin: w.twin });
