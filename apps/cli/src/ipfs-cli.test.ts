@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -52,7 +52,7 @@ test('ipfs serve + ipfs get + cids grab/check + retrieve, end to end over loopba
   assert.deepEqual(readFileSync(join(root, 'b04.tif')), originals.get('B04'));
 
   const absent = 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku';
-  const miss = cli(['ipfs', 'get', absent, '--out', join(root, 'none.tif'), '--gateway', info.gateway, '--timeout', '300', '--retries', '0', '--quiet'], root);
+  const miss = cli(['ipfs', 'get', absent, '--out', join(root, 'none.tif'), '--gateway', info.gateway, '--timeout', '15000', '--retries', '0', '--quiet'], root);
   assert.equal(miss.code, 1);
   assert.match(miss.stderr, new RegExp(`cid-unavailable: ${absent}`));
   assert.equal(existsSync(join(root, 'none.tif')), false);
@@ -79,4 +79,37 @@ test('ipfs serve + ipfs get + cids grab/check + retrieve, end to end over loopba
 
   server.kill('SIGTERM');
   assert.equal(await exited, 0, 'serve stops cleanly on SIGTERM');
+});
+
+test('ipfs serve keeps its blockstore and mapping under --data-dir (not the working directory) and says what it skipped', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'hls-ipfs-serve-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const served = join(root, 'served', G);
+  mkdirSync(served, { recursive: true });
+  writeFileSync(join(served, `${G}.B02.tif`), randomBytes(1000));
+  symlinkSync(join(root, 'gone.tif'), join(served, `${G}.B03.tif`));
+  const cwd = join(root, 'cwd');
+  mkdirSync(cwd);
+  const server = spawn(process.execPath, [MAIN, 'ipfs', 'serve', '--dir', join(root, 'served'), '--data-dir', join(root, 'data'), '--no-bitswap'], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => server.kill('SIGKILL'));
+  let stderr = '';
+  server.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: server.stdout }).once('line', resolve);
+    server.once('exit', () => reject(new Error(`ipfs serve exited before printing its JSON line: ${stderr}`)));
+  });
+  const info = JSON.parse(first) as { mapping: string; store: string; files: unknown[]; skipped: Array<{ path: string; reason: string }> };
+  assert.equal(info.store, join(root, 'data', 'ipfs', 'blocks'));
+  assert.equal(info.mapping, join(root, 'data', 'ipfs', 'filename_to_cid_mapping.json'));
+  assert.ok(existsSync(info.mapping));
+  assert.equal(info.files.length, 1);
+  assert.deepEqual(info.skipped, [{ path: join(G, `${G}.B03.tif`), reason: 'broken symlink (ENOENT)' }]);
+  assert.deepEqual(readdirSync(cwd), [], 'nothing written to the working directory');
+  const exited = new Promise<number | null>((r) => server.on('exit', (c) => r(c)));
+  server.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.match(stderr, new RegExp(`ipfs serve: skipped .*${G}\\.B03\\.tif: broken symlink`));
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dagPb from '@ipld/dag-pb';
@@ -95,4 +95,32 @@ test('larger files: 256 KiB raw leaves under a dag-pb root, balanced, at most 17
   assert.deepEqual(top.fs.blockSizes.map(Number), [174 * 262_144, 262_144]);
   const left = await rootNode(big, top.node.Links[0]!.Hash);
   assert.equal(left.node.Links.length, 174);
+});
+
+test('symlinked files and folders are followed (the bytes they point at get their CIDs); broken links and loops are listed as skipped', async () => {
+  const root = tmp();
+  try {
+    const store = join(root, 'store');
+    const g = 'HLS.S30.T15TVG.2022152T170851.v2.0';
+    mkdirSync(join(store, g), { recursive: true });
+    const bytes = new Uint8Array(300_000).map((_, i) => (i * 7) % 251);
+    writeFileSync(join(store, g, `${g}.B02.tif`), bytes);
+    writeFileSync(join(store, 'other.tif'), 'other');
+    const served = join(root, 'served');
+    mkdirSync(join(served, 'sub'), { recursive: true });
+    symlinkSync(join(store, g), join(served, g)); // a granule folder linked from elsewhere
+    symlinkSync(join(store, 'other.tif'), join(served, 'sub', 'other.tif'));
+    symlinkSync(join(root, 'nowhere.tif'), join(served, 'broken.tif'));
+    symlinkSync(served, join(served, 'sub', 'loop'));
+    const t = await importDirectory(served);
+    assert.deepEqual(t.files.map((f) => f.path), [`${g}/${g}.B02.tif`, 'sub/other.tif']);
+    assert.equal(t.files[0]!.cid.toString(), (await cidOfBytes(bytes)).toString());
+    assert.equal(t.files[0]!.size, bytes.length);
+    assert.deepEqual(t.skipped, [
+      { path: 'broken.tif', reason: 'broken symlink (ENOENT)' },
+      { path: join('sub', 'loop'), reason: 'symlink loop: the folder is already imported' },
+    ]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

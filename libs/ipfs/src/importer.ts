@@ -2,7 +2,7 @@
 // 256 KiB fixed-size chunks, balanced DAG with at most 174 links per node, sha2-256, base32 CIDs.
 // Hidden files (dot files) are skipped, as Kubo does without --hidden.
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { importer, type ImportCandidate, type ImporterOptions } from 'ipfs-unixfs-importer';
 import type { CID } from 'multiformats/cid';
@@ -26,6 +26,8 @@ export interface ImportedFile {
 export interface ImportedTree {
   root: CID;
   files: ImportedFile[];
+  /** Entries left out, each with the reason (a broken symlink, a symlink loop, a socket...). */
+  skipped: Array<{ path: string; reason: string }>;
 }
 
 /** Import one file; returns its root CID (what `ipfs add --cid-version 1 FILE` prints). */
@@ -45,28 +47,53 @@ export async function cidOfBytes(bytes: Uint8Array): Promise<CID> {
   return last;
 }
 
-async function listTree(dir: string): Promise<{ files: string[]; dirs: string[] }> {
+/**
+ * Files and folders under `dir`. Symlinks are followed (as `ipfs add -r --dereference-symlinks` does: granule
+ * folders are often links to where the data lives); what cannot be imported is listed with the reason.
+ */
+async function listTree(dir: string): Promise<{ files: string[]; dirs: string[]; skipped: ImportedTree['skipped'] }> {
   const files: string[] = [];
   const dirs: string[] = [];
+  const skipped: ImportedTree['skipped'] = [];
+  const seen = new Set<string>([await realpath(dir)]);
   const walk = async (d: string): Promise<void> => {
     const entries = await readdir(d, { withFileTypes: true });
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const p = join(d, e.name);
-      if (e.isDirectory()) {
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        try {
+          const s = await stat(p);
+          isDir = s.isDirectory();
+          isFile = s.isFile();
+        } catch (err) {
+          skipped.push({ path: relative(dir, p), reason: `broken symlink (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})` });
+          continue;
+        }
+      }
+      if (isDir) {
+        const real = await realpath(p);
+        if (seen.has(real)) {
+          skipped.push({ path: relative(dir, p), reason: 'symlink loop: the folder is already imported' });
+          continue;
+        }
+        seen.add(real);
         dirs.push(p);
         await walk(p);
-      } else if (e.isFile()) files.push(p);
+      } else if (isFile) files.push(p);
+      else skipped.push({ path: relative(dir, p), reason: 'not a regular file or folder' });
     }
   };
   await walk(dir);
-  return { files: files.sort(), dirs: dirs.sort() };
+  return { files: files.sort(), dirs: dirs.sort(), skipped: skipped.sort((a, b) => (a.path < b.path ? -1 : 1)) };
 }
 
 /** Import a directory recursively (`ipfs add -r --cid-version 1 DIR`): the root CID and every file's CID. */
 export async function importDirectory(dir: string, store: Pick<BlockStore, 'put'> = nullBlockStore): Promise<ImportedTree> {
   const name = basename(dir);
-  const { files, dirs } = await listTree(dir);
+  const { files, dirs, skipped } = await listTree(dir);
   const rel = (p: string): string => relative(dir, p).split(sep).join('/');
   // Directories are implied by file paths; only empty ones need an entry of their own (an explicit entry for
   // a non-empty one would also store an orphan empty-directory block).
@@ -88,5 +115,5 @@ export async function importDirectory(dir: string, store: Pick<BlockStore, 'put'
   }
   if (!root) throw new Error(`importing ${dir} produced no root directory`);
   out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { root, files: out };
+  return { root, files: out, skipped };
 }

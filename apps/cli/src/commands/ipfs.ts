@@ -1,6 +1,8 @@
 // hls-chips ipfs: serve a directory as a local IPFS provider, or get one CID into a verified file.
 import type { Command } from 'commander';
 import { createFetcher, startProvider, type FetchProgress, type IpfsSettings } from '@hls/ipfs';
+import { join, resolve } from 'node:path';
+import { CID_MAPPING_FILE } from '@hls/stac';
 import { port, wholeNumber } from '../options.ts';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -15,8 +17,9 @@ export function register(program: Command): void {
         '{gateway, rpc, multiaddr, peerId, root, mapping, store, files} and serve a trustless gateway and the Kubo RPC subset until SIGTERM/SIGINT',
     )
     .requiredOption('--dir <dir>', 'directory to import and serve')
-    .option('--mapping <file>', 'where to write the easierdata filename->CID mapping', 'filename_to_cid_mapping.json')
-    .option('--store <dir>', 'persistent blockstore directory', '.hls-ipfs/blocks')
+    .option('--data-dir <dir>', 'where the blockstore and the mapping go by default: <data-dir>/ipfs/', './data')
+    .option('--mapping <file>', 'where to write the easierdata filename->CID mapping (default: <data-dir>/ipfs/filename_to_cid_mapping.json)')
+    .option('--store <dir>', 'persistent blockstore directory (default: <data-dir>/ipfs/blocks)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--gateway-port <n>', 'gateway port (0 = any free port)', port, 0)
     .option('--rpc-port <n>', 'Kubo RPC port (0 = any free port)', port, 0)
@@ -25,11 +28,12 @@ export function register(program: Command): void {
     .option('--delay-ms <n>', 'fault: delay every block by this many ms', wholeNumber(), 0)
     .option('--bitswap-port <n>', 'libp2p TCP port for bitswap (0 = any free port)', port, 0)
     .option('--no-bitswap', 'do not start the Helia/libp2p bitswap node')
-    .action(async (o: { dir: string; mapping: string; store: string; host: string; gatewayPort: number; rpcPort: number; missing: string[]; corrupt: string[]; delayMs: number; bitswap: boolean; bitswapPort: number }) => {
+    .action(async (o: { dir: string; dataDir: string; mapping?: string; store?: string; host: string; gatewayPort: number; rpcPort: number; missing: string[]; corrupt: string[]; delayMs: number; bitswap: boolean; bitswapPort: number }) => {
+      const store = o.store ?? join(o.dataDir, 'ipfs', 'blocks');
       const p = await startProvider({
         dir: o.dir,
-        storeDir: o.store,
-        mappingFile: o.mapping,
+        storeDir: store,
+        mappingFile: o.mapping ?? join(o.dataDir, 'ipfs', CID_MAPPING_FILE),
         host: o.host,
         gatewayPort: o.gatewayPort,
         rpcPort: o.rpcPort,
@@ -45,10 +49,12 @@ export function register(program: Command): void {
           peerId: p.peerId,
           root: p.root,
           mapping: p.mappingFile,
-          store: o.store,
+          store: resolve(store),
           files: p.files.map((f) => ({ path: f.path, cid: f.cid.toString(), size: f.size })),
+          skipped: p.skipped,
         })}\n`,
       );
+      for (const s of p.skipped) process.stderr.write(`ipfs serve: skipped ${join(o.dir, s.path)}: ${s.reason}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', () => resolve());
         process.once('SIGINT', () => resolve());

@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { FsBlockStore } from '../blockstore.ts';
-import { importDirectory, type ImportedFile } from '../importer.ts';
+import { importDirectory, type ImportedFile, type ImportedTree } from '../importer.ts';
 import { mappingEntries, writeCidMapping } from '../mapping.ts';
 import { makeFaults, type FaultOptions, type Faults } from './faults.ts';
 import { gatewayServer } from './gateway-server.ts';
@@ -38,6 +38,8 @@ export interface Provider {
   /** Root CID of the imported directory. */
   root: string;
   files: ImportedFile[];
+  /** What the import left out of `dir`, with the reason. */
+  skipped: ImportedTree['skipped'];
   mappingFile: string | undefined;
   faults: Faults;
   stats: RequestStats;
@@ -74,6 +76,7 @@ export async function startProvider(o: ProviderOptions): Promise<Provider> {
     peerId: me.id,
     root: tree.root.toString(),
     files: tree.files,
+    skipped: tree.skipped,
     mappingFile,
     faults,
     stats,
