@@ -1,7 +1,7 @@
 // The pipeline configuration: the original pipeline's keys and defaults (snake_case, so its config.yaml
 // keeps working), plus what the event-driven version needs. libs/config loads YAML + env into this.
 import { z } from 'zod';
-import { BANDS, CLASS_NAMES, SELECTION_DEFAULTS } from './domain.ts';
+import { BANDS, CLASS_NAMES, LIMITS, SELECTION_DEFAULTS } from './domain.ts';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
 const port = z.coerce.number().int().min(0).max(65535);
@@ -67,8 +67,19 @@ export const IpfsConfigSchema = z
     timeout_ms: posInt.default(60_000),
     retries: z.coerce.number().int().min(0).default(4),
     concurrency: posInt.default(8),
+    /** Largest block taken when nothing gives its size (a root); every other block is held to the size its parent gives. */
+    max_block_bytes: posInt.default(LIMITS.maxBlockBytes),
   })
   .strict();
+
+/** Memory bounds on untrusted inputs: a file or peer over them is refused in one line (a permanent failure). */
+export const LimitsSchema = z
+  .object({
+    /** Largest raster read at once (pixels x bands): band files, reprojection outputs, chip windows. */
+    max_raster_pixels: posInt.default(LIMITS.maxRasterPixels),
+  })
+  .strict();
+export type LimitsConfig = z.infer<typeof LimitsSchema>;
 
 export const ServiceTuningSchema = z
   .object({
@@ -103,6 +114,7 @@ export const ConfigSchema = z
       .default(Object.fromEntries(CLASS_NAMES.map((n, i) => [String(i), n]))),
     selected_hls_bands: z.array(z.enum(BANDS)).default([...BANDS]),
     ipfs: IpfsConfigSchema.default(IpfsConfigSchema.parse({})),
+    limits: LimitsSchema.default(LimitsSchema.parse({})),
     cdl: z
       .object({
         /** CDL GeoTIFF: a local path or an http(s) COG URL; read by window, never whole. */
