@@ -13,3 +13,4 @@ export { checkedReprojectWindow, reprojectFile, isValidReprojection } from './re
 export type { ReprojectOptions, ReprojectResult } from './reproject.ts';
 export { createReprojectPool } from './pool.ts';
 export type { ReprojectPool } from './pool.ts';
+export { CHECKSUM_SUFFIX, checksumPath, hasValidChecksum, sha256File, writeChecksum } from './checksum.ts';

@@ -1,5 +1,6 @@
 // Reproject a GeoTIFF file onto the CDL grid: read, warp every band, write a tiled DEFLATE COG.
 import { CDL_GRID } from '@hls/contracts/domain';
+import { hasValidChecksum, writeChecksum } from './checksum.ts';
 import { assertWithinLimit, openRaster, readRasterInfo } from './read.ts';
 import type { RasterInfo } from './read.ts';
 import { cdlWindowFor, windowBounds, windowGeoTransform } from './grid.ts';
@@ -60,6 +61,8 @@ export async function reprojectFile(input: string, output: string, options: Repr
       blockSize: 512,
       level: options.level ?? 6,
     });
+    // After the file: a kill in between leaves no sidecar, so the output is redone, never trusted.
+    await writeChecksum(output);
     return { input, output, window, bbox5070: windowBounds(window), maxTransformError: grid.maxError };
   } finally {
     await src.close();
@@ -67,10 +70,12 @@ export async function reprojectFile(input: string, output: string, options: Repr
 }
 
 /**
- * Whether `path` already holds a complete reprojection of `input`: readable, on the CDL grid and
- * covering the window we would write. Any read error means "not valid" (it will be redone).
+ * Whether `path` already holds a complete reprojection of `input`: the bytes we wrote (its `.sha256`
+ * sidecar matches), on the CDL grid and covering the window we would write. Anything else means
+ * "not valid" (it will be redone).
  */
 export async function isValidReprojection(path: string, input: string, extent: ExtentMode = 'footprint'): Promise<boolean> {
+  if (!(await hasValidChecksum(path))) return false;
   try {
     const [out, src] = await Promise.all([readRasterInfo(path), readRasterInfo(input)]);
     const want = cdlWindowFor(src, extent);
