@@ -100,11 +100,13 @@ export const handleRunRequested: Handler<'hls.run.requested'> = async (event, ct
     await ctx.publish(SUBJECTS.chipRejected, { runId, chipId, reason: i.reason, detail: i.detail }, messageId(SUBJECTS.chipRejected, runId, chipId));
     tick();
   }
+  const areaOf = new Map(assigned.map((a) => [a.chip.id, a.chip.geometry]));
   for (const g of tiles) {
     const tileId = tileIds.get(g.tile.name) as TileId;
+    const chipAreas = g.chipIds.map((id) => areaOf.get(id)).filter((x) => x !== undefined);
     await ctx.publish(
       SUBJECTS.tileRequested,
-      { runId, tileId, chipIds: g.chipIds, epsg: g.tile.epsg, footprintUtm: g.tile.footprintUtm, searchGeometry: tileSearchGeometry(g.tile) },
+      { runId, tileId, chipIds: g.chipIds, epsg: g.tile.epsg, footprintUtm: g.tile.footprintUtm, searchGeometry: tileSearchGeometry(g.tile), chipAreas },
       messageId(SUBJECTS.tileRequested, runId, tileId),
     );
     tick();

@@ -59,11 +59,13 @@ test('ipfs serve + ipfs get + cids grab/check + retrieve, end to end over loopba
 
   const ds = join(root, 'ds');
   mkdirSync(ds);
-  writeFileSync(join(ds, 'selected_tiles.csv'), `title_id,tile_id,cloud_cover,spatial_cover,date,http_links,s3_links\n${G},15TVG,0,100,2022-06-01,[],[]\n`);
+  // The original's row shape: T-prefixed tile id, dict cells.
+  writeFileSync(join(ds, 'selected_tiles.csv'), `title_id,tile_id,cloud_cover,spatial_cover,date,http_links,s3_links\n${G},T15TVG,0,100,2022-06-01,{},{}\n`);
   const grab = cli(['cids', 'grab', '--dataset', ds, '--mapping', mapping], root);
   assert.equal(grab.code, 0, grab.stderr);
-  const payloads = JSON.parse(readFileSync(join(ds, 'tile_payloads.json'), 'utf8')) as { bands: { band_name: string; cid: string }[] }[];
-  assert.equal(payloads[0]?.bands.find((b) => b.band_name === 'B8A')?.cid, cidOf('B8A'));
+  // Keyed by granule id, as grab_cids_from_selected_tiles.py writes it.
+  const payloads = JSON.parse(readFileSync(join(ds, 'tile_payloads.json'), 'utf8')) as Record<string, { band_name: string; cid: string }[]>;
+  assert.equal(payloads[G]?.find((b) => b.band_name === 'B8A')?.cid, cidOf('B8A'));
 
   const check = cli(['cids', 'check', '--dataset', ds, '--gateway', info.gateway, '--timeout', '2000'], root);
   assert.equal(check.code, 0, check.stderr);

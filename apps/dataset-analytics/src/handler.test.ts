@@ -58,7 +58,7 @@ describe('dataset-analytics publishDataset', () => {
     const ev = published[0]!.data as EventOf<'hls.dataset.ready'>;
     assert.equal(ev.datasetDir, dir);
     for (const f of ev.files) assert.ok(existsSync(join(dir, f)), f);
-    for (const f of ['track_chips.csv', 'train_ids.csv', 'val_ids.csv', 'training_data.txt', 'validation_data.txt', 'global_stats.txt', 'class_weights.csv', 'band_stats/band_values_6.txt', 'plots/training_dst.png']) {
+    for (const f of ['track_chips.csv', 'train_ids.csv', 'val_ids.csv', 'training_data.txt', 'validation_data.txt', 'global_stats.txt', 'class_weights.csv', 'band_stats/band_values_6.txt', 'training_dst.png', 'plots/training_dst.csv']) {
       assert.ok(ev.files.includes(f), f);
     }
     assert.equal((await readFile(join(dir, 'track_chips.csv'), 'utf8')).trim().split('\n').length, 1 + chips.length);

@@ -77,6 +77,19 @@ describe('stac-scout handler', () => {
     ]);
   });
 
+  it('keeps only granules whose footprint touches one of the tile\'s chips (chipAreas), as the original\'s chip-polygon search', async () => {
+    const square = (x: number, y: number) => ({ type: 'Polygon' as const, coordinates: [[[x, y], [x + 0.08, y], [x + 0.08, y + 0.06], [x, y + 0.06], [x, y]]] });
+    const scenesFor = async (runId: string, chipAreas: ReturnType<typeof square>[]) => {
+      const { ctx, published } = await context(runId, { stac: { url: server.url } });
+      await handleTileRequested(parseEvent('hls.tile.requested', { ...event, runId, chipAreas }), ctx);
+      return ((await published())[0]!.data as EventOf<'hls.tile.scenes'>).scenes;
+    };
+    // One chip inside the granules' footprint, one far outside it: every granule touches the first.
+    assert.equal((await scenesFor('run-areas-1', [square(-93.6, 41.9), square(-80, 30)])).length, 4);
+    // Only chips outside every footprint: no candidate is left (the STAC items' geometry is their footprint).
+    assert.deepEqual(await scenesFor('run-areas-2', [square(-80, 30), square(-91, 42.5)]), []);
+  });
+
   it('reads a local granule directory and reports bad documents while keeping the rest', async () => {
     const { ctx, published } = await context('run-dir', { stac: { type: 'directory', path: join(dir, 'granules') } });
     await handleTileRequested(requested('run-dir'), ctx);

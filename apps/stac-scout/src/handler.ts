@@ -8,7 +8,7 @@ import { MetadataError, SourceConfigError, StacSourceError, findScenes, loadCidM
 import type { CidMapping, SceneSource } from '@hls/stac';
 
 export const handleTileRequested: Handler<'hls.tile.requested'> = async (event, ctx) => {
-  const { runId, tileId, chipIds, searchGeometry } = event;
+  const { runId, tileId, chipIds, searchGeometry, chipAreas } = event;
   ctx.annotate({ runId, tileId });
   const { config } = await ctx.run(runId);
   let source: SceneSource;
@@ -30,7 +30,7 @@ export const handleTileRequested: Handler<'hls.tile.requested'> = async (event, 
   let found;
   try {
     ctx.working();
-    found = await findScenes(source, params, { tileId, ...(mapping ? { cidMapping: mapping } : {}) });
+    found = await findScenes(source, params, { tileId, ...(mapping ? { cidMapping: mapping } : {}), ...(chipAreas ? { chipAreas } : {}) });
   } catch (e) {
     const msg = `tile ${tileId}: scene search on ${source.name} failed: ${e instanceof Error ? e.message : String(e)}`;
     if (e instanceof StacSourceError && !e.retryable) throw new PermanentError(msg, { cause: e });
@@ -38,7 +38,7 @@ export const handleTileRequested: Handler<'hls.tile.requested'> = async (event, 
     throw new TransientError(msg, { cause: e });
   }
   for (const p of found.problems) ctx.log.warn({ tileId, granuleId: p.granuleId, source: p.source }, `unreadable scene metadata: ${p.message}`);
-  ctx.log.info({ tileId, scenes: found.scenes.length, problems: found.problems.length, otherTiles: found.otherTiles }, 'scenes found');
+  ctx.log.info({ tileId, scenes: found.scenes.length, problems: found.problems.length, otherTiles: found.otherTiles, outsideChips: found.outsideChips }, 'scenes found');
   await ctx.publish(
     SUBJECTS.tileScenes,
     { runId, tileId, chipIds, scenes: found.scenes, problems: found.problems },

@@ -162,6 +162,7 @@ print(json.dumps(out))
     const counts = (await readFile(join(dir, 'plots', 'training_dst.csv'), 'utf8')).trim().split('\n');
     assert.equal(counts.length, 1 + 8);
     for (const row of counts.slice(1)) assert.equal(row.split(',').slice(1).map(Number).reduce((a, b) => a + b, 0), SIZE * SIZE);
+    // The PNGs at the dataset root, where generate_class_distribution.py writes them.
     for (const name of ['training_dst.png', 'validation_dst.png']) {
       const info = JSON.parse(
         python(
@@ -172,7 +173,7 @@ with rasterio.open(sys.argv[1]) as f:
 bar = (a[0] == 31) & (a[1] == 119) & (a[2] == 180)
 print(json.dumps([f.driver, f.width, f.height, int(bar.sum()), int((a[0] < 100).sum())]))
 `,
-          [join(dir, 'plots', name)],
+          [join(dir, name)],
         ),
       ) as [string, number, number, number, number];
       assert.equal(info[0], 'PNG');
@@ -180,7 +181,8 @@ print(json.dumps([f.driver, f.width, f.height, int(bar.sum()), int((a[0] < 100).
       assert.equal(info[2], CHART_SIZE.height);
       assert.ok(info[3] > 2000, `${name}: bars drawn (${info[3]} bar pixels)`);
     }
-    assert.ok(summary.files.includes('plots/validation_dst.png'));
+    assert.ok(summary.files.includes('validation_dst.png') && summary.files.includes('training_dst.png'));
+    assert.ok(!summary.files.some((f) => f.startsWith('plots/') && f.endsWith('.png')));
   });
 
   it('names the file when a mask holds a value that is not a class', async () => {

@@ -1,7 +1,7 @@
 // Class distribution (the original's generate_class_distribution.py): per-chip class counts of the
 // training and validation chips, and a bar chart of each set's class shares with the 14 class names.
 import { join } from 'node:path';
-import { CLASS_COUNT, CLASS_NAMES, DATASET_DIRS } from '@hls/contracts';
+import { CLASS_COUNT, CLASS_NAMES, DATASET_DIRS, DATASET_FILES } from '@hls/contracts';
 import { csvField } from '@hls/common';
 import { filteredDir, MASK_SUFFIX, readChip, writeTextAtomic, type ReadChip } from './layout.ts';
 import { maskClassCounts } from './class-weights.ts';
@@ -31,13 +31,14 @@ export const formatClassCounts = (rows: readonly ChipClassCounts[]): string =>
   [['chip_id', ...CLASS_NAMES.map((_, i) => String(i))].join(','), ...rows.map((r) => [csvField(r.chipId), ...r.counts].join(','))].join('\n') + '\n';
 
 const SETS = [
-  { key: 'train', name: 'training', title: 'Training Data Distribution' },
-  { key: 'val', name: 'validation', title: 'Validation Data Distribution' },
+  { key: 'train', name: 'training', title: 'Training Data Distribution', png: DATASET_FILES.trainingDistributionPlot },
+  { key: 'val', name: 'validation', title: 'Validation Data Distribution', png: DATASET_FILES.validationDistributionPlot },
 ] as const;
 
 /**
  * From train_ids.csv / val_ids.csv and the masks in chips_filtered/: plots/<set>_dst.csv (per-chip counts)
- * and plots/<set>_dst.png (class shares), for set = training, validation.
+ * and <set>_dst.png (class shares) at the dataset root, where the original's generate_class_distribution.py
+ * puts them, for set = training, validation.
  */
 export async function writeClassDistribution(
   datasetDir: string,
@@ -49,7 +50,7 @@ export async function writeClassDistribution(
   for (const s of SETS) {
     const rows = await chipsClassCounts(datasetDir, split[s.key], options.read);
     const csv = join(DATASET_DIRS.plots, `${s.name}_dst.csv`);
-    const png = join(DATASET_DIRS.plots, `${s.name}_dst.png`);
+    const png = s.png;
     await writeTextAtomic(join(datasetDir, csv), formatClassCounts(rows));
     shares[s.key] = classShares(rows);
     const svg = barChartSvg({ title: `${s.title} (${rows.length} chips)`, labels: CLASS_NAMES, values: shares[s.key], yLabel: 'share of pixels' });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BANDS, CDL_GRID, HLS, REFLECTANCE_BANDS, reprojectedBandPath, type BBox, type GranuleId } from '@hls/contracts';
 import { readRasterWindow, writeGeoTiff } from '@hls/raster';
+import { gdalinfo, rasterioView } from '@hls/raster/testing';
 import { REAL_FIXTURES } from '@hls/common';
 import { CLASS_COLORS } from './colormap.ts';
 import { checkChipBox, clipChip, RasterCache } from './clip.ts';
@@ -178,6 +179,43 @@ print(json.dumps(dict(
     assert.equal(oracle.mask_equal, true, 'mask equals the reclassed CDL window');
     assert.deepEqual(oracle.color3, [...CLASS_COLORS[3]!, 255]);
     assert.deepEqual(oracle.color13, [...CLASS_COLORS[13]!, 255]);
+  });
+
+  it('chips carry what training code reads: band descriptions, scale/offset, acquisition dates, nodata (GDAL and rasterio)', async () => {
+    const reclass = await loadReclassTable(RECLASS);
+    const scenes = GRANULES.map((g, i) => ({ granuleId: g, date: DATES[i]! }));
+    const r = await clipChip({ chipId: 'chip_meta', bbox5070: chipBox(20, 30), scenes }, { datasetDir: dir, cdlSource: join(dir, 'cdl.tif'), reclass });
+    assert.ok(r.ok);
+    if (!r.ok) return;
+    const dates = ['2022-04-01', '2022-06-01', '2022-09-01'];
+    const names = dates.flatMap((_, t) => REFLECTANCE_BANDS.map((b) => `${b}_t${t + 1}`));
+    assert.equal(names[0], 'B02_t1');
+    assert.equal(names[17], 'B12_t3');
+    const merged = rasterioView(join(dir, r.files.merged));
+    assert.deepEqual(merged.descriptions, names);
+    assert.deepEqual(merged.scales, names.map(() => 0.0001));
+    assert.deepEqual(merged.offsets, names.map(() => 0));
+    assert.equal(merged.tags.ACQUISITION_DATES, dates.join(','));
+    assert.equal(merged.tags.HLS_GRANULES, [GRANULES[1], GRANULES[2], GRANULES[0]].join(','));
+    assert.deepEqual(merged.bandTags.map((t) => t.ACQUISITION_DATE), dates.flatMap((d) => REFLECTANCE_BANDS.map(() => d)));
+    const gi = gdalinfo(join(dir, r.files.merged));
+    assert.equal(gi.metadata?.['']?.ACQUISITION_DATES, dates.join(','));
+    assert.deepEqual(gi.bands.map((b) => [b.description, b.scale, b.offset]), names.map((n) => [n, 0.0001, 0]));
+
+    const fmask = rasterioView(join(dir, r.files.fmask));
+    assert.deepEqual(fmask.descriptions, ['Fmask_t1', 'Fmask_t2', 'Fmask_t3']);
+    assert.deepEqual(fmask.nodatavals, [255, 255, 255]);
+    assert.equal(fmask.tags.ACQUISITION_DATES, dates.join(','));
+    const mask = rasterioView(join(dir, r.files.mask));
+    assert.equal(mask.nodata, 0);
+    assert.equal(gdalinfo(join(dir, r.files.mask)).bands[0]?.noDataValue, 0);
+    assert.deepEqual(mask.colormap?.['3'], [...CLASS_COLORS[3]!, 255]);
+    // Same pixels as the chip clipped in the test above: only metadata was added.
+    for (const f of ['merged', 'fmask', 'mask'] as const) {
+      const a = await readRasterWindow(join(dir, r.files[f]));
+      const b = await readRasterWindow(join(dir, r.files[f].replace('chip_meta', 'chip_001_002')));
+      assert.deepEqual(a.bands, b.bands, f);
+    }
   });
 
   it('a chip reaching past the rasters is filled with nodata and fails QA with nodata; a bad box is rejected', async () => {

@@ -6,3 +6,4 @@ export { pyFloat } from './csv.ts';
 export * from './clip.ts';
 export * from './filter.ts';
 export * from './dataset-chips.ts';
+export * from './chip-metadata.ts';

@@ -1,9 +1,17 @@
 // The pipeline configuration: the original pipeline's keys and defaults (snake_case, so its config.yaml
 // keeps working), plus what the event-driven version needs. libs/config loads YAML + env into this.
 import { z } from 'zod';
-import { BANDS, CLASS_NAMES, LIMITS, SELECTION_DEFAULTS } from './domain.ts';
+import { BANDS, CLASS_NAMES, LIMITS, SEARCH_WINDOW, SELECTION_DEFAULTS } from './domain.ts';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
+/**
+ * An instant (RFC 3339, `2022-09-30T00:00:00Z`) or a bare date, which means that day's 00:00:00Z, as the
+ * original's `datetime(2022, 9, 30)` does: `search.to: 2022-09-30` excludes scenes of 30 September.
+ */
+const instant = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/, 'expected an instant YYYY-MM-DDTHH:MM:SSZ or a date YYYY-MM-DD')
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'not a valid date')
+  .transform((v) => (v.length === 10 ? `${v}T00:00:00Z` : v));
 const port = z.coerce.number().int().min(0).max(65535);
 const posInt = z.coerce.number().int().positive();
 
@@ -99,9 +107,9 @@ export const ConfigSchema = z
     cmr_stac_params: CmrStacParamsSchema.default(CmrStacParamsSchema.parse({})),
     stac: StacSourceSchema.default(StacSourceSchema.parse({})),
     search: z
-      .object({ from: isoDate.default('2022-03-01'), to: isoDate.default('2022-09-30') })
+      .object({ from: instant.default(SEARCH_WINDOW.from), to: instant.default(SEARCH_WINDOW.to) })
       .strict()
-      .default({ from: '2022-03-01', to: '2022-09-30' }),
+      .default({ ...SEARCH_WINDOW }),
     cloud_cover_threshold: z.coerce.number().min(0).max(100).default(SELECTION_DEFAULTS.cloudCoverThreshold),
     scene_selection: z
       .object({ middle: z.enum(['lower', 'upper']).default('lower') })

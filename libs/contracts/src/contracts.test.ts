@@ -65,7 +65,14 @@ describe('config schema', () => {
     assert.equal(c.cloud_cover_threshold, 5);
     assert.deepEqual(c.selected_hls_bands, ['B02', 'B03', 'B04', 'B8A', 'B11', 'B12', 'Fmask']);
     assert.equal(c.class_mapping['13'], 'Other');
-    assert.deepEqual(c.search, { from: '2022-03-01', to: '2022-09-30' });
+    assert.deepEqual(c.search, { from: '2022-03-01T00:00:00Z', to: '2022-09-30T00:00:00Z' });
+  });
+  it('reads search.to as an instant: a bare date is that day at 00:00:00Z, as the original searched', () => {
+    const c = ConfigSchema.parse({ search: { from: '2022-03-01', to: '2022-09-30' } });
+    assert.deepEqual(c.search, { from: '2022-03-01T00:00:00Z', to: '2022-09-30T00:00:00Z' });
+    assert.equal(ConfigSchema.parse({ search: { to: '2022-09-30T23:59:59Z' } }).search.to, '2022-09-30T23:59:59Z');
+    const bad = ConfigSchema.safeParse({ search: { to: '30/09/2022' } });
+    assert.equal(bad.success, false);
   });
   it('rejects unknown keys', () => {
     assert.equal(ConfigSchema.safeParse({ cloud_cover_treshold: 5 }).success, false);

@@ -25,6 +25,20 @@ export const HLS = {
   collection: 'HLSS30_2.0',
 } as const;
 
+/**
+ * Each HLS S30 v2.0 band file's `long_name` GDAL metadata item (reflectance files also carry
+ * `scale_factor` 0.0001, `add_offset` 0 and `_FillValue` -9999; Fmask `_FillValue` 255).
+ */
+export const HLS_BAND_LONG_NAMES: Readonly<Record<Band, string>> = {
+  B02: 'Blue',
+  B03: 'Green',
+  B04: 'Red',
+  B8A: 'NIR_Narrow',
+  B11: 'SWIR1',
+  B12: 'SWIR2',
+  Fmask: 'Fmask',
+};
+
 /** Fmask values the original pipeline counts as valid (no cloud, shadow, adjacent cloud or snow bits). */
 export const VALID_FMASK_VALUES: readonly number[] = [0, 4, 32, 36, 64, 68, 96, 100, 128, 132, 160, 164, 192, 196, 224, 228];
 
@@ -79,6 +93,12 @@ export const QA_RULES = {
   /** Any nodata pixel rejects a chip. */
   maxNodataPixels: 0,
 } as const;
+
+/**
+ * The scene search window, as identify_hls_scenes.py searches it: `2022-03-01T00:00:00Z/2022-09-30T00:00:00Z`.
+ * The end is an instant, so scenes sensed on 30 September (after midnight) are not candidates.
+ */
+export const SEARCH_WINDOW = { from: '2022-03-01T00:00:00Z', to: '2022-09-30T00:00:00Z' } as const;
 
 export const SELECTION_DEFAULTS = {
   cloudCoverThreshold: 5,

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ConfigSchema } from './config-schema.ts';
 import { BANDS } from './domain.ts';
-import { BBoxSchema, PolygonSchema } from './geometry.ts';
+import { AreaGeometrySchema, BBoxSchema, PolygonSchema } from './geometry.ts';
 import { ChipIdSchema, GranuleIdSchema, RunIdSchema, TileIdSchema } from './ids.ts';
 import { SUBJECTS, type Subject } from './subjects.ts';
 
@@ -43,6 +43,8 @@ export const TileRequestedSchema = z.object({
   footprintUtm: BBoxSchema,
   /** Search geometry for the STAC query (EPSG:4326). */
   searchGeometry: PolygonSchema,
+  /** The chips' EPSG:4326 areas, in chipIds order: granules that touch none of them are no candidates. */
+  chipAreas: z.array(AreaGeometrySchema).optional(),
 });
 
 const BandAssetSchema = z.object({

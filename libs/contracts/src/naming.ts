@@ -18,6 +18,9 @@ export const DATASET_FILES = {
   globalStats: 'global_stats.txt',
   classWeights: 'class_weights.csv',
   missingCids: 'missing_cids.json',
+  /** Class distribution plots at the dataset root, where generate_class_distribution.py writes them. */
+  trainingDistributionPlot: 'training_dst.png',
+  validationDistributionPlot: 'validation_dst.png',
 } as const;
 
 export const DATASET_DIRS = {

@@ -1,10 +1,11 @@
-// AOI filter (what the original's AOI map saved): the chips inside an AOI polygon, written as
-// `aoi_selections/<NAME>_chip_payload.geojson` and its EPSG:5070 twin. Geometry tests are planar in
-// lon/lat, as the original's turf.js check was. Exported for the CLI and the web page alike.
+// AOI filter (what the original's AOI map, select_aoi.py, saved): the chips an AOI polygon touches, or with
+// `within` only those inside it, written as `aoi_selections/<NAME>_chip_payload.geojson` and its EPSG:5070
+// twin. Geometry tests are @turf/turf's, planar in lon/lat, as the original's. For the CLI and the web page.
 import { join } from 'node:path';
 import { AreaGeometrySchema, type AreaGeometry } from '@hls/contracts';
 import { twinCollection, writePythonJson, type ChipRecord } from './chip-payload.ts';
 import { pythonJson, type JsonValue } from './pyjson.ts';
+import { areasOverlap, areaWithin } from './area-predicates.ts';
 
 export const AOI_SELECTIONS_DIR = 'aoi_selections';
 
@@ -41,56 +42,17 @@ export function aoiGeometries(doc: unknown, source = 'AOI'): AreaGeometry[] {
   return out;
 }
 
-type Pt = readonly [number, number];
-type Ring = readonly Pt[];
-
-function polygonsOf(g: AreaGeometry): Ring[][] {
-  const polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
-  return polys.map((p) => p.map((r) => r.map((q) => [q[0], q[1]] as Pt)));
-}
-
-function inRing(p: Pt, ring: Ring): boolean {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const a = ring[i] as Pt;
-    const b = ring[j] as Pt;
-    if (a[1] > p[1] !== b[1] > p[1] && p[0] < ((b[0] - a[0]) * (p[1] - a[1])) / (b[1] - a[1]) + a[0]) inside = !inside;
-  }
-  return inside;
-}
-
-function inPolygons(p: Pt, polys: Ring[][]): boolean {
-  return polys.some((rings) => rings.length > 0 && inRing(p, rings[0] as Ring) && !rings.slice(1).some((h) => inRing(p, h)));
-}
-
-function segmentsCross(a: Pt, b: Pt, c: Pt, d: Pt): boolean {
-  const o = (p: Pt, q: Pt, r: Pt) => Math.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]));
-  return o(a, b, c) * o(a, b, d) < 0 && o(c, d, a) * o(c, d, b) < 0;
-}
-
-function edges(polys: Ring[][]): [Pt, Pt][] {
-  const out: [Pt, Pt][] = [];
-  for (const rings of polys) for (const r of rings) for (let i = 0; i + 1 < r.length; i++) out.push([r[i] as Pt, r[i + 1] as Pt]);
-  return out;
-}
-
+/**
+ * `intersects` (the default): chips that share some area with the AOI, select_aoi.py's rule
+ * (`turf.intersect(featureCollection([drawn, chip]))` is not null). `within`: chips wholly inside it.
+ */
 export type AoiMode = 'within' | 'intersects';
+export const DEFAULT_AOI_MODE: AoiMode = 'intersects';
 
-/** Chips whose lon/lat box lies within (default) or intersects the AOI. */
-export function chipsInAoi<C extends Pick<ChipRecord, 'geometry'>>(chips: readonly C[], aoi: readonly AreaGeometry[], mode: AoiMode = 'within'): C[] {
-  const aoiPolys = aoi.flatMap(polygonsOf);
-  const aoiEdges = edges(aoiPolys);
-  return chips.filter((c) => {
-    const chipPolys = polygonsOf(c.geometry);
-    const verts = chipPolys.flatMap((p) => p[0] ?? []);
-    const chipEdges = edges(chipPolys.map((p) => p.slice(0, 1)));
-    const crossing = chipEdges.some(([a, b]) => aoiEdges.some(([c2, d]) => segmentsCross(a, b, c2, d)));
-    // Within: no edge crossing, every chip corner inside, and no AOI vertex (a hole, a notch) inside the chip.
-    if (mode === 'within') {
-      return !crossing && verts.every((v) => inPolygons(v, aoiPolys)) && !aoiPolys.some((rings) => rings.some((r) => r.some((v) => inPolygons(v, chipPolys))));
-    }
-    return crossing || verts.some((v) => inPolygons(v, aoiPolys)) || aoiPolys.some((rings) => rings[0]?.some((v) => inPolygons(v, chipPolys)));
-  });
+/** Chips whose lon/lat box overlaps (default) or lies within one of the AOI polygons. */
+export function chipsInAoi<C extends Pick<ChipRecord, 'geometry'>>(chips: readonly C[], aoi: readonly AreaGeometry[], mode: AoiMode = DEFAULT_AOI_MODE): C[] {
+  const keep = mode === 'within' ? areaWithin : areasOverlap;
+  return chips.filter((c) => aoi.some((a) => keep(c.geometry, a)));
 }
 
 /** The EPSG:4326 payload in the original's layout (sorted keys: geometry, properties{center, id}, type). */
@@ -112,7 +74,7 @@ export function payloadCollection(chips: readonly ChipRecord[]): JsonValue {
 export function aoiSelectionTexts(
   chips: readonly ChipRecord[],
   aoi: readonly AreaGeometry[],
-  mode: AoiMode = 'within',
+  mode: AoiMode = DEFAULT_AOI_MODE,
 ): { chips: ChipRecord[]; payload: string; twin: string } {
   const selected = chipsInAoi(chips, aoi, mode);
   return { chips: selected, payload: pythonJson(payloadCollection(selected)), twin: pythonJson(twinCollection(selected)) };
@@ -124,7 +86,7 @@ export async function writeAoiSelection(
   name: string,
   chips: readonly ChipRecord[],
   aoi: readonly AreaGeometry[],
-  mode: AoiMode = 'within',
+  mode: AoiMode = DEFAULT_AOI_MODE,
 ): Promise<{ payload: string; twin: string; chips: ChipRecord[] }> {
   const paths = selectionPaths(outDir, name);
   const selected = chipsInAoi(chips, aoi, mode);

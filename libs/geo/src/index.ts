@@ -11,3 +11,4 @@ export * from './synthetic-grid.ts';
 export * from './aoi-filter.ts';
 export * from './chip-boxes.ts';
 export * from './bounds.ts';
+export * from './area-predicates.ts';

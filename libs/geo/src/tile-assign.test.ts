@@ -10,7 +10,8 @@ import { areaCentroid, assignTiles, buildTileIndex, chooseTile } from './tile-as
 import { indexChips, tileSearchGeometry, writeChipIndexFiles } from './chip-index.ts';
 import { snapX, snapY } from './cdl-grid.ts';
 import { transformer } from './crs.ts';
-import { CHIPS_4326, GRID_KML, GRID_PARQUET, gdalTransform } from './test-helpers.ts';
+import { spawnSync } from 'node:child_process';
+import { CHIPS_4326, GRID_KML, GRID_PARQUET, gdalTransform, requireTool } from './test-helpers.ts';
 import { loadS2Grid } from './s2-grid-cache.ts';
 
 const corners = (b: BBox): [number, number][] => [
@@ -42,26 +43,64 @@ test('all 1,751 real chips get a tile that contains them (GDAL checks the contai
       }
     });
   }
-  // Each choice is the nearest-centre tile among all tiles that contain the chip (brute force over the grid).
+  // Each choice is the nearest-centroid tile among all tiles that contain the chip (brute force over the grid).
   const toUtm = (e: number) => transformer(4326, e);
   const to5070 = transformer(4326, 5070);
   for (let i = 0; i < p.chips.length; i += 7) {
     const chip = p.chips[i]!;
     const cornersLl = ll.slice(4 * i, 4 * i + 4);
-    const cx = (chip.bbox5070[0] + chip.bbox5070[2]) / 2;
-    const cy = (chip.bbox5070[1] + chip.bbox5070[3]) / 2;
+    const [cx, cy] = to5070(chip.center);
     let best = '';
     let bestD = Infinity;
     for (const t of grid) {
       const f = t.footprintUtm;
       if (!cornersLl.every((q) => { const u = toUtm(t.epsg)(q); return u[0] >= f[0] && u[0] <= f[2] && u[1] >= f[1] && u[1] <= f[3]; })) continue;
-      const c = to5070(t.center);
+      const c = to5070(areaCentroid(t.parts));
       const d = Math.hypot(c[0] - cx, c[1] - cy);
       if (d < bestD) [best, bestD] = [t.name, d];
     }
     assert.equal(grid[choices[i]!.tile]!.name, best, chip.id);
   }
   assert.ok(!choices.some((c) => grid[c.tile]!.name === '01SBU'));
+});
+
+/** Polygon centroids of KML placemarks as GDAL/GEOS computes them (what geopandas' .centroid gives the original). */
+function ogrCentroids(kml: string, names: readonly string[]): Map<string, [number, number]> {
+  const layer = spawnSync('ogrinfo', ['-ro', '-q', kml], { encoding: 'utf8' }).stdout.split('\n')[0]!.replace(/^1: /, '').replace(/ \(.*$/, '');
+  const sql = `SELECT Name, ST_X(ST_Centroid(geometry)) AS x, ST_Y(ST_Centroid(geometry)) AS y FROM "${layer}" WHERE Name IN (${names.map((n) => `'${n}'`).join(',')})`;
+  const r = spawnSync('ogrinfo', ['-ro', '-q', '-dialect', 'SQLite', '-sql', sql, kml], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ogrinfo failed: ${r.stderr}`);
+  const out = new Map<string, [number, number]>();
+  for (const block of r.stdout.split('OGRFeature').slice(1)) {
+    const name = /Name \(String\) = (\S+)/.exec(block)?.[1];
+    const x = /x \(Real\) = (\S+)/.exec(block)?.[1];
+    const y = /y \(Real\) = (\S+)/.exec(block)?.[1];
+    if (name && x && y) out.set(name, [Number(x), Number(y)]);
+  }
+  return out;
+}
+
+test('tile ranking follows the original: nearest polygon centroid, not the KML Point (real chip_111_401)', async () => {
+  requireTool('ogrinfo');
+  const grid = await readS2GridKml(GRID_KML);
+  const p = await readChipPayload(CHIPS_4326);
+  const chip = p.chips.find((c) => c.id === 'chip_111_401')!;
+  const index = buildTileIndex(grid);
+  const choice = chooseTile(index, chip);
+  assert.equal(choice.containing, 2);
+  // The two tiles that contain it; the original's rule, with GDAL as the oracle: the chip's `center` and the
+  // GEOS centroid of each KML polygon projected to EPSG:5070, nearest wins.
+  const names = ['15TWK', '15TXK'];
+  const centroids = ogrCentroids(GRID_KML, names);
+  const [c5070, ...t5070] = gdalTransform([chip.center, ...names.map((n) => centroids.get(n)!)], 4326, 5070);
+  const byCentroid = names.map((n, i) => ({ n, d: Math.hypot(t5070[i]![0] - c5070![0], t5070[i]![1] - c5070![1]) })).sort((a, b) => a.d - b.d);
+  // ... while the KML <Point>s rank them the other way round: this is a chip on which the two rules disagree.
+  const points = gdalTransform(names.map((n) => grid.find((t) => t.name === n)!.center), 4326, 5070);
+  const byPoint = names.map((n, i) => ({ n, d: Math.hypot(points[i]![0] - c5070![0], points[i]![1] - c5070![1]) })).sort((a, b) => a.d - b.d);
+  assert.notEqual(byPoint[0]!.n, byCentroid[0]!.n);
+  assert.equal(grid[choice.tile]!.name, byCentroid[0]!.n);
+  assert.equal(grid[choice.tile]!.name, '15TXK');
+  assert.ok(Math.abs(choice.distance - byCentroid[0]!.d) < 1, `distance ${choice.distance} vs GDAL ${byCentroid[0]!.d}`);
 });
 
 test('against the real world LAND grid (20,430 tiles, GeoParquet) the real chips get the same tiles', async () => {

@@ -4,6 +4,7 @@ import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Limiter, parseCsv } from '@hls/common';
 import { BANDS, GranuleIdSchema, bandFileName, tileBandPath, type GranuleId } from '@hls/contracts';
+import { mgrsTileId, parseTilePayloads, tilePayloadsJson } from '@hls/stac';
 import type { TilePayloadScene } from '@hls/stac';
 import { parseCid } from './cid.ts';
 import { errorMessage } from './errors.ts';
@@ -50,19 +51,20 @@ export function grabCids(selectedTilesCsv: string, mapping: ReadonlyMap<string, 
       if (cid === null) missing.push({ scene, band, filename, cid });
       return { band_name: band, filename, cid };
     });
-    payloads.push({ title_id: scene, tile_id: iTile >= 0 ? (r[iTile] ?? '') : '', date: iDate >= 0 ? (r[iDate] ?? '') : '', bands });
+    payloads.push({ title_id: scene, tile_id: iTile >= 0 ? mgrsTileId(r[iTile] ?? '') : '', date: iDate >= 0 ? (r[iDate] ?? '') : '', bands });
   }
   return { payloads, missing, problems };
 }
 
+/** tile_payloads.json in the original's shape (keyed by granule id) or the list earlier versions wrote. */
 export async function readTilePayloads(path: string): Promise<TilePayloadScene[]> {
-  const data: unknown = JSON.parse(await readFile(path, 'utf8'));
-  if (!Array.isArray(data)) throw new Error(`${path}: expected a JSON array of scenes`);
-  return data.map((s: unknown, i) => {
-    const x = s as Partial<TilePayloadScene> | null;
-    if (!x || typeof x.title_id !== 'string' || !Array.isArray(x.bands)) throw new Error(`${path}: scene ${i} lacks title_id or bands`);
-    return x as TilePayloadScene;
-  });
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: ${errorMessage(e)}`);
+  }
+  return parseTilePayloads(data, path);
 }
 
 export const bandRefs = (payloads: readonly TilePayloadScene[]): BandRef[] =>
@@ -172,6 +174,6 @@ export async function retrieveAll(
 
 export async function writeTilePayloads(path: string, payloads: readonly TilePayloadScene[]): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(payloads, null, 2)}\n`);
+  await writeFile(tmp, tilePayloadsJson(payloads));
   await rename(tmp, path);
 }

@@ -1,7 +1,9 @@
 export * from './types.ts';
 export * from './crs.ts';
 export { GK, CT } from './geokey-codes.ts';
-export { RasterReadError, RasterTooLargeError, assertWithinLimit, openRaster, readRasterWindow, readRasterInfo, parseScaleOffset } from './read.ts';
+export { RasterReadError, RasterTooLargeError, assertWithinLimit, openRaster, readRasterWindow, readRasterInfo } from './read.ts';
+export { encodeGdalMetadata, parseGdalMetadata, parseScaleOffset } from './gdal-metadata.ts';
+export type { GdalBandMetadata, GdalMetadata, ParsedGdalMetadata } from './gdal-metadata.ts';
 export type { RasterInfo, OpenRaster, OpenOptions } from './read.ts';
 export { writeGeoTiff, encodeGeoTiff } from './write.ts';
 export type { WriteGeoTiffOptions } from './write.ts';

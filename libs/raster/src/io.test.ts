@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import { openRaster, readRasterInfo, readRasterWindow, writeGeoTiff } from './index.ts';
 import type { GeoTransform, TypedArray } from './index.ts';
 import { fmaskBand, reflectanceBand, sha256 } from './testing/fixtures.ts';
-import { gdalReadBands, gdalinfo, rasterioView, run } from './testing/gdal.ts';
+import { gdalReadBands, gdalinfo, rasterioView, run, validateCog } from './testing/gdal.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'raster-io-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -129,6 +129,25 @@ describe('writeGeoTiff', () => {
     }
     assert.ok(lastIfdEnd <= firstData, `IFDs end at ${lastIfdEnd}, data starts at ${firstData}`);
     assert.deepEqual(rasterioView(path).sha256, [sha256(band)]);
+  });
+
+  test('COG layout as GDAL writes it (ghost header, block leaders and trailers): GDAL says LAYOUT=COG and its validator finds nothing', async () => {
+    const [w, h] = [700, 600];
+    const band = reflectanceBand(w, h, 6);
+    const fmask = fmaskBand(w, h, 7, band);
+    const path = join(dir, 'cog-layout.tif');
+    const fpath = join(dir, 'cog-layout-fmask.tif');
+    await writeGeoTiff(path, { width: w, height: h, bands: [band], geoTransform: UTM_GT, epsg: 32615, nodata: -9999, overviews: true, cog: true, tiled: true, blockSize: 256 });
+    await writeGeoTiff(fpath, { width: w, height: h, bands: [fmask], geoTransform: UTM_GT, epsg: 32615, nodata: 255, overviews: true, overviewResampling: 'nearest', cog: true, tiled: true, blockSize: 256 });
+    for (const [p, data] of [[path, band], [fpath, fmask]] as const) {
+      const gi = gdalinfo(p);
+      assert.equal(gi.metadata?.IMAGE_STRUCTURE?.LAYOUT, 'COG', p);
+      assert.equal(gi.bands[0]!.overviews!.length, 2);
+      assert.deepEqual(validateCog(p), [], p);
+      assert.deepEqual(rasterioView(p).sha256, [sha256(data)]);
+      assert.equal(sha256((await readRasterWindow(p)).bands[0]!), sha256(data));
+    }
+    await assert.rejects(writeGeoTiff(join(dir, 'x.tif'), { width: 10, height: 10, bands: [new Int16Array(100)], geoTransform: UTM_GT, epsg: 32615, cog: true }), /COG layout needs a tiled image/);
   });
 });
 

@@ -7,6 +7,7 @@ import { HLS, LIMITS } from '@hls/contracts/domain';
 import type { Crs } from './crs.ts';
 import { crsFromGeoKeys, GeoKeyError, parseGeoKeyDirectory } from './geokeys.ts';
 import { canReadFast, readFast } from './fast-decode.ts';
+import { parseGdalMetadata } from './gdal-metadata.ts';
 import { countIfds } from './ifd-chain.ts';
 import type { BlockLayout } from './fast-decode.ts';
 import { DTYPE_INFO, dtypeFromTiff } from './types.ts';
@@ -58,6 +59,12 @@ export interface RasterInfo {
   /** Per band, from GDAL metadata (SCALE/OFFSET or scale_factor/add_offset); null when absent. */
   scale: (number | null)[];
   offset: (number | null)[];
+  /** Per band, the GDAL band description (null when absent). */
+  descriptions: (string | null)[];
+  /** Dataset items of the GDAL metadata (default domain). */
+  metadata: Record<string, string>;
+  /** Per band, its GDAL metadata items (default domain). */
+  bandMetadata: Record<string, string>[];
   tiled: boolean;
   blockWidth: number;
   blockHeight: number;
@@ -185,7 +192,7 @@ async function describeImage(source: string, image: GeoTIFFImage, fileSize: numb
   const geoTransform = await readGeoTransform(source, image);
   const crs = await readCrs(source, image);
   const nodata = image.getGDALNoData();
-  const { scale, offset } = parseScaleOffset((await fd.loadValue('GDAL_METADATA')) as string | undefined, bandCount);
+  const gdalMetadata = parseGdalMetadata((await fd.loadValue('GDAL_METADATA')) as string | undefined, bandCount);
   const layout: BlockLayout = {
     source,
     width,
@@ -212,8 +219,11 @@ async function describeImage(source: string, image: GeoTIFFImage, fileSize: numb
     crs,
     epsg: crs.epsg,
     nodata: nodata === null || Number.isNaN(nodata) ? null : nodata,
-    scale,
-    offset,
+    scale: gdalMetadata.bands.map((b) => b.scale),
+    offset: gdalMetadata.bands.map((b) => b.offset),
+    descriptions: gdalMetadata.bands.map((b) => b.description),
+    metadata: gdalMetadata.items,
+    bandMetadata: gdalMetadata.bands.map((b) => b.items),
     tiled,
     blockWidth: image.getBlockWidth(),
     blockHeight: image.getBlockHeight(0),
@@ -258,32 +268,6 @@ async function readCrs(source: string, image: GeoTIFFImage): Promise<Crs> {
     if (e instanceof GeoKeyError) throw new RasterReadError(source, e.message, { cause: e });
     throw new RasterReadError(source, `unreadable GeoKeys: ${describe(e)}`, { cause: e });
   }
-}
-
-/** GDAL writes scale/offset as `<Item name="SCALE" sample="0" role="scale">`; HLS also carries scale_factor/add_offset. */
-export function parseScaleOffset(xml: string | undefined, bandCount: number): { scale: (number | null)[]; offset: (number | null)[] } {
-  const scale: (number | null)[] = new Array<number | null>(bandCount).fill(null);
-  const offset: (number | null)[] = new Array<number | null>(bandCount).fill(null);
-  if (!xml) return { scale, offset };
-  const re = /<Item\s+([^>]*)>([^<]*)<\/Item>/g;
-  for (let m = re.exec(xml); m; m = re.exec(xml)) {
-    const attrs = m[1]!;
-    const value = Number(m[2]!.trim());
-    if (!Number.isFinite(value)) continue;
-    const name = /name="([^"]*)"/.exec(attrs)?.[1]?.toLowerCase() ?? '';
-    const role = /role="([^"]*)"/.exec(attrs)?.[1]?.toLowerCase() ?? '';
-    const sample = /sample="(\d+)"/.exec(attrs)?.[1];
-    const targets = sample === undefined ? [...Array(bandCount).keys()] : [Number(sample)];
-    const isScale = role === 'scale' || name === 'scale_factor';
-    const isOffset = role === 'offset' || name === 'add_offset';
-    for (const t of targets) {
-      if (t >= bandCount) continue;
-      // An explicit per-band role wins over a dataset-wide scale_factor.
-      if (isScale && (role === 'scale' || scale[t] === null)) scale[t] = value;
-      if (isOffset && (role === 'offset' || offset[t] === null)) offset[t] = value;
-    }
-  }
-  return { scale, offset };
 }
 
 async function readImage(

@@ -1,12 +1,14 @@
 // Our own GeoTIFF writer (geotiff.js writes only uncompressed single strips): tiled or striped,
 // DEFLATE + horizontal predictor, multi-band, GeoKeys for EPSG codes, GDAL_NODATA, a palette for
-// class masks, and COG ordering (all IFDs first, then data, smallest overview first) with optional
+// class masks, GDAL metadata (band descriptions, scale/offset, items), and COG ordering (all IFDs first, then data, smallest overview first) with optional
 // overviews. Files are written to a temporary name and renamed, so a reader never sees half a file.
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { constants as zlibConstants, deflate as deflateCb } from 'node:zlib';
+import { encodeGdalMetadata } from './gdal-metadata.ts';
+import type { GdalMetadata } from './gdal-metadata.ts';
 import { epsgEntry } from './epsg-db.ts';
 import { GK } from './geokey-codes.ts';
 import type { Crs, GeoKeyEntry } from './crs.ts';
@@ -48,6 +50,14 @@ export interface WriteGeoTiffOptions {
   overviews?: boolean;
   /** How overviews are computed; default 'average' (nodata-aware), 'nearest' when a colour map is set. */
   overviewResampling?: 'average' | 'nearest';
+  /**
+   * The COG layout as GDAL's COG driver writes it (tiled only): the structural-metadata ghost header,
+   * and each block with a 4-byte size before it and its last 4 bytes repeated after it, so GDAL
+   * reports LAYOUT=COG and readers may fetch a block with its neighbour's size in one request.
+   */
+  cog?: boolean;
+  /** Dataset and band metadata, band descriptions, scale/offset: the GDAL_METADATA tag, as GDAL writes it. */
+  gdalMetadata?: GdalMetadata;
 }
 
 const T = { BYTE: 1, ASCII: 2, SHORT: 3, LONG: 4, DOUBLE: 12 } as const;
@@ -100,6 +110,8 @@ function validate(o: WriteGeoTiffOptions): DType {
   }
   if (o.geoTransform.length !== 6 || o.geoTransform.some((v) => !Number.isFinite(v))) throw new Error('geoTransform must be 6 finite numbers');
   geoKeysOf(o);
+  if (o.cog && !(o.tiled ?? (width > 512 || height > 512))) throw new Error('a COG layout needs a tiled image');
+  if ((o.gdalMetadata?.bands?.length ?? 0) > bands.length) throw new Error(`GDAL metadata for ${o.gdalMetadata?.bands?.length} bands, the image has ${bands.length}`);
   const bs = o.blockSize ?? 512;
   if (bs % 16 !== 0 || bs <= 0) throw new Error(`block size ${bs} is not a positive multiple of 16`);
   return dtype;
@@ -119,6 +131,7 @@ export async function encodeGeoTiff(o: WriteGeoTiffOptions): Promise<Buffer> {
   const level = o.level ?? 6;
   const strategy = (o.strategy ?? (predictor === 2 ? 'rle' : 'default')) === 'rle' ? zlibConstants.Z_RLE : zlibConstants.Z_DEFAULT_STRATEGY;
   const nodata = o.nodata ?? null;
+  const gdalMetadata = encodeGdalMetadata(o.gdalMetadata);
 
   const levels: Level[] = [{ width: o.width, height: o.height, bands: o.bands }];
   if (o.overviews && tiled) {
@@ -171,19 +184,28 @@ export async function encodeGeoTiff(o: WriteGeoTiffOptions): Promise<Buffer> {
     if (nb > 1) add(338, T.SHORT, new Array<number>(nb - 1).fill(0));
     add(339, T.SHORT, new Array<number>(nb).fill(info.sampleFormat));
     if (li === 0) addGeoTags(add, o.geoTransform, geoKeysOf(o));
+    if (li === 0 && gdalMetadata !== null) add(42112, T.ASCII, asciiValues(gdalMetadata, 'utf8'));
     if (nodata !== null) add(42113, T.ASCII, asciiValues(formatNodata(nodata)));
     tags.sort((a, b) => a.tag - b.tag);
     encoded.push({ width: lv.width, height: lv.height, chunks, tags });
   }
-  return assemble(encoded, tiled);
+  return assemble(encoded, tiled, o.cog === true);
+}
+
+/** GDAL's COG ghost header (the text after the TIFF header), padded to an even length. */
+function cogGhost(): Buffer {
+  const body = 'LAYOUT=IFDS_BEFORE_DATA\nBLOCK_ORDER=ROW_MAJOR\nBLOCK_LEADER=SIZE_AS_UINT4\nBLOCK_TRAILER=LAST_4_BYTES_REPEATED\nKNOWN_INCOMPATIBLE_EDITION=NO\n ';
+  const text = `GDAL_STRUCTURAL_METADATA_SIZE=${String(body.length).padStart(6, '0')} bytes\n${body}`;
+  return Buffer.from(text.length % 2 ? `${text}\0` : text, 'latin1');
 }
 
 function formatNodata(v: number): string {
   return Number.isNaN(v) ? 'nan' : String(v);
 }
 
-function asciiValues(s: string): number[] {
-  return [...Buffer.from(`${s}\0`, 'latin1')];
+/** GDAL stores its metadata XML as UTF-8 in the ASCII tag; other ASCII tags here are plain ASCII. */
+function asciiValues(s: string, encoding: 'latin1' | 'utf8' = 'latin1'): number[] {
+  return [...Buffer.from(`${s}\0`, encoding)];
 }
 
 function colorMapValues(map: readonly (readonly [number, number, number])[]): number[] {
@@ -320,7 +342,9 @@ function tagValueBytes(t: Tag): number {
 }
 
 /** Lay out header, all IFDs (with their out-of-line values), then data: smallest overview first. */
-function assemble(levels: EncodedLevel[], tiled: boolean): Buffer {
+function assemble(levels: EncodedLevel[], tiled: boolean, cog: boolean): Buffer {
+  const ghost = cog ? cogGhost() : Buffer.alloc(0);
+  const leader = cog ? 4 : 0;
   const ifdSizes = levels.map((lv) => {
     let size = 2 + lv.tags.length * 12 + 4;
     for (const t of lv.tags) {
@@ -330,7 +354,7 @@ function assemble(levels: EncodedLevel[], tiled: boolean): Buffer {
     return size;
   });
   const ifdOffsets: number[] = [];
-  let pos = 8;
+  let pos = 8 + ghost.length;
   for (const s of ifdSizes) {
     ifdOffsets.push(pos);
     pos += s;
@@ -339,8 +363,8 @@ function assemble(levels: EncodedLevel[], tiled: boolean): Buffer {
   const offsetsOf: number[][] = levels.map(() => []);
   for (let li = levels.length - 1; li >= 0; li--) {
     for (const c of levels[li]!.chunks) {
-      offsetsOf[li]!.push(pos);
-      pos += c.length;
+      offsetsOf[li]!.push(pos + leader);
+      pos += c.length + 2 * leader;
     }
   }
   if (pos > 0xffffffff) throw new Error(`GeoTIFF would be ${pos} bytes: larger than classic TIFF allows`);
@@ -348,6 +372,7 @@ function assemble(levels: EncodedLevel[], tiled: boolean): Buffer {
   buf.write('II', 0, 'latin1');
   buf.writeUInt16LE(42, 2);
   buf.writeUInt32LE(ifdOffsets[0]!, 4);
+  ghost.copy(buf, 8);
   const offsetTag = tiled ? 324 : 273;
   levels.forEach((lv, li) => {
     const start = ifdOffsets[li]!;
@@ -376,7 +401,15 @@ function assemble(levels: EncodedLevel[], tiled: boolean): Buffer {
     buf.writeUInt32LE(li + 1 < levels.length ? ifdOffsets[li + 1]! : 0, start + 2 + lv.tags.length * 12);
   });
   levels.forEach((lv, li) => {
-    lv.chunks.forEach((c, i) => c.copy(buf, offsetsOf[li]![i]!));
+    lv.chunks.forEach((c, i) => {
+      const at = offsetsOf[li]![i]!;
+      c.copy(buf, at);
+      if (cog) {
+        buf.writeUInt32LE(c.length, at - 4);
+        // A block shorter than 4 bytes repeats what it has, zero-padded.
+        buf.set(c.subarray(Math.max(0, c.length - 4)), at + c.length);
+      }
+    });
   });
   return buf;
 }

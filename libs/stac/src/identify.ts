@@ -16,6 +16,8 @@ export interface TileToIdentify {
   tileId: string;
   geometry?: AreaGeometry;
   chipIds: readonly string[];
+  /** The chips' EPSG:4326 areas: granules touching none of them are no candidates (see findScenes). */
+  chipAreas?: readonly AreaGeometry[];
 }
 
 export interface TileOutcome {
@@ -55,7 +57,7 @@ export async function identifyScenes(
       const t = tiles[i]!;
       const out: TileOutcome = { tileId: t.tileId, chips: t.chipIds.length, scenesFound: 0, problems: [] };
       try {
-        const found = await findScenes(source, tileSearchParams(config, t.geometry), { tileId: t.tileId, ...(mapping ? { cidMapping: mapping } : {}) });
+        const found = await findScenes(source, tileSearchParams(config, t.geometry), { tileId: t.tileId, ...(mapping ? { cidMapping: mapping } : {}), ...(t.chipAreas ? { chipAreas: t.chipAreas } : {}) });
         out.scenesFound = found.scenes.length;
         out.problems = found.problems;
         const sel = selectScenes(found.scenes, { cloudCoverThreshold: config.cloud_cover_threshold, middle: config.scene_selection.middle });

@@ -5,23 +5,73 @@
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { csvField } from '@hls/common';
-import { DATASET_FILES } from '@hls/contracts';
-import type { Scene } from '@hls/contracts';
+import { BANDS, DATASET_FILES, parseGranuleId } from '@hls/contracts';
+import type { Band, Scene } from '@hls/contracts';
 
 export const SELECTED_TILES_COLUMNS = ['title_id', 'tile_id', 'cloud_cover', 'spatial_cover', 'date', 'http_links', 's3_links'] as const;
 export const SCENE_PARTS_DIR = '.scene-parts';
 
-/** One row per selected scene; link columns hold a JSON array of the band links in band order. */
+/** A string as Python's repr() prints it (single quotes unless the text has ' and no "). */
+function pyRepr(s: string): string {
+  if (s.includes("'") && !s.includes('"')) return `"${s.replace(/\\/g, '\\\\')}"`;
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * A band -> link mapping as pandas writes a dict cell (`str(dict)`), the way identify_hls_scenes.py's
+ * `http_links` / `s3_links` columns look: `{'B02': 'https://...', ..., 'Fmask': '...'}`.
+ */
+export function pyDictCell(links: readonly (readonly [string, string])[]): string {
+  return `{${links.map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
+}
+
+/** Band links of a links cell: the original's dict cell, or the JSON array of links earlier versions wrote. */
+export function parseLinksCell(cell: string): Partial<Record<Band, string>> {
+  const out: Partial<Record<Band, string>> = {};
+  const t = cell.trim();
+  if (t === '' || t === '{}' || t === '[]') return out;
+  if (t.startsWith('[')) {
+    const arr: unknown = JSON.parse(t);
+    if (!Array.isArray(arr)) throw new Error(`links cell is not a list: ${t.slice(0, 60)}`);
+    for (const href of arr) {
+      const band = typeof href === 'string' ? BANDS.find((b) => href.endsWith(`.${b}.tif`)) : undefined;
+      if (band && typeof href === 'string') out[band] = href;
+    }
+    return out;
+  }
+  const str = String.raw`'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"`;
+  const pair = new RegExp(`(?:${str})\\s*:\\s*(?:${str})`, 'g');
+  const unesc = (x: string) => x.replace(/\\(.)/g, '$1');
+  for (const m of t.matchAll(pair)) {
+    const key = unesc(m[1] ?? m[2] ?? '');
+    const band = BANDS.find((b) => b === key);
+    if (band) out[band] = unesc(m[3] ?? m[4] ?? '');
+  }
+  if (Object.keys(out).length === 0) throw new Error(`links cell is neither a {band: link} mapping nor a list: ${t.slice(0, 60)}`);
+  return out;
+}
+
+/** A tile id as the original writes it in selected_tiles.csv (`title_id.split(".")[2]`: with the `T`). */
+export function csvTileId(tileId: string): string {
+  return tileId.startsWith('T') ? tileId : `T${tileId}`;
+}
+
+/** The MGRS tile id (`15TVG`) from either shape of the tile_id column (`T15TVG` or `15TVG`). */
+export function mgrsTileId(cell: string): string {
+  return /^T\d{2}[A-Z]{3}$/.test(cell) ? cell.slice(1) : cell;
+}
+
+/** One row per selected scene, the columns and cell formats of the original's selected_tiles.csv. */
 export function selectedTilesRows(scenes: readonly Scene[]): string[] {
   return scenes.map((s) =>
     [
       s.granuleId,
-      s.tileId,
+      csvTileId(s.tileId),
       s.cloudCover,
       s.spatialCoverage,
       s.date,
-      JSON.stringify(s.bands.flatMap((b) => (b.href ? [b.href] : []))),
-      JSON.stringify(s.bands.flatMap((b) => (b.s3 ? [b.s3] : []))),
+      pyDictCell(s.bands.flatMap((b) => (b.href ? [[b.band, b.href] as const] : []))),
+      pyDictCell(s.bands.flatMap((b) => (b.s3 ? [[b.band, b.s3] as const] : []))),
     ]
       .map(csvField)
       .join(','),
@@ -32,26 +82,80 @@ export function selectedTilesCsv(scenes: readonly Scene[]): string {
   return [SELECTED_TILES_COLUMNS.join(','), ...selectedTilesRows(scenes)].join('\n') + '\n';
 }
 
-/** tile_payloads.json entries (the original pipeline's shape); libs/ipfs reads them back. */
+/** A band of tile_payloads.json, keys in grab_cids_from_selected_tiles.py's order. */
 export interface TilePayloadBand {
-  band_name: string;
   filename: string;
   cid: string | null;
+  band_name: string;
 }
+/** One scene's payload as our code handles it (read from either file shape). */
 export interface TilePayloadScene {
   title_id: string;
   tile_id: string;
   date: string;
   bands: TilePayloadBand[];
 }
+/** tile_payloads.json as the original's grab step writes it: granule id -> its band list. */
+export type TilePayloadsFile = Record<string, TilePayloadBand[]>;
 
 export function tilePayloads(scenes: readonly Scene[]): TilePayloadScene[] {
   return scenes.map((s) => ({
     title_id: s.granuleId,
     tile_id: s.tileId,
     date: s.date,
-    bands: s.bands.map((b) => ({ band_name: b.band, filename: b.filename, cid: b.cid ?? null })),
+    bands: s.bands.map((b) => ({ filename: b.filename, cid: b.cid ?? null, band_name: b.band })),
   }));
+}
+
+/** The file's object, keyed by granule id (a band keeps `cid: null` when no CID is known, so it is reported, not lost). */
+export function tilePayloadsFile(payloads: readonly TilePayloadScene[]): TilePayloadsFile {
+  const out: TilePayloadsFile = {};
+  for (const p of payloads) out[p.title_id] = p.bands.map((b) => ({ filename: b.filename, cid: b.cid, band_name: b.band_name }));
+  return out;
+}
+
+/** tile_payloads.json text, as Python's `json.dump(obj, f)` writes it (one line, ", " and ": "). */
+export function tilePayloadsJson(payloads: readonly TilePayloadScene[]): string {
+  const py = (v: unknown): string =>
+    Array.isArray(v)
+      ? `[${v.map(py).join(', ')}]`
+      : v !== null && typeof v === 'object'
+        ? `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${py(x)}`).join(', ')}}`
+        : JSON.stringify(v);
+  return py(tilePayloadsFile(payloads));
+}
+
+/**
+ * Scenes of a tile_payloads.json document in either shape: the original's `{granule: [bands]}` or the
+ * list of `{title_id, tile_id, date, bands}` earlier versions wrote. Errors name the file and the scene.
+ */
+export function parseTilePayloads(data: unknown, source: string): TilePayloadScene[] {
+  const band = (b: unknown, where: string): TilePayloadBand => {
+    const x = b as Partial<TilePayloadBand> | null;
+    if (!x || typeof x.filename !== 'string' || typeof x.band_name !== 'string' || (x.cid !== null && x.cid !== undefined && typeof x.cid !== 'string')) {
+      throw new Error(`${source}: ${where}: a band needs filename, band_name and cid`);
+    }
+    return { filename: x.filename, cid: x.cid ?? null, band_name: x.band_name };
+  };
+  if (Array.isArray(data)) {
+    return data.map((s: unknown, i) => {
+      const x = s as Partial<TilePayloadScene> | null;
+      if (!x || typeof x.title_id !== 'string' || !Array.isArray(x.bands)) throw new Error(`${source}: scene ${i} lacks title_id or bands`);
+      return { title_id: x.title_id, tile_id: mgrsTileId(x.tile_id ?? ''), date: x.date ?? '', bands: x.bands.map((b, j) => band(b, `scene ${x.title_id} band ${j}`)) };
+    });
+  }
+  if (data === null || typeof data !== 'object') throw new Error(`${source}: expected {granule id: [bands]} (or a list of scenes)`);
+  return Object.entries(data as Record<string, unknown>).map(([id, bands]) => {
+    if (!Array.isArray(bands)) throw new Error(`${source}: scene ${id}: expected a list of bands`);
+    let tile = '';
+    let date = '';
+    try {
+      ({ tileId: tile, date } = parseGranuleId(id));
+    } catch {
+      throw new Error(`${source}: key ${JSON.stringify(id)} is not an HLS granule id`);
+    }
+    return { title_id: id, tile_id: tile, date, bands: bands.map((b, j) => band(b, `scene ${id} band ${j}`)) };
+  });
 }
 
 async function writeAtomic(path: string, data: string): Promise<void> {
@@ -95,6 +199,6 @@ export async function mergeSceneParts(datasetDir: string): Promise<{ tiles: numb
   const csv = join(datasetDir, DATASET_FILES.selectedTiles);
   const payloads = join(datasetDir, DATASET_FILES.tilePayloads);
   await writeAtomic(csv, selectedTilesCsv(all));
-  await writeAtomic(payloads, JSON.stringify(tilePayloads(all), null, 2) + '\n');
+  await writeAtomic(payloads, tilePayloadsJson(tilePayloads(all)));
   return { tiles: names.length, scenes: all.length, files: [csv, payloads] };
 }

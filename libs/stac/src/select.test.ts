@@ -5,7 +5,21 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BANDS, SceneSchema } from '@hls/contracts';
 import type { Scene } from '@hls/contracts';
-import { mergeSceneParts, middleIndex, selectScenes, selectedTilesCsv, sortScenes, tilePayloads, writeScenePart } from './index.ts';
+import { spawnSync } from 'node:child_process';
+import {
+  mergeSceneParts,
+  mgrsTileId,
+  middleIndex,
+  parseLinksCell,
+  parseTilePayloads,
+  selectScenes,
+  selectedTilesCsv,
+  selectedTilesRows,
+  sortScenes,
+  tilePayloads,
+  tilePayloadsJson,
+  writeScenePart,
+} from './index.ts';
 
 /** A scene of tile 15TVG acquired on day-of-year `doy` of 2022. */
 function scene(doy: number, cloud: number, coverage: number, time = '170851'): Scene {
@@ -23,8 +37,8 @@ function scene(doy: number, cloud: number, coverage: number, time = '170851'): S
 const ids = (s: readonly Scene[]): string[] => s.map((x) => x.granuleId.slice(15, 23));
 
 describe('selectScenes', () => {
-  it('keeps cloud cover <= threshold and picks first, middle, last by date', () => {
-    const input = [scene(200, 1, 100), scene(100, 5, 100), scene(150, 5.01, 100), scene(120, 0, 100), scene(180, 2, 100)];
+  it('keeps int(cloud cover) <= threshold and picks first, middle, last by date', () => {
+    const input = [scene(200, 1, 100), scene(100, 5, 100), scene(150, 6, 100), scene(120, 0, 100), scene(180, 5.99, 100)];
     const r = selectScenes(input);
     assert.ok(r.ok);
     assert.deepEqual(ids(r.candidates), ['2022100T', '2022120T', '2022180T', '2022200T']);
@@ -59,15 +73,15 @@ describe('selectScenes', () => {
     assert.equal(at90.coverageLevel, 90);
   });
 
-  it('breaks same-date ties by granule id, whatever the input order', () => {
+  it('keeps same-date ties in input (source) order, as the original\'s stable sort by date', () => {
     const a = [scene(10, 0, 100, '170000'), scene(10, 0, 100, '160000'), scene(20, 0, 100), scene(30, 0, 100)];
     const b = [...a].reverse();
     const ra = selectScenes(a);
     const rb = selectScenes(b);
     assert.ok(ra.ok && rb.ok);
-    assert.deepEqual(ids(ra.scenes), ids(rb.scenes));
-    assert.equal(ra.scenes[0].granuleId, 'HLS.S30.T15TVG.2022010T160000.v2.0');
-    assert.deepEqual(sortScenes(b).map((s) => s.granuleId), sortScenes(a).map((s) => s.granuleId));
+    assert.equal(ra.scenes[0].granuleId, 'HLS.S30.T15TVG.2022010T170000.v2.0');
+    assert.equal(rb.scenes[0].granuleId, 'HLS.S30.T15TVG.2022010T160000.v2.0');
+    assert.deepEqual(sortScenes(a).map((s) => s.granuleId.slice(15, 29)), ['2022010T170000', '2022010T160000', '2022020T170851', '2022030T170851']);
   });
 
   it('rejects with a reason when no triple qualifies, and counts duplicates once', () => {
@@ -81,14 +95,62 @@ describe('selectScenes', () => {
 });
 
 describe('selected_tiles.csv and tile_payloads.json', () => {
-  it('formats rows with bucket-qualified s3 links and per-band CIDs', () => {
+  it('writes the rows as the original does: T-prefixed tile ids, band-keyed dict cells for the links', () => {
     const s = [scene(10, 0, 100), scene(20, 1.5, 90)];
     const csv = selectedTilesCsv(s).split('\n');
     assert.equal(csv[0], 'title_id,tile_id,cloud_cover,spatial_cover,date,http_links,s3_links');
     const g = 'HLS.S30.T15TVG.2022020T170851.v2.0';
-    assert.ok(csv[2]!.startsWith(`${g},15TVG,1.5,90,2022-01-20,"[""https://h/${g}.B02.tif"",`));
-    assert.ok(csv[2]!.includes(`""s3://bkt/${g}.Fmask.tif""]"`));
-    assert.deepEqual(tilePayloads(s)[1]!.bands[6], { band_name: 'Fmask', filename: `${g}.Fmask.tif`, cid: 'cid-20-Fmask' });
+    assert.ok(csv[2]!.startsWith(`${g},T15TVG,1.5,90,2022-01-20,"{'B02': 'https://h/${g}.B02.tif', 'B03': `), csv[2]);
+    assert.ok(csv[2]!.endsWith(`'Fmask': 's3://bkt/${g}.Fmask.tif'}"`));
+    // Python as the oracle: csv.writer (what pandas' to_csv uses) over str(dict) cells.
+    const py = spawnSync('/usr/bin/python3', ['-c', [
+      'import csv, sys, json',
+      'rows = json.load(sys.stdin)',
+      "w = csv.writer(sys.stdout, lineterminator='\\n')",
+      'for r in rows: w.writerow(r[:5] + [str(dict(r[5])), str(dict(r[6]))])',
+    ].join('\n')], {
+      input: JSON.stringify(s.map((x) => [x.granuleId, `T${x.tileId}`, x.cloudCover, x.spatialCoverage, x.date, x.bands.map((b) => [b.band, b.href]), x.bands.map((b) => [b.band, b.s3])])),
+      encoding: 'utf8',
+    });
+    assert.equal(py.status, 0, py.stderr);
+    assert.equal(csv.slice(1).join('\n'), py.stdout);
+    // Our readers take the original's cell and the JSON list earlier versions wrote.
+    assert.deepEqual(parseLinksCell(`{'B02': 'https://h/${g}.B02.tif', 'Fmask': 'https://h/${g}.Fmask.tif'}`), { B02: `https://h/${g}.B02.tif`, Fmask: `https://h/${g}.Fmask.tif` });
+    assert.deepEqual(parseLinksCell(`["https://h/${g}.B02.tif"]`), { B02: `https://h/${g}.B02.tif` });
+    assert.deepEqual([mgrsTileId('T15TVG'), mgrsTileId('15TVG')], ['15TVG', '15TVG']);
+  });
+
+  it('the http_links cell of a real row of the original\'s selected_tiles.csv, byte for byte', () => {
+    // easierdata/multi-temporal-crop-classification-training-data @ 94f3b5f, data/selected_tiles.csv, row 1.
+    const g = 'HLS.S30.T13TDE.2022111T174859.v2.0';
+    const base = `https://data.lpdaac.earthdatacloud.nasa.gov/lp-prod-protected/HLSS30.020/${g}/${g}`;
+    const original = `"{'B02': '${base}.B02.tif', 'B03': '${base}.B03.tif', 'B04': '${base}.B04.tif', 'B8A': '${base}.B8A.tif', 'B11': '${base}.B11.tif', 'B12': '${base}.B12.tif', 'Fmask': '${base}.Fmask.tif'}"`;
+    const sc = SceneSchema.parse({
+      granuleId: g, tileId: '13TDE', date: '2022-04-21', cloudCover: 3, spatialCoverage: 99,
+      bands: BANDS.map((band) => ({ band, filename: `${g}.${band}.tif`, href: `${base}.${band}.tif` })),
+    });
+    const row = selectedTilesRows([sc])[0]!;
+    // The original's older file has no title_id column; the rest of the row, up to s3_links (no s3 links here), is the same.
+    assert.equal(row, `${g},T13TDE,3,99,2022-04-21,${original},{}`);
+    assert.equal(parseLinksCell(JSON.parse(`"${original.slice(1, -1).replace(/"/g, '\\"')}"`) as string).B8A, `${base}.B8A.tif`);
+  });
+
+  it('tile_payloads.json is keyed by granule id as grab_cids_from_selected_tiles.py writes it; both shapes read back', () => {
+    const s = [scene(10, 0, 100), scene(20, 1.5, 90)];
+    const text = tilePayloadsJson(tilePayloads(s));
+    const g = 'HLS.S30.T15TVG.2022020T170851.v2.0';
+    const doc = JSON.parse(text) as Record<string, { filename: string; cid: string | null; band_name: string }[]>;
+    assert.deepEqual(Object.keys(doc), ['HLS.S30.T15TVG.2022010T170851.v2.0', g]);
+    assert.deepEqual(doc[g]![6], { filename: `${g}.Fmask.tif`, cid: 'cid-20-Fmask', band_name: 'Fmask' });
+    // Python's json.dump(obj, f) as the oracle for the exact text.
+    const py = spawnSync('/usr/bin/python3', ['-c', 'import json, sys; json.dump(json.load(sys.stdin), sys.stdout)'], { input: text, encoding: 'utf8' });
+    assert.equal(py.status, 0, py.stderr);
+    assert.equal(text, py.stdout);
+    const fromDict = parseTilePayloads(doc, 'tile_payloads.json');
+    assert.deepEqual(fromDict, tilePayloads(s).map((p) => ({ ...p, bands: p.bands })));
+    const fromList = parseTilePayloads(tilePayloads(s).map((p) => ({ ...p, tile_id: `T${p.tile_id}` })), 'old.json');
+    assert.deepEqual(fromList, fromDict);
+    assert.throws(() => parseTilePayloads({ 'not-a-granule': [] }, 'x.json'), /x\.json: key "not-a-granule" is not an HLS granule id/);
   });
 
   it('writes one part per tile and merges them in tile order (concurrent tiles never share a file)', async () => {
@@ -106,11 +168,11 @@ describe('selected_tiles.csv and tile_payloads.json', () => {
       assert.deepEqual([r.tiles, r.scenes], [2, 6]);
       const csv = (await readFile(join(dir, 'selected_tiles.csv'), 'utf8')).trim().split('\n');
       assert.equal(csv.length, 7);
-      assert.deepEqual(csv.slice(1).map((l) => l.split(',')[1]), ['14TQL', '14TQL', '14TQL', '15TVG', '15TVG', '15TVG']);
-      const payloads = JSON.parse(await readFile(join(dir, 'tile_payloads.json'), 'utf8')) as { title_id: string; bands: unknown[] }[];
-      assert.equal(payloads.length, 6);
-      assert.equal(payloads[3]!.title_id, 'HLS.S30.T15TVG.2022010T170851.v2.0');
-      assert.equal(payloads[3]!.bands.length, 7);
+      assert.deepEqual(csv.slice(1).map((l) => l.split(',')[1]), ['T14TQL', 'T14TQL', 'T14TQL', 'T15TVG', 'T15TVG', 'T15TVG']);
+      const payloads = JSON.parse(await readFile(join(dir, 'tile_payloads.json'), 'utf8')) as Record<string, unknown[]>;
+      assert.equal(Object.keys(payloads).length, 6);
+      assert.equal(Object.keys(payloads)[3], 'HLS.S30.T15TVG.2022010T170851.v2.0');
+      assert.equal(payloads['HLS.S30.T15TVG.2022010T170851.v2.0']!.length, 7);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

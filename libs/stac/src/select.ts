@@ -15,9 +15,21 @@ export type SelectionResult =
   | { ok: true; scenes: [Scene, Scene, Scene]; coverageLevel: number; candidates: Scene[] }
   | { ok: false; reason: 'no-scenes'; detail: string };
 
-/** Date order; same-date scenes by granule id, so the result never depends on the input order. */
+/**
+ * Date order; same-date scenes keep their source (STAC result) order, as the original's
+ * `sort_values("date")` keeps the order its search returned them in (identify_hls_scenes.py select_scenes).
+ * Array.prototype.sort is stable.
+ */
 export function sortScenes(scenes: readonly Scene[]): Scene[] {
-  return [...scenes].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.granuleId < b.granuleId ? -1 : a.granuleId > b.granuleId ? 1 : 0));
+  return [...scenes].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
+
+/**
+ * The original's cloud test: `int(cloud_coverage) <= CLOUD_THRES` (identify_hls_scenes.py process_page),
+ * so the fraction is dropped first and 5.9 % passes a 5 % threshold.
+ */
+export function cloudPasses(cloudCover: number, threshold: number): boolean {
+  return Math.trunc(cloudCover) <= threshold;
 }
 
 export function middleIndex(n: number, middle: 'lower' | 'upper' = 'lower'): number {
@@ -30,7 +42,7 @@ export function selectScenes(input: readonly Scene[], opts: SelectionOptions = {
   const min = Math.max(opts.minScenes ?? SELECTION_DEFAULTS.minScenes, SCENES_PER_TILE);
   // A granule listed twice (paging overlap, two sources) counts once.
   const unique = [...new Map(input.map((s) => [s.granuleId, s])).values()];
-  const clear = unique.filter((s) => s.cloudCover <= threshold);
+  const clear = unique.filter((s) => cloudPasses(s.cloudCover, threshold));
   for (const level of levels) {
     const candidates = sortScenes(clear.filter((s) => s.spatialCoverage >= level));
     if (candidates.length < min) continue;

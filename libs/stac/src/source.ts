@@ -4,6 +4,7 @@
 // named problem; the other granules of the tile still come through.
 import type { AreaGeometry, Scene } from '@hls/contracts';
 import { parseGranuleId } from '@hls/contracts';
+import { ringIntersectsAny } from '@hls/geo';
 import { applyCidMapping } from './cids.ts';
 import type { CidMapping } from './cids.ts';
 import { readEcho10 } from './echo10.ts';
@@ -44,6 +45,12 @@ export interface FindScenesOptions {
   cidMapping?: CidMapping;
   /** Concurrent .cmr.xml fetches (the HTTP limiter bounds the total anyway). */
   concurrency?: number;
+  /**
+   * The EPSG:4326 areas of the tile's chips: a granule whose footprint touches none of them is no candidate.
+   * The original searched with a chip polygon (identify_hls_scenes.py, `intersects=chip_bbox`), so such
+   * granules never reached its coverage cascade. A granule whose documents give no footprint is kept.
+   */
+  chipAreas?: readonly AreaGeometry[];
 }
 
 export interface FoundScenes {
@@ -51,11 +58,17 @@ export interface FoundScenes {
   problems: SceneProblem[];
   /** Granules of other tiles the search returned. */
   otherTiles: number;
+  /** Granules of the tile whose footprint touches none of its chips (dropped). */
+  outsideChips: number;
 }
 
-/** `YYYY-MM-DD` pair -> STAC datetime interval covering both whole days (UTC). */
+/**
+ * Two instants (a bare `YYYY-MM-DD` is that day's 00:00:00Z) -> STAC datetime interval. Like the original
+ * (identify_hls_scenes.py: `2022-03-01T00:00:00Z/2022-09-30T00:00:00Z`), the end is an instant, not a whole day.
+ */
 export function datetimeInterval(from: string, to: string): string {
-  return `${from}T00:00:00Z/${to}T23:59:59Z`;
+  const instant = (d: string): string => (/^\d{4}-\d{2}-\d{2}$/.test(d) ? `${d}T00:00:00Z` : d);
+  return `${instant(from)}/${instant(to)}`;
 }
 
 export function toProblem(e: unknown, source: string, granuleId?: string): SceneProblem {
@@ -117,9 +130,21 @@ export async function findScenes(source: SceneSource, params: SearchParams, opts
     }
     if (!byId.has(r.granuleId)) byId.set(r.granuleId, r);
   }
+  const areas = opts.chipAreas ?? [];
+  const touchesChips = (m: GranuleMetadata): boolean => !m.footprint || ringIntersectsAny(m.footprint, areas);
+  let outsideChips = 0;
   const results = await mapLimit([...byId.values()], opts.concurrency ?? 8, async (meta) => {
     try {
+      // Known footprint that misses every chip: no need to fetch its .cmr.xml.
+      if (!touchesChips(meta)) {
+        outsideChips++;
+        return undefined;
+      }
       let full = await completeGranule(source, meta);
+      if (!touchesChips(full)) {
+        outsideChips++;
+        return undefined;
+      }
       if (opts.cidMapping) full = applyCidMapping(full, opts.cidMapping);
       return toScene(full);
     } catch (e) {
@@ -128,5 +153,5 @@ export async function findScenes(source: SceneSource, params: SearchParams, opts
     }
   });
   const scenes = results.filter((s): s is Scene => s !== undefined);
-  return { scenes, problems, otherTiles };
+  return { scenes, problems, otherTiles, outsideChips };
 }

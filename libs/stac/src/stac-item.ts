@@ -57,6 +57,15 @@ export function itemAssetLinks(item: Json, source: string): AssetLinks[] {
 }
 
 /** Read a STAC item: id, eo:cloud_cover, MGRS tile (if the item says), band assets and CIDs, metadata link. */
+/** The outer ring of a Polygon item geometry (HLS footprints are one polygon), as [lon, lat] pairs. */
+function itemFootprint(geometry: unknown): [number, number][] | undefined {
+  if (!isObj(geometry) || geometry.type !== 'Polygon' || !Array.isArray(geometry.coordinates)) return undefined;
+  const ring = geometry.coordinates[0];
+  if (!Array.isArray(ring) || ring.length < 4) return undefined;
+  const pts = ring.map((p: unknown) => (Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number' ? ([p[0], p[1]] as [number, number]) : null));
+  return pts.every((p) => p !== null) ? (pts as [number, number][]) : undefined;
+}
+
 export function readStacItem(item: unknown, source: string): GranuleMetadata {
   if (!isObj(item)) throw new MetadataError(source, 'STAC item is not an object');
   const granuleId = str(item.id)?.trim();
@@ -71,6 +80,8 @@ export function readStacItem(item: unknown, source: string): GranuleMetadata {
   const dt = str(props.datetime);
   if (dt !== undefined && Number.isNaN(Date.parse(dt))) throw new MetadataError(source, `datetime is not a time: ${JSON.stringify(dt)}`, { granuleId, field: 'datetime' });
   if (dt) meta.sensingTime = dt;
+  const ring = itemFootprint(item.geometry);
+  if (ring) meta.footprint = ring;
   for (const a of itemAssetLinks(item, source)) {
     if (a.key === 'metadata' || (a.href && fileNameOf(a.href).endsWith('.cmr.xml'))) {
       const link = a.href ?? a.s3;

@@ -25,7 +25,8 @@
   let selected = new Set();
   let seq = 0;
   const aoiGeoJson = () => aoi && aoi.toGeoJSON();
-  const mode = () => ($('intersects').checked ? 'intersects' : 'within');
+  // Chips the AOI touches by default, as the original select_aoi map; the box asks for the strict rule.
+  const mode = () => ($('within').checked ? 'within' : 'intersects');
 
   async function refresh() {
     const mine = ++seq;
@@ -62,7 +63,7 @@
       refreshSafe();
     }
   });
-  $('intersects').addEventListener('change', refreshSafe);
+  $('within').addEventListener('change', refreshSafe);
 
   function showMessage(text, error) {
     $('message').textContent = text;

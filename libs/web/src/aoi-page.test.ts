@@ -10,7 +10,7 @@ import { chipsInAoi, aoiGeometries, readChipPayload, loadS2Grid, type ChipRecord
 import { tempDir, waitFor } from '@hls/testing';
 import { VENDOR_DIRS, startWebServer, type WebServer } from './server.ts';
 import { launchChromium, screenshot, type BrowserHandle } from './testing/browser.ts';
-import { CHIPS_FILE, GRID_KML, chipsWithinRect, rectAround, requireFixtures, type Rect } from './testing/fixtures.ts';
+import { CHIPS_FILE, GRID_KML, chipsTouchingAoiGdal, chipsWithinRect, rectAround, requireFixtures, type Rect } from './testing/fixtures.ts';
 
 let chips: ChipRecord[];
 let web: WebServer;
@@ -33,7 +33,7 @@ interface Feature {
   properties: { id: string };
 }
 
-test('draw a polygon, see the selected chips live, save both payload files', async () => {
+test('draw a polygon, see the chips it touches live (the within box narrows them), save both payload files', async () => {
   const page = await browser.newPage();
   const requested: string[] = [];
   page.on('request', (r) => requested.push(r.url()));
@@ -74,13 +74,27 @@ test('draw a polygon, see the selected chips live, save both payload files', asy
   const rect: Rect = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
   assert.equal(new Set(xs).size, 2, `drawn AOI should be a lon/lat rectangle (no snapping), got ${JSON.stringify(ring)}`);
   assert.equal(new Set(ys).size, 2);
-  const expected = chipsWithinRect(chips, rect);
-  assert.ok(expected.length > 0, 'the drawn AOI holds chips');
+  // By default the chips the AOI touches, as the original select_aoi map kept them (GDAL/GEOS as the oracle).
+  const expected = chipsTouchingAoiGdal(chips, (drawn[0] as { geometry: unknown }).geometry);
+  const inside = chipsWithinRect(chips, rect);
+  assert.ok(inside.length > 0 && expected.length > inside.length, `the drawn AOI holds chips (${inside.length}) and cuts others (${expected.length} touched)`);
   assert.deepEqual(chipsInAoi(chips, aoiGeometries(drawn[0])).map((c) => c.id).sort(), expected);
 
-  await page.waitForFunction((n) => document.getElementById('aoi-count')?.textContent === String(n), expected.length, { timeout: 10_000 });
+  const shown = async (n: number) => {
+    await page.waitForFunction((k) => document.getElementById('aoi-count')?.textContent === String(k), n, { timeout: 10_000 });
+    await page.waitForFunction((k) => document.querySelectorAll('path[data-selected="true"]').length === k, n, { timeout: 10_000 });
+  };
+  await shown(expected.length);
   assert.equal(await page.locator('path[data-selected="true"]').count(), expected.length, 'the selected chips are highlighted');
   await screenshot(page, 'aoi-drawn');
+  // The strict rule on demand: only the chips wholly inside; unticked, the touching ones again.
+  await page.check('#within');
+  await shown(inside.length);
+  const highlighted = await page.locator('path[data-selected="true"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-chip')).sort());
+  assert.deepEqual(highlighted, inside);
+  await screenshot(page, 'aoi-within');
+  await page.uncheck('#within');
+  await shown(expected.length);
 
   await page.fill('#aoi-name', 'drawn_area');
   await page.click('#save');
@@ -105,9 +119,14 @@ test('draw a polygon, see the selected chips live, save both payload files', asy
     const layers = (window as unknown as { hlsAoi: { map: { pm: { getGeomanDrawLayers(): Array<{ toGeoJSON(): unknown }> } } } }).hlsAoi.map.pm.getGeomanDrawLayers();
     return layers.map((l) => l.toGeoJSON());
   });
+  // Every chip the enlarged AOI touches was touched already; the strict rule shows the growth.
   const after = chipsInAoi(chips, aoiGeometries(edited[0])).length;
-  assert.ok(after > expected.length, `the enlarged AOI selects more chips (${after} > ${expected.length})`);
-  await page.waitForFunction((n) => document.getElementById('aoi-count')?.textContent === String(n), after, { timeout: 10_000 });
+  assert.deepEqual(chipsInAoi(chips, aoiGeometries(edited[0])).map((c) => c.id).sort(), chipsTouchingAoiGdal(chips, (edited[0] as { geometry: unknown }).geometry));
+  await shown(after);
+  const afterWithin = chipsInAoi(chips, aoiGeometries(edited[0]), 'within').length;
+  assert.ok(afterWithin > inside.length, `the enlarged AOI holds more chips wholly (${afterWithin} > ${inside.length})`);
+  await page.check('#within');
+  await shown(afterWithin);
   await screenshot(page, 'aoi-edited');
   await page.close();
 });

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { aoiGeometries, chipsInAoi, readChipPayload, writeAoiSelection, loadS2Grid, type ChipRecord } from '@hls/geo';
 import { tempDir } from '@hls/testing';
 import { startWebServer, type WebServer } from './server.ts';
-import { CHIPS_FILE, GRID_KML, chipsWithinRect, rectAround, rectPolygon, requireFixtures } from './testing/fixtures.ts';
+import { CHIPS_FILE, GRID_KML, chipsTouchingAoiGdal, chipsWithinRect, rectAround, rectPolygon, requireFixtures } from './testing/fixtures.ts';
 
 let chips: ChipRecord[];
 let web: WebServer;
@@ -44,9 +44,9 @@ test('a bad AOI or body gets 400', async () => {
   assert.deepEqual(readdirSync(tmp.dir), []);
 });
 
-test('preview counts the chips within the AOI; save writes the payload and its 5070 twin as chips filter does', async () => {
+test('preview counts the chips the AOI touches (select_aoi\'s rule); save writes the payload and its 5070 twin as chips filter does', async () => {
   const rect = rectAround(chips[0] as ChipRecord, 0.25);
-  const expected = chipsWithinRect(chips, rect);
+  const expected = chipsTouchingAoiGdal(chips, rectPolygon(rect));
   assert.ok(expected.length > 0 && expected.length < chips.length, `the AOI should select some chips, got ${expected.length}`);
   const p = (await (await post('/api/aoi/preview', { aoi: rectPolygon(rect) })).json()) as { count: number; ids: string[] };
   assert.equal(p.count, expected.length);
@@ -110,12 +110,14 @@ test('only JSON POSTs and loopback Host names are answered (no cross-site form p
   assert.equal(existsSync(join(tmp.dir, 'aoi_selections', 'sneaky_chip_payload.geojson')), false);
 });
 
-test('intersects mode keeps chips that only touch the AOI, as chips filter --intersects does', async () => {
+test('within mode keeps only the chips wholly inside the AOI, as chips filter --within does', async () => {
   const rect = rectAround(chips[0] as ChipRecord, 0.25);
-  const body = (mode: string) => post('/api/aoi/preview', { aoi: rectPolygon(rect), mode }).then((r) => r.json() as Promise<{ count: number; ids: string[] }>);
+  const body = (mode?: string) => post('/api/aoi/preview', { aoi: rectPolygon(rect), ...(mode ? { mode } : {}) }).then((r) => r.json() as Promise<{ count: number; ids: string[] }>);
   const within = await body('within');
-  const touching = await body('intersects');
-  assert.ok(touching.count > within.count, `intersects ${touching.count} > within ${within.count}`);
+  const touching = await body();
+  assert.deepEqual(await body('intersects'), touching, 'intersects is the default');
+  assert.ok(touching.count > within.count, `default ${touching.count} > within ${within.count}`);
   for (const id of within.ids) assert.ok(touching.ids.includes(id));
-  assert.deepEqual([...touching.ids].sort(), chipsInAoi(chips, aoiGeometries(rectPolygon(rect)), 'intersects').map((c) => c.id).sort());
+  assert.deepEqual([...within.ids].sort(), chipsWithinRect(chips, rect));
+  assert.deepEqual([...within.ids].sort(), chipsInAoi(chips, aoiGeometries(rectPolygon(rect)), 'within').map((c) => c.id).sort());
 });

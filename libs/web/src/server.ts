@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunIdSchema } from '@hls/contracts';
-import { aoiGeometries, chipsInAoi, readChipPayload, validateSelectionName, writeAoiSelection, type AoiMode, type ChipRecord, type S2Tile } from '@hls/geo';
+import { DEFAULT_AOI_MODE, aoiGeometries, chipsInAoi, readChipPayload, validateSelectionName, writeAoiSelection, type AoiMode, type ChipRecord, type S2Tile } from '@hls/geo';
 import { chipsGeoJson, tilesGeoJson, type FeatureCollection } from './geojson.ts';
 import type { RunFeed } from './run-feed.ts';
 
@@ -111,7 +111,7 @@ async function readJsonBody(req: IncomingMessage, max: number): Promise<unknown>
 function aoiRequest(body: unknown): { aoi: ReturnType<typeof aoiGeometries>; mode: AoiMode; name?: unknown } {
   if (typeof body !== 'object' || body === null) throw new HttpError(400, 'request body must be a JSON object');
   const b = body as Record<string, unknown>;
-  const mode = b.mode ?? 'within';
+  const mode = b.mode ?? DEFAULT_AOI_MODE;
   if (mode !== 'within' && mode !== 'intersects') throw new HttpError(400, `mode must be 'within' or 'intersects', not ${JSON.stringify(mode)}`);
   try {
     return { aoi: aoiGeometries(b.aoi, 'aoi'), mode, name: b.name };

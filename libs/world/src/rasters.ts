@@ -3,9 +3,25 @@
 // typed arrays, and small once DEFLATE + predictor has seen the long runs.
 import { BANDS, CDL_GRID, FMASK_BAND, HLS, REFLECTANCE_BANDS, bandFileName, type BBox, type Band, type GranuleId } from '@hls/contracts';
 import { seededRandom } from '@hls/geo';
-import { writeGeoTiff } from '@hls/raster';
+import { CDL_ALBERS_CRS, hlsUtmCrs, writeGeoTiff, type Crs } from '@hls/raster';
 import { join } from 'node:path';
+import { hlsBandMetadata } from './band-metadata.ts';
+import { cdlPalette } from './cdl-colors.ts';
 import { chipPixelBox, type PlannedGranule, type PlannedTile } from './plan.ts';
+
+/**
+ * HLS band files are COGs: tiled, DEFLATE, internal overviews, GDAL metadata. 256 px tiles give the
+ * small test worlds overviews too. Fmask overviews take the nearest value (bit flags do not average).
+ * zlib's default strategy: on these bands with overviews it is half the size of RLE in about the same time.
+ */
+const HLS_COG = { tiled: true, cog: true, blockSize: 256, overviews: true, level: 1, strategy: 'default' } as const;
+
+/** The user-defined UTM CRS HLS files carry (`PROJCS["UTM Zone 15, Northern Hemisphere",...]`) for a tile's EPSG:326zz/327zz. */
+export function hlsTileCrs(epsg: number): Crs {
+  const south = epsg >= 32701 && epsg <= 32760;
+  if (!south && !(epsg >= 32601 && epsg <= 32660)) throw new Error(`world: tile CRS EPSG:${epsg} is not a WGS 84 UTM zone`);
+  return hlsUtmCrs(epsg % 100, south);
+}
 
 /** Land-cover classes of the imagery (not CDL codes): corn, soy, grass, forest, water, developed, wheat, fallow. */
 const COVER = ['corn', 'soy', 'grass', 'forest', 'water', 'developed', 'wheat', 'fallow'] as const;
@@ -145,39 +161,56 @@ export function sceneStates(tile: PlannedTile, g: PlannedGranule, seed: number):
   return st;
 }
 
+/** Fmask of a scene: clear (or water) per field, cloud / shadow / fill per pixel state. */
+function fmaskPixels(states: Uint8Array, fields: Uint8Array): Uint8Array {
+  const out = new Uint8Array(states.length);
+  const clearOf = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) clearOf[v] = v >> 5 === WATER ? FMASK.water : FMASK.clear;
+  const byState = [0, FMASK.cloud, FMASK.shadow, HLS.fmaskNodata];
+  for (let i = 0; i < out.length; i++) {
+    const s = states[i] as number;
+    out[i] = s === 0 ? (clearOf[fields[i] as number] as number) : (byState[s] as number);
+  }
+  return out;
+}
+
+/** One reflectance band of a scene: the field's reflectance on the date, cloud, darkened shadow or -9999. */
+function reflectancePixels(band: Band, date: string, states: Uint8Array, fields: Uint8Array): Int16Array {
+  const bi = REFLECTANCE_BANDS.indexOf(band as (typeof REFLECTANCE_BANDS)[number]);
+  const lut = reflectanceLut(bi, date);
+  const shadow = new Int16Array(256);
+  for (let v = 0; v < 256; v++) shadow[v] = Math.round((lut[v] as number) * 0.35);
+  const cloud = CLOUD[bi] as number;
+  const out = new Int16Array(states.length);
+  for (let i = 0; i < out.length; i++) {
+    const s = states[i] as number;
+    const f = fields[i] as number;
+    out[i] = s === 0 ? (lut[f] as number) : s === 1 ? cloud : s === 2 ? (shadow[f] as number) : HLS.reflectanceNodata;
+  }
+  return out;
+}
+
 /** Write the 7 band files of one scene into `dir`; returns the paths. */
 export async function writeSceneBands(dir: string, tile: PlannedTile, g: PlannedGranule, fields: Uint8Array, seed: number): Promise<string[]> {
   const { width: w, height: h, x0, y0 } = tile.raster;
   const states = sceneStates(tile, g, seed);
   const geoTransform: [number, number, number, number, number, number] = [x0, HLS.pixelSize, 0, y0, 0, -HLS.pixelSize];
-  const n = w * h;
   const paths: string[] = [];
+  const crs = hlsTileCrs(tile.epsg);
   const write = async (band: Band): Promise<void> => {
     const path = join(dir, bandFileName(g.granuleId as GranuleId, band));
-    if (band === FMASK_BAND) {
-      const out = new Uint8Array(n);
-      const clearOf = new Uint8Array(256);
-      for (let v = 0; v < 256; v++) clearOf[v] = v >> 5 === WATER ? FMASK.water : FMASK.clear;
-      const byState = [0, FMASK.cloud, FMASK.shadow, HLS.fmaskNodata];
-      for (let i = 0; i < n; i++) {
-        const s = states[i] as number;
-        out[i] = s === 0 ? (clearOf[fields[i] as number] as number) : (byState[s] as number);
-      }
-      await writeGeoTiff(path, { width: w, height: h, bands: [out], geoTransform, epsg: tile.epsg, nodata: HLS.fmaskNodata, level: 1 });
-    } else {
-      const bi = REFLECTANCE_BANDS.indexOf(band as (typeof REFLECTANCE_BANDS)[number]);
-      const lut = reflectanceLut(bi, g.date);
-      const shadow = new Int16Array(256);
-      for (let v = 0; v < 256; v++) shadow[v] = Math.round((lut[v] as number) * 0.35);
-      const cloud = CLOUD[bi] as number;
-      const out = new Int16Array(n);
-      for (let i = 0; i < n; i++) {
-        const s = states[i] as number;
-        const f = fields[i] as number;
-        out[i] = s === 0 ? (lut[f] as number) : s === 1 ? cloud : s === 2 ? (shadow[f] as number) : HLS.reflectanceNodata;
-      }
-      await writeGeoTiff(path, { width: w, height: h, bands: [out], geoTransform, epsg: tile.epsg, nodata: HLS.reflectanceNodata, level: 1 });
-    }
+    const fmask = band === FMASK_BAND;
+    await writeGeoTiff(path, {
+      ...HLS_COG,
+      width: w,
+      height: h,
+      bands: [fmask ? fmaskPixels(states, fields) : reflectancePixels(band, g.date, states, fields)],
+      geoTransform,
+      crs,
+      nodata: fmask ? HLS.fmaskNodata : HLS.reflectanceNodata,
+      ...(fmask ? { overviewResampling: 'nearest' as const } : {}),
+      gdalMetadata: hlsBandMetadata(band, tile, g),
+    });
     paths.push(path);
   };
   // Two at a time: zlib runs on libuv's pool, the next band's pixels are made meanwhile.
@@ -190,7 +223,10 @@ const CDL_CODES: Array<[number, number]> = [
   [1, 30], [5, 26], [176, 10], [141, 5], [111, 3], [121, 4], [122, 2], [24, 4], [36, 3], [61, 2], [152, 2], [190, 2], [37, 3], [195, 2], [4, 1], [28, 1],
 ];
 
-/** The CDL raster on the CDL grid (EPSG:5070, 30 m) over `bbox` (snapped outwards). */
+/**
+ * The CDL raster on the CDL grid (EPSG:5070, 30 m) over `bbox` (snapped outwards), as the national CDL
+ * GeoTIFF is: ESRI's USA_Contiguous_Albers_Equal_Area_Conic_USGS_version (no EPSG code), colour table.
+ */
 export async function writeCdl(path: string, bbox: BBox, seed: number, allowed: ReadonlySet<number>): Promise<{ bbox: BBox; width: number; height: number }> {
   const ps = CDL_GRID.pixelSize;
   const minX = CDL_GRID.x0 + Math.floor((bbox[0] - CDL_GRID.x0) / ps) * ps;
@@ -208,6 +244,6 @@ export async function writeCdl(path: string, bbox: BBox, seed: number, allowed: 
   for (let v = 0; v < 256; v++) lut[v] = codes[pick(rnd())]![0];
   const out = new Uint8Array(width * height);
   for (let i = 0; i < out.length; i++) out[i] = lut[fields[i] as number] as number;
-  await writeGeoTiff(path, { width, height, bands: [out], geoTransform: [minX, ps, 0, maxY, 0, -ps], epsg: CDL_GRID.epsg, nodata: 0, level: 1 });
+  await writeGeoTiff(path, { width, height, bands: [out], geoTransform: [minX, ps, 0, maxY, 0, -ps], crs: CDL_ALBERS_CRS, nodata: 0, colorMap: cdlPalette(), level: 1 });
   return { bbox: [minX, minY, maxX, maxY], width, height };
 }

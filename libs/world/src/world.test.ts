@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { BANDS, HLS, VALID_FMASK_VALUES } from '@hls/contracts';
+import { BANDS, HLS, HLS_BAND_LONG_NAMES, VALID_FMASK_VALUES } from '@hls/contracts';
 import { indexChips } from '@hls/geo';
-import { readRasterWindow } from '@hls/raster';
-import { ensureWorld, SMALL_WORLD } from './index.ts';
+import { readRasterInfo, readRasterWindow } from '@hls/raster';
+import { gdalinfo, rasterioView, validateCog } from '@hls/raster/testing';
+import { CDL_COLORS, ensureWorld, SMALL_WORLD } from './index.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hls-world-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -59,18 +59,49 @@ describe('sample world (small)', () => {
       else if (VALID_FMASK_VALUES.includes(v)) valid++;
     }
     assert.ok(nodata > 0 && cloud > 0 && valid > px.length / 2, `nodata ${nodata} cloud ${cloud} valid ${valid}`);
-    // GDAL reads the band with the tile's UTM CRS and nodata.
-    const info = JSON.parse(execFileSync('gdalinfo', ['-json', join(w.granuleDir, partial.granuleId, `${partial.granuleId}.B04.tif`)], { encoding: 'utf8' })) as {
-      size: number[];
-      bands: Array<{ type: string; noDataValue: number }>;
-      coordinateSystem: { wkt: string };
-    };
-    assert.equal(info.bands[0]?.type, 'Int16');
-    assert.equal(info.bands[0]?.noDataValue, -9999);
-    assert.match(info.coordinateSystem.wkt, /UTM zone 15N/);
-    const cdl = JSON.parse(execFileSync('gdalinfo', ['-json', w.cdl], { encoding: 'utf8' })) as { geoTransform: number[]; coordinateSystem: { wkt: string } };
-    assert.match(cdl.coordinateSystem.wkt, /Albers/);
+    // GDAL reads the band as LP DAAC ships it: the tile's UTM CRS, Int16 -9999, the HLS metadata items,
+    // band description and scale/offset, internal overviews in a COG layout.
+    const bandPath = (band: string) => join(w.granuleDir, partial.granuleId, `${partial.granuleId}.${band}.tif`);
+    const info = gdalinfo(bandPath('B04'));
+    const b4 = info.bands[0]!;
+    assert.equal(b4.type, 'Int16');
+    assert.equal(b4.noDataValue, -9999);
+    // The user-defined CRS of the archives (ProjectedCSTypeGeoKey 32767), which our reader takes as EPSG:32615.
+    assert.match(info.coordinateSystem?.wkt ?? '', /^PROJCRS\["UTM Zone 15, Northern Hemisphere",\s*BASEGEOGCRS\["Unknown datum based upon the WGS 84 ellipsoid"/);
+    assert.doesNotMatch(info.coordinateSystem?.wkt ?? '', /ID\["EPSG",32615\]/);
+    assert.deepEqual(b4.metadata?.[''], { _FillValue: '-9999', add_offset: '0', long_name: 'Red', scale_factor: '0.0001' });
+    assert.deepEqual([b4.description, b4.scale, b4.offset], ['Red', 0.0001, 0]);
+    assert.deepEqual(b4.block, [256, 256]);
+    assert.ok((b4.overviews?.length ?? 0) >= 1, `overviews of ${bandPath('B04')}`);
+    assert.equal(info.metadata?.['']?.cloud_coverage, String(Math.round(partial.cloudCover)));
+    assert.equal(info.metadata?.['']?.spatial_coverage, String(Math.round(partial.spatialCoverage)));
+    assert.equal(info.metadata?.['']?.SENSING_TIME?.slice(0, 10), partial.date);
+    assert.equal(info.metadata?.IMAGE_STRUCTURE?.LAYOUT, 'COG', 'gdalinfo sees a COG layout');
+    assert.deepEqual(validateCog(bandPath('B04')), []);
+    const fm = gdalinfo(bandPath('Fmask')).bands[0]!;
+    assert.deepEqual([fm.type, fm.noDataValue, fm.description, fm.scale], ['Byte', 255, 'Fmask', undefined]);
+    assert.deepEqual(fm.metadata?.[''], { _FillValue: '255', long_name: 'Fmask' });
+    // Every reflectance band carries its HLS long_name; rasterio reads what training code reads.
+    for (const band of BANDS) {
+      const rio = rasterioView(bandPath(band));
+      assert.equal(rio.descriptions[0], HLS_BAND_LONG_NAMES[band], band);
+      assert.equal(rio.bandTags[0]?.long_name, HLS_BAND_LONG_NAMES[band], band);
+      assert.deepEqual([rio.scales[0], rio.offsets[0], rio.nodata], band === 'Fmask' ? [1, 0, 255] : [0.0001, 0, -9999], band);
+    }
+    const ours = await readRasterInfo(bandPath('B8A'));
+    assert.equal(ours.epsg, 32615);
+    assert.deepEqual([ours.descriptions, ours.scale, ours.offset, ours.bandMetadata[0]?.long_name], [['NIR_Narrow'], [0.0001], [0], 'NIR_Narrow']);
+
+    // The CDL: on the CDL grid, with the CDL colour table.
+    const cdl = gdalinfo(w.cdl);
+    assert.match(cdl.coordinateSystem?.wkt ?? '', /^PROJCRS\["USA_Contiguous_Albers_Equal_Area_Conic_USGS_version"/);
+    assert.doesNotMatch(cdl.coordinateSystem?.wkt ?? '', /ID\["EPSG",5070\]\s*\]\s*$/);
+    assert.equal((await readRasterInfo(w.cdl)).epsg, 5070);
     assert.equal(((cdl.geoTransform[0] as number) + 2356095) % 30, 0);
+    const entries = cdl.bands[0]?.colorTable?.entries ?? [];
+    assert.equal(entries.length, 256);
+    assert.deepEqual(entries[1], [...CDL_COLORS[1]!, 255], 'corn is NASS yellow');
+    assert.deepEqual(entries[5], [...CDL_COLORS[5]!, 255], 'soybeans are NASS green');
 
     // Cached: a second call finds it complete and generates nothing.
     const again = await ensureWorld({ dataDir: join(tmp, 'a'), options: SMALL_WORLD });

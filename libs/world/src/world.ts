@@ -23,7 +23,7 @@ import { fieldMap, writeCdl, writeSceneBands } from './rasters.ts';
 import { REAL_FIXTURES } from '@hls/common';
 
 /** Bump when the generated content changes: old worlds are then rebuilt under a new hash. */
-export const WORLD_VERSION = 1;
+export const WORLD_VERSION = 2;
 
 /** The real fixtures beside the checkout (as @hls/common finds them); HLS_FIXTURES_DIR overrides. */
 export { REAL_FIXTURES };

@@ -28,7 +28,7 @@ test('chips assign writes chips_id.json, chips_df.csv and the tile choice report
   assert.ok(!existsSync(`${KML}.grid.json`), 'the fixture folder is left alone');
 });
 
-test('chips to-5070 writes the twin the original shipped, byte for byte; filter writes a selection', () => {
+test('chips to-5070 writes the twin the original shipped, byte for byte; filter writes a selection (touching by default, --within strict)', async () => {
   const payload = join(dir, 'midwest.geojson');
   copyFileSync(CHIPS, payload);
   assert.match(cli('to-5070', payload), /1751 chips/);
@@ -42,6 +42,27 @@ test('chips to-5070 writes the twin the original shipped, byte for byte; filter 
   const twin = JSON.parse(readFileSync(join(dir, 'aoi_selections', 'iowa_chip_payload_5070.geojson'), 'utf8')) as { features: unknown[] };
   assert.equal(sel.features.length, n);
   assert.equal(twin.features.length, n);
+  // --within: only the chips wholly inside; the default also keeps those across the AOI's edge (select_aoi's rule).
+  const strict = Number(/selected (\d+) of 1751/.exec(cli('filter', '--aoi', aoi, '--chips', payload, '--name', 'iowa_within', '--out', dir, '--within'))?.[1]);
+  const chips = (await readChipPayload(payload)).chips;
+  const ids = (f: string) => (JSON.parse(readFileSync(f, 'utf8')) as { features: { properties: { id: string } }[] }).features.map((x) => x.properties.id);
+  const touchIds = ids(join(dir, 'aoi_selections', 'iowa_chip_payload.geojson'));
+  const withinIds = ids(join(dir, 'aoi_selections', 'iowa_within_chip_payload.geojson'));
+  assert.equal(withinIds.length, strict);
+  assert.ok(strict > 0 && strict < n, `${strict} within < ${n} touching`);
+  // Independent check on the boxes: a chip across the AOI's border is in the default selection only.
+  const across = chips.filter((c) => {
+    const r = (c.geometry.type === 'Polygon' ? c.geometry.coordinates[0]! : c.geometry.coordinates[0]![0]!) as number[][];
+    const lons = r.map((q) => q[0]!);
+    const lats = r.map((q) => q[1]!);
+    const inside = (x: number, y: number) => x > -100 && x < -90 && y > 40 && y < 45;
+    const corners = lons.map((x, i) => inside(x, lats[i]!));
+    return corners.some(Boolean) && !corners.every(Boolean);
+  });
+  assert.ok(across.length > 0);
+  for (const c of across) assert.ok(touchIds.includes(c.id) && !withinIds.includes(c.id), c.id);
+  const both = spawnSync(process.execPath, [main, 'chips', 'filter', '--aoi', aoi, '--chips', payload, '--name', 'x', '--out', dir, '--within', '--intersects'], { encoding: 'utf8' });
+  assert.match(both.stderr, /--within and --intersects contradict/);
   const bad = spawnSync(process.execPath, [main, 'chips', 'filter', '--aoi', aoi, '--chips', payload, '--name', '../evil', '--out', dir], { encoding: 'utf8' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /AOI selection name "\.\.\/evil"/);

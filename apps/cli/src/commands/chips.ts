@@ -108,17 +108,22 @@ export function register(program: Command): void {
 
   const filter = chips
     .command('filter')
-    .description('the chips inside an AOI polygon, written as aoi_selections/<NAME>_chip_payload.geojson and its _5070 twin')
+    .description(
+      'the chips an AOI polygon touches (share some area with it, as the original select_aoi map kept them; --within: only those wholly inside), ' +
+        'written as aoi_selections/<NAME>_chip_payload.geojson and its _5070 twin',
+    )
     .requiredOption('--aoi <file>', 'AOI GeoJSON (EPSG:4326 Polygon/MultiPolygon, Feature or FeatureCollection)')
     .requiredOption('--chips <file>', 'chip payload GeoJSON (EPSG:4326)')
     .requiredOption('--name <name>', "selection name (letters, digits, '_', '-')", selectionName)
     .option('--out <dir>', 'directory that holds aoi_selections/', '.')
-    .option('--intersects', 'keep chips that merely touch the AOI (the original map did), not only those within it');
+    .option('--within', 'keep only the chips wholly inside the AOI (default: every chip that shares area with it)')
+    .option('--intersects', 'the default (chips that touch the AOI); kept for scripts written when it was an option');
   filter.action(
-    guarded(() => filter, async (o: { aoi: string; chips: string; name: string; out: string; intersects?: boolean }) => {
+    guarded(() => filter, async (o: { aoi: string; chips: string; name: string; out: string; within?: boolean; intersects?: boolean }) => {
+      if (o.within && o.intersects) throw new Error('chips filter: --within and --intersects contradict each other; give one');
       const aoi = aoiGeometries(JSON.parse(await readFile(o.aoi, 'utf8')) as unknown, o.aoi);
       const p = await readChipPayload(o.chips);
-      const r = await writeAoiSelection(resolve(o.out), o.name, p.chips, aoi, o.intersects ? 'intersects' : 'within');
+      const r = await writeAoiSelection(resolve(o.out), o.name, p.chips, aoi, o.within ? 'within' : 'intersects');
       process.stdout.write(`selected ${r.chips.length} of ${p.chips.length} chips\nwrote: ${r.payload}, ${r.twin}\n`);
       printRejected(p.rejected);
     }),

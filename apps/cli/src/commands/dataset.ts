@@ -51,7 +51,7 @@ export function register(program: Command): void {
     });
 
   common(ds.command('distribution'))
-    .description('per-chip class counts of the train and val chips (needs the split) and a PNG bar chart of each: plots/training_dst.{csv,png}, plots/validation_dst.{csv,png}')
+    .description('per-chip class counts of the train and val chips (needs the split) and a PNG bar chart of each: training_dst.png and validation_dst.png at the dataset root (as the original), counts in plots/training_dst.csv, plots/validation_dst.csv')
     .action(async (o: DatasetFlags) => {
       const dir = resolveDatasetDir(o);
       const r = await writeClassDistribution(dir);

@@ -42,12 +42,13 @@ export function register(program: Command): void {
         return;
       }
       const index = await indexChips(payload, grid);
+      const areaOf = new Map(index.assigned.map((a) => [a.chip.id as string, a.chip.geometry]));
       const groups = o.tile.length > 0 ? index.tiles.filter((g) => o.tile.includes(g.tile.name)) : index.tiles;
       const dir = o.dataset ?? datasetDir(config.data_dir, config.train_dataset_name);
       const r = await identifyScenes(
         config,
         dir,
-        groups.map((g) => ({ tileId: g.tile.name, geometry: tileSearchGeometry(g.tile), chipIds: g.chipIds })),
+        groups.map((g) => ({ tileId: g.tile.name, geometry: tileSearchGeometry(g.tile), chipIds: g.chipIds, chipAreas: g.chipIds.map((id) => areaOf.get(id)!).filter(Boolean) })),
         {
           concurrency: o.concurrency,
           onEvent: (e) => process.stderr.write(`${e.type}: ${e.url} (${e.reason}), waiting ${e.waitMs} ms\n`),

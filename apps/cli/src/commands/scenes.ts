@@ -103,8 +103,8 @@ export function register(program: Command): void {
         'Prints one JSON document: {tile, source, scenes, problems, selection}',
     )
     .requiredOption('--tile <id>', 'MGRS tile, e.g. 15TVG')
-    .option('--from <date>', 'first day YYYY-MM-DD (default: config search.from)')
-    .option('--to <date>', 'last day YYYY-MM-DD (default: config search.to)')
+    .option('--from <instant>', 'search start, YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD (= 00:00:00Z) (default: config search.from)')
+    .option('--to <instant>', 'search end, an instant like search.to: YYYY-MM-DD means 00:00:00Z of that day, so the day itself is excluded (default: config search.to)')
     .option('--config <file>', 'config YAML (the original keys)')
     .option('--url <url>', 'STAC API root (sets stac.type api)')
     .option('--catalog <pathOrUrl>', 'static STAC catalog.json (sets stac.type catalog)')

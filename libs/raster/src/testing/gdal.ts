@@ -21,8 +21,12 @@ export interface GdalInfoBand {
   checksum?: number;
   noDataValue?: number;
   colorTable?: { entries: number[][] };
-  overviews?: unknown[];
+  overviews?: Array<{ size: [number, number] }>;
   block: [number, number];
+  description?: string;
+  scale?: number;
+  offset?: number;
+  metadata?: Record<string, Record<string, string>>;
 }
 
 export interface GdalInfo {
@@ -50,6 +54,13 @@ export interface RasterioView {
   height: number;
   sha256: string[];
   colormap: Record<string, number[]> | null;
+  /** What training code reads: band descriptions, scales, offsets, per-band nodata, dataset and band tags. */
+  descriptions: (string | null)[];
+  scales: number[];
+  offsets: number[];
+  nodatavals: (number | null)[];
+  tags: Record<string, string>;
+  bandTags: Record<string, string>[];
 }
 
 export function rasterioView(path: string): RasterioView {
@@ -68,7 +79,8 @@ with rasterio.open(sys.argv[1]) as ds:
         transform=list(ds.transform.to_gdal()),
         nodata=ds.nodata, dtypes=list(ds.dtypes), width=ds.width, height=ds.height,
         sha256=[hashlib.sha256(ds.read(i + 1).tobytes()).hexdigest() for i in range(ds.count)],
-        colormap=cm)
+        colormap=cm, descriptions=list(ds.descriptions), scales=list(ds.scales), offsets=list(ds.offsets),
+        nodatavals=list(ds.nodatavals), tags=ds.tags(), bandTags=[ds.tags(i + 1) for i in range(ds.count)])
     print(json.dumps(out))
 `;
   try {
@@ -87,4 +99,16 @@ export function gdalReadBands(path: string, tmpDir: string, bandCount: number, b
   const bands: Buffer[] = [];
   for (let b = 0; b < bandCount; b++) bands.push(buf.subarray(b * bytesPerBand, (b + 1) * bytesPerBand));
   return bands;
+}
+
+/** GDAL's own COG validator (`validate_cloud_optimized_geotiff.py --full-check=yes`): its errors and warnings, empty when valid. */
+export function validateCog(path: string): string[] {
+  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: run \`${INSTALL}\``);
+  const script = `
+import sys, json
+from osgeo_utils.samples.validate_cloud_optimized_geotiff import validate
+warnings, errors, _ = validate(sys.argv[1], full_check=True)
+print(json.dumps(errors + warnings))
+`;
+  return JSON.parse(run(PYTHON, ['-c', script, path])) as string[];
 }

@@ -1,4 +1,5 @@
 // Real fixtures the web tests use, and a rectangle AOI around a cluster of real chips.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,4 +44,22 @@ export function chipsWithinRect(chips: readonly ChipRecord[], r: Rect): string[]
     })
     .map((c) => c.id)
     .sort();
+}
+
+/**
+ * Independent oracle for the default AOI rule (select_aoi.py keeps a chip when turf.intersect of it and the
+ * drawn polygon is not null): GDAL/GEOS, chips whose box shares a non-zero area with the AOI.
+ */
+export function chipsTouchingAoiGdal(chips: readonly ChipRecord[], aoi: unknown): string[] {
+  const script = [
+    'import json, sys',
+    'from osgeo import ogr',
+    'd = json.load(sys.stdin)',
+    'aoi = ogr.CreateGeometryFromJson(json.dumps(d["aoi"]))',
+    'out = [c["id"] for c in d["chips"] if ogr.CreateGeometryFromJson(json.dumps(c["geometry"])).Intersection(aoi).GetArea() > 0]',
+    'print(json.dumps(sorted(out)))',
+  ].join('\n');
+  const r = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify({ aoi, chips: chips.map((c) => ({ id: c.id, geometry: c.geometry })) }), encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`GDAL (python3 osgeo.ogr) oracle failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as string[];
 }
