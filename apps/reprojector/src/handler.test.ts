@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { readRasterWindow, utmEpsg, writeGeoTiff } from '@hls/raster';
 import { PermanentError } from '@hls/runtime';
 import type { ServiceContext } from '@hls/runtime';
 import { closeReprojectPool, handleBandFetched, tileReadiness } from './handler.ts';
+import { sparseHugeGeoTiff } from '@hls/raster/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'reprojector-'));
 after(async () => {
@@ -111,10 +111,7 @@ test('a reprojected band corrupted in place (same size, flipped bytes) is warped
 test('a sparse 100,000 x 100,000 band, or one whose IFD chain loops, fails permanently at the first delivery, in one line (issue 15)', async () => {
   mkdirSync(join(dir, 'tiles', granule), { recursive: true });
   const big = join(dir, tileBandPath(granule, 'B12'));
-  execFileSync('gdal_create', [
-    '-q', '-outsize', '100000', '100000', '-ot', 'Int16', '-a_srs', 'EPSG:32615', '-a_ullr', '300000', '5000000', '3300000', '2000000',
-    '-co', 'TILED=YES', '-co', 'SPARSE_OK=TRUE', '-co', 'COMPRESS=DEFLATE', big,
-  ]);
+  sparseHugeGeoTiff(big);
   const published: Published[] = [];
   await assert.rejects(handleBandFetched(fetched('B12'), fakeContext(published)), (e: Error) => {
     assert.ok(e instanceof PermanentError, String(e));

@@ -2,7 +2,6 @@
 // sparse 100,000 x 100,000 GeoTIFF. It is handled exactly once: dead-lettered with the one-line reason at
 // the first delivery, and the tile and its chips end failed with that reason (no crash, no redelivery).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -12,6 +11,7 @@ import { startServices, storeRun, tileKey, type RunningServices } from '@hls/run
 import { createLogger } from '@hls/telemetry';
 import { startNats, tempDir, waitFor, type NatsHandle } from '@hls/testing';
 import { service, stopService } from './index.ts';
+import { sparseHugeGeoTiff } from '@hls/raster/testing';
 
 const log = createLogger({ name: 'test', level: 'silent', pretty: false });
 const tmp = tempDir('hls-reprojector-svc-');
@@ -38,10 +38,7 @@ test('a band over the size limit fails its tile and chips at the first delivery,
   const config = ConfigSchema.parse({ nats: { url: nats.url }, data_dir: tmp.dir, train_dataset_name: 'ds', reproject: { workers: 1 } });
   const band = join(datasetDir(tmp.dir, 'ds'), tileBandPath(granule, 'B04'));
   mkdirSync(join(band, '..'), { recursive: true });
-  execFileSync('gdal_create', [
-    '-q', '-outsize', '100000', '100000', '-ot', 'Int16', '-a_srs', 'EPSG:32615', '-a_ullr', '300000', '5000000', '3300000', '2000000',
-    '-co', 'TILED=YES', '-co', 'SPARSE_OK=TRUE', '-co', 'COMPRESS=DEFLATE', band,
-  ]);
+  sparseHugeGeoTiff(band);
 
   svc = await startServices([service], { config, log, healthPort: false, consume: { reprojector: { ackWaitMs: 2000, maxDeliver: 5, backoffMs: [50] } } });
   bus = await Bus.connect({ nats: config.nats, name: 'test-publisher', log });

@@ -8,23 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { LIMITS } from '@hls/contracts/domain';
+import { sparseHugeGeoTiff } from './testing/gdal.ts';
 import { RasterReadError, RasterTooLargeError, openRaster, readRasterInfo, readRasterWindow, reprojectFile, utmEpsg, writeGeoTiff } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'raster-limits-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The sparse band of the issue: 1.2 MB on disk, 20 GB decoded. */
-function sparseHuge(path: string): string {
-  execFileSync('gdal_create', [
-    '-q', '-outsize', '100000', '100000', '-ot', 'Int16', '-a_srs', 'EPSG:32615', '-a_ullr', '300000', '5000000', '3300000', '2000000',
-    '-co', 'TILED=YES', '-co', 'SPARSE_OK=TRUE', '-co', 'COMPRESS=DEFLATE', path,
-  ]);
-  return path;
-}
-
 describe('size limits', () => {
   test('a sparse 100,000 x 100,000 Int16 GeoTIFF is refused by reprojectFile in one line, before the read', async () => {
-    const big = sparseHuge(join(dir, 'sparse.tif'));
+    const big = sparseHugeGeoTiff(join(dir, 'sparse.tif'));
     assert.ok(statSync(big).size < 20_000_000, 'the file itself is small');
     const info = await readRasterInfo(big);
     assert.deepEqual([info.width, info.height], [100_000, 100_000], 'its header is readable');

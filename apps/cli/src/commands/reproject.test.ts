@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { hlsUtmWkt, readRasterWindow, utmEpsg, writeGeoTiff } from '@hls/raster';
 import { defaultReprojectOutput } from './reproject.ts';
+import { sparseHugeGeoTiff } from '@hls/raster/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-reproject-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,10 +54,7 @@ test('hls-chips reproject on a band re-written by gdal_translate with the HLS us
 
 test('hls-chips reproject refuses a sparse 100,000 x 100,000 Int16 GeoTIFF in one line (issue 15), and the cap is a config key', () => {
   const big = join(dir, 'sparse.tif');
-  execFileSync('gdal_create', [
-    '-q', '-outsize', '100000', '100000', '-ot', 'Int16', '-a_srs', 'EPSG:32615', '-a_ullr', '300000', '5000000', '3300000', '2000000',
-    '-co', 'TILED=YES', '-co', 'SPARSE_OK=TRUE', '-co', 'COMPRESS=DEFLATE', big,
-  ]);
+  sparseHugeGeoTiff(big);
   const r = spawnSync(process.execPath, [main, 'reproject', big], { encoding: 'utf8' });
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.stdout, '');
