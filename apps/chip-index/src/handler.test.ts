@@ -82,14 +82,15 @@ test('indexes the 1,751 real chips: files, KV expected count, one event per chip
   assert.equal(readFileSync(join(dir, 'chips_df.csv'), 'utf8'), chipsDf);
 });
 
-test('bad chips and a chip no tile contains are rejected with reasons; features without a usable id go to KV', async () => {
+test('bad chips and a chip no tile contains are rejected with reasons; features without a usable id are rejected under a stand-in id', async () => {
   const src = JSON.parse(readFileSync(`${FIX}/chips/midwest_crops_chip_payload.geojson`, 'utf8')) as { features: { properties: { id: string } }[] };
   const t = transformer(5070, 4326);
   // A valid CDL-grid chip in Florida: outside every tile of the fixture grid.
   const [x0, y1] = [1_337_505, 728_205];
   const ring = [[x0, y1], [x0, y1 - 6720], [x0 + 6720, y1 - 6720], [x0 + 6720, y1], [x0, y1]].map((p) => t(p as [number, number]));
   const florida = { type: 'Feature', properties: { id: 'chip_florida', center: t([x0 + 3360, y1 - 3360]) }, geometry: { type: 'Polygon', coordinates: [ring] } };
-  const feats = [...src.features.slice(0, 5), florida, { ...src.features[5]!, properties: { ...src.features[5]!.properties, id: '../../x' } }, src.features[6], src.features[6]];
+  const { id: _id, ...noId } = src.features[7]!.properties;
+  const feats = [...src.features.slice(0, 5), florida, { ...src.features[5]!, properties: { ...src.features[5]!.properties, id: '../../x' } }, src.features[6], src.features[6], { ...src.features[7]!, properties: noId }];
   const payload = join(tmp, 'b_chip_payload.geojson');
   writeFileSync(payload, JSON.stringify({ type: 'FeatureCollection', features: feats }));
   const kml = join(tmp, 'grid.kml');
@@ -99,19 +100,39 @@ test('bad chips and a chip no tile contains are rejected with reasons; features 
   const runs = real.ctx.kv.runs;
   await handleRunRequested(ev, real.ctx);
   const rejected = (await events(real, 'hls.chip.rejected')).map((p) => p.data as EventOf<'hls.chip.rejected'>);
+  // Every one of the 10 features is counted: the unsafe id and the repeat under stand-in ids.
   assert.deepEqual(
     rejected.map((r) => [r.chipId, r.reason]).sort(),
     [
       ['chip_florida', 'no-tile'],
       [src.features[6]!.properties.id, 'duplicate-id'],
+      ['feature-6', 'unsafe-id'],
+      ['feature-8', 'duplicate-id'],
+      ['feature-9', 'missing-id'],
     ].sort(),
   );
+  assert.match(rejected.find((r) => r.chipId === 'feature-6')!.detail, /feature 6 id "\.\.\/\.\.\/x"/);
   assert.equal((await events(real, 'hls.chip.indexed')).length, 5);
   const rec = (await runs.get('run-b'))?.value as ChipIndexRunRecord;
-  assert.equal(rec.expectedChips, 7);
-  assert.equal(rec.chipIndex.invalidFeatures.length, 1);
-  assert.equal(rec.chipIndex.invalidFeatures[0]?.reason, 'unsafe-id');
+  assert.equal(rec.expectedChips, feats.length);
+  assert.deepEqual(rec.chipIndex.invalidFeatures.map((f) => [f.standInId, f.reason]).sort(), [['feature-6', 'unsafe-id'], ['feature-8', 'duplicate-id'], ['feature-9', 'missing-id']]);
+  assert.equal((await events(real, 'hls.run.completed')).length, 0, 'not complete before its chips are terminal');
   assert.equal(rec.chipIndex.twin, 'derived');
+});
+
+test('a payload without features: 0 chips expected and the run completed at once', async () => {
+  const payload = join(tmp, 'empty_chip_payload.geojson');
+  writeFileSync(payload, '{"type":"FeatureCollection","features":[]}');
+  const ev = runEvent('run-e', join(tmp, 'e'), payload, `${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`);
+  const real = await context(ev);
+  await handleRunRequested(ev, real.ctx);
+  const rec = (await real.ctx.kv.runs.get('run-e'))?.value as ChipIndexRunRecord;
+  assert.equal(rec.expectedChips, 0);
+  const done = (await events(real, 'hls.run.completed')).map((p) => p.data as EventOf<'hls.run.completed'>);
+  assert.deepEqual(done.map((d) => [d.expected, d.counts]), [[0, { accepted: 0, rejected: 0, failed: 0 }]]);
+  // Redelivered: the same completion, stored once.
+  await handleRunRequested(ev, real.ctx);
+  assert.equal((await events(real, 'hls.run.completed')).length, 1);
 });
 
 test('a malformed grid or a missing payload is a permanent error naming the file', async () => {

@@ -1,13 +1,14 @@
 // chip-index: hls.run.requested -> read the chip payload (+ its EPSG:5070 twin, derived when absent) and
 // the tile grid, assign every chip the tile whose footprint contains it, write chips_id.json,
 // chips_df.csv and tile_choice_report.csv, record the run's expected chip count in KV, then publish
-// hls.chip.indexed per chip, hls.tile.requested per tile and hls.chip.rejected per rejected chip.
+// hls.chip.indexed per chip, hls.tile.requested per tile and hls.chip.rejected per rejected chip (a
+// feature without a usable id under a stand-in id, `feature-<index>`, so every feature is counted).
+// A run with no chip at all is complete at once (the ledger publishes hls.run.completed).
 // Idempotent: output files are rewritten with the same content and every message id is deterministic.
 import { basename, join } from 'node:path';
 import { SUBJECTS, TileIdSchema, messageId, type ChipId, type TileId } from '@hls/contracts';
-import { KmlError, indexChips, tileSearchGeometry, writeChipIndexFiles, type ChipIndexResult, type ChipIssue } from '@hls/geo';
-import { kvMutate } from '@hls/bus';
-import { PermanentError, TransientError, type Handler } from '@hls/runtime';
+import { KmlError, indexChips, standInChipId, tileSearchGeometry, writeChipIndexFiles, type ChipIndexResult, type ChipIssue } from '@hls/geo';
+import { PermanentError, TransientError, completeRunWhenDone, recordExpectedChips, type Handler } from '@hls/runtime';
 
 /** What the run's KV entry (key `<runId>`) gets from chip-index, merged into whatever is there. */
 export interface ChipIndexRunRecord {
@@ -16,8 +17,8 @@ export interface ChipIndexRunRecord {
     assigned: number;
     rejected: number;
     tiles: number;
-    /** Features with no usable chip id: they cannot get a chip event, so they are listed here. */
-    invalidFeatures: { index: number; id: string | null; reason: string; detail: string }[];
+    /** Features with no usable chip id (missing, unsafe, a repeat): rejected under their stand-in id. */
+    invalidFeatures: { index: number; id: string | null; standInId: string; reason: string; detail: string }[];
     twin: 'read' | 'derived';
   };
 }
@@ -60,10 +61,14 @@ export const handleRunRequested: Handler<'hls.run.requested'> = async (event, ct
 
   const rejectedChips = new Map<ChipId, ChipIssue>();
   const invalid: ChipIndexRunRecord['chipIndex']['invalidFeatures'] = [];
+  for (const i of rejected) if (i.chipId && !rejectedChips.has(i.chipId)) rejectedChips.set(i.chipId, i);
+  const taken = new Set<string>([...r.assigned.map((a) => a.chip.id), ...rejectedChips.keys()]);
   for (const i of rejected) {
-    if (i.chipId) {
-      if (!rejectedChips.has(i.chipId)) rejectedChips.set(i.chipId, i);
-    } else invalid.push({ index: i.index, id: i.id, reason: i.reason, detail: i.detail });
+    if (i.chipId) continue;
+    const standInId = standInChipId(i.index, taken);
+    taken.add(standInId);
+    rejectedChips.set(standInId, i);
+    invalid.push({ index: i.index, id: i.id, standInId, reason: i.reason, detail: i.detail });
   }
   for (const i of invalid) ctx.log.warn({ feature: i.index, reason: i.reason }, i.detail);
   for (const x of r.payload.twinExtra) ctx.log.warn({ chipId: x.id }, x.detail);
@@ -81,7 +86,7 @@ export const handleRunRequested: Handler<'hls.run.requested'> = async (event, ct
       twin: r.payload.twin,
     },
   };
-  await kvMutate<Record<string, unknown>>(ctx.kv.runs, runId, (prev) => ({ ...(prev ?? {}), ...(record as unknown as Record<string, unknown>) }));
+  await recordExpectedChips(ctx.kv.runs, runId, record.expectedChips, { chipIndex: record.chipIndex });
   ctx.log.info({ chips: assigned.length, rejected: rejectedChips.size, invalid: invalid.length, tiles: tiles.length, twin: r.payload.twin }, 'chips indexed');
 
   let n = 0;
@@ -111,4 +116,6 @@ export const handleRunRequested: Handler<'hls.run.requested'> = async (event, ct
     );
     tick();
   }
+  // Nothing to wait for when the payload held no feature: the run is complete now.
+  await completeRunWhenDone(ctx, runId, 'chip-index');
 };

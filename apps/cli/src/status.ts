@@ -2,7 +2,7 @@
 import { Bus } from '@hls/bus';
 import { loadConfig } from '@hls/config';
 import { KV_BUCKETS } from '@hls/contracts';
-import { recountChips, total, type ChipRecord, type TileRecord } from '@hls/runtime';
+import { readRunEnd, recountChips, total, type ChipRecord, type TileRecord } from '@hls/runtime';
 import { createLogger } from '@hls/telemetry';
 
 export interface RunStatus {
@@ -14,12 +14,13 @@ export interface RunStatus {
   reasons: Record<string, number>;
   tiles: Record<string, number>;
   failedRun?: string;
+  /** Why the finished run's dataset holds no chip. */
+  empty?: string;
 }
 
 export async function runStatus(bus: Bus, runId: string): Promise<RunStatus> {
   const [runs, tiles, chips] = [await bus.kv(KV_BUCKETS.runs), await bus.kv(KV_BUCKETS.tiles), await bus.kv(KV_BUCKETS.chips)];
-  const rec = (await runs.get(runId))?.value as { expectedChips?: number } | undefined;
-  const failed = (await runs.get(`${runId}.failed`))?.value as { reason?: string } | undefined;
+  const end = await readRunEnd(runs, runId);
   const counts = await recountChips(chips, runId);
   const reasons: Record<string, number> = {};
   for (const k of await chips.keys(runId)) {
@@ -37,16 +38,18 @@ export async function runStatus(bus: Bus, runId: string): Promise<RunStatus> {
     const s = t?.stage ?? 'unknown';
     tileStages[s] = (tileStages[s] ?? 0) + 1;
   }
-  const expected = rec?.expectedChips ?? null;
+  const expected = end.expected;
   return {
     runId,
     expectedChips: expected,
     counts,
     terminal: total(counts),
-    complete: expected !== null && total(counts) >= expected,
+    // Complete once the dataset step recorded the run finished (every chip terminal is not yet that).
+    complete: end.finished !== undefined,
     reasons,
     tiles: tileStages,
-    ...(failed?.reason ? { failedRun: failed.reason } : {}),
+    ...(end.failed ? { failedRun: end.failed.reason } : {}),
+    ...(end.finished?.empty ? { empty: end.finished.empty } : {}),
   };
 }
 
@@ -77,6 +80,7 @@ export async function printStatus(runId: string | undefined, o: { config?: strin
     for (const [r, n] of Object.entries(s.reasons).sort()) console.log(`  ${r}: ${n}`);
     if (Object.keys(s.tiles).length) console.log(`  tiles: ${Object.entries(s.tiles).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     if (s.failedRun) console.log(`  run failed: ${s.failedRun}`);
+    if (s.empty) console.log(`  dataset: ${s.empty}`);
   } finally {
     await bus.close();
   }

@@ -1,14 +1,14 @@
-// dataset-analytics: counts the run's terminal chips; the event that makes the count complete
-// publishes hls.run.completed, builds the dataset and publishes hls.dataset.ready.
-import { SUBJECTS, messageId, type EventOf } from '@hls/contracts';
+// dataset-analytics: counts the run's terminal chips and asks the ledger whether the run is complete
+// (hls.run.completed, once); on hls.run.completed it builds the dataset from the run's own chips,
+// publishes hls.dataset.ready and records the run finished.
+import { SUBJECTS, type EventOf } from '@hls/contracts';
 import {
   bumpCount,
-  claimCompletion,
-  markCompletionDone,
+  completeRunWhenDone,
+  readRunEnd,
   recordChipTerminal,
   recountChips,
   setCounts,
-  total,
   type ChipTerminal,
   type Handler,
   type ServiceContext,
@@ -29,19 +29,9 @@ async function onTerminal(state: ChipTerminal, ev: Terminal, ctx: ServiceContext
   });
   if (outcome === 'conflict') ctx.log.error({ chipId, state }, `chip ${chipId} already has another terminal state; this ${state} event is not counted`);
   // A repeat (redelivery after a crash, duplicate) may have missed its count: recount exactly.
-  const counts = outcome === 'new' ? await bumpCount(ctx.kv.chips, runId, state) : await recountChips(ctx.kv.chips, runId);
-  if (outcome !== 'new') await setCounts(ctx.kv.chips, runId, counts);
-  const run = (await ctx.kv.runs.get(runId))?.value as { expectedChips?: number } | undefined;
-  const expected = run?.expectedChips;
-  if (expected === undefined || total(counts) < expected) return;
-  const exact = await recountChips(ctx.kv.chips, runId);
-  if (total(exact) < expected) return;
-  const claim = await claimCompletion(ctx.kv.chips, runId, chipId);
-  if (claim !== 'claimed') return;
-  await ctx.publish(SUBJECTS.runCompleted, { runId, expected, counts: exact }, messageId(SUBJECTS.runCompleted, runId));
-  ctx.log.info({ counts: exact }, `run ${runId}: every chip is terminal, building the dataset`);
-  await publishDataset(runId, ctx);
-  await markCompletionDone(ctx.kv.chips, runId);
+  if (outcome === 'new') await bumpCount(ctx.kv.chips, runId, state);
+  else await setCounts(ctx.kv.chips, runId, await recountChips(ctx.kv.chips, runId));
+  await completeRunWhenDone(ctx, runId, chipId);
 }
 
 const terminal =
@@ -55,6 +45,12 @@ export const service: ServiceDefinition = {
     [SUBJECTS.chipAccepted]: terminal('accepted'),
     [SUBJECTS.chipRejected]: terminal('rejected'),
     [SUBJECTS.chipFailed]: terminal('failed'),
+    [SUBJECTS.runCompleted]: async (ev, ctx) => {
+      // Already finished (a redelivery, or a replay to a consumer created after the run): nothing to redo.
+      if ((await readRunEnd(ctx.kv.runs, ev.runId)).finished) return;
+      ctx.log.info({ counts: ev.counts }, `run ${ev.runId}: building the dataset`);
+      await publishDataset(ev.runId, ctx, ev.counts);
+    },
   },
 };
 export const stopService = async (): Promise<void> => {};

@@ -1,12 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import { BANDS, SUBJECTS, bandFileName, makeEvent, tileBandPath, type EventOf, type GranuleId } from '@hls/contracts';
+import { BANDS, SUBJECTS, bandFileName, makeEvent, tileBandPath, type BandAsset, type EventOf, type GranuleId } from '@hls/contracts';
+import { startLpDaacEmulator } from '@hls/stac';
 import { startProvider, type Provider } from '@hls/ipfs';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
@@ -24,7 +25,7 @@ before(async () => {
   const served = join(root, 'served', GRANULE);
   mkdirSync(served, { recursive: true });
   for (const [i, band] of BANDS.entries()) {
-    const bytes = randomBytes(100_000 + i * 90_000);
+    const bytes = tiffLike(100_000 + i * 90_000);
     writeFileSync(join(served, bandFileName(GRANULE, band)), bytes);
     originals.set(band, bytes);
   }
@@ -40,15 +41,15 @@ after(async () => {
 });
 
 /** A context on run `runId` whose dataset is `<root>/training_datasets/<runId>`; `events` reads back what it stored. */
-async function context(runId: string): Promise<RealServiceContext & { dataset: string; events(): Promise<Array<{ subject: string; event: Record<string, unknown>; msgId?: string }>> }> {
-  const config = { data_dir: root, train_dataset_name: runId, ipfs: { backends: [{ type: 'gateway', urls: [provider.gateway] }], timeout_ms: 500, retries: 1, concurrency: 4 } };
+async function context(runId: string, extra: Record<string, unknown> = {}): Promise<RealServiceContext & { dataset: string; events(): Promise<Array<{ subject: string; event: Record<string, unknown>; msgId?: string }>> }> {
+  const config = { data_dir: root, train_dataset_name: runId, ipfs: { backends: [{ type: 'gateway', urls: [provider.gateway] }], timeout_ms: 15_000, retries: 1, concurrency: 4 }, ...extra };
   const real = await realServiceContext({ nats, service: 'ipfs-fetcher', run: { runId, config } });
   contexts.push(real);
   const events = async () => (await real.published()).map((p) => ({ subject: p.subject, event: p.data as Record<string, unknown>, msgId: p.msgId }));
   return Object.assign(real, { dataset: await real.ctx.datasetDir(runId), events });
 }
 
-function sceneEvent(cids: Map<string, string>, runId: string): EventOf<'hls.scene.selected'> {
+function sceneEvent(cids: Map<string, string>, runId: string, asset: (band: (typeof BANDS)[number]) => Partial<BandAsset> = () => ({})): EventOf<'hls.scene.selected'> {
   return makeEvent(SUBJECTS.sceneSelected, {
     runId,
     tileId: '15TVG',
@@ -61,7 +62,7 @@ function sceneEvent(cids: Map<string, string>, runId: string): EventOf<'hls.scen
       date: '2022-06-01',
       cloudCover: 1,
       spatialCoverage: 100,
-      bands: BANDS.map((band) => ({ band, filename: bandFileName(GRANULE, band), cid: cids.get(band) })),
+      bands: BANDS.map((band) => ({ band, filename: bandFileName(GRANULE, band), cid: cids.get(band), ...asset(band) })),
     },
   } as never);
 }
@@ -83,6 +84,7 @@ test('fetches the 7 bands to tiles/<granule>/<granule>.<band>.tif and publishes 
     assert.equal(p?.event.bytes, originals.get(band)?.length);
     assert.equal(p?.event.reused, false);
     assert.equal(p?.msgId, `hls.band.fetched:run1:${GRANULE}:${band}`);
+    assert.equal(p?.event.source, 'ipfs');
   }
   // Redelivery: files already there and verified are not fetched again; the same ids are published
   // again (JetStream keeps the first), now saying the files were reused.
@@ -106,7 +108,7 @@ test('a file at the final path with other bytes is replaced by the verified down
   assert.equal((await events()).find((p) => p.event.band === 'B03')?.event.reused, false);
 });
 
-test('a CID still unavailable after its retries fails the tile and every chip with cid-unavailable', async () => {
+test('a CID still unavailable after its retries fails the tile and every chip, naming the band and the sources tried', async () => {
   const { ctx, dataset, events } = await context('run3');
   const cids = bandCids();
   const missing = cids.get('B8A') as string;
@@ -118,8 +120,8 @@ test('a CID still unavailable after its retries fails the tile and every chip wi
       published.map((p) => p.subject),
       [SUBJECTS.tileFailed, SUBJECTS.chipFailed, SUBJECTS.chipFailed],
     );
-    for (const p of published) assert.equal(p.event.reason, `cid-unavailable: ${missing}`);
-    assert.match(String(published[0]?.event.detail), /B8A/);
+    for (const p of published) assert.equal(p.event.reason, 'band-unavailable: B8A (tried ipfs)');
+    assert.match(String(published[0]?.event.detail), new RegExp(`B8A: ipfs: cid-unavailable: ${missing}`));
     assert.match(String(published[1]?.event.error), new RegExp(GRANULE.replace(/\./g, '\\.')));
     assert.equal(published[1]?.msgId, 'hls.chip.failed:run3:chip_001_002');
     assert.equal(existsSync(join(dataset, tileBandPath(GRANULE, 'B8A'))), false);
@@ -141,7 +143,7 @@ test('no IPFS backend reachable is a transient error: nothing fails, nothing is 
   contexts.push(real);
   await assert.rejects(handleSceneSelected(sceneEvent(bandCids(), runId), real.ctx), (e: Error) => {
     assert.equal(e.name, 'TransientError');
-    assert.match(e.message, /no IPFS backend reachable/);
+    assert.match(e.message, /band \w+ of HLS\.S30\.T15TVG\.2022152T170851\.v2\.0: no source served it yet: ipfs: no IPFS backend reachable/);
     return true;
   });
   assert.deepEqual(await real.published(), []);
@@ -181,5 +183,93 @@ test('a gateway streaming an endless body fails the tile and its chips at the fi
   } finally {
     endless.closeAllConnections();
     await new Promise((r) => endless.close(r));
+  }
+});
+
+/** Band-like files with a readable TIFF header (the local source checks it). */
+function tiffLike(size: number): Buffer {
+  const b = randomBytes(size);
+  b.write('II', 0, 'latin1');
+  b.writeUInt16LE(42, 2);
+  b.writeUInt32LE(8, 4);
+  b.writeUInt16LE(1, 8);
+  return b;
+}
+
+test('local granule folders: bands used in place, no copy, no IPFS; the event carries the path in place and the source', async () => {
+  const folder = join(root, 'granules');
+  mkdirSync(join(folder, GRANULE), { recursive: true });
+  for (const band of BANDS) writeFileSync(join(folder, GRANULE, bandFileName(GRANULE, band)), tiffLike(4096));
+  const served = provider.store.servedCount();
+  const { ctx, dataset, events } = await context('run5', { band_sources: ['local'], stac: { type: 'directory', path: folder } });
+  await handleSceneSelected(sceneEvent(new Map(), 'run5'), ctx);
+  const published = await events();
+  assert.equal(published.length, 7);
+  for (const band of BANDS) {
+    const p = published.find((x) => x.event.band === band);
+    assert.equal(p?.subject, SUBJECTS.bandFetched);
+    assert.equal(p?.event.path, join(folder, GRANULE, bandFileName(GRANULE, band)));
+    assert.equal(p?.event.source, 'local');
+    assert.equal(p?.event.bytes, 4096);
+    assert.equal(existsSync(join(dataset, tileBandPath(GRANULE, band))), false, 'nothing copied into tiles/');
+  }
+  assert.equal(provider.store.servedCount(), served, 'IPFS was not asked');
+
+  // A band that is not a TIFF on disk, with no other source: the tile fails naming the band and the source.
+  writeFileSync(join(folder, GRANULE, bandFileName(GRANULE, 'B11')), 'this is no TIFF');
+  const bad = await context('run5b', { band_sources: ['local'], stac: { type: 'directory', path: folder } });
+  await handleSceneSelected(sceneEvent(new Map(), 'run5b'), bad.ctx);
+  const failed = await bad.events();
+  assert.equal(failed[0]?.subject, SUBJECTS.tileFailed);
+  assert.equal(failed[0]?.event.reason, 'band-unavailable: B11 (tried local)');
+  assert.match(String(failed[0]?.event.detail), /B11\.tif: not a TIFF/);
+});
+
+test('HTTPS from LP DAAC (emulated): Earthdata Login, verified by size and SHA512; local first, https for the rest', async () => {
+  const emu = await startLpDaacEmulator({ dir: join(root, 'served'), tokens: ['handler-token'] });
+  const folder = join(root, 'partial');
+  mkdirSync(join(folder, GRANULE), { recursive: true });
+  writeFileSync(join(folder, GRANULE, bandFileName(GRANULE, 'B02')), originals.get('B02') as Buffer);
+  process.env.EARTHDATA_TOKEN = 'handler-token';
+  try {
+    const { ctx, dataset, events } = await context('run6', {
+      band_sources: ['local', 'https'],
+      stac: { type: 'directory', path: folder },
+      earthdata: { auth_hosts: emu.authHosts, retries: 2 },
+    });
+    emu.faults.disconnectAfter.set(bandFileName(GRANULE, 'B11'), 50_000);
+    const meta = (band: (typeof BANDS)[number]): Partial<BandAsset> => {
+      const b = originals.get(band) as Buffer;
+      return { href: emu.hrefFor(GRANULE, bandFileName(GRANULE, band)), size: b.length, checksum: { algorithm: 'SHA512', value: createHash('sha512').update(b).digest('hex') } };
+    };
+    await handleSceneSelected(sceneEvent(new Map(), 'run6', meta), ctx);
+    const published = await events();
+    assert.equal(published.length, 7);
+    for (const band of BANDS) {
+      const p = published.find((x) => x.event.band === band);
+      if (band === 'B02') {
+        assert.equal(p?.event.source, 'local');
+        assert.equal(p?.event.path, join(folder, GRANULE, bandFileName(GRANULE, band)));
+        continue;
+      }
+      assert.equal(p?.event.source, 'https');
+      assert.equal(p?.event.path, tileBandPath(GRANULE, band));
+      assert.deepEqual(readFileSync(join(dataset, tileBandPath(GRANULE, band))), originals.get(band), band);
+    }
+    assert.ok(emu.requests.some((q) => q.server === 'signed' && q.range === 'bytes=50000-' && q.status === 206), 'the cut download resumed with Range');
+    assert.ok(emu.requests.every((q) => q.server !== 'signed' || !q.authorization), 'no token to the signed-URL host');
+
+    // Wrong bytes on the server: the tile fails, nothing lands at the final path.
+    emu.faults.corrupt.add(bandFileName(GRANULE, 'B12'));
+    const bad = await context('run6b', { band_sources: ['https'], earthdata: { auth_hosts: emu.authHosts, retries: 1 } });
+    await handleSceneSelected(sceneEvent(new Map(), 'run6b', meta), bad.ctx);
+    const failed = await bad.events();
+    assert.equal(failed[0]?.event.reason, 'band-unavailable: B12 (tried https)');
+    assert.match(String(failed[0]?.event.detail), /SHA512 checksum/);
+    assert.doesNotMatch(String(failed[0]?.event.detail), /handler-token|X-Amz-Signature/);
+    assert.equal(existsSync(join(bad.dataset, tileBandPath(GRANULE, 'B12'))), false);
+  } finally {
+    delete process.env.EARTHDATA_TOKEN;
+    await emu.close();
   }
 });

@@ -1,35 +1,32 @@
-// ipfs-fetcher: for each selected scene, fetch its 7 band files by CID into
-// `tiles/<granule>/<granule>.<band>.tif`, every block verified, and publish hls.band.fetched per band once
-// all 7 are in. A band whose CID cannot be had (after the configured retries, or whose bytes never verify)
-// fails the tile and its chips with reason `cid-unavailable: <cid>`; that is a domain outcome, not an error.
-import { join } from 'node:path';
-import { BANDS, SUBJECTS, messageId, tileBandPath, type Band, type GranuleId } from '@hls/contracts';
-import { BlockVerificationError, CidUnavailableError, UnsupportedDagError, createFetcher, type Fetcher, type IpfsSettings } from '@hls/ipfs';
+// ipfs-fetcher: for each selected scene, get its 7 band files from the configured band sources in order
+// (`band_sources`: local granule folders in place, IPFS by CID, HTTPS with Earthdata Login), each verified,
+// and publish hls.band.fetched per band (with the source that served it and the path to read) once all 7
+// are in. A band no source can serve fails the tile and its chips with reason
+// `band-unavailable: <band> (tried <sources>)`: a domain outcome, not an error. A source failing
+// transiently (no IPFS backend reachable, 5xx, 429, timeouts) when none served the band naks the scene.
+import { isAbsolute, relative } from 'node:path';
+import { BANDS, SUBJECTS, messageId, type Band, type BandSourceName, type GranuleId } from '@hls/contracts';
+import { BandSources, bandSourceSettings, bandUnavailableReason, type BandSourceSettings } from '@hls/bands';
 import { TransientError, type Handler } from '@hls/runtime';
 
-// One fetcher per IPFS configuration in this process, so concurrent scenes share one concurrency limit.
-const fetchers = new Map<string, Promise<Fetcher>>();
-function fetcherFor(cfg: IpfsSettings): Promise<Fetcher> {
-  const key = JSON.stringify(cfg);
-  let f = fetchers.get(key);
-  if (!f) {
-    f = createFetcher(cfg);
-    fetchers.set(key, f);
-    f.catch(() => fetchers.delete(key));
-  }
-  return f;
+// One set of sources per configuration in this process, so concurrent scenes share its limits and session.
+const sourceSets = new Map<string, BandSources>();
+function sourcesFor(settings: BandSourceSettings): BandSources {
+  const key = JSON.stringify(settings);
+  let s = sourceSets.get(key);
+  if (!s) sourceSets.set(key, (s = new BandSources(settings)));
+  return s;
 }
 
-/** Close the fetchers this process opened (service shutdown, tests). */
+/** Close the sources this process opened (service shutdown, tests). */
 export async function closeFetchers(): Promise<void> {
-  const all = [...fetchers.values()];
-  fetchers.clear();
-  for (const f of all) await (await f).close().catch(() => undefined);
+  const all = [...sourceSets.values()];
+  sourceSets.clear();
+  for (const s of all) await s.close().catch(() => undefined);
 }
 
-type BandOutcome =
-  | { band: Band; ok: true; cid: string; path: string; bytes: number; reused: boolean }
-  | { band: Band; ok: false; cid: string; reason: string; error: string };
+type Served = { band: Band; ok: true; source: BandSourceName; path: string; bytes: number; reused: boolean; cid?: string };
+type Unserved = { band: Band; ok: false; reason: string; error: string };
 
 export const handleSceneSelected: Handler<'hls.scene.selected'> = async (event, ctx) => {
   const { runId, tileId, scene } = event;
@@ -37,7 +34,7 @@ export const handleSceneSelected: Handler<'hls.scene.selected'> = async (event, 
   ctx.annotate({ runId, tileId, granuleId: granule });
   const run = await ctx.run(runId);
   const dataset = await ctx.datasetDir(runId);
-  const fetcher = await fetcherFor(run.config.ipfs);
+  const sources = sourcesFor(bandSourceSettings(run.config));
 
   let lastBeat = 0;
   const beat = (): void => {
@@ -47,32 +44,24 @@ export const handleSceneSelected: Handler<'hls.scene.selected'> = async (event, 
   };
 
   const outcomes = await Promise.all(
-    BANDS.map(async (band): Promise<BandOutcome> => {
-      const asset = scene.bands.find((b) => b.band === band);
-      if (!asset?.cid) {
-        return { band, ok: false, cid: 'none', reason: `cid-unavailable: none`, error: `scene ${granule} lists no CID for band ${band}` };
+    BANDS.map(async (band): Promise<Served | Unserved> => {
+      const asset = scene.bands.find((b) => b.band === band) ?? { band, filename: `${granule}.${band}.tif` };
+      const r = await sources.fetch({ granuleId: granule, asset, datasetDir: dataset, signal: ctx.signal, onProgress: beat });
+      if (r.ok) {
+        // Downloads are named relative to the dataset; a band used in place keeps its absolute path.
+        const rel = relative(dataset, r.path);
+        const path = rel.startsWith('..') || isAbsolute(rel) ? r.path : rel;
+        return { band, ok: true, source: r.source, path, bytes: r.bytes, reused: r.reused, ...(r.cid ? { cid: r.cid } : {}) };
       }
-      const rel = tileBandPath(granule, band);
-      try {
-        const r = await fetcher.fetchToFile(asset.cid, join(dataset, rel), { context: { granule, band }, signal: ctx.signal, onProgress: beat });
-        return { band, ok: true, cid: r.cid, path: rel, bytes: r.bytes, reused: r.reused };
-      } catch (e) {
-        // No backend reachable at all says nothing about the CID: retry the scene later.
-        if (e instanceof CidUnavailableError && e.unreachable) {
-          throw new TransientError(`fetching ${band} of ${granule} (${asset.cid}): no IPFS backend reachable: ${e.message}`, { cause: e });
-        }
-        if (e instanceof CidUnavailableError || e instanceof BlockVerificationError || e instanceof UnsupportedDagError) {
-          return { band, ok: false, cid: asset.cid, reason: `cid-unavailable: ${asset.cid}`, error: e.message };
-        }
-        if (ctx.signal.aborted) throw e;
-        throw new TransientError(`fetching ${band} of ${granule} (${asset.cid}) into ${rel}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-      }
+      const detail = r.tried.map((t) => `${t.source}: ${t.error}`).join('; ');
+      if (r.transient) throw new TransientError(`band ${band} of ${granule}: no source served it yet: ${detail}`);
+      return { band, ok: false, reason: bandUnavailableReason(band, r.tried), error: detail };
     }),
   );
 
-  const failed = outcomes.filter((o): o is Extract<BandOutcome, { ok: false }> => !o.ok);
+  const failed = outcomes.filter((o): o is Unserved => !o.ok);
   if (failed.length > 0) {
-    const first = failed[0] as Extract<BandOutcome, { ok: false }>;
+    const first = failed[0] as Unserved;
     const detail = failed.map((f) => `${f.band}: ${f.error}`).join('; ');
     ctx.log.warn({ granule, tileId, failed: failed.map((f) => f.band) }, `scene ${granule}: ${detail}`);
     await ctx.publish(
@@ -93,7 +82,7 @@ export const handleSceneSelected: Handler<'hls.scene.selected'> = async (event, 
     if (!o.ok) continue;
     await ctx.publish(
       SUBJECTS.bandFetched,
-      { runId, tileId, granuleId: granule, band: o.band, path: o.path, cid: o.cid, bytes: o.bytes, reused: o.reused },
+      { runId, tileId, granuleId: granule, band: o.band, path: o.path, ...(o.cid ? { cid: o.cid } : {}), bytes: o.bytes, reused: o.reused, source: o.source },
       messageId(SUBJECTS.bandFetched, runId, granule, o.band),
     );
   }

@@ -46,7 +46,7 @@ const runId = RunId('run-1');
 const tileId = TileId('15TVG');
 
 function fetched(band: (typeof BANDS)[number]): EventOf<'hls.band.fetched'> {
-  return { schemaVersion: 1, runId, tileId, granuleId: granule, band, path: tileBandPath(granule, band), bytes: 1, reused: false };
+  return { schemaVersion: 1, runId, tileId, granuleId: granule, band, path: tileBandPath(granule, band), bytes: 1, reused: false, source: 'ipfs' };
 }
 
 test('warps a fetched band to tiles_reprojected, publishes once per band with a deterministic id, reuses valid output', async () => {
@@ -84,6 +84,23 @@ test('warps a fetched band to tiles_reprojected, publishes once per band with a 
   assert.equal((again.event as EventOf<'hls.band.reprojected'>).reused, true);
   assert.deepEqual((again.event as EventOf<'hls.band.reprojected'>).bbox5070, ev.bbox5070);
   assert.equal(statSync(out).mtimeMs, mtime, 'valid output is not rewritten');
+});
+
+test('reads the path the event carries: a band used in place in a granule folder outside the dataset', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'granule-folder-'));
+  try {
+    const n = 64;
+    const inPlace = join(folder, granule, `${granule}.B02.tif`);
+    await writeGeoTiff(inPlace, { width: n, height: n, bands: [new Int16Array(n * n).fill(1234)], geoTransform: [499980, 30, 0, 4600020, 0, -30], epsg: utmEpsg(15), nodata: -9999 });
+    const published: Published[] = [];
+    await handleBandFetched({ ...fetched('B02'), path: inPlace, source: 'local' }, fakeContext(published));
+    const r = await readRasterWindow(join(dir, 'tiles_reprojected', `${granule}.B02.tif`));
+    assert.ok(r.bands[0]!.some((v) => v === 1234));
+    assert.equal((published[0]?.event as EventOf<'hls.band.reprojected'>).path, `tiles_reprojected/${granule}.B02.tif`);
+    assert.throws(() => statSync(join(dir, tileBandPath(granule, 'B02'))), 'nothing was copied into tiles/');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 });
 
 test('a corrupt input is a permanent error naming the granule and file', async () => {

@@ -3,7 +3,7 @@
 // Whether the tile is complete (tileReadiness) and the hls.tile.ready publish are wired by the
 // service main with the tiles KV compare-and-set.
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FMASK_BAND, SUBJECTS, messageId, reprojectedBandPath } from '@hls/contracts';
 import type { Band } from '@hls/contracts';
 import { RasterReadError, checkedReprojectWindow, createReprojectPool, isValidReprojection, readRasterInfo, windowBounds } from '@hls/raster';
@@ -35,7 +35,8 @@ export const handleBandFetched: Handler<'hls.band.fetched'> = async (event, ctx)
   const [dir, run] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId)]);
   const { extent, workers } = run.config.reproject;
   const maxPixels = run.config.limits.max_raster_pixels;
-  const input = join(dir, event.path);
+  // The path the fetcher published: relative to the dataset (a download) or absolute (a band in place).
+  const input = resolve(dir, event.path);
   const rel = reprojectedBandPath(granuleId, band);
   const output = join(dir, rel);
 

@@ -74,9 +74,9 @@ export function formatGlobalStats(stats: readonly BandStats[]): string {
   return `min: ${list((s) => s.min)}\nmax: ${list((s) => s.max)}\nmean: ${list((s) => s.mean)}\nstd: ${list((s) => s.std)}\n`;
 }
 
-/** Stats over `<datasetDir>/chips_filtered/*_merged.tif` into band_stats/ and global_stats.txt. */
-export async function writeBandStats(datasetDir: string, options: { read?: ReadChip } = {}): Promise<{ stats: BandStats[]; files: string[] }> {
-  const merged = await filteredMergedFiles(datasetDir);
+/** Stats over `<datasetDir>/chips_filtered/*_merged.tif` (or of `chipIds`) into band_stats/ and global_stats.txt. */
+export async function writeBandStats(datasetDir: string, options: { read?: ReadChip; chipIds?: readonly string[] } = {}): Promise<{ stats: BandStats[]; files: string[] }> {
+  const merged = await filteredMergedFiles(datasetDir, options.chipIds);
   if (merged.length === 0) throw new Error(`${join(datasetDir, DATASET_DIRS.filtered)}: no *_merged.tif chips`);
   const dir = join(datasetDir, DATASET_DIRS.bandStats);
   const stats = await computeBandStats(merged, { read: options.read, npyDir: dir });

@@ -50,9 +50,9 @@ export function balancedClassWeights(counts: ArrayLike<number>): number[] {
 
 export const formatClassWeights = (weights: readonly number[]): string => weights.map((w, i) => `${i}, ${pyFloat(w)}`).join('\n') + '\n';
 
-/** Weights over `<datasetDir>/chips_filtered/*.mask.tif` into class_weights.csv. */
-export async function writeClassWeights(datasetDir: string, options: { read?: ReadChip } = {}): Promise<{ weights: number[]; counts: number[]; files: string[] }> {
-  const masks = await filteredMaskFiles(datasetDir);
+/** Weights over `<datasetDir>/chips_filtered/*.mask.tif` (or of `chipIds`) into class_weights.csv. */
+export async function writeClassWeights(datasetDir: string, options: { read?: ReadChip; chipIds?: readonly string[] } = {}): Promise<{ weights: number[]; counts: number[]; files: string[] }> {
+  const masks = await filteredMaskFiles(datasetDir, options.chipIds);
   if (masks.length === 0) throw new Error(`${join(datasetDir, DATASET_DIRS.filtered)}: no *.mask.tif chips`);
   const total = new Float64Array(CLASS_COUNT);
   for (const m of masks) (await maskClassCounts(m, options.read)).forEach((c, k) => (total[k]! += c));

@@ -35,15 +35,19 @@ export async function filteredChipIds(datasetDir: string): Promise<string[]> {
   return (await listSorted(filteredDir(datasetDir), MASK_SUFFIX)).map((n) => n.slice(0, -MASK_SUFFIX.length));
 }
 
-export async function filteredMergedFiles(datasetDir: string): Promise<string[]> {
+/**
+ * The accepted chips' files: of the given chips (a run's own, so an earlier run's chips in the shared
+ * directory never mix in), or of every chip in chips_filtered/ (the step commands over a directory).
+ */
+async function filteredFiles(datasetDir: string, suffix: string, chipIds?: readonly string[]): Promise<string[]> {
   const dir = filteredDir(datasetDir);
-  return (await listSorted(dir, MERGED_SUFFIX)).map((n) => join(dir, n));
+  const names = chipIds ? [...chipIds].sort().map((id) => `${id}${suffix}`) : await listSorted(dir, suffix);
+  return names.map((n) => join(dir, n));
 }
 
-export async function filteredMaskFiles(datasetDir: string): Promise<string[]> {
-  const dir = filteredDir(datasetDir);
-  return (await listSorted(dir, MASK_SUFFIX)).map((n) => join(dir, n));
-}
+export const filteredMergedFiles = (datasetDir: string, chipIds?: readonly string[]): Promise<string[]> => filteredFiles(datasetDir, MERGED_SUFFIX, chipIds);
+
+export const filteredMaskFiles = (datasetDir: string, chipIds?: readonly string[]): Promise<string[]> => filteredFiles(datasetDir, MASK_SUFFIX, chipIds);
 
 export async function writeTextAtomic(path: string, text: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });

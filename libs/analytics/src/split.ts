@@ -10,6 +10,8 @@ import { numpyShuffle } from './mt19937.ts';
 export interface SplitOptions {
   seed?: number;
   trainFraction?: number;
+  /** The accepted chips to split (a run's own); default: every chip in chips_filtered/. */
+  chipIds?: readonly string[];
 }
 export interface Split {
   train: string[];
@@ -49,12 +51,13 @@ export async function readSplit(datasetDir: string): Promise<Split> {
 }
 
 /**
- * Split the accepted chips of `<datasetDir>/chips_filtered/` and write train_ids.csv / val_ids.csv
- * (header `ids`) and training_data.txt / validation_data.txt (one chip id a line).
+ * Split the accepted chips (`chipIds`, else those of `<datasetDir>/chips_filtered/`) and write
+ * train_ids.csv / val_ids.csv (header `ids`) and training_data.txt / validation_data.txt (one chip id a
+ * line). Given chips may be none: the files are then written empty (a run that accepted nothing).
  */
 export async function writeSplit(datasetDir: string, options: SplitOptions = {}): Promise<Split & { files: string[] }> {
-  const ids = await filteredChipIds(datasetDir);
-  if (ids.length === 0) throw new Error(`${join(datasetDir, 'chips_filtered')}: no *.mask.tif chips to split`);
+  const ids = options.chipIds ?? (await filteredChipIds(datasetDir));
+  if (ids.length === 0 && !options.chipIds) throw new Error(`${join(datasetDir, 'chips_filtered')}: no *.mask.tif chips to split`);
   const split = splitChipIds(ids, options);
   const files = [DATASET_FILES.trainIds, DATASET_FILES.valIds, DATASET_FILES.trainingData, DATASET_FILES.validationData];
   const lines = (a: string[]) => (a.length ? a.join('\n') + '\n' : '');

@@ -116,12 +116,17 @@ export async function writeTrackRecord(datasetDir: string, row: TrackChipRow): P
   await writeTextAtomic(join(datasetDir, TRACK_RECORDS_DIR, `${row.chipId}.json`), JSON.stringify(row));
 }
 
-/** Assemble `<datasetDir>/track_chips.csv` from the per-chip records; returns the row count. */
-export async function assembleTrackChips(datasetDir: string): Promise<number> {
+/**
+ * Assemble `<datasetDir>/track_chips.csv` from the per-chip records, of the given chips only when
+ * `chipIds` is set (a run's own: an earlier run's records in the same dataset dir stay out); returns
+ * the row count.
+ */
+export async function assembleTrackChips(datasetDir: string, chipIds?: Iterable<string>): Promise<number> {
   const dir = join(datasetDir, TRACK_RECORDS_DIR);
+  const only = chipIds ? new Set([...chipIds].map((id) => `${id}.json`)) : undefined;
   let names: string[] = [];
   try {
-    names = (await readdir(dir)).filter((n) => n.endsWith('.json'));
+    names = (await readdir(dir)).filter((n) => n.endsWith('.json') && (!only || only.has(n)));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }

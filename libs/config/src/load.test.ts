@@ -29,6 +29,19 @@ describe('loadConfig', () => {
     assert.deepEqual(c.selected_hls_bands, ['B02', 'Fmask']);
   });
 
+  it('band sources and Earthdata settings: ordered list, env override, errors naming the key', () => {
+    const f = join(tmp.dir, 'bands.yaml');
+    writeFileSync(f, 'band_sources: [local, https]\nearthdata:\n  auth_hosts: [earthdata.nasa.gov]\n  retries: 2\n');
+    const c = loadConfig({ file: f, env: {} });
+    assert.deepEqual(c.band_sources, ['local', 'https']);
+    assert.deepEqual(c.earthdata, { auth_hosts: ['earthdata.nasa.gov'], timeout_ms: 60_000, retries: 2, concurrency: 4 });
+    assert.deepEqual(loadConfig({ file: f, env: { HLS_BAND_SOURCES: '[ipfs]' } }).band_sources, ['ipfs']);
+    writeFileSync(f, 'band_sources: [local, ftp]\n');
+    assert.throws(() => loadConfig({ file: f, env: {} }), (e: unknown) => e instanceof ConfigError && /band_sources/.test(e.message) && e.message.includes(f));
+    writeFileSync(f, 'earthdata:\n  auth_host: [x]\n');
+    assert.throws(() => loadConfig({ file: f, env: {} }), (e: unknown) => e instanceof ConfigError && /auth_host/.test(e.message));
+  });
+
   it('names the key, the value and the file on a bad value', () => {
     const f = join(tmp.dir, 'bad.yaml');
     writeFileSync(f, 'cloud_cover_threshold: lots\n');

@@ -1,6 +1,6 @@
 // Load the pipeline config: YAML file (optional) -> environment overrides -> zod validation.
 // Every error names the key, the bad value and the file it came from.
-import { ConfigSchema, type Config } from '@hls/contracts';
+import { ConfigSchema, natsCredentials, type Config } from '@hls/contracts';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 
@@ -32,6 +32,15 @@ const WELL_KNOWN: Record<string, string[]> = {
   NATS_CERT: ['nats', 'tls', 'cert_file'],
   NATS_KEY: ['nats', 'tls', 'key_file'],
 };
+
+/**
+ * The config's NATS credentials as the environment variables above: how a child process gets them,
+ * since events, KV and the config files we write never hold them.
+ */
+export function natsSecretEnv(config: Config): Record<string, string> {
+  const c = natsCredentials(config.nats);
+  return { ...(c.user ? { NATS_USER: c.user } : {}), ...(c.pass ? { NATS_PASSWORD: c.pass } : {}), ...(c.token ? { NATS_TOKEN: c.token } : {}) };
+}
 
 type Tree = Record<string, unknown>;
 

@@ -89,6 +89,30 @@ export const LimitsSchema = z
   .strict();
 export type LimitsConfig = z.infer<typeof LimitsSchema>;
 
+/** Where band files come from, tried in the configured order for every band. */
+export const BAND_SOURCES = ['local', 'ipfs', 'https'] as const;
+export type BandSourceName = (typeof BAND_SOURCES)[number];
+
+export const BandSourcesSchema = z
+  .array(z.enum(BAND_SOURCES))
+  .min(1, 'list at least one of local, ipfs, https')
+  .refine((l) => new Set(l).size === l.length, 'lists a source twice')
+  .optional();
+
+/** Earthdata Login for HTTPS band downloads (credentials: EARTHDATA_TOKEN or NETRC / ~/.netrc). */
+export const EarthdataConfigSchema = z
+  .object({
+    /** Hosts (suffix match) credentials may be sent to; never any other host. */
+    auth_hosts: z.array(z.string().regex(/^[a-z0-9.-]+$/i, 'expected a host name')).min(1).default(['earthdata.nasa.gov', 'earthdatacloud.nasa.gov']),
+    /** A request that sends no byte for this long is retried (resuming with Range). */
+    timeout_ms: posInt.default(60_000),
+    /** Extra attempts per band after a transient failure (network error, 5xx, 429, timeout). */
+    retries: z.coerce.number().int().min(0).default(4),
+    /** Band downloads at once per process. */
+    concurrency: posInt.default(4),
+  })
+  .strict();
+
 export const ServiceTuningSchema = z
   .object({
     concurrency: posInt.default(1),
@@ -121,7 +145,10 @@ export const ConfigSchema = z
       .record(z.string(), z.string())
       .default(Object.fromEntries(CLASS_NAMES.map((n, i) => [String(i), n]))),
     selected_hls_bands: z.array(z.enum(BANDS)).default([...BANDS]),
+    /** Band sources in the order they are tried: local granule folders, IPFS, HTTPS (Earthdata). */
+    band_sources: BandSourcesSchema,
     ipfs: IpfsConfigSchema.default(IpfsConfigSchema.parse({})),
+    earthdata: EarthdataConfigSchema.default(EarthdataConfigSchema.parse({})),
     limits: LimitsSchema.default(LimitsSchema.parse({})),
     cdl: z
       .object({
@@ -150,3 +177,48 @@ export const ConfigSchema = z
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * The band sources of a config: `band_sources` when set, else what the scene source implies: granule folders
+ * (`stac.type: directory`) are used in place, scenes from a STAC API or catalog come by CID over IPFS.
+ */
+export function bandSourcesOf(config: Pick<Config, 'band_sources' | 'stac'>): BandSourceName[] {
+  return config.band_sources ?? (config.stac.type === 'directory' ? ['local'] : ['ipfs']);
+}
+
+/** `nats://user:pass@host:4222` -> the credentials in the URL, if any, and the URL without them. */
+function splitUrlCredentials(url: string): { url: string; user?: string; pass?: string } {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i.exec(url);
+  if (!m) return { url };
+  const [user, pass] = (m[2] ?? '').split(':', 2).map(decodeURIComponent);
+  return { url: m[1] + url.slice(m[0].length), ...(user ? { user } : {}), ...(pass !== undefined ? { pass } : {}) };
+}
+
+/** The NATS credentials of a config (explicit keys first, else what the server URLs carry). */
+export function natsCredentials(nats: NatsConfig): { user?: string; pass?: string; token?: string } {
+  const inUrl = nats.url.split(',').map((s) => splitUrlCredentials(s.trim())).find((u) => u.user !== undefined);
+  const user = nats.user ?? inUrl?.user;
+  // `nats://TOKEN@host` carries a token where a user would be.
+  const urlToken = inUrl && inUrl.pass === undefined && !nats.user ? inUrl.user : undefined;
+  const out: { user?: string; pass?: string; token?: string } = {};
+  if (nats.token ?? urlToken) out.token = nats.token ?? urlToken;
+  if (user && !urlToken) out.user = user;
+  if (nats.pass ?? inUrl?.pass) out.pass = nats.pass ?? inUrl?.pass;
+  return out;
+}
+
+/**
+ * The config without NATS credentials (user, password, token, and those inside server URLs): what may go
+ * into events, KV and the files we write. Processes take the credentials from the environment.
+ */
+export function withoutSecrets(c: Config): Config {
+  const { user: _u, pass: _p, token: _t, ...nats } = c.nats;
+  const url = c.nats.url
+    .split(',')
+    .map((s) => splitUrlCredentials(s.trim()).url)
+    .join(',');
+  return { ...c, nats: { ...nats, url } };
+}
+
+/** True when the config carries a NATS credential that must not leave the process. */
+export const hasSecrets = (c: Config): boolean => Object.keys(natsCredentials(c.nats)).length > 0;

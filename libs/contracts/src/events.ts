@@ -1,7 +1,7 @@
 // Event payloads, one zod schema each, versioned. Services validate every message at the boundary
 // (parseEvent); a message that does not validate goes to the DLQ with the zod message.
 import { z } from 'zod';
-import { ConfigSchema } from './config-schema.ts';
+import { BAND_SOURCES, ConfigSchema, hasSecrets } from './config-schema.ts';
 import { BANDS } from './domain.ts';
 import { AreaGeometrySchema, BBoxSchema, PolygonSchema } from './geometry.ts';
 import { ChipIdSchema, GranuleIdSchema, RunIdSchema, TileIdSchema } from './ids.ts';
@@ -16,7 +16,8 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 export const RunRequestedSchema = z.object({
   ...base,
   requestedAt: z.string(),
-  config: ConfigSchema,
+  // Events and the KV copy of this one are readable by every client of the server: no credentials.
+  config: ConfigSchema.refine((c) => !hasSecrets(c), 'the run config must not carry NATS credentials (user, pass, token, or in nats.url); services take theirs from their own config'),
   /** Absolute path of the chip payload (EPSG:4326 GeoJSON) of this run. */
   chipPayload: z.string(),
   /** Absolute path of the tile grid KML (or its cached compact form). */
@@ -55,6 +56,10 @@ const BandAssetSchema = z.object({
   /** s3://bucket/key, bucket included. */
   s3: z.string().optional(),
   cid: z.string().optional(),
+  /** File size in bytes, from the granule metadata (ECHO10 AdditionalFile, UMM-G Files). */
+  size: z.number().int().nonnegative().optional(),
+  /** File checksum from the granule metadata; algorithm as the metadata names it (SHA512, MD5, ...). */
+  checksum: z.object({ algorithm: z.string(), value: z.string() }).optional(),
 });
 export type BandAsset = z.infer<typeof BandAssetSchema>;
 
@@ -110,12 +115,17 @@ export const BandFetchedSchema = z.object({
   tileId: TileIdSchema,
   granuleId: GranuleIdSchema,
   band: BandSchema,
-  /** Path relative to the dataset dir: `tiles/<granule>/<granule>.<band>.tif`. */
+  /**
+   * The file to read: relative to the dataset dir (`tiles/<granule>/<granule>.<band>.tif`, downloaded),
+   * or absolute (a band used in place in a local granule folder).
+   */
   path: z.string(),
   cid: z.string().optional(),
   bytes: z.number().int().nonnegative(),
   /** True when the file was already there and verified: nothing was downloaded. */
   reused: z.boolean().default(false),
+  /** Which band source served it. */
+  source: z.enum(BAND_SOURCES).default('ipfs'),
 });
 
 export const BandReprojectedSchema = z.object({

@@ -52,7 +52,9 @@ export const SERVICE_SUBJECTS: Record<ServiceName, readonly Subject[]> = {
   reprojector: [SUBJECTS.bandFetched],
   chipper: [SUBJECTS.tileReady, SUBJECTS.chipClip],
   'qa-filter': [SUBJECTS.chipClipped],
-  'dataset-analytics': [...CHIP_TERMINAL_SUBJECTS],
+  // Terminal chips decide the run's completion; hls.run.completed (from whichever service saw the last
+  // chip, or chip-index for a run without chips) starts the dataset step.
+  'dataset-analytics': [...CHIP_TERMINAL_SUBJECTS, SUBJECTS.runCompleted],
 };
 
 /** KV buckets of per-run state. */

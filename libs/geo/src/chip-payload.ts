@@ -121,18 +121,14 @@ function checkIds(features: unknown[], file: string): { ok: RawFeature[]; issues
     else seen.set(idv, [index]);
     raw.push({ index, id: idv, chipId: parsed.data, props, geometry: isRecord(f) ? f.geometry : undefined });
   });
-  // A duplicated id is ambiguous: every feature carrying it is rejected, reported once per id.
+  // A duplicated id is ambiguous: every feature carrying it is rejected, the first under the id, each
+  // repeat as a feature without a usable id (so every feature is counted once).
   const dup = new Set([...seen].filter(([, at]) => at.length > 1).map(([id]) => id));
   for (const id of dup) {
     const at = seen.get(id) ?? [];
-    issues.push({
-      file,
-      index: at[0] ?? -1,
-      id,
-      chipId: ChipIdSchema.parse(id),
-      reason: 'duplicate-id',
-      detail: `${file}: chip ${id} appears ${at.length} times (features ${at.join(', ')})`,
-    });
+    const detail = `${file}: chip ${id} appears ${at.length} times (features ${at.join(', ')})`;
+    issues.push({ file, index: at[0] ?? -1, id, chipId: ChipIdSchema.parse(id), reason: 'duplicate-id', detail });
+    for (const index of at.slice(1)) issues.push({ file, index, id, chipId: null, reason: 'duplicate-id', detail: `${detail}: feature ${index} repeats it` });
   }
   return { ok: raw.filter((r) => !dup.has(r.id ?? '')), issues };
 }

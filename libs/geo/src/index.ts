@@ -12,3 +12,4 @@ export * from './aoi-filter.ts';
 export * from './chip-boxes.ts';
 export * from './bounds.ts';
 export * from './area-predicates.ts';
+export * from './stand-in-ids.ts';

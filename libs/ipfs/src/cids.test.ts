@@ -2,9 +2,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BANDS, tileBandPath, type GranuleId } from '@hls/contracts';
+import { BANDS } from '@hls/contracts';
 import { createFetcher } from './backends.ts';
-import { bandRefs, checkCids, grabCids, retrieveAll } from './cids.ts';
+import { bandRefs, checkCids, grabCids } from './cids.ts';
 import { readCidMappingFile } from '@hls/stac';
 import { bandFile, withProvider, type Fixture } from './test-support/fixtures.ts';
 
@@ -80,28 +80,4 @@ test('check: available CIDs pass, a missing one and one without a CID land in mi
     ],
   );
   assert.match(r.find((x) => x.cid === gone)?.reason ?? '', /404/);
-});
-
-test('retrieve: every selected band lands verified at tiles/<granule>/<granule>.<band>.tif; failures are reported, not fatal', async (t) => {
-  const p = payloads();
-  const gone = p[0]!.bands[0]!.cid as string;
-  fx.provider.faults.missing.add(gone);
-  t.after(() => fx.provider.faults.missing.delete(gone));
-  const f = await createFetcher({ backends: [{ type: 'gateway', urls: [fx.provider.gateway] }], timeout_ms: 15_000, retries: 0, concurrency: 3 });
-  const ds = join(fx.root, 'dataset');
-  let last = { files: 0, filesDone: 0, bytes: 0, knownTotal: 0, filesSized: 0 };
-  const r = await retrieveAll(f, bandRefs(p), ds, { onProgress: (x) => (last = x) });
-  const failed = r.filter((x) => x.error);
-  assert.equal(failed.length, 1);
-  assert.match(failed[0]!.error!, new RegExp(`cid-unavailable: ${gone}`));
-  for (const g of [G1, G2]) {
-    for (const b of BANDS) {
-      if (g === G1 && b === 'B02') continue;
-      assert.deepEqual(readFileSync(join(ds, tileBandPath(g as GranuleId, b))), fx.originals.get(bandFile(g, b)));
-    }
-  }
-  assert.equal(last.filesDone, 14);
-  const expected = [...fx.originals.entries()].filter(([k]) => k !== bandFile(G1, 'B02')).reduce((n, [, v]) => n + v.length, 0);
-  assert.equal(last.bytes, expected);
-  assert.ok(f.limiter.peak <= 3);
 });

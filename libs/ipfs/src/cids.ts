@@ -1,14 +1,13 @@
 // The original pipeline's CID helpers: grab CIDs for the selected tiles (tile_payloads.json), check each
-// CID is retrievable (missing_cids.json) and retrieve every selected band file.
+// CID is retrievable (missing_cids.json). Retrieving the band files is @hls/bands' retrieveAll (any source).
 import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Limiter, parseCsv } from '@hls/common';
-import { BANDS, GranuleIdSchema, bandFileName, tileBandPath, type GranuleId } from '@hls/contracts';
+import { parseCsv } from '@hls/common';
+import { BANDS, bandFileName, type GranuleId } from '@hls/contracts';
 import { mgrsTileId, parseTilePayloads, tilePayloadsJson } from '@hls/stac';
 import type { TilePayloadScene } from '@hls/stac';
 import { parseCid } from './cid.ts';
 import { errorMessage } from './errors.ts';
-import type { Fetcher, FetchResult } from './fetcher.ts';
+import type { Fetcher } from './fetcher.ts';
 
 /** One band file to retrieve; also a line of missing_cids.json. */
 export interface BandRef {
@@ -103,73 +102,6 @@ export async function checkCids(
       }
     }),
   );
-}
-
-export interface RetrieveOutcome extends BandRef {
-  path: string;
-  result?: FetchResult;
-  error?: string;
-}
-
-export interface RetrieveProgress {
-  files: number;
-  filesDone: number;
-  /** Bytes in place over all files. */
-  bytes: number;
-  /** Sum of the sizes known so far (files whose root has been read). */
-  knownTotal: number;
-  filesSized: number;
-}
-
-/** Retrieve every band file to `<datasetDir>/tiles/<granule>/<file>`; one failure never stops the others. */
-export async function retrieveAll(
-  fetcher: Fetcher,
-  refs: readonly BandRef[],
-  datasetDir: string,
-  o: { onProgress?: (p: RetrieveProgress) => void; signal?: AbortSignal; filesAtOnce?: number } = {},
-): Promise<RetrieveOutcome[]> {
-  // Files open at once (each holds a part file); block requests are capped by the fetcher's own limiter.
-  const files = new Limiter(o.filesAtOnce ?? Math.max(2, fetcher.limiter.limit));
-  const bytes = new Map<number, number>();
-  const totals = new Map<number, number>();
-  let filesDone = 0;
-  const emit = (): void => {
-    let b = 0;
-    let t = 0;
-    for (const v of bytes.values()) b += v;
-    for (const v of totals.values()) t += v;
-    o.onProgress?.({ files: refs.length, filesDone, bytes: b, knownTotal: t, filesSized: totals.size });
-  };
-  const retrieveOne = async (ref: BandRef, i: number): Promise<RetrieveOutcome> => {
-    const granule = GranuleIdSchema.safeParse(ref.scene);
-    const band = BANDS.find((b) => b === ref.band);
-    // Ids become path parts: only a valid granule id and a known band make a path.
-    if (!granule.success || !band) {
-      filesDone++;
-      emit();
-      return { ...ref, path: '', error: `not a granule id and band: '${ref.scene}' '${ref.band}'` };
-    }
-    const path = join(datasetDir, tileBandPath(granule.data, band));
-    try {
-      if (!ref.cid) throw new Error(`no CID for ${ref.filename}`);
-      const result = await fetcher.fetchToFile(ref.cid, path, {
-        context: { granule: ref.scene, band: ref.band },
-        signal: o.signal,
-        onProgress: (p) => {
-          bytes.set(i, p.bytes);
-          if (p.total !== undefined) totals.set(i, p.total);
-          emit();
-        },
-      });
-      return { ...ref, path, result };
-    } catch (e) {
-      return { ...ref, path, error: errorMessage(e) };
-    } finally {
-      filesDone++;
-      emit();
-    }
-  };
-  return Promise.all(refs.map((ref, i) => files.run(() => retrieveOne(ref, i))));
 }
 
 export async function writeTilePayloads(path: string, payloads: readonly TilePayloadScene[]): Promise<void> {

@@ -13,13 +13,10 @@ export { makeFaults, type Faults, type FaultOptions } from './provider/faults.ts
 export {
   grabCids,
   checkCids,
-  retrieveAll,
   readTilePayloads,
   writeTilePayloads,
   bandRefs,
   type BandRef,
   type CheckOutcome,
-  type RetrieveOutcome,
-  type RetrieveProgress,
   type GrabResult,
 } from './cids.ts';

@@ -1,11 +1,12 @@
 // The demo: the sample world, the local STAC API and IPFS provider over it, then runPipeline.
 import { join, resolve } from 'node:path';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { ConfigSchema, SERVICES, type Config } from '@hls/contracts';
+import { randomBytes } from 'node:crypto';
+import { ConfigSchema, SERVICES, type BandSourceName, type Config } from '@hls/contracts';
 import { startProvider } from '@hls/ipfs';
-import { CID_MAPPING_FILE, startStacServer } from '@hls/stac';
+import { CID_MAPPING_FILE, startLpDaacEmulator, startStacServer, type LpDaacEmulator } from '@hls/stac';
 import { DEFAULT_WORLD, SMALL_WORLD, ensureWorld, type World, type WorldOptions } from '@hls/world';
-import { runPipeline, type PipelineOptions, type PipelineResult } from './run.ts';
+import { runPipeline, unfinishedRun, type PipelineOptions, type PipelineResult } from './run.ts';
 
 export interface DemoOptions extends Pick<PipelineOptions, 'services' | 'processes' | 'progress' | 'timeoutMs' | 'runId'> {
   dataDir: string;
@@ -16,6 +17,11 @@ export interface DemoOptions extends Pick<PipelineOptions, 'services' | 'process
   world?: Partial<WorldOptions>;
   /** Ack wait of every service (default 120 s): how soon a killed run's in-flight work is redelivered. */
   ackWaitMs?: number;
+  /**
+   * Where the bands come from: `ipfs` (the local IPFS provider, default), `local` (the world's granule
+   * folders, in place), `https` (the LP DAAC emulator, with Earthdata Login by a token made for the run).
+   */
+  bands?: BandSourceName;
 }
 
 interface ServerPorts {
@@ -37,6 +43,8 @@ async function onPort<T>(port: number | undefined, start: (port: number) => Prom
 
 export interface DemoResult extends PipelineResult {
   world: World;
+  /** Set when an unfinished run could not be resumed (its servers' ports were taken): which and why. */
+  abandoned?: string;
 }
 
 /** The demo's run config over the local servers. */
@@ -84,29 +92,59 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     }),
   );
   let stac;
+  let emu: LpDaacEmulator | undefined;
+  const bands = o.bands ?? 'ipfs';
+  const token = process.env.EARTHDATA_TOKEN;
   try {
-    const s = await onPort(last?.stac, (port) => startStacServer({ dir: world.granuleDir, port }));
+    if (bands === 'https') {
+      const demoToken = randomBytes(16).toString('hex');
+      emu = await startLpDaacEmulator({ dir: world.granuleDir, tokens: [demoToken] });
+      // The fetcher (in this process or a child) takes Earthdata credentials from the environment.
+      process.env.EARTHDATA_TOKEN = demoToken;
+    }
+    const lpdaac = emu;
+    const s = await onPort(last?.stac, (port) => startStacServer({ dir: world.granuleDir, port, ...(lpdaac ? { assetBase: lpdaac.assetBase } : {}) }));
     stac = s.server;
     mkdirSync(join(dataDir, 'runs'), { recursive: true });
     writeFileSync(portsFile, JSON.stringify({ stac: stac.port, gateway: Number(new URL(provider.gateway).port) } satisfies ServerPorts));
-    const config = demoConfig(dataDir, world, stac.url, provider.gateway, o.ackWaitMs);
+    const base = demoConfig(dataDir, world, stac.url, provider.gateway, o.ackWaitMs);
+    const config: Config =
+      bands === 'local'
+        ? { ...base, stac: { ...base.stac, type: 'directory', path: world.granuleDir }, band_sources: ['local'] }
+        : lpdaac
+          ? { ...base, band_sources: ['https'], earthdata: { ...base.earthdata, auth_hosts: lpdaac.authHosts } }
+          : base;
+    const bandNote =
+      bands === 'local' ? `bands: in place in ${world.granuleDir}` : lpdaac ? `bands: LP DAAC emulator ${lpdaac.assetBase} (Earthdata Login at ${lpdaac.authUrl})` : `ipfs: gateway ${provider.gateway} (${provider.files.length} files)`;
+    // An unfinished run's config points at the servers' old ports: resume it only when they are ours again
+    // (the LP DAAC emulator's are new every time).
+    const resume = sameGateway && s.same && !lpdaac;
+    const unfinished = o.runId ? undefined : unfinishedRun(dataDir, 'demo');
+    const taken = [...(s.same ? [] : [`STAC API ${last?.stac}`]), ...(sameGateway ? [] : [`IPFS gateway ${last?.gateway}`])].join(', ');
+    const why = taken ? `the ports its config points at are taken by another process (${taken})` : 'the LP DAAC emulator gets new ports at every start';
+    const abandoned = unfinished && !resume && last ? `cannot resume the unfinished run ${unfinished}: ${why}; starting a new run instead` : undefined;
+    if (abandoned) say(`demo: ${abandoned}`);
     const r = await runPipeline({
       config,
       chipPayload: world.chipPayload,
       gridKml: world.gridKml,
       services: o.services,
       label: 'demo',
-      // An unfinished run's config points at the servers' old ports: resume it only when they are ours again.
-      resume: sameGateway && s.same,
-      notes: [worldNote, `stac: ${stac.url}/stac/LPCLOUD (${stac.granuleCount} granules)`, `ipfs: gateway ${provider.gateway} (${provider.files.length} files)`],
+      resume,
+      notes: [worldNote, `stac: ${stac.url}/stac/LPCLOUD (${stac.granuleCount} granules)`, bandNote],
       ...(o.processes ? { processes: o.processes } : {}),
       ...(o.progress ? { progress: o.progress } : {}),
       ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
       ...(o.runId ? { runId: o.runId } : {}),
     });
-    return { ...r, world };
+    return { ...r, world, ...(abandoned ? { abandoned } : {}) };
   } finally {
+    if (bands === 'https') {
+      if (token === undefined) delete process.env.EARTHDATA_TOKEN;
+      else process.env.EARTHDATA_TOKEN = token;
+    }
     await stac?.close();
+    await emu?.close();
     await provider.close();
   }
 }

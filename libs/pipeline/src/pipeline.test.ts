@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ConfigSchema, SUBJECTS } from '@hls/contracts';
+import { ConfigSchema, SUBJECTS, bandSourcesOf } from '@hls/contracts';
 import { freePort } from '@hls/testing';
 import { PreflightError, preflight } from './preflight.ts';
 import { sweepStaleTemps } from './sweep.ts';
@@ -22,8 +22,8 @@ describe('RunTracker', () => {
     t.add(SUBJECTS.tileRequested, { runId: 'r1', tileId: '15TUL' }, 10);
     t.add(SUBJECTS.tileRequested, { runId: 'other', tileId: '15TVL' }, 11);
     t.add(SUBJECTS.sceneSelected, { runId: 'r1', tileId: '15TUL', slot: 0 }, 20);
-    t.add(SUBJECTS.bandFetched, { runId: 'r1', reused: true, bytes: 100 }, 30);
-    t.add(SUBJECTS.bandFetched, { runId: 'r1', reused: false, bytes: 2_000_000 }, 40);
+    t.add(SUBJECTS.bandFetched, { runId: 'r1', reused: true, bytes: 100, source: 'local' }, 30);
+    t.add(SUBJECTS.bandFetched, { runId: 'r1', reused: false, bytes: 2_000_000, source: 'https' }, 40);
     t.add(SUBJECTS.bandReprojected, { runId: 'r1', reused: true }, 50);
     t.add(SUBJECTS.tileReady, { runId: 'r1', tileId: '15TUL', chipIds: ['a', 'b'] }, 60);
     t.add(SUBJECTS.tileReady, { runId: 'r1', tileId: '15TUL', chipIds: ['a', 'b'] }, 61);
@@ -46,6 +46,8 @@ describe('RunTracker', () => {
     assert.equal(s.complete, false);
     assert.equal(s.chipsPerMinute, 3);
     assert.match(formatSummary(s), /rejected: qa: 1/);
+    assert.deepEqual(s.bands.bySource, { https: 1, local: 1 });
+    assert.match(formatSummary(s), /\n {2}served by: https 1, local 1\n/);
   });
 });
 
@@ -88,6 +90,69 @@ describe('preflight', () => {
     } finally {
       srv.close();
     }
+  });
+});
+
+describe('preflight of band sources', () => {
+  const files = (): { f: string } => {
+    const f = join(tmp, 'grid.kml');
+    writeFileSync(f, '<kml/>');
+    return { f };
+  };
+
+  test('granule folders with band_sources [local]: no IPFS backend is asked or needed', async () => {
+    const { f } = files();
+    const dead = await freePort();
+    const cfg = ConfigSchema.parse({
+      chip_payload_filename: f,
+      grid_kml: f,
+      stac: { type: 'directory', path: tmp },
+      band_sources: ['local'],
+      ipfs: { backends: [{ type: 'gateway', urls: [`http://127.0.0.1:${dead}`] }] },
+      cdl: { source: f, reclass_table: f },
+    });
+    await preflight(cfg, { timeoutMs: 2000 });
+  });
+
+  test('https without a token or netrc entry: one line naming the host and what to set; local against an API is named', async () => {
+    const { f } = files();
+    const cfg = ConfigSchema.parse({
+      chip_payload_filename: f,
+      grid_kml: f,
+      stac: { type: 'catalog', path: f },
+      band_sources: ['https'],
+      cdl: { source: f, reclass_table: f },
+    });
+    const noNetrc = join(tmp, 'no-such-netrc');
+    await assert.rejects(preflight(cfg, { timeoutMs: 2000, env: { NETRC: noNetrc } }), (e: unknown) => {
+      assert.ok(e instanceof PreflightError);
+      assert.deepEqual(e.problems, [
+        {
+          key: 'band_sources',
+          message: `https: no Earthdata Login credentials for urs.earthdata.nasa.gov: set EARTHDATA_TOKEN, or add "machine urs.earthdata.nasa.gov login USER password PASS" to ${noNetrc} (NETRC overrides the path)`,
+        },
+      ]);
+      return true;
+    });
+    // A netrc with an entry for another host only is no better; one for URS, or a token, is enough.
+    const netrc = join(tmp, 'netrc');
+    writeFileSync(netrc, 'machine example.com login a password b\n');
+    await assert.rejects(preflight(cfg, { timeoutMs: 2000, env: { NETRC: netrc } }), PreflightError);
+    writeFileSync(netrc, 'machine urs.earthdata.nasa.gov login a password b\n');
+    await preflight(cfg, { timeoutMs: 2000, env: { NETRC: netrc } });
+    await preflight(cfg, { timeoutMs: 2000, env: { EARTHDATA_TOKEN: 't', NETRC: noNetrc } });
+
+    const api = ConfigSchema.parse({ ...cfg, stac: { type: 'api', url: 'http://127.0.0.1:1/unused' }, band_sources: ['local'] });
+    await assert.rejects(preflight(api, { timeoutMs: 2000 }), (e: unknown) => e instanceof PreflightError && e.problems.some((p) => p.key === 'band_sources' && /local needs granule folders/.test(p.message)));
+  });
+
+  test('band_sources: an unknown or repeated source is an error naming the key', () => {
+    assert.throws(() => ConfigSchema.parse({ band_sources: ['ftp'] }), /band_sources/);
+    assert.throws(() => ConfigSchema.parse({ band_sources: ['ipfs', 'ipfs'] }), /lists a source twice/);
+    // Unset, the scene source decides: granule folders are used in place, API/catalog scenes come over IPFS.
+    assert.deepEqual(bandSourcesOf(ConfigSchema.parse({})), ['ipfs']);
+    assert.deepEqual(bandSourcesOf(ConfigSchema.parse({ stac: { type: 'directory', path: '/data/hls' } })), ['local']);
+    assert.deepEqual(bandSourcesOf(ConfigSchema.parse({ stac: { type: 'directory', path: '/data/hls' }, band_sources: ['local', 'https'] })), ['local', 'https']);
   });
 });
 

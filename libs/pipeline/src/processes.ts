@@ -2,10 +2,11 @@
 // `node apps/<service>/src/main.ts --config <yaml>`, as its Deployment runs it), with replicas sharing
 // the service's durable consumer.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SERVICES, type Config, type ServiceName } from '@hls/contracts';
+import { natsSecretEnv } from '@hls/config';
+import { SERVICES, withoutSecrets, type Config, type ServiceName } from '@hls/contracts';
 import { stringify } from 'yaml';
 
 export interface ServiceChild {
@@ -40,11 +41,21 @@ export interface StartProcessesOptions {
   onRestart?: (service: ServiceName, replica: number, how: string) => void;
 }
 
-/** Children get the environment minus HLS_* keys (the YAML is the whole config) and NATS_* overrides. */
-function childEnv(): NodeJS.ProcessEnv {
+/**
+ * Children get the environment minus HLS_* keys (the YAML is the whole config) and NATS_* overrides,
+ * plus the NATS credentials of the config (NATS_USER, NATS_PASSWORD, NATS_TOKEN): never in the YAML.
+ */
+function childEnv(config: Config): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('HLS_') && !k.startsWith('NATS_')) env[k] = v;
-  return env;
+  return { ...env, ...natsSecretEnv(config) };
+}
+
+/** A file holding configuration: readable by its owner only (0600, also when it was there before). */
+export function writePrivateFile(path: string, text: string): void {
+  writeFileSync(path, '', { mode: 0o600 });
+  chmodSync(path, 0o600);
+  writeFileSync(path, text);
 }
 
 const PARENT_WATCH = pathToFileURL(join(import.meta.dirname, 'parent-watch.ts')).href;
@@ -74,7 +85,7 @@ export async function endOrphans(pidFile: string): Promise<number[]> {
 
 export async function startServiceProcesses(o: StartProcessesOptions): Promise<ServiceProcesses> {
   // Replicas on one machine: health ports picked by the OS, never a fixed one twice.
-  writeFileSync(o.yamlFile, stringify({ ...o.config, health_port: 0 }));
+  writePrivateFile(o.yamlFile, stringify(withoutSecrets({ ...o.config, health_port: 0 })));
   mkdirSync(o.logDir, { recursive: true });
   const children: ServiceChild[] = [];
   const restarts: ServiceProcesses['restarts'] = [];
@@ -85,7 +96,7 @@ export async function startServiceProcesses(o: StartProcessesOptions): Promise<S
     const fd = openSync(logFile, 'a');
     const p = spawn(process.execPath, ['--import', PARENT_WATCH, ...o.argv(service), '--config', o.yamlFile], {
       stdio: ['ignore', fd, fd],
-      env: { ...childEnv(), LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+      env: { ...childEnv(o.config), LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
     });
     closeSync(fd);
     p.once('exit', (code, sig) => {

@@ -34,7 +34,7 @@ export interface TerminalChip {
   reason?: string;
 }
 
-type Loose = { runId?: string; chipId?: string; tileId?: string; chipIds?: string[]; reused?: boolean; bytes?: number; reason?: string; slot?: number; datasetDir?: string; files?: string[] };
+type Loose = { runId?: string; chipId?: string; tileId?: string; chipIds?: string[]; reused?: boolean; bytes?: number; source?: string; reason?: string; slot?: number; datasetDir?: string; files?: string[] };
 
 export class RunTracker {
   readonly runId: string;
@@ -44,6 +44,8 @@ export class RunTracker {
   bandsFetched = 0;
   bandsFetchedReused = 0;
   bytesFetched = 0;
+  /** Bands served per band source (local, ipfs, https). */
+  readonly bandsBySource = new Map<string, number>();
   bandsReprojected = 0;
   bandsReprojectedReused = 0;
   readonly tilesRequested = new Set<string>();
@@ -92,6 +94,7 @@ export class RunTracker {
         this.bandsFetched++;
         if (e.reused) this.bandsFetchedReused++;
         else this.bytesFetched += e.bytes ?? 0;
+        this.bandsBySource.set(e.source ?? 'ipfs', (this.bandsBySource.get(e.source ?? 'ipfs') ?? 0) + 1);
         break;
       case SUBJECTS.bandReprojected:
         this.bandsReprojected++;
@@ -138,7 +141,7 @@ export class RunTracker {
     return c;
   }
 
-  /** "rejected: no-scenes" -> n; the reason up to its first ':' (cid-unavailable: <cid> -> cid-unavailable). */
+  /** "rejected: no-scenes" -> n; the reason up to its first ':' (band-unavailable: B04 (tried ipfs) -> band-unavailable). */
   reasons(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const t of this.terminal.values()) {

@@ -1,12 +1,12 @@
 // runPipeline: one run end to end from one command. Attach to NATS (NATS_URL / the config) or start a
 // private nats-server under the data dir, run the 8 services (in this process, or each in its own
 // child process with replicas), publish hls.run.requested, follow the run's events for progress, and
-// return the summary once hls.dataset.ready is out (or the run failed / timed out).
+// return the summary once the run ledger records the run finished (or failed, or it timed out).
 import { openSync, closeSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Bus } from '@hls/bus';
-import { KV_BUCKETS, STREAMS, SUBJECTS, datasetDir, kvKey, messageId, type Config, type EventOf, type ServiceName } from '@hls/contracts';
-import { startServices, storeRun, type RunningServices, type ServiceDefinition } from '@hls/runtime';
+import { KV_BUCKETS, STREAMS, SUBJECTS, datasetDir, messageId, withoutSecrets, type Config, type EventOf, type ServiceName } from '@hls/contracts';
+import { readRunEnd, startServices, storeRun, type RunFinished, type RunningServices, type ServiceDefinition } from '@hls/runtime';
 import { createLogger, type Logger } from '@hls/telemetry';
 import { startPrivateNats, type PrivateNats } from './nats.ts';
 import { endOrphans, startServiceProcesses, type ServiceProcesses } from './processes.ts';
@@ -53,6 +53,14 @@ export interface PipelineResult extends RunSummary {
 interface RunRecord {
   runId: string;
   done: boolean;
+}
+
+/** The unfinished run recorded under `<data_dir>/runs/<label>.json`, if any (what a restart resumes). */
+export function unfinishedRun(dataDir: string, label: string): string | undefined {
+  const recFile = join(resolve(dataDir), 'runs', `${label}.json`);
+  if (!existsSync(recFile)) return undefined;
+  const rec = JSON.parse(readFileSync(recFile, 'utf8')) as RunRecord;
+  return rec.done ? undefined : rec.runId;
 }
 
 const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
@@ -123,6 +131,12 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     const messages = await consumer.consume();
     let settle: (() => void) | undefined;
     const finished = new Promise<void>((r) => (settle = r));
+    // The ledger says when the run is finished; hls.dataset.ready comes after every chip event in the
+    // stream, so once the tracker has it too the summary counts every chip.
+    let ledgerFinished: RunFinished | undefined;
+    const settleWhenFinished = (): void => {
+      if (ledgerFinished && tracker.datasetReady) settle?.();
+    };
     void (async () => {
       for await (const m of messages) {
         let ev: unknown;
@@ -132,7 +146,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
           continue;
         }
         tracker.add(m.subject, ev, performance.now() - t0);
-        if (tracker.datasetReady) settle?.();
+        settleWhenFinished();
       }
     })();
 
@@ -163,25 +177,30 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       note(`services: ${o.services.length} in this process (log ${logFile})`);
     }
 
+    // The run's config as every client of the server may read it (event, KV): no NATS credentials.
+    const runConfig = withoutSecrets(config);
     const ev: EventOf<'hls.run.requested'> = {
       schemaVersion: 1,
       runId,
       requestedAt: new Date().toISOString(),
-      config,
+      config: runConfig,
       chipPayload: resolve(o.chipPayload),
       gridKml: resolve(o.gridKml),
     } as EventOf<'hls.run.requested'>;
     await storeRun(bus, ev);
-    await bus.publish(SUBJECTS.runRequested, { runId, requestedAt: ev.requestedAt, config, chipPayload: ev.chipPayload, gridKml: ev.gridKml }, messageId(SUBJECTS.runRequested, runId));
+    await bus.publish(SUBJECTS.runRequested, { runId, requestedAt: ev.requestedAt, config: runConfig, chipPayload: ev.chipPayload, gridKml: ev.gridKml }, messageId(SUBJECTS.runRequested, runId));
     note(`run ${runId}${resumed ? ' (resumed)' : ''}: ${resolve(o.chipPayload)}`);
 
     let failedRun: string | undefined;
     const poll = async (): Promise<void> => {
-      const rec = (await runs.get(runId))?.value as { expectedChips?: number } | undefined;
-      if (rec?.expectedChips !== undefined) tracker.expected = rec.expectedChips;
-      const failed = (await runs.get(kvKey(runId, 'failed')))?.value as { reason?: string } | undefined;
-      if (failed?.reason) {
-        failedRun = failed.reason;
+      const end = await readRunEnd(runs, runId);
+      if (end.expected !== null) tracker.expected = end.expected;
+      if (end.finished) {
+        ledgerFinished = end.finished;
+        settleWhenFinished();
+      }
+      if (end.failed) {
+        failedRun = end.failed.reason;
         settle?.();
       }
       if (procs?.exited) {
@@ -209,6 +228,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       seconds,
       restarts: restartNotes,
       datasetDir: datasetDir(dataDir, config.train_dataset_name),
+      ...(ledgerFinished ? { finished: ledgerFinished } : {}),
       ...(failedRun ? { failedRun } : {}),
       ...(timedOut ? { timedOut: timeoutMs } : {}),
     });

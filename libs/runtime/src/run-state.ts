@@ -32,7 +32,6 @@ const bandsKey = (runId: string, tileId: string): string => kvKey(runId, tileId,
 const readyKey = (runId: string, tileId: string): string => kvKey(runId, tileId, 'ready');
 export const chipKey = (runId: string, chipId: string): string => kvKey(runId, chipId);
 const countsKey = (runId: string): string => kvKey(runId, 'counts');
-const completionKey = (runId: string): string => kvKey(runId, 'completion');
 
 /** Merge fields into a tile's record (compare-and-set). */
 export async function updateTile(tiles: KvStore, runId: string, tileId: string, patch: Partial<TileRecord>): Promise<TileRecord> {
@@ -114,19 +113,3 @@ export async function setCounts(chips: KvStore, runId: string, counts: RunCounts
 }
 
 export const total = (c: RunCounts): number => c.accepted + c.rejected + c.failed;
-
-/**
- * Claim the run's completion for the event that found every chip terminal. 'claimed' for the first
- * claimer and for the redelivery of its own event (it crashed half way), 'done' once finished,
- * 'other' when another event holds the claim.
- */
-export async function claimCompletion(chips: KvStore, runId: string, by: string): Promise<'claimed' | 'other' | 'done'> {
-  if (await chips.create(completionKey(runId), { state: 'completing', by })) return 'claimed';
-  const cur = (await chips.get(completionKey(runId)))?.value as { state?: string; by?: string } | undefined;
-  if (cur?.state === 'done') return 'done';
-  return cur?.by === by ? 'claimed' : 'other';
-}
-
-export async function markCompletionDone(chips: KvStore, runId: string): Promise<void> {
-  await chips.put(completionKey(runId), { state: 'done', at: new Date().toISOString() });
-}

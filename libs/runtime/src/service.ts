@@ -21,6 +21,7 @@ import { resolve } from 'node:path';
 import type { Handler, ServiceContext } from './context.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
 import { ServiceMetrics } from './metrics.ts';
+import { recordRunFailed } from './run-ledger.ts';
 
 export type ServiceHandlers = { [S in Subject]?: Handler<S> };
 
@@ -79,9 +80,9 @@ async function failEntities(bus: Bus, service: string, subject: string, event: u
   if ((CHIP_TERMINAL_SUBJECTS as readonly string[]).includes(subject)) return;
   const runId = ev.runId;
   const why = `dlq:${service}: ${reason}`;
-  if (subject === SUBJECTS.runRequested) {
-    const runs = await bus.kv(KV_BUCKETS.runs);
-    await runs.put(kvKey(runId, 'failed'), { reason: why, at: new Date().toISOString() });
+  // Without its request or its dataset step the run cannot end on its own: record it failed.
+  if (subject === SUBJECTS.runRequested || subject === SUBJECTS.runCompleted) {
+    await recordRunFailed(await bus.kv(KV_BUCKETS.runs), runId, why);
     return;
   }
   if (ev.chipId) {

@@ -7,7 +7,7 @@ import { readCidMappingFile } from './cids.ts';
 import type { CidMapping } from './cids.ts';
 import { GranuleDirectorySource } from './granule-dir.ts';
 import { Limiter } from '@hls/common';
-import { HttpClient } from './http.ts';
+import { earthdataAuthFromEnv } from './earthdata.ts';
 import type { HttpOptions } from './http.ts';
 import { datetimeInterval } from './source.ts';
 import type { SceneSource, SearchParams } from './source.ts';
@@ -35,7 +35,8 @@ export function sceneSourceFor(config: Config, opts: Pick<HttpOptions, 'signal' 
     limiter: sharedLimiter(cmr.async_concurrency_limit),
     timeoutMs: stac.timeout_ms,
     retries: stac.retries,
-    ...HttpClient.envAuth(),
+    ...earthdataAuthFromEnv(),
+    authHosts: config.earthdata.auth_hosts,
     ...opts,
   };
   switch (stac.type) {

@@ -3,13 +3,14 @@
 // granule document never needs one, and a DTD is how entity bombs and external entities get in.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MetadataError } from './errors.ts';
-import { addBandLink, newGranule, percent } from './granule.ts';
+import { addBandFile, addBandLink, newGranule, percent } from './granule.ts';
 import type { GranuleMetadata } from './granule.ts';
 
 const ARRAYS = new Set([
   'Granule.AdditionalAttributes.AdditionalAttribute',
   'Granule.AdditionalAttributes.AdditionalAttribute.Values.Value',
   'Granule.OnlineAccessURLs.OnlineAccessURL',
+  'Granule.DataGranule.AdditionalFile',
   'Granule.OnlineResources.OnlineResource',
   'Granule.Spatial.HorizontalSpatialDomain.Geometry.GPolygon',
   'Granule.Spatial.HorizontalSpatialDomain.Geometry.GPolygon.Boundary.Point',
@@ -112,6 +113,18 @@ export function readEcho10(xml: string, source: string): GranuleMetadata {
   for (const u of Array.isArray(urls) ? urls : []) {
     const href = isNode(u) ? text(u.URL)?.trim() : undefined;
     if (href) addBandLink(meta, href);
+  }
+  // LP DAAC adds each file's size and checksum (DataGranule/AdditionalFile) when it archives a granule.
+  const files = isNode(g.DataGranule) ? g.DataGranule.AdditionalFile : undefined;
+  for (const f of Array.isArray(files) ? files : []) {
+    if (!isNode(f)) continue;
+    const name = text(f.Name)?.trim();
+    if (!name) continue;
+    const size = text(f.SizeInBytes);
+    const ck = isNode(f.Checksum) ? f.Checksum : undefined;
+    const value = ck ? text(ck.Value)?.trim() : undefined;
+    const algorithm = ck ? text(ck.Algorithm)?.trim() : undefined;
+    addBandFile(meta, name, size !== undefined && /^\d+$/.test(size.trim()) ? Number(size) : undefined, value && algorithm ? { algorithm, value } : undefined);
   }
   const resources = isNode(g.OnlineResources) ? g.OnlineResources.OnlineResource : undefined;
   for (const r of Array.isArray(resources) ? resources : []) {

@@ -60,6 +60,18 @@ export function addBandLink(meta: GranuleMetadata, href: string, cid?: string): 
   if (cid) entry.cid ??= cid;
 }
 
+/**
+ * Size and checksum of a band file as the granule metadata lists them (ECHO10 DataGranule/AdditionalFile,
+ * UMM-G DataGranule/ArchiveAndDistributionInformation); files that are not pipeline bands are ignored.
+ */
+export function addBandFile(meta: GranuleMetadata, name: string, size: number | undefined, checksum: { algorithm: string; value: string } | undefined): void {
+  const band = bandOfFile(meta.granuleId, name);
+  if (!band) return;
+  const entry = (meta.bands[band] ??= { filename: name });
+  if (size !== undefined && Number.isSafeInteger(size) && size >= 0) entry.size ??= size;
+  if (checksum && checksum.algorithm && checksum.value) entry.checksum ??= checksum;
+}
+
 export function newGranule(granuleId: string, format: MetadataFormat, source: string): GranuleMetadata {
   return { granuleId, format, source, bands: {}, metadataLinks: [] };
 }
@@ -101,6 +113,8 @@ export function mergeGranules(first: GranuleMetadata, ...rest: GranuleMetadata[]
       e.href ??= b.href;
       e.s3 ??= b.s3;
       e.cid ??= b.cid;
+      e.size ??= b.size;
+      e.checksum ??= b.checksum;
     }
   }
   return out;
@@ -150,6 +164,8 @@ export function toScene(meta: GranuleMetadata): Scene {
     if (b?.href) asset.href = b.href;
     if (b?.s3) asset.s3 = b.s3;
     if (b?.cid) asset.cid = b.cid;
+    if (b?.size !== undefined) asset.size = b.size;
+    if (b?.checksum) asset.checksum = b.checksum;
     return asset;
   });
   const scene: Scene = {

@@ -2,41 +2,9 @@
 // retries with exponential backoff and jitter on network errors and 5xx, and 429 waiting for the
 // server's Retry-After. Credentials (Earthdata bearer token or a netrc entry) go only to the hosts
 // they are for and never into errors or events.
-import { readFileSync } from 'node:fs';
 import { Limiter, backoffDelay, sleep } from '@hls/common';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { EARTHDATA_HOSTS, EarthdataCredentials } from './earthdata.ts';
 import { StacSourceError } from './errors.ts';
-
-export interface NetrcEntry {
-  login: string;
-  password: string;
-}
-
-/** Parse a .netrc (machine/login/password tokens, `default` entry); returns host -> credentials. */
-export function parseNetrc(text: string): Map<string, NetrcEntry> {
-  const tokens = text.replace(/#.*$/gm, '').split(/\s+/).filter(Boolean);
-  const out = new Map<string, NetrcEntry>();
-  let host: string | undefined;
-  let login = '';
-  let password = '';
-  const flush = (): void => {
-    if (host !== undefined) out.set(host, { login, password });
-  };
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === 'machine' || t === 'default') {
-      flush();
-      host = t === 'default' ? '*' : tokens[++i];
-      login = '';
-      password = '';
-    } else if (t === 'login') login = tokens[++i] ?? '';
-    else if (t === 'password') password = tokens[++i] ?? '';
-    else if (t === 'account' || t === 'macdef') i++;
-  }
-  flush();
-  return out;
-}
 
 export interface HttpEvent {
   type: 'retry' | 'rate-limited';
@@ -81,8 +49,6 @@ export interface HttpResponse {
   text: string;
 }
 
-const DEFAULT_AUTH_HOSTS = ['earthdata.nasa.gov', 'earthdatacloud.nasa.gov'];
-
 /** Retry-After: delta seconds or an HTTP date; undefined when absent or unreadable. */
 export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
@@ -94,7 +60,7 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
 export class HttpClient {
   readonly limiter: Limiter;
   readonly #o: Required<Pick<HttpOptions, 'timeoutMs' | 'retries' | 'baseDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs' | 'authHosts' | 'random'>> & HttpOptions;
-  #netrc: Map<string, NetrcEntry> | undefined;
+  readonly #credentials: EarthdataCredentials;
 
   constructor(opts: HttpOptions = {}) {
     this.limiter = opts.limiter ?? new Limiter(8);
@@ -104,31 +70,11 @@ export class HttpClient {
       baseDelayMs: 500,
       maxDelayMs: 30_000,
       maxRetryAfterMs: 120_000,
-      authHosts: DEFAULT_AUTH_HOSTS,
+      authHosts: [...EARTHDATA_HOSTS],
       random: Math.random,
       ...opts,
     };
-    if (opts.netrcPath) this.#netrc = parseNetrc(readFileSync(opts.netrcPath, 'utf8'));
-  }
-
-  /** Client options from the environment: EARTHDATA_TOKEN, or NETRC / ~/.netrc when it exists. */
-  static envAuth(env: NodeJS.ProcessEnv = process.env): Pick<HttpOptions, 'token' | 'netrcPath'> {
-    if (env.EARTHDATA_TOKEN) return { token: env.EARTHDATA_TOKEN };
-    const path = env.NETRC ?? join(homedir(), '.netrc');
-    try {
-      readFileSync(path);
-      return { netrcPath: path };
-    } catch {
-      return {};
-    }
-  }
-
-  #authHeader(url: URL): string | undefined {
-    const allowed = (h: string): boolean => this.#o.authHosts.some((a) => h === a || h.endsWith(`.${a}`));
-    if (!allowed(url.hostname)) return undefined;
-    if (this.#o.token) return `Bearer ${this.#o.token}`;
-    const e = this.#netrc?.get(url.hostname) ?? this.#netrc?.get('*');
-    return e ? `Basic ${Buffer.from(`${e.login}:${e.password}`).toString('base64')}` : undefined;
+    this.#credentials = new EarthdataCredentials({ token: opts.token, netrcPath: opts.netrcPath }, this.#o.authHosts);
   }
 
   #backoff(attempt: number): number {
@@ -141,7 +87,7 @@ export class HttpClient {
     const method = req.method ?? 'GET';
     const headers: Record<string, string> = { accept: 'application/geo+json, application/json;q=0.9, */*;q=0.5', ...req.headers };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
-    const auth = this.#authHeader(url);
+    const auth = this.#credentials.header(url);
     if (auth) headers.authorization = auth;
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     let lastError: StacSourceError | undefined;

@@ -185,8 +185,8 @@ export async function removeScenePart(datasetDir: string, tileId: string): Promi
   }
 }
 
-/** Build selected_tiles.csv and tile_payloads.json from every tile's part file, in tile order. */
-export async function mergeSceneParts(datasetDir: string): Promise<{ tiles: number; scenes: number; files: string[] }> {
+/** The selected scenes of every tile's part file, in tile order (none when there are no parts). */
+export async function readSceneParts(datasetDir: string): Promise<{ tiles: number; scenes: Scene[] }> {
   const dir = join(datasetDir, SCENE_PARTS_DIR);
   let names: string[] = [];
   try {
@@ -194,11 +194,17 @@ export async function mergeSceneParts(datasetDir: string): Promise<{ tiles: numb
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const all: Scene[] = [];
-  for (const n of names) all.push(...(JSON.parse(await readFile(join(dir, n), 'utf8')) as Scene[]));
+  const scenes: Scene[] = [];
+  for (const n of names) scenes.push(...(JSON.parse(await readFile(join(dir, n), 'utf8')) as Scene[]));
+  return { tiles: names.length, scenes };
+}
+
+/** Build selected_tiles.csv and tile_payloads.json from every tile's part file, in tile order. */
+export async function mergeSceneParts(datasetDir: string): Promise<{ tiles: number; scenes: number; files: string[] }> {
+  const { tiles, scenes: all } = await readSceneParts(datasetDir);
   const csv = join(datasetDir, DATASET_FILES.selectedTiles);
   const payloads = join(datasetDir, DATASET_FILES.tilePayloads);
   await writeAtomic(csv, selectedTilesCsv(all));
   await writeAtomic(payloads, tilePayloadsJson(tilePayloads(all)));
-  return { tiles: names.length, scenes: all.length, files: [csv, payloads] };
+  return { tiles, scenes: all.length, files: [csv, payloads] };
 }

@@ -66,6 +66,15 @@ describe('ECHO10 .cmr.xml', () => {
       assert.equal(b.s3, `s3://lp-prod-protected/HLSL30.020/${g}/${file}`);
       assert.ok(xml.includes(`<URL>${b.s3}</URL>`), `${b.s3} is in the document`);
     }
+    // LP DAAC's AdditionalFile entries give each band file's size and SHA512, read from the document.
+    for (const b of scene.bands) {
+      const at = xml.indexOf(`<Name>${b.filename}</Name>`);
+      assert.ok(at > 0, b.filename);
+      const entry = xml.slice(at, xml.indexOf('</AdditionalFile>', at));
+      assert.equal(b.size, Number(/<SizeInBytes>(\d+)<\/SizeInBytes>/.exec(entry)?.[1]), b.filename);
+      assert.deepEqual(b.checksum, { algorithm: 'SHA512', value: /<Value>([0-9a-f]+)<\/Value>/.exec(entry)?.[1] }, b.filename);
+    }
+    assert.equal(scene.bands.find((b) => b.band === 'B8A')?.size, 26554784);
     assert.deepEqual(meta.metadataLinks, [
       `https://data.lpdaac.earthdatacloud.nasa.gov/lp-prod-protected/HLSL30.020/${g}/${g}.cmr.xml`,
       `s3://lp-prod-protected/HLSL30.020/${g}/${g}.cmr.xml`,

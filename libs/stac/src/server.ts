@@ -51,6 +51,11 @@ export interface StacServerOptions {
   /** Largest page served whatever the client asks. */
   maxPageSize?: number;
   faults?: Faults;
+  /**
+   * Where items' band assets point: `<assetBase>/<granule>/<file>` (e.g. the LP DAAC emulator's
+   * protected-file URLs). Default: this server's own /data route.
+   */
+  assetBase?: string;
 }
 
 export interface RequestRecord {
@@ -184,7 +189,8 @@ export async function startStacServer(opts: StacServerOptions): Promise<StacServ
     const assets: Json = {};
     for (const band of BANDS) {
       const filename = g.meta.bands[band]?.filename ?? `${id}.${band}.tif`;
-      const asset: Json = { href: `${data}/${filename}`, title: `Download ${filename}`, roles: ['data'], type: 'image/tiff; application=geotiff; profile=cloud-optimized' };
+      const href = opts.assetBase ? `${opts.assetBase}/${id}/${filename}` : `${data}/${filename}`;
+      const asset: Json = { href, title: `Download ${filename}`, roles: ['data'], type: 'image/tiff; application=geotiff; profile=cloud-optimized' };
       const cid = mapping?.get(filename);
       if (cid) asset.alternate = { ipfs: { href: `ipfs://${cid}`, cid } };
       assets[band] = asset;

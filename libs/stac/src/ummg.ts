@@ -1,6 +1,6 @@
 // UMM-G JSON (CMR `granules.umm_json` results or one `.umm_json` record).
 import { MetadataError } from './errors.ts';
-import { addBandLink, newGranule, percent } from './granule.ts';
+import { addBandFile, addBandLink, newGranule, percent } from './granule.ts';
 import type { GranuleMetadata, ReadResult } from './granule.ts';
 import { readEach } from './granule.ts';
 import { arr, isObj, str } from './json-util.ts';
@@ -35,6 +35,21 @@ export function readUmmG(record: unknown, source: string): GranuleMetadata {
       throw new MetadataError(source, `SENSING_TIME is not a time: ${JSON.stringify(sensing)}`, { granuleId, field: 'SENSING_TIME' });
     }
     meta.sensingTime = sensing;
+  }
+  // Sizes and checksums: ArchiveAndDistributionInformation entries, or their Files (UMM-G 1.6).
+  const dg = isObj(umm.DataGranule) ? umm.DataGranule : undefined;
+  for (const a of arr(dg?.ArchiveAndDistributionInformation)) {
+    if (!isObj(a)) continue;
+    for (const f of [a, ...arr(a.Files)]) {
+      if (!isObj(f)) continue;
+      const name = str(f.Name);
+      if (!name) continue;
+      const size = typeof f.SizeInBytes === 'number' ? f.SizeInBytes : undefined;
+      const ck = isObj(f.Checksum) ? f.Checksum : undefined;
+      const value = ck ? str(ck.Value) : undefined;
+      const algorithm = ck ? str(ck.Algorithm) : undefined;
+      addBandFile(meta, name, size, value && algorithm ? { algorithm, value } : undefined);
+    }
   }
   for (const u of arr(umm.RelatedUrls)) {
     const url = isObj(u) ? str(u.URL) : undefined;

@@ -17,13 +17,13 @@ import type { BBox } from '@hls/contracts';
 import { CHIP } from '@hls/contracts';
 import { tileSearchGeometry, type S2Tile } from '@hls/geo';
 import { parseReclassCodes } from './reclass-codes.ts';
-import { buildEcho10Xml } from '@hls/stac';
+import { addArchiveInfo, buildEcho10Xml } from '@hls/stac';
 import { checkPlan, DEFAULT_WORLD, planWorld, type WorldOptions, type WorldPlan } from './plan.ts';
 import { fieldMap, writeCdl, writeSceneBands } from './rasters.ts';
 import { REAL_FIXTURES } from '@hls/common';
 
 /** Bump when the generated content changes: old worlds are then rebuilt under a new hash. */
-export const WORLD_VERSION = 2;
+export const WORLD_VERSION = 3;
 
 /** The real fixtures beside the checkout (as @hls/common finds them); HLS_FIXTURES_DIR overrides. */
 export { REAL_FIXTURES };
@@ -140,6 +140,9 @@ async function generate(dir: string, o: WorldOptions, fx: WorldFixtures, hash: s
       }
     }
   }
+  // As LP DAAC archives a granule: each band file's size and SHA512 in the .cmr.xml (DataGranule/AdditionalFile),
+  // which the band sources verify downloads against.
+  await addArchiveInfo(join(dir, 'granules'));
   // The CDL covers every chip with one chip of margin.
   const boxes = plan.tiles.flatMap((t) => t.chips.map((c) => c.bbox5070));
   const m = CHIP.sizeMetres;

@@ -1,23 +1,14 @@
 // hls-chips cids grab | check, and hls-chips retrieve: the original pipeline's CID helper scripts
-// (grab_cids_from_selected_tiles, check_ipfs_content_retrievability, retrieve_hls_scenes). Logic: @hls/ipfs.
+// (grab_cids_from_selected_tiles, check_ipfs_content_retrievability, retrieve_hls_scenes). Logic: @hls/ipfs,
+// and @hls/bands for retrieve (any band source: local granule folders, IPFS, HTTPS with Earthdata Login).
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '@hls/config';
-import { DATASET_FILES, datasetDir } from '@hls/contracts';
-import {
-  bandRefs,
-  checkCids,
-  createFetcher,
-  grabCids,
-  readTilePayloads,
-  retrieveAll,
-  settingsWithFlags,
-  writeTilePayloads,
-  type BackendFlags,
-  type RetrieveProgress,
-} from '@hls/ipfs';
-import { readCidMappingFile } from '@hls/stac';
+import { BAND_SOURCES, DATASET_FILES, bandSourcesOf, datasetDir, type BandAsset, type BandSourceName } from '@hls/contracts';
+import { BandSources, bandSourceSettings, retrieveAll, type RetrieveProgress } from '@hls/bands';
+import { bandRefs, checkCids, createFetcher, grabCids, readTilePayloads, settingsWithFlags, writeTilePayloads, type BackendFlags } from '@hls/ipfs';
+import { readCidMappingFile, readSceneParts } from '@hls/stac';
 import { wholeNumber } from '../options.ts';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -131,18 +122,29 @@ export function register(program: Command): void {
   withBackendOptions(
     program
       .command('retrieve')
-      .description('download every band file of tile_payloads.json to <dataset>/tiles/<granule>/<granule>.<band>.tif, verified and resumable, with a progress bar (bytes/s, ETA)'),
+      .description(
+        'get every band file of tile_payloads.json from the band sources in order (config band_sources, or --source): ' +
+          'local granule folders (used in place, no copy), IPFS by CID (verified), HTTPS from the scenes\' links with Earthdata Login ' +
+          '(EARTHDATA_TOKEN or NETRC / ~/.netrc; verified by size and checksum; resumable); downloads go to ' +
+          '<dataset>/tiles/<granule>/<granule>.<band>.tif. Progress bar with bytes/s and ETA.',
+      ),
   )
+    .option('--source <name>', `band source, repeatable or comma-separated, tried in the order given: ${BAND_SOURCES.join(', ')} (default: config band_sources)`, collect, [])
     .option('--quiet', 'no progress bar')
-    .action(async (o: CommonOpts & { quiet?: boolean }) => {
-      let fetcher;
+    .action(async (o: CommonOpts & { quiet?: boolean; source: string[] }) => {
+      let sources: BandSources | undefined;
       try {
-        const { dir, payloads, settings } = setup(o);
-        fetcher = await createFetcher(settings);
+        const { config, dir, payloads, settings } = setup(o);
+        const order = parseSources(o.source) ?? bandSourcesOf(config);
+        sources = new BandSources({ ...bandSourceSettings(config), order, ipfs: settings });
         const refs = bandRefs(await readTilePayloads(payloads));
+        // The scenes the run selected know more than tile_payloads.json: https links, sizes, checksums.
+        const assets = new Map<string, BandAsset>();
+        for (const scene of (await readSceneParts(dir)).scenes) for (const b of scene.bands) assets.set(b.filename, b);
         const t0 = Date.now();
         let lastPrint = 0;
-        const r = await retrieveAll(fetcher, refs, dir, {
+        const r = await retrieveAll(sources, refs, dir, {
+          assets,
           onProgress: (p) => {
             if (o.quiet || (Date.now() - lastPrint < 200 && p.filesDone < p.files)) return;
             lastPrint = Date.now();
@@ -152,15 +154,31 @@ export function register(program: Command): void {
         if (!o.quiet) process.stderr.write('\n');
         const failed = r.filter((x) => x.error);
         for (const x of failed) process.stderr.write(`failed ${x.filename}: ${x.error}\n`);
-        const bytes = r.reduce((n, x) => n + (x.result?.bytes ?? 0), 0);
+        const served = r.filter((x) => !x.error);
+        const bySource: Partial<Record<BandSourceName, number>> = {};
+        for (const x of served) if (x.source) bySource[x.source] = (bySource[x.source] ?? 0) + 1;
+        const bytes = served.reduce((n, x) => n + (x.bytes ?? 0), 0);
         process.stdout.write(
-          `${JSON.stringify({ files: r.length, fetched: r.filter((x) => x.result && !x.result.reused).length, reused: r.filter((x) => x.result?.reused).length, failed: failed.length, bytes, seconds: (Date.now() - t0) / 1000 })}\n`,
+          `${JSON.stringify({ files: r.length, fetched: served.filter((x) => !x.reused).length, reused: served.filter((x) => x.reused).length, failed: failed.length, bySource, bytes, seconds: (Date.now() - t0) / 1000 })}\n`,
         );
         if (failed.length > 0) process.exitCode = 1;
       } catch (e) {
         fail('retrieve', e);
       } finally {
-        await fetcher?.close();
+        await sources?.close();
       }
     });
+}
+
+/** --source values (repeatable, comma-separated) in order; undefined when none were given. */
+export function parseSources(values: readonly string[]): BandSourceName[] | undefined {
+  const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  if (names.length === 0) return undefined;
+  const out: BandSourceName[] = [];
+  for (const n of names) {
+    const known = BAND_SOURCES.find((s) => s === n);
+    if (!known) throw new Error(`--source must be one of ${BAND_SOURCES.join(', ')}, got '${n}'`);
+    if (!out.includes(known)) out.push(known);
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 // hls-chips demo: the whole pipeline on a generated sample world, no account and no internet.
 import { resolve } from 'node:path';
-import { SERVICES } from '@hls/contracts';
-import { formatSummary, runDemo } from '@hls/pipeline';
+import { BAND_SOURCES, SERVICES } from '@hls/contracts';
+import { exitCode, formatSummary, runDemo } from '@hls/pipeline';
 import type { Command } from 'commander';
 import { SERVICE_REGISTRY, serviceEntry } from '../registry.ts';
 import { positiveNumber, wholeNumber } from '../options.ts';
@@ -19,9 +19,13 @@ export function register(program: Command): void {
     .option('--processes', 'run every service in its own process (2 replicas of reprojector and chipper)')
     .option('--timeout <seconds>', 'give up after this long', positiveNumber, 1800)
     .option('--ack-wait <seconds>', "services' ack wait: how soon a killed run's in-flight work is redelivered on restart", positiveNumber, 120)
+    .option('--bands <source>', `where the bands come from: ipfs (the local IPFS provider), local (the granule folders, in place), https (a local LP DAAC emulator with Earthdata Login)`, 'ipfs')
     .option('--json', 'print the summary as JSON on stdout')
-    .action(async (o: { dataDir: string; seed: number; small?: boolean; processes?: boolean; timeout: number; ackWait: number; json?: boolean }) => {
+    .action(async (o: { dataDir: string; seed: number; small?: boolean; processes?: boolean; timeout: number; ackWait: number; bands: string; json?: boolean }) => {
+      const bands = BAND_SOURCES.find((b) => b === o.bands);
+      if (!bands) throw new Error(`--bands must be one of ${BAND_SOURCES.join(', ')}, got '${o.bands}'`);
       const r = await runDemo({
+        bands,
         dataDir: resolve(o.dataDir),
         seed: o.seed,
         small: o.small === true,
@@ -34,6 +38,6 @@ export function register(program: Command): void {
       if (o.json) console.log(JSON.stringify(r, (k, v: unknown) => (k === 'plan' ? undefined : v), 1));
       else console.log(formatSummary(r));
       // Idle keep-alive sockets of the local servers would hold the process for seconds: the work is done.
-      process.exit(r.complete ? 0 : 1);
+      process.exit(exitCode(r));
     });
 }

@@ -1,13 +1,14 @@
 // hls-chips run --config: a config or source error stops it before any work, naming the key or URL.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DATASET_DIRS } from '@hls/contracts';
 import { after, test } from 'node:test';
 import { startProvider } from '@hls/ipfs';
 import { demoConfig } from '@hls/pipeline';
-import { CID_MAPPING_FILE, startStacServer } from '@hls/stac';
+import { CID_MAPPING_FILE, addArchiveInfo, startLpDaacEmulator, startStacServer } from '@hls/stac';
 import { freePort } from '@hls/testing';
 import { ensureWorld, SMALL_WORLD } from '@hls/world';
 
@@ -83,5 +84,98 @@ test('run --config over configured sources (a STAC API, an IPFS gateway, a CDL f
   } finally {
     await stac.close();
     await provider.close();
+  }
+});
+
+interface Summary {
+  complete: boolean;
+  expected: number;
+  accepted: number;
+  rejected: number;
+  failed: number;
+  datasetDir: string;
+  bands: { fetched: number; bySource: Record<string, number> };
+}
+
+/** `hls-chips run --config <yaml> --json` as a user runs it; resolves with its exit status and output. */
+function runCli(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [main, 'run', '--config', yaml, '--json'], { env: { ...process.env, NATS_URL: '', EARTHDATA_TOKEN: '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.once('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+test('run --config over granule folders (stac.type: directory, band_sources: [local]) needs no IPFS: bands read in place', { timeout: 300_000 }, async () => {
+  const world = await ensureWorld({ dataDir: join(tmp, 'src'), options: SMALL_WORLD });
+  const dead = await freePort();
+  const data = join(tmp, 'local');
+  const cfg = demoConfig(data, world, `http://127.0.0.1:${dead}`, `http://127.0.0.1:${dead}`, 20_000);
+  const yaml = join(tmp, 'local.yaml');
+  // No STAC server, no IPFS provider: the only IPFS backend configured is a port nobody listens on.
+  writeFileSync(yaml, JSON.stringify({ ...cfg, train_dataset_name: 'folders', stac: { type: 'directory', path: world.granuleDir }, band_sources: ['local'] }));
+  const r = await runCli(yaml);
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as Summary;
+  assert.equal(s.complete, true);
+  assert.ok(s.accepted > 0, 'chips were made');
+  assert.equal(s.failed, 0);
+  assert.equal(s.accepted + s.rejected, s.expected);
+  assert.deepEqual(s.bands.bySource, { local: s.bands.fetched });
+  assert.equal(existsSync(join(s.datasetDir, DATASET_DIRS.tiles)), false, 'no band was copied into tiles/');
+  assert.ok(readdirSync(join(s.datasetDir, DATASET_DIRS.reprojected)).length > 0);
+});
+
+test('run --config with bands from the LP DAAC emulator over HTTPS (Earthdata Login via netrc): completes with verified bands', { timeout: 300_000 }, async () => {
+  const world = await ensureWorld({ dataDir: join(tmp, 'src'), options: SMALL_WORLD });
+  // LP DAAC's archive adds each file's size and SHA512 to the granule metadata; the fetcher checks both.
+  // On a copy of the granules: the cached world stays as generated.
+  const granules = join(tmp, 'lpdaac-granules');
+  cpSync(world.granuleDir, granules, { recursive: true });
+  assert.ok((await addArchiveInfo(granules)) > 0);
+  const emu = await startLpDaacEmulator({ dir: granules });
+  const stac = await startStacServer({ dir: granules, assetBase: emu.assetBase });
+  const dead = await freePort();
+  try {
+    const netrc = join(tmp, 'run-netrc');
+    writeFileSync(netrc, `machine ${emu.authHost} login hls-user password hls-password\n`);
+    const cfg = demoConfig(join(tmp, 'lpdaac'), world, stac.url, `http://127.0.0.1:${dead}`, 20_000);
+    const yaml = join(tmp, 'lpdaac.yaml');
+    writeFileSync(yaml, JSON.stringify({ ...cfg, train_dataset_name: 'lpdaac', band_sources: ['https'], earthdata: { auth_hosts: emu.authHosts, retries: 3 } }));
+    // One band's connection is cut mid-transfer: it resumes with Range.
+    const first = readdirSync(granules).find((g) => readdirSync(join(granules, g)).some((f) => f.endsWith('.B04.tif')));
+    assert.ok(first, 'the world has band files');
+    const cut = Math.floor(statSync(join(granules, first, `${first}.B04.tif`)).size / 2);
+    emu.faults.disconnectAfter.set(`${first}.B04.tif`, cut);
+
+    const r = await runCli(yaml, { NETRC: netrc });
+    assert.equal(r.status, 0, r.stderr);
+    const s = JSON.parse(r.stdout) as Summary;
+    assert.equal(s.complete, true);
+    assert.ok(s.accepted > 0);
+    assert.equal(s.failed, 0);
+    assert.deepEqual(s.bands.bySource, { https: s.bands.fetched });
+    // Every downloaded band is byte-identical to what LP DAAC serves; no temp file is left.
+    const tiles = join(s.datasetDir, DATASET_DIRS.tiles);
+    let n = 0;
+    for (const g of readdirSync(tiles)) {
+      for (const f of readdirSync(join(tiles, g))) {
+        assert.ok(!f.endsWith('.part'), `temp file left: ${f}`);
+        assert.deepEqual(readFileSync(join(tiles, g, f)), readFileSync(join(granules, g, f)), f);
+        n++;
+      }
+    }
+    assert.equal(n, s.bands.fetched);
+    assert.ok(emu.requests.some((q) => q.server === 'signed' && q.range === `bytes=${cut}-`), 'the cut band resumed with Range');
+    // The netrc password went to the Earthdata Login host only; the signed-URL host saw no credentials or cookies.
+    assert.ok(emu.requests.some((q) => q.server === 'auth' && q.authorization?.startsWith('Basic ')));
+    assert.ok(emu.requests.filter((q) => q.server !== 'auth').every((q) => !q.authorization));
+    assert.ok(emu.requests.filter((q) => q.server === 'signed').every((q) => !q.cookie));
+  } finally {
+    await stac.close();
+    await emu.close();
   }
 });

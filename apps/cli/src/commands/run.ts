@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '@hls/config';
 import { SERVICES } from '@hls/contracts';
-import { formatSummary, preflight, runPipeline } from '@hls/pipeline';
+import { exitCode, formatSummary, preflight, runPipeline } from '@hls/pipeline';
 import type { Command } from 'commander';
 import { SERVICE_REGISTRY, serviceEntry } from '../registry.ts';
 import { positiveNumber } from '../options.ts';
@@ -41,6 +41,6 @@ export function register(program: Command): void {
       if (o.json) console.log(JSON.stringify(r, null, 1));
       else console.log(formatSummary(r));
       // Idle keep-alive sockets of the local servers would hold the process for seconds: the work is done.
-      process.exit(r.complete ? 0 : 1);
+      process.exit(exitCode(r));
     });
 }

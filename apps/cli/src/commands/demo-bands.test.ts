@@ -1,0 +1,26 @@
+// hls-chips demo --bands https: the small world's bands come from the LP DAAC emulator over HTTPS with
+// Earthdata Login, instead of IPFS; the same chips come out.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { DATASET_DIRS, SERVICES } from '@hls/contracts';
+import { formatSummary, runDemo } from '@hls/pipeline';
+import { SERVICE_REGISTRY } from '../registry.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'hls-demo-bands-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test('demo --bands https: every band over HTTPS from the LP DAAC emulator, byte-identical to the world; the token is put back', { timeout: 600_000 }, async () => {
+  const before = process.env.EARTHDATA_TOKEN;
+  const r = await runDemo({ dataDir: tmp, small: true, bands: 'https', services: SERVICES.map((n) => SERVICE_REGISTRY[n]), timeoutMs: 300_000 });
+  assert.equal(r.complete, true, formatSummary(r));
+  assert.equal(r.failed, 0);
+  assert.ok(r.accepted > 0);
+  assert.deepEqual(r.bands.bySource, { https: r.bands.fetched });
+  assert.match(formatSummary(r), /served by: https \d+/);
+  const tiles = join(r.datasetDir, DATASET_DIRS.tiles);
+  for (const g of readdirSync(tiles)) for (const f of readdirSync(join(tiles, g))) assert.deepEqual(readFileSync(join(tiles, g, f)), readFileSync(join(r.world.granuleDir, g, f)), f);
+  assert.equal(process.env.EARTHDATA_TOKEN, before);
+});
