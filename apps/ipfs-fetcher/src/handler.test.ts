@@ -176,7 +176,7 @@ test('a gateway streaming an endless body fails the tile and its chips at the fi
     await handleSceneSelected(sceneEvent(bandCids(), runId), real.ctx);
     const published = (await real.published()).map((p) => ({ subject: p.subject, event: p.data as Record<string, unknown> }));
     assert.deepEqual(published.map((p) => p.subject), [SUBJECTS.tileFailed, SUBJECTS.chipFailed, SUBJECTS.chipFailed]);
-    assert.equal(published[0]?.event.reason, `cid-unavailable: ${bandCids().get('B02')}`);
+    assert.equal(published[0]?.event.reason, 'band-unavailable: B02 (tried ipfs)');
     assert.match(String(published[0]?.event.detail), /body cut off past the block's limit of 300000 bytes/);
     assert.match(String(published[1]?.event.error), /body cut off past the block's limit of 300000 bytes/);
     assert.ok(cutOff >= 1);
