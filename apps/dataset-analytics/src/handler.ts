@@ -2,7 +2,7 @@
 // buildDataset runs over the run's own accepted chips and publishDataset announces it.
 import { SUBJECTS, messageId } from '@hls/contracts';
 import { buildDataset as buildAnalytics, type BuildDatasetOptions, type DatasetSummary } from '@hls/analytics';
-import { assembleTrackChips } from '@hls/chips';
+import { assembleTrackChips, refreshFiltered } from '@hls/chips';
 import { recordRunFinished, runChipIds, type RunCounts, type ServiceContext } from '@hls/runtime';
 
 /** The run's own chips: accepted ones feed the analytics, every terminal one may have a track row. */
@@ -31,6 +31,10 @@ export async function publishDataset(runId: string, ctx: ServiceContext, counts:
   ctx.annotate({ runId });
   const [dir, run, chips] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId), runChips(ctx, runId)]);
   ctx.working();
+  // A stale or corrupt copy in chips_filtered/ is redone here rather than failing the whole dataset.
+  const refreshed = await refreshFiltered(dir);
+  if (refreshed.recopied.length > 0) ctx.log.warn({ files: refreshed.recopied }, `chips_filtered/: ${refreshed.recopied.length} corrupt file(s) copied again from chips/`);
+  if (refreshed.removed.length > 0) ctx.log.warn({ chips: refreshed.removed }, `chips_filtered/: removed ${refreshed.removed.length} corrupt chip(s) with no good copy in chips/`);
   const summary = await buildDataset(dir, chips, { seed: run.config.split.seed, trainFraction: run.config.split.train_fraction });
   if (summary.empty) ctx.log.warn(`run ${runId}: ${summary.empty}`);
   await ctx.publish(

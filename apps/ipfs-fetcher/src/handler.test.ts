@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { BANDS, SUBJECTS, bandFileName, makeEvent, tileBandPath, type BandAsset, type EventOf, type GranuleId } from '@hls/contracts';
 import { startLpDaacEmulator } from '@hls/stac';
@@ -146,6 +147,43 @@ test('no IPFS backend reachable is a transient error: nothing fails, nothing is 
     return true;
   });
   assert.deepEqual(await real.published(), []);
+});
+
+test('a gateway streaming an endless body fails the tile and its chips at the first delivery, cut off at the block limit (issue 15)', async () => {
+  const runId = 'run-endless';
+  let cutOff = 0;
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  const endless = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/vnd.ipld.raw' });
+    let open = true;
+    res.on('close', () => {
+      open = false;
+      cutOff++;
+    });
+    const pump = (): void => {
+      while (open && res.write(chunk));
+      if (open) res.once('drain', pump);
+    };
+    pump();
+  });
+  await new Promise<void>((r) => endless.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(endless.address() as AddressInfo).port}`;
+  try {
+    const config = { data_dir: root, train_dataset_name: runId, ipfs: { backends: [{ type: 'gateway', urls: [url] }], timeout_ms: 60_000, retries: 0, concurrency: 2, max_block_bytes: 300_000 } };
+    const real = await realServiceContext({ nats, service: 'ipfs-fetcher', run: { runId, config } });
+    contexts.push(real);
+    // Handled (no throw, so no redelivery): the outcome is the tile's failure, with the reason.
+    await handleSceneSelected(sceneEvent(bandCids(), runId), real.ctx);
+    const published = (await real.published()).map((p) => ({ subject: p.subject, event: p.data as Record<string, unknown> }));
+    assert.deepEqual(published.map((p) => p.subject), [SUBJECTS.tileFailed, SUBJECTS.chipFailed, SUBJECTS.chipFailed]);
+    assert.equal(published[0]?.event.reason, 'band-unavailable: B02 (tried ipfs)');
+    assert.match(String(published[0]?.event.detail), /body cut off past the block's limit of 300000 bytes/);
+    assert.match(String(published[1]?.event.error), /body cut off past the block's limit of 300000 bytes/);
+    assert.ok(cutOff >= 1);
+  } finally {
+    endless.closeAllConnections();
+    await new Promise((r) => endless.close(r));
+  }
 });
 
 /** Band-like files with a readable TIFF header (the local source checks it). */

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { BANDS, GranuleId, RunId, TileId, tileBandPath } from '@hls/contracts';
+import { BANDS, ConfigSchema, GranuleId, RunId, TileId, tileBandPath } from '@hls/contracts';
 import type { EventOf } from '@hls/contracts';
 import { readRasterWindow, utmEpsg, writeGeoTiff } from '@hls/raster';
 import { PermanentError } from '@hls/runtime';
 import type { ServiceContext } from '@hls/runtime';
 import { closeReprojectPool, handleBandFetched, tileReadiness } from './handler.ts';
+import { sparseHugeGeoTiff } from '@hls/raster/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'reprojector-'));
 after(async () => {
@@ -22,13 +23,13 @@ interface Published {
   msgId: string;
 }
 
-function fakeContext(published: Published[], stac: { type: string; path?: string } = { type: 'api' }): ServiceContext {
+function fakeContext(published: Published[], stac: { type: 'api' | 'directory'; path?: string } = { type: 'api' }): ServiceContext {
   const noop = () => undefined;
   const log = { info: noop, warn: noop, error: noop, debug: noop, child: () => log };
   return {
     service: 'reprojector',
     log,
-    run: async () => ({ config: { reproject: { extent: 'footprint', workers: 1 }, stac } }),
+    run: async () => ({ config: ConfigSchema.parse({ reproject: { extent: 'footprint', workers: 1 }, stac }) }),
     datasetDir: async () => dir,
     publish: async (subject: string, event: unknown, msgId: string) => {
       published.push({ subject, event, msgId });
@@ -132,6 +133,44 @@ test('a corrupt input is a permanent error naming the granule and file', async (
   mkdirSync(join(dir, 'tiles', granule), { recursive: true });
   writeFileSync(bad, 'garbage');
   await assert.rejects(handleBandFetched(fetched('B11'), fakeContext([])), (e: Error) => e instanceof PermanentError && e.message.includes(granule) && e.message.includes(bad));
+});
+
+test('a reprojected band corrupted in place (same size, flipped bytes) is warped again, not reused (issue 15)', async () => {
+  const out = join(dir, 'tiles_reprojected', `${granule}.B04.tif`);
+  const published: Published[] = [];
+  await handleBandFetched(fetched('B04'), fakeContext(published));
+  const good = readFileSync(out);
+  const bad = Buffer.from(good);
+  for (let i = bad.length >> 1; i < (bad.length >> 1) + 64; i++) bad[i] = bad[i]! ^ 0xff;
+  writeFileSync(out, bad);
+  await handleBandFetched(fetched('B04'), fakeContext(published));
+  assert.equal((published.at(-1)!.event as EventOf<'hls.band.reprojected'>).reused, false, 'not reused');
+  assert.deepEqual(readFileSync(out), good, 'warped again to the same bytes');
+  await handleBandFetched(fetched('B04'), fakeContext(published));
+  assert.equal((published.at(-1)!.event as EventOf<'hls.band.reprojected'>).reused, true);
+});
+
+test('a sparse 100,000 x 100,000 band, or one whose IFD chain loops, fails permanently at the first delivery, in one line (issue 15)', async () => {
+  mkdirSync(join(dir, 'tiles', granule), { recursive: true });
+  const big = join(dir, tileBandPath(granule, 'B12'));
+  sparseHugeGeoTiff(big);
+  const published: Published[] = [];
+  await assert.rejects(handleBandFetched(fetched('B12'), fakeContext(published)), (e: Error) => {
+    assert.ok(e instanceof PermanentError, String(e));
+    assert.match(e.message, new RegExp(`^granule ${granule.replace(/\./g, '\\.')} band B12: cannot reproject .*B12\\.tif: .*the input of 100000 x 100000 pixels x 1 band\\(s\\) is over the limit of \\d+ pixels x bands`));
+    assert.doesNotMatch(e.message, /\n/);
+    return true;
+  });
+
+  // A band whose first IFD's next-IFD offset points to itself.
+  const loop = join(dir, tileBandPath(granule, 'B8A'));
+  await writeGeoTiff(loop, { width: 64, height: 64, bands: [new Int16Array(64 * 64)], geoTransform: [600000, 30, 0, 4800000, 0, -30], epsg: utmEpsg(15), nodata: -9999 });
+  const b = readFileSync(loop);
+  const ifd = b.readUInt32LE(4);
+  b.writeUInt32LE(ifd, ifd + 2 + b.readUInt16LE(ifd) * 12);
+  writeFileSync(loop, b);
+  await assert.rejects(handleBandFetched(fetched('B8A'), fakeContext(published)), (e: Error) => e instanceof PermanentError && /IFD chain loops/.test(e.message));
+  assert.deepEqual(published, [], 'nothing published for either');
 });
 
 test('tile readiness: 21/21 distinct bands of 3 granules, extra or duplicate entries do not count', () => {

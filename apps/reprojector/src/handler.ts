@@ -6,7 +6,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FMASK_BAND, SUBJECTS, bandFileName, confinedBandPath, granuleFoldersOf, messageId, reprojectedBandPath } from '@hls/contracts';
 import type { Band } from '@hls/contracts';
-import { RasterReadError, cdlWindowFor, createReprojectPool, isValidReprojection, readRasterInfo, windowBounds } from '@hls/raster';
+import { RasterReadError, checkedReprojectWindow, createReprojectPool, isValidReprojection, readRasterInfo, windowBounds } from '@hls/raster';
 import type { ReprojectPool, Resampling } from '@hls/raster';
 import { PermanentError, TransientError } from '@hls/runtime';
 import type { Handler } from '@hls/runtime';
@@ -34,6 +34,7 @@ export const handleBandFetched: Handler<'hls.band.fetched'> = async (event, ctx)
   ctx.annotate({ runId, tileId, granuleId });
   const [dir, run] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId)]);
   const { extent, workers } = run.config.reproject;
+  const maxPixels = run.config.limits.max_raster_pixels;
   // The path the fetcher published: relative to the dataset (a download) or absolute (a band in place, in one
   // of the run's granule folders). Anything else is refused: an event is input, not a licence to read files.
   const input = confinedBandPath(dir, event.path, granuleId, band, granuleFoldersOf(run.config));
@@ -50,11 +51,11 @@ export const handleBandFetched: Handler<'hls.band.fetched'> = async (event, ctx)
     throw new TransientError(`granule ${granuleId} band ${band}: input ${input} is missing`, { cause: e });
   }
 
-  // Header, georeferencing and data extent are checked here, in this thread, so a corrupt or
-  // unsupported input is a permanent error (the fetcher verified its bytes; retrying cannot help).
-  let info;
+  // Header, georeferencing, data extent and size limits are checked here, in this thread, so a corrupt,
+  // unsupported or oversized input is a permanent error (the fetcher verified its bytes; retrying cannot help).
+  let window;
   try {
-    info = await readRasterInfo(input);
+    window = checkedReprojectWindow(await readRasterInfo(input), extent, maxPixels);
   } catch (e) {
     const msg = `granule ${granuleId} band ${band}: cannot reproject ${input}: ${e instanceof Error ? e.message : String(e)}`;
     throw e instanceof RasterReadError ? new PermanentError(msg, { cause: e }) : new TransientError(msg, { cause: e });
@@ -63,13 +64,13 @@ export const handleBandFetched: Handler<'hls.band.fetched'> = async (event, ctx)
   let bbox5070: [number, number, number, number];
   let reused = false;
   if (await isValidReprojection(output, input, extent)) {
-    bbox5070 = windowBounds(cdlWindowFor(info, extent));
+    bbox5070 = windowBounds(window);
     reused = true;
     ctx.log.info({ output }, 'reprojected band already present and valid');
   } else {
     ctx.working();
     try {
-      const r = await getPool(workers).reproject(input, output, { resampling: resamplingFor(band), extent });
+      const r = await getPool(workers).reproject(input, output, { resampling: resamplingFor(band), extent, maxPixels });
       bbox5070 = r.bbox5070;
       ctx.log.info({ output, width: r.window.width, height: r.window.height, maxTransformError: r.maxTransformError }, 'band reprojected');
     } catch (e) {

@@ -3,7 +3,7 @@
 // Writes chips/<chip>_merged.tif (18 x Int16), chips_fmask/<chip>_Fmask.tif (3 x UInt8) and
 // chips/<chip>.mask.tif (UInt8 classes with a colour map, nodata 0), with the band descriptions, scale/offset
 // and acquisition dates training code reads (chip-metadata.ts). Outputs are written atomically by @hls/raster.
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CDL_GRID,
@@ -21,7 +21,7 @@ import {
   type GranuleId,
   type QaFigures,
 } from '@hls/contracts';
-import { DTYPE_INFO, openRaster, writeGeoTiff, type GeoTransform, type OpenRaster, type TypedArray } from '@hls/raster';
+import { DTYPE_INFO, openRaster, sha256File, writeGeoTiff, type GeoTransform, type OpenRaster, type TypedArray } from '@hls/raster';
 import { fmaskChipMetadata, mergedChipMetadata } from './chip-metadata.ts';
 import { classPalette } from './colormap.ts';
 import { chipQaFigures, clipNegativesInPlace } from './qa.ts';
@@ -106,14 +106,15 @@ export async function readChipWindow(r: OpenRaster, box: ChipBoxOk, fill: number
   const x1 = Math.min(r.width, col + n);
   const y1 = Math.min(r.height, row + n);
   if (x0 === col && y0 === row && x1 === col + n && y1 === row + n) {
-    const full = await r.read({ window: { x: col, y: row, width: n, height: n }, bands: [0] });
+    // Held to the chip's window whatever the file's size (the CDL is national).
+    const full = await r.read({ window: { x: col, y: row, width: n, height: n }, bands: [0], maxPixels: n * n });
     return full.bands[0]!;
   }
   // Partly (or not at all) inside: fill, then paste what overlaps.
   const out = new DTYPE_INFO[r.dtype].ctor(n * n);
   out.fill(fill);
   if (x1 > x0 && y1 > y0) {
-    const part = (await r.read({ window: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, bands: [0] })).bands[0]!;
+    const part = (await r.read({ window: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, bands: [0], maxPixels: n * n })).bands[0]!;
     const pw = x1 - x0;
     for (let y = y0; y < y1; y++) {
       for (let x = x0; x < x1; x++) out[(y - row) * n + (x - col)] = part[(y - y0) * pw + (x - x0)]!;
@@ -164,30 +165,48 @@ const asUint8 = (a: TypedArray, source: string): Uint8Array => {
   return a;
 };
 
-/** Written after the three chip files: its presence (with matching inputs) marks a complete clip. */
+/**
+ * Written after the three chip files: its presence (with matching inputs, and files that still hash to
+ * what it says) marks a complete clip.
+ */
 export const CLIP_RECORDS_DIR = '.chip_qa';
-interface ClipRecord {
+export interface ClipRecord {
   bbox5070: BBox;
   scenes: SceneRef[];
   cdlSource: string;
   qa: QaFigures;
   files: ClippedChip['files'];
+  /** SHA-256 (hex) of each file as written: a file corrupted in place is not reused. */
+  sha256?: ClippedChip['files'];
 }
 const clipRecordPath = (datasetDir: string, chipId: string) => join(datasetDir, CLIP_RECORDS_DIR, `${chipId}.json`);
 
-async function reusableClip(datasetDir: string, chipId: string, want: Omit<ClipRecord, 'qa' | 'files'>): Promise<ClipRecord | null> {
-  let rec: ClipRecord;
+/** The chip's clip record, or null when there is none (or it is unreadable). */
+export async function readClipRecord(datasetDir: string, chipId: string): Promise<ClipRecord | null> {
   try {
-    rec = JSON.parse(await readFile(clipRecordPath(datasetDir, chipId), 'utf8')) as ClipRecord;
+    return JSON.parse(await readFile(clipRecordPath(datasetDir, chipId), 'utf8')) as ClipRecord;
   } catch {
     return null;
   }
+}
+
+/** True when the file hashes to `sha256` (false when it is missing or unreadable). */
+export async function fileMatches(path: string, sha256: string | undefined): Promise<boolean> {
+  if (!sha256) return false;
+  try {
+    return (await sha256File(path)) === sha256;
+  } catch {
+    return false;
+  }
+}
+
+async function reusableClip(datasetDir: string, chipId: string, want: Omit<ClipRecord, 'qa' | 'files'>): Promise<ClipRecord | null> {
+  const rec = await readClipRecord(datasetDir, chipId);
+  if (!rec) return null;
   const same = JSON.stringify([rec.bbox5070, rec.scenes, rec.cdlSource]) === JSON.stringify([want.bbox5070, want.scenes, want.cdlSource]);
   if (!same) return null;
-  try {
-    for (const f of Object.values(rec.files)) await access(join(datasetDir, f));
-  } catch {
-    return null;
+  for (const k of ['merged', 'mask', 'fmask'] as const) {
+    if (!(await fileMatches(join(datasetDir, rec.files[k]), rec.sha256?.[k]))) return null;
   }
   return rec;
 }
@@ -229,7 +248,9 @@ export async function clipChip(input: ClipChipInput, o: ClipChipOptions): Promis
     await writeGeoTiff(join(o.datasetDir, files.fmask), { ...common, bands: fmask, nodata: HLS.fmaskNodata, gdalMetadata: fmaskChipMetadata(scenes) });
     // Class 0 of the mask is "no data".
     await writeGeoTiff(join(o.datasetDir, files.mask), { ...common, bands: [mask], nodata: 0, colorMap: classPalette() });
-    const rec: ClipRecord = { ...want, qa, files };
+    const hash = (f: string) => sha256File(join(o.datasetDir, f));
+    const sha256 = { merged: await hash(files.merged), mask: await hash(files.mask), fmask: await hash(files.fmask) };
+    const rec: ClipRecord = { ...want, qa, files, sha256 };
     await writeTextAtomic(clipRecordPath(o.datasetDir, input.chipId), JSON.stringify(rec));
     return { ok: true, qa, files, scenes };
   } finally {

@@ -1,8 +1,9 @@
 // The qa-filter step (generate_training_chips.py, "filter out resultant chipped scenes"): decide, copy an
 // accepted chip's merged and mask files to chips_filtered/, keep its track_chips row.
-import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DATASET_DIRS, maskChipPath, mergedChipPath, type ChipId, type QaFigures } from '@hls/contracts';
+import { fileMatches, readClipRecord } from './clip.ts';
 import { decideQa, type QaDecision } from './qa.ts';
 import { writeTrackRecord, type TrackChipRow } from './track-chips.ts';
 
@@ -54,4 +55,48 @@ export async function filterChip(datasetDir: string, input: FilterChipInput): Pr
   }
   await writeTrackRecord(datasetDir, trackRow(input, decision));
   return { decision, files: decision.accepted ? files : [] };
+}
+
+export interface FilteredRefresh {
+  /** chips_filtered/ files that did not match their checksum and were copied again from chips/. */
+  recopied: string[];
+  /** Chips whose chips_filtered/ files were corrupt with no good copy left: both files removed. */
+  removed: string[];
+}
+
+/**
+ * Make chips_filtered/ hold only the bytes we wrote. A file whose chip has a clip record with checksums
+ * must hash to it: when it does not (corrupted in place, a stale copy), it is copied again from chips/ if
+ * that copy matches, otherwise the chip's two filtered files are removed (they stand for no valid clip).
+ * Files with no record (put there by hand, an older version) are left as they are.
+ */
+export async function refreshFiltered(datasetDir: string): Promise<FilteredRefresh> {
+  const dir = join(datasetDir, DATASET_DIRS.filtered);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return { recopied: [], removed: [] };
+  }
+  const chips = new Set(names.map((n) => /^(.+?)(?:_merged\.tif|\.mask\.tif)$/.exec(n)?.[1]).filter((c): c is string => c !== undefined));
+  const out: FilteredRefresh = { recopied: [], removed: [] };
+  for (const chip of [...chips].sort()) {
+    const rec = await readClipRecord(datasetDir, chip);
+    if (!rec?.sha256) continue;
+    let lost = false;
+    for (const kind of ['merged', 'mask'] as const) {
+      const filtered = join(dir, basename(rec.files[kind]));
+      if (!names.includes(basename(filtered)) || (await fileMatches(filtered, rec.sha256[kind]))) continue;
+      const source = join(datasetDir, rec.files[kind]);
+      if (await fileMatches(source, rec.sha256[kind])) {
+        await copyAtomic(source, filtered);
+        out.recopied.push(join(DATASET_DIRS.filtered, basename(filtered)));
+      } else lost = true;
+    }
+    if (lost) {
+      for (const kind of ['merged', 'mask'] as const) await rm(join(dir, basename(rec.files[kind])), { force: true });
+      out.removed.push(chip);
+    }
+  }
+  return out;
 }

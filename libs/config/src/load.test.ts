@@ -51,8 +51,8 @@ describe('loadConfig', () => {
     );
   });
 
-  it('leaves process settings (HLS_CONFIG, HLS_SHUTDOWN_DEADLINE_MS) out of the overrides', () => {
-    const c = loadConfig({ env: { HLS_CONFIG: '/etc/hls/config.yaml', HLS_SHUTDOWN_DEADLINE_MS: '5000', HLS_DATA_DIR: '/d' } });
+  it('leaves process settings (HLS_CONFIG, HLS_SHUTDOWN_DEADLINE_MS, HLS_DEBUG, ...) out of the overrides', () => {
+    const c = loadConfig({ env: { HLS_CONFIG: '/etc/hls/config.yaml', HLS_SHUTDOWN_DEADLINE_MS: '5000', HLS_DEBUG: '1', HLS_FIXTURES_DIR: '/f', HLS_WEB_BASEMAP: 'x', HLS_DATA_DIR: '/d' } });
     assert.equal(c.data_dir, '/d');
   });
 

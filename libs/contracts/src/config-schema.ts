@@ -1,7 +1,7 @@
 // The pipeline configuration: the original pipeline's keys and defaults (snake_case, so its config.yaml
 // keeps working), plus what the event-driven version needs. libs/config loads YAML + env into this.
 import { z } from 'zod';
-import { BANDS, CLASS_NAMES, SEARCH_WINDOW, SELECTION_DEFAULTS } from './domain.ts';
+import { BANDS, CLASS_NAMES, LIMITS, SEARCH_WINDOW, SELECTION_DEFAULTS } from './domain.ts';
 
 /**
  * An instant (RFC 3339, `2022-09-30T00:00:00Z`) or a bare date, which means that day's 00:00:00Z, as the
@@ -75,8 +75,19 @@ export const IpfsConfigSchema = z
     timeout_ms: posInt.default(60_000),
     retries: z.coerce.number().int().min(0).default(4),
     concurrency: posInt.default(8),
+    /** Largest block taken when nothing gives its size (a root); every other block is held to the size its parent gives. */
+    max_block_bytes: posInt.default(LIMITS.maxBlockBytes),
   })
   .strict();
+
+/** Memory bounds on untrusted inputs: a file or peer over them is refused in one line (a permanent failure). */
+export const LimitsSchema = z
+  .object({
+    /** Largest raster read at once (pixels x bands): band files, reprojection outputs, chip windows. */
+    max_raster_pixels: posInt.default(LIMITS.maxRasterPixels),
+  })
+  .strict();
+export type LimitsConfig = z.infer<typeof LimitsSchema>;
 
 /** Where band files come from, tried in the configured order for every band. */
 export const BAND_SOURCES = ['local', 'ipfs', 'https'] as const;
@@ -138,6 +149,7 @@ export const ConfigSchema = z
     band_sources: BandSourcesSchema,
     ipfs: IpfsConfigSchema.default(IpfsConfigSchema.parse({})),
     earthdata: EarthdataConfigSchema.default(EarthdataConfigSchema.parse({})),
+    limits: LimitsSchema.default(LimitsSchema.parse({})),
     cdl: z
       .object({
         /** CDL GeoTIFF: a local path or an http(s) COG URL; read by window, never whole. */

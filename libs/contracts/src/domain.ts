@@ -42,6 +42,20 @@ export const HLS_BAND_LONG_NAMES: Readonly<Record<Band, string>> = {
 /** Fmask values the original pipeline counts as valid (no cloud, shadow, adjacent cloud or snow bits). */
 export const VALID_FMASK_VALUES: readonly number[] = [0, 4, 32, 36, 64, 68, 96, 100, 128, 132, 160, 164, 192, 196, 224, 228];
 
+/**
+ * Bounds on what untrusted files and peers may make us hold in memory (defaults of the config's `limits`).
+ * Each read is also held to what the file should be: a band to an HLS band's size, a CDL read to the chip's
+ * window, an IPFS block to the size its parent gives.
+ */
+export const LIMITS = {
+  /** Largest raster decoded at once, pixels x bands: 4 HLS bands' worth (a band is 3660 x 3660, 27 MB as Int16). */
+  maxRasterPixels: 4 * HLS.tilePixels * HLS.tilePixels,
+  /** Largest IPFS block taken when nothing gives its size (a root): libp2p's 2 MiB (Kubo's chunker makes <= 1 MiB). */
+  maxBlockBytes: 2 * 1024 * 1024,
+  /** Longest chain of images (IFDs) in a TIFF: an HLS COG has a handful (the band and its overviews). */
+  maxTiffImages: 1024,
+} as const;
+
 /** The USDA Cropland Data Layer grid: EPSG:5070, 30 m pixels, pixel edges at x0 + 30k, y0 - 30k. */
 export const CDL_GRID = {
   crs: 'EPSG:5070',

@@ -11,6 +11,8 @@ export interface IpfsSettings {
   timeout_ms: number;
   retries: number;
   concurrency: number;
+  /** Largest block taken when nothing gives its size (config ipfs.max_block_bytes). */
+  max_block_bytes?: number;
 }
 
 /** One source per kubo URL, per gateway URL and per helia backend (a client node dialing its peers), in order. */
@@ -34,6 +36,7 @@ export async function createFetcher(cfg: IpfsSettings, extra: Partial<FetcherOpt
     timeoutMs: cfg.timeout_ms,
     retries: cfg.retries,
     concurrency: cfg.concurrency,
+    ...(cfg.max_block_bytes !== undefined ? { maxBlockBytes: cfg.max_block_bytes } : {}),
     ...extra,
   });
 }
@@ -64,5 +67,6 @@ export function settingsWithFlags(base: IpfsSettings, f: BackendFlags): IpfsSett
     timeout_ms: num(f.timeout, base.timeout_ms, 'timeout'),
     retries: num(f.retries, base.retries, 'retries'),
     concurrency: Math.max(1, num(f.concurrency, base.concurrency, 'concurrency')),
+    ...(base.max_block_bytes !== undefined ? { max_block_bytes: base.max_block_bytes } : {}),
   };
 }

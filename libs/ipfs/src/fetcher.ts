@@ -8,6 +8,7 @@
 import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Limiter, backoffDelay, sleep } from '@hls/common';
+import { LIMITS } from '@hls/contracts/domain';
 import * as dagPb from '@ipld/dag-pb';
 import { UnixFS } from 'ipfs-unixfs';
 import type { CID } from 'multiformats/cid';
@@ -21,7 +22,7 @@ import {
   type FetchContext,
 } from './errors.ts';
 import { importFile } from './importer.ts';
-import type { BlockSource } from './sources/types.ts';
+import { BlockTooLargeError, type BlockSource } from './sources/types.ts';
 
 export interface FetcherOptions {
   /** Tried in order for every block. */
@@ -34,6 +35,8 @@ export interface FetcherOptions {
   concurrency: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Largest block taken when nothing gives its size (a root); default LIMITS.maxBlockBytes. */
+  maxBlockBytes?: number;
 }
 
 export interface FetchProgress {
@@ -68,7 +71,11 @@ interface BlockRequest {
   root?: string;
   context?: FetchContext;
   signal?: AbortSignal;
+  /** What the block can be (its parent's size for it); capped by maxBlockBytes. */
+  maxBytes?: number;
 }
+
+const MH_IDENTITY = 0x00;
 
 /** The part file of a download: deterministic, CID in the name, so a resume never mixes two CIDs. */
 export const partPathFor = (outPath: string, cid: string): string => join(dirname(outPath), `.${basename(outPath)}.${cid}.part`);
@@ -82,7 +89,7 @@ export class Fetcher {
 
   constructor(opts: FetcherOptions) {
     if (opts.sources.length === 0) throw new Error('an IPFS fetcher needs at least one backend');
-    this.opts = { backoffBaseMs: 250, backoffMaxMs: 10_000, ...opts };
+    this.opts = { backoffBaseMs: 250, backoffMaxMs: 10_000, maxBlockBytes: LIMITS.maxBlockBytes, ...opts };
     this.sources = opts.sources;
     this.limiter = new Limiter(opts.concurrency);
   }
@@ -90,6 +97,8 @@ export class Fetcher {
   /** One verified block: sources in order, rounds of retries with backoff; never returns unverified bytes. */
   async getBlock(cid: CID, req: BlockRequest = {}): Promise<Uint8Array> {
     const id = cid.toString();
+    // An identity CID carries its block; any other is held to its parent's size for it, or the cap.
+    const limit = cid.multihash.code === MH_IDENTITY ? cid.multihash.digest.length : Math.min(req.maxBytes ?? Infinity, this.opts.maxBlockBytes);
     const reasons: string[] = [];
     let unreachable = 0;
     const corruptAt = new Set<BlockSource>();
@@ -106,12 +115,15 @@ export class Fetcher {
         try {
           const bytes = await this.limiter.run(() => {
             this.requests.set(source.name, (this.requests.get(source.name) ?? 0) + 1);
-            return source.get(cid, signal);
+            return source.get(cid, signal, limit);
           }, req.signal);
+          if (bytes.length > limit) throw new BlockTooLargeError(`${source.name}: ${bytes.length} bytes, over the block's limit of ${limit} bytes`);
           verifyBlock(cid, bytes, { root: req.root, context: req.context, source: source.name });
           return bytes;
-        } catch (e) {
-          if (req.signal?.aborted) throw e;
+        } catch (caught) {
+          if (req.signal?.aborted) throw caught;
+          // Too many bytes is a wrong answer, like a bad hash: this source is not asked again for the block.
+          const e = caught instanceof BlockTooLargeError ? new BlockVerificationError(id, caught.message, { root: req.root, context: req.context, source: source.name }) : caught;
           if (e instanceof BlockVerificationError) {
             // The same source would send the same bad bytes: do not ask it again for this block.
             corruptAt.add(source);
@@ -219,7 +231,8 @@ export class Fetcher {
       state.bytes += data.length;
     };
 
-    const visit = async (cid: CID, offset: number, expected: number | undefined): Promise<number> => {
+    // expected: the file bytes under this block per its parent; tsize: the parent's link Tsize (block + children).
+    const visit = async (cid: CID, offset: number, expected: number | undefined, tsize?: number): Promise<number> => {
       if (cid.code === CODEC_RAW) {
         if (expected !== undefined && (await seedMatches(cid, offset, expected))) {
           state.reused++;
@@ -228,7 +241,8 @@ export class Fetcher {
           return expected;
         }
         if (o.mode === 'verify' && expected !== undefined) throw new MismatchSignal();
-        const bytes = await this.getBlock(cid, req);
+        // A raw leaf is exactly its file bytes.
+        const bytes = await this.getBlock(cid, { ...req, maxBytes: expected });
         state.fetched++;
         if (expected !== undefined && bytes.length !== expected) {
           throw new UnsupportedDagError(rootId, `leaf ${cid} holds ${bytes.length} bytes, its parent says ${expected}`, o.context);
@@ -238,7 +252,7 @@ export class Fetcher {
         return bytes.length;
       }
       if (cid.code !== CODEC_DAG_PB) throw new UnsupportedDagError(rootId, `block ${cid} has codec 0x${cid.code.toString(16)}, not raw or dag-pb`, o.context);
-      const bytes = await this.getBlock(cid, req);
+      const bytes = await this.getBlock(cid, { ...req, maxBytes: tsize !== undefined && tsize > 0 ? tsize : undefined });
       state.fetched++;
       const node = dagPb.decode(bytes);
       let fs: UnixFS;
@@ -270,7 +284,7 @@ export class Fetcher {
         const at = pos;
         const n = Number(fs.blockSizes[i]);
         pos += n;
-        return () => visit(l.Hash, at, n);
+        return () => visit(l.Hash, at, n, l.Tsize);
       });
       await allOrAbort(children, inner);
       return size;

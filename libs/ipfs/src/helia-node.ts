@@ -13,7 +13,7 @@ import { BlackHoleBlockstore } from 'blockstore-core/black-hole';
 import { createHeliaLight } from 'helia';
 import type { CID } from 'multiformats/cid';
 import { BlockNotFoundError, collectBytes, type BlockInput } from './blockstore.ts';
-import type { BlockSource } from './sources/types.ts';
+import { BlockTooLargeError, type BlockSource } from './sources/types.ts';
 
 /** What the serving node reads blocks from (the provider's ServedStore, so faults apply to bitswap too). */
 export interface BlockReader {
@@ -114,10 +114,16 @@ export async function heliaSource(peers: readonly string[]): Promise<BlockSource
   };
   return {
     name: `helia ${peers.join(',')}`,
-    async get(cid: CID, signal: AbortSignal): Promise<Uint8Array> {
+    async get(cid: CID, signal: AbortSignal, maxBytes: number): Promise<Uint8Array> {
       if (helia.libp2p.getConnections().length === 0) await connect(signal);
+      // Bitswap already bounds a message (a few MiB); the block is also held to its own limit.
       const parts: Uint8Array[] = [];
-      for await (const c of helia.blockstore.get(cid, { signal })) parts.push(c);
+      let total = 0;
+      for await (const c of helia.blockstore.get(cid, { signal })) {
+        total += c.byteLength;
+        if (total > maxBytes) throw new BlockTooLargeError(`bitswap block ${cid}: more than the block's limit of ${maxBytes} bytes`);
+        parts.push(c);
+      }
       return parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
     },
     close: async () => {

@@ -1,7 +1,7 @@
 export * from './types.ts';
 export * from './crs.ts';
 export { GK, CT } from './geokey-codes.ts';
-export { RasterReadError, openRaster, readRasterWindow, readRasterInfo } from './read.ts';
+export { RasterReadError, RasterTooLargeError, assertWithinLimit, openRaster, readRasterWindow, readRasterInfo } from './read.ts';
 export { encodeGdalMetadata, parseGdalMetadata, parseScaleOffset } from './gdal-metadata.ts';
 export type { GdalBandMetadata, GdalMetadata, ParsedGdalMetadata } from './gdal-metadata.ts';
 export type { RasterInfo, OpenRaster, OpenOptions } from './read.ts';
@@ -11,7 +11,8 @@ export { cdlWindowFor, snapToCdlGrid, windowBounds, windowGeoTransform } from '.
 export type { GridWindow, ExtentMode } from './grid.ts';
 export { coordGrid, defaultMaxError, exactPixelTransform, interpolate, warpBand, warpWithGrid } from './warp.ts';
 export type { CoordGrid, Resampling, WarpOptions, WarpSource } from './warp.ts';
-export { reprojectFile, isValidReprojection } from './reproject.ts';
+export { checkedReprojectWindow, reprojectFile, isValidReprojection } from './reproject.ts';
 export type { ReprojectOptions, ReprojectResult } from './reproject.ts';
 export { createReprojectPool } from './pool.ts';
 export type { ReprojectPool } from './pool.ts';
+export { CHECKSUM_SUFFIX, checksumPath, hasValidChecksum, sha256File, writeChecksum } from './checksum.ts';

@@ -3,10 +3,12 @@
 import { stat } from 'node:fs/promises';
 import { fromFile, fromUrl } from 'geotiff';
 import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
+import { HLS, LIMITS } from '@hls/contracts/domain';
 import type { Crs } from './crs.ts';
 import { crsFromGeoKeys, GeoKeyError, parseGeoKeyDirectory } from './geokeys.ts';
 import { canReadFast, readFast } from './fast-decode.ts';
 import { parseGdalMetadata } from './gdal-metadata.ts';
+import { countIfds } from './ifd-chain.ts';
 import type { BlockLayout } from './fast-decode.ts';
 import { DTYPE_INFO, dtypeFromTiff } from './types.ts';
 import type { DType, GeoTransform, PixelWindow, Raster, TypedArray } from './types.ts';
@@ -22,6 +24,24 @@ export class RasterReadError extends Error {
     this.name = 'RasterReadError';
     this.source = source;
   }
+}
+
+/** A read over the memory limit: refused before anything is allocated (a permanent failure). */
+export class RasterTooLargeError extends RasterReadError {
+  constructor(source: string, message: string) {
+    super(source, message);
+    this.name = 'RasterTooLargeError';
+  }
+}
+
+/** Throw RasterTooLargeError when `width x height x bands` is over `maxPixels` (LIMITS.maxRasterPixels by default). */
+export function assertWithinLimit(source: string, what: string, width: number, height: number, bands: number, maxPixels: number = LIMITS.maxRasterPixels): void {
+  if (width * height * bands <= maxPixels) return;
+  throw new RasterTooLargeError(
+    source,
+    `${what} of ${width} x ${height} pixels x ${bands} band(s) is over the limit of ${maxPixels} pixels x bands ` +
+      `(limits.max_raster_pixels; an HLS band is ${HLS.tilePixels} x ${HLS.tilePixels})`,
+  );
 }
 
 export interface RasterInfo {
@@ -53,8 +73,11 @@ export interface RasterInfo {
 }
 
 export interface OpenRaster extends RasterInfo {
-  /** Read a window (default: whole image) of some bands (0-based; default: all). */
-  read(options?: { window?: PixelWindow; bands?: number[]; signal?: AbortSignal }): Promise<Raster>;
+  /**
+   * Read a window (default: whole image) of some bands (0-based; default: all). A read of more than
+   * `maxPixels` (pixels x bands; default: the open's) is refused before anything is allocated.
+   */
+  read(options?: { window?: PixelWindow; bands?: number[]; signal?: AbortSignal; maxPixels?: number }): Promise<Raster>;
   close(): Promise<void>;
 }
 
@@ -62,6 +85,8 @@ export interface OpenOptions {
   /** Extra HTTP headers for remote sources. */
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Largest read allowed (pixels x bands); default LIMITS.maxRasterPixels. */
+  maxPixels?: number;
 }
 
 const isUrl = (s: string): boolean => /^https?:\/\//i.test(s);
@@ -84,8 +109,15 @@ export async function openRaster(source: string, options: OpenOptions = {}): Pro
     throw new RasterReadError(source, `cannot open as GeoTIFF: ${describe(e)}`, { cause: e });
   }
   try {
+    // Before geotiff.js follows the chain itself (it would loop forever on a cycle).
+    let imageCount: number;
+    try {
+      imageCount = await countIfds(tiff, fileSize, LIMITS.maxTiffImages, options.signal);
+    } catch (e) {
+      throw new RasterReadError(source, describe(e), { cause: e });
+    }
     const image = await tiff.getImage(0);
-    const { info, layout } = await describeImage(source, tiff, image, fileSize);
+    const { info, layout } = await describeImage(source, image, fileSize, imageCount);
     const fast = fileSize !== null && canReadFast(layout) ? layout : null;
     if (!fast && !layout.littleEndian && layout.predictor !== 1 && layout.dtype !== 'uint8' && layout.dtype !== 'int8') {
       // geotiff.js undoes the predictor before byte-swapping: it would return wrong values.
@@ -93,7 +125,7 @@ export async function openRaster(source: string, options: OpenOptions = {}): Pro
     }
     return {
       ...info,
-      read: (o = {}) => readImage(info, image, fast, o.window, o.bands, o.signal),
+      read: (o = {}) => readImage(info, image, fast, o.window, o.bands, o.signal, o.maxPixels ?? options.maxPixels),
       close: async () => {
         tiff.close();
       },
@@ -126,7 +158,7 @@ export async function readRasterInfo(source: string, options: OpenOptions = {}):
   return info;
 }
 
-async function describeImage(source: string, tiff: GeoTIFF, image: GeoTIFFImage, fileSize: number | null): Promise<{ info: RasterInfo; layout: BlockLayout }> {
+async function describeImage(source: string, image: GeoTIFFImage, fileSize: number | null, imageCount: number): Promise<{ info: RasterInfo; layout: BlockLayout }> {
   const fd = image.getFileDirectory();
   const width = image.getWidth();
   const height = image.getHeight();
@@ -161,7 +193,6 @@ async function describeImage(source: string, tiff: GeoTIFF, image: GeoTIFFImage,
   const crs = await readCrs(source, image);
   const nodata = image.getGDALNoData();
   const gdalMetadata = parseGdalMetadata((await fd.loadValue('GDAL_METADATA')) as string | undefined, bandCount);
-  const imageCount = await tiff.getImageCount();
   const layout: BlockLayout = {
     source,
     width,
@@ -246,6 +277,7 @@ async function readImage(
   window?: PixelWindow,
   bands?: number[],
   signal?: AbortSignal,
+  maxPixels?: number,
 ): Promise<Raster> {
   const w = window ?? { x: 0, y: 0, width: info.width, height: info.height };
   if (
@@ -258,6 +290,7 @@ async function readImage(
   for (const b of samples) {
     if (!Number.isInteger(b) || b < 0 || b >= info.bandCount) throw new RasterReadError(info.source, `band index ${b} is not in 0..${info.bandCount - 1}`);
   }
+  assertWithinLimit(info.source, w.width === info.width && w.height === info.height ? 'the image' : 'a window', w.width, w.height, samples.length, maxPixels);
   let data: TypedArray[];
   try {
     if (fast) {

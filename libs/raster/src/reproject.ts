@@ -1,6 +1,8 @@
 // Reproject a GeoTIFF file onto the CDL grid: read, warp every band, write a tiled DEFLATE COG.
 import { CDL_GRID } from '@hls/contracts/domain';
-import { openRaster, readRasterInfo } from './read.ts';
+import { hasValidChecksum, writeChecksum } from './checksum.ts';
+import { assertWithinLimit, openRaster, readRasterInfo } from './read.ts';
+import type { RasterInfo } from './read.ts';
 import { cdlWindowFor, windowBounds, windowGeoTransform } from './grid.ts';
 import type { ExtentMode, GridWindow } from './grid.ts';
 import { coordGrid, defaultMaxError, warpWithGrid } from './warp.ts';
@@ -13,6 +15,8 @@ export interface ReprojectOptions {
   maxErrorPx?: number;
   /** zlib level of the output (default 6). */
   level?: number;
+  /** Largest input or output raster, pixels x bands (default LIMITS.maxRasterPixels). */
+  maxPixels?: number;
 }
 
 export interface ReprojectResult {
@@ -25,10 +29,21 @@ export interface ReprojectResult {
   maxTransformError: number;
 }
 
+/**
+ * The CDL-grid window `src` reprojects to, after checking that neither the input (read whole) nor the
+ * output is over `maxPixels`: RasterTooLargeError in one line, before any big allocation.
+ */
+export function checkedReprojectWindow(src: RasterInfo, extent: ExtentMode = 'footprint', maxPixels?: number): GridWindow {
+  assertWithinLimit(src.source, 'the input', src.width, src.height, src.bandCount, maxPixels);
+  const window = cdlWindowFor(src, extent);
+  assertWithinLimit(src.source, 'the reprojected output', window.width, window.height, src.bandCount, maxPixels);
+  return window;
+}
+
 export async function reprojectFile(input: string, output: string, options: ReprojectOptions = {}): Promise<ReprojectResult> {
-  const src = await openRaster(input);
+  const src = await openRaster(input, { maxPixels: options.maxPixels });
   try {
-    const window = cdlWindowFor(src, options.extent ?? 'footprint');
+    const window = checkedReprojectWindow(src, options.extent ?? 'footprint', options.maxPixels);
     const raster = await src.read();
     const resampling = options.resampling ?? 'bilinear';
     const grid = coordGrid(src, window, options.maxErrorPx ?? defaultMaxError(resampling));
@@ -46,6 +61,8 @@ export async function reprojectFile(input: string, output: string, options: Repr
       blockSize: 512,
       level: options.level ?? 6,
     });
+    // After the file: a kill in between leaves no sidecar, so the output is redone, never trusted.
+    await writeChecksum(output);
     return { input, output, window, bbox5070: windowBounds(window), maxTransformError: grid.maxError };
   } finally {
     await src.close();
@@ -53,10 +70,12 @@ export async function reprojectFile(input: string, output: string, options: Repr
 }
 
 /**
- * Whether `path` already holds a complete reprojection of `input`: readable, on the CDL grid and
- * covering the window we would write. Any read error means "not valid" (it will be redone).
+ * Whether `path` already holds a complete reprojection of `input`: the bytes we wrote (its `.sha256`
+ * sidecar matches), on the CDL grid and covering the window we would write. Anything else means
+ * "not valid" (it will be redone).
  */
 export async function isValidReprojection(path: string, input: string, extent: ExtentMode = 'footprint'): Promise<boolean> {
+  if (!(await hasValidChecksum(path))) return false;
   try {
     const [out, src] = await Promise.all([readRasterInfo(path), readRasterInfo(input)]);
     const want = cdlWindowFor(src, extent);

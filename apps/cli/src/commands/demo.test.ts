@@ -67,7 +67,7 @@ describe('hls-chips demo (small world, one process)', () => {
     assert.notEqual(again.runId, r.runId);
     assert.deepEqual([again.accepted, again.rejected, again.failed, again.reasons], [r.accepted, r.rejected, r.failed, r.reasons]);
     // Nothing downloaded, warped or clipped again: every band reused and no output file rewritten.
-    assert.deepEqual(again.bands, { fetched: 42, fetchedReused: 42, mbFetched: 0, reprojected: 42, reprojectedReused: 42 });
+    assert.deepEqual(again.bands, { fetched: 42, fetchedReused: 42, mbFetched: 0, reprojected: 42, reprojectedReused: 42, bySource: { ipfs: 42 } });
     assert.match(formatSummary(again), /nothing downloaded or warped again/);
     const afterRun = mtimes(dir);
     assert.equal(afterRun.size, before.size);

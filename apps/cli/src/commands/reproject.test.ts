@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { hlsUtmWkt, readRasterWindow, utmEpsg, writeGeoTiff } from '@hls/raster';
 import { defaultReprojectOutput } from './reproject.ts';
+import { sparseHugeGeoTiff } from '@hls/raster/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-reproject-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,4 +50,27 @@ test('hls-chips reproject on a band re-written by gdal_translate with the HLS us
   assert.equal(ra.epsg, 5070);
   assert.deepEqual(ra.geoTransform, rb.geoTransform);
   assert.ok(Buffer.from(ra.bands[0]!.buffer).equals(Buffer.from(rb.bands[0]!.buffer)), 'same pixels as the EPSG twin');
+});
+
+test('hls-chips reproject refuses a sparse 100,000 x 100,000 Int16 GeoTIFF in one line (issue 15), and the cap is a config key', () => {
+  const big = join(dir, 'sparse.tif');
+  sparseHugeGeoTiff(big);
+  const r = spawnSync(process.execPath, [main, 'reproject', big], { encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stdout, '');
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^hls-chips: .*sparse\.tif: the input of 100000 x 100000 pixels x 1 band\(s\) is over the limit of 53582400 pixels x bands \(limits\.max_raster_pixels; an HLS band is 3660 x 3660\)$/);
+  assert.ok(!existsSync(join(dir, 'sparse_5070.tif')));
+
+  // A lower cap from a config file refuses an ordinary band too.
+  const small = join(dir, 'band.tif');
+  const cfg = join(dir, 'limits.yaml');
+  writeFileSync(cfg, 'limits:\n  max_raster_pixels: 1000\n');
+  const c = spawnSync(process.execPath, [main, 'reproject', small, '--config', cfg, '--out', join(dir, 'capped.tif')], { encoding: 'utf8' });
+  assert.equal(c.status, 1, c.stderr);
+  assert.match(c.stderr, /band\.tif: the input of 120 x 120 pixels x 1 band\(s\) is over the limit of 1000 pixels x bands/);
+  const bad = spawnSync(process.execPath, [main, 'reproject', small, '--config', cfg], { encoding: 'utf8', env: { ...process.env, HLS_LIMITS__MAX_RASTER_PIXELS: 'lots' } });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /limits\.max_raster_pixels/);
 });

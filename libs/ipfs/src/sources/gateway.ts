@@ -1,6 +1,7 @@
 // Trustless gateway source: GET /ipfs/<cid>?format=raw with Accept: application/vnd.ipld.raw returns one
 // block, which the caller verifies (the gateway is not trusted).
 import type { CID } from 'multiformats/cid';
+import { readBodyLimited } from './bounded-body.ts';
 import { BlockMissingError, type BlockSource } from './types.ts';
 
 export const RAW_BLOCK_MEDIA_TYPE = 'application/vnd.ipld.raw';
@@ -10,7 +11,7 @@ export function gatewaySource(baseUrl: string): BlockSource {
   const base = baseUrl.replace(/\/+$/, '');
   return {
     name: `gateway ${base}`,
-    async get(cid: CID, signal: AbortSignal): Promise<Uint8Array> {
+    async get(cid: CID, signal: AbortSignal, maxBytes: number): Promise<Uint8Array> {
       const url = `${base}/ipfs/${cid.toString()}?format=raw`;
       const res = await fetch(url, { headers: { accept: RAW_BLOCK_MEDIA_TYPE }, signal });
       if (res.status === 404 || res.status === 410) {
@@ -18,10 +19,10 @@ export function gatewaySource(baseUrl: string): BlockSource {
         throw new BlockMissingError(`${url}: HTTP ${res.status} (not found)`);
       }
       if (!res.ok) {
-        const text = (await res.text().catch(() => '')).slice(0, 200);
+        const text = new TextDecoder().decode(await readBodyLimited(res, 4096, url).catch(() => new Uint8Array())).slice(0, 200);
         throw new Error(`${url}: HTTP ${res.status} ${text}`.trim());
       }
-      return new Uint8Array(await res.arrayBuffer());
+      return readBodyLimited(res, maxBytes, url);
     },
   };
 }

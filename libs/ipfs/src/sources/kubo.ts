@@ -1,24 +1,34 @@
-// Kubo RPC source (the user's own Kubo node, or anything speaking its API): `block/get` through
-// kubo-rpc-client. Blocks, not `cat`, so every byte can be verified against its CID.
-import type { KuboRPCClient } from 'kubo-rpc-client';
+// Kubo RPC source (the user's own Kubo node, or anything speaking its API): `POST /api/v0/block/get`.
+// Blocks, not `cat`, so every byte can be verified against its CID. Plain fetch rather than
+// kubo-rpc-client, whose block.get buffers the whole answer: the body is read up to the block's limit.
 import type { CID } from 'multiformats/cid';
+import { readBodyLimited } from './bounded-body.ts';
 import { BlockMissingError, type BlockSource } from './types.ts';
 
-export function kuboSource(url: string, client?: KuboRPCClient): BlockSource {
-  // kubo-rpc-client is loaded on first use: it is slow to import and most runs use a gateway.
-  let ready: Promise<KuboRPCClient> | undefined = client ? Promise.resolve(client) : undefined;
-  const getClient = (): Promise<KuboRPCClient> => (ready ??= import('kubo-rpc-client').then((m) => m.create({ url })));
+/** `http://host:5001` or `http://host:5001/api/v0` -> the API root. */
+const apiRoot = (url: string): string => {
+  const base = url.replace(/\/+$/, '');
+  return /\/api\/v0$/.test(base) ? base : `${base}/api/v0`;
+};
+
+export function kuboSource(url: string): BlockSource {
+  const api = apiRoot(url);
   return {
     name: `kubo ${url}`,
-    async get(cid: CID, signal: AbortSignal): Promise<Uint8Array> {
-      const c = await getClient();
+    async get(cid: CID, signal: AbortSignal, maxBytes: number): Promise<Uint8Array> {
+      const call = `${api}/block/get?arg=${cid.toString()}`;
+      const res = await fetch(call, { method: 'POST', signal });
+      if (res.ok) return readBodyLimited(res, maxBytes, call);
+      // Kubo answers errors as JSON {Message, Code, Type}.
+      const text = new TextDecoder().decode(await readBodyLimited(res, 4096, call).catch(() => new Uint8Array()));
+      let msg = text.slice(0, 200);
       try {
-        return await c.block.get(cid, { signal });
-      } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        if (/not found|could not find/i.test(msg)) throw new BlockMissingError(`block/get ${cid}: ${msg}`);
-        throw new Error(`block/get ${cid}: ${msg}`, { cause: e });
+        msg = String((JSON.parse(text) as { Message?: unknown }).Message ?? msg);
+      } catch {
+        // not JSON: keep the text
       }
+      if (res.status === 404 || /not found|could not find/i.test(msg)) throw new BlockMissingError(`block/get ${cid}: ${msg}`);
+      throw new Error(`block/get ${cid}: HTTP ${res.status} ${msg}`.trim());
     },
   };
 }

@@ -4,7 +4,11 @@ import type { CID } from 'multiformats/cid';
 export interface BlockSource {
   /** For error messages: `gateway http://127.0.0.1:8080`, `kubo http://...`. */
   readonly name: string;
-  get(cid: CID, signal: AbortSignal): Promise<Uint8Array>;
+  /**
+   * The block's bytes, never holding more than `maxBytes` of it (what the block can be: the size its parent
+   * gives, else the configured cap): a larger answer throws BlockTooLargeError.
+   */
+  get(cid: CID, signal: AbortSignal, maxBytes: number): Promise<Uint8Array>;
   close?(): Promise<void>;
 }
 
@@ -13,5 +17,13 @@ export class BlockMissingError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'BlockMissingError';
+  }
+}
+
+/** A source answered with more bytes than the block can have: cut off, never buffered whole. */
+export class BlockTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BlockTooLargeError';
   }
 }

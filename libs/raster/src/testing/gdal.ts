@@ -15,6 +15,18 @@ export function run(cmd: string, args: string[]): string {
   }
 }
 
+/**
+ * Issue 15's hostile band: a valid sparse 100,000 x 100,000 Int16 GeoTIFF (UTM 15N, 30 m), about 1 MB on
+ * disk and 20 GB decoded, made by gdal_create. Returns `path`.
+ */
+export function sparseHugeGeoTiff(path: string): string {
+  run('gdal_create', [
+    '-q', '-outsize', '100000', '100000', '-ot', 'Int16', '-a_srs', 'EPSG:32615', '-a_ullr', '300000', '5000000', '3300000', '2000000',
+    '-co', 'TILED=YES', '-co', 'SPARSE_OK=TRUE', '-co', 'COMPRESS=DEFLATE', path,
+  ]);
+  return path;
+}
+
 export interface GdalInfoBand {
   band: number;
   type: string;
