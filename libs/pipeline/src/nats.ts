@@ -3,18 +3,10 @@
 // kept in `<storeDir>/server.json`: a restart after a crash (kill -9 leaves the child running) reuses
 // that very server instead of starting a second one on the same store.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { findNatsServerBinary, freePort } from '@hls/testing';
-
-export interface PrivateNats {
-  url: string;
-  pid: number;
-  /** True when a server left by an earlier (killed) run was reused. */
-  reused: boolean;
-  stop(): Promise<void>;
-}
 
 interface ServerRecord {
   pid: number;
@@ -56,23 +48,28 @@ async function stopPid(pid: number): Promise<void> {
   if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
-export async function startPrivateNats(storeDir: string): Promise<PrivateNats> {
-  mkdirSync(storeDir, { recursive: true });
-  const recFile = join(storeDir, 'server.json');
-  if (existsSync(recFile)) {
-    const rec = JSON.parse(readFileSync(recFile, 'utf8')) as ServerRecord;
-    if (alive(rec.pid) && isNatsServer(rec.pid) && (await portAnswers(rec.port))) {
-      return { url: rec.url, pid: rec.pid, reused: true, stop: () => stopPid(rec.pid).then(() => rmSync(recFile, { force: true })) };
-    }
-    rmSync(recFile, { force: true });
-  }
-  const bin = findNatsServerBinary();
-  if (!bin) throw new Error('nats-server not found: install it (apt-get install -y nats-server), put it on PATH or NATS_SERVER_BIN, or set NATS_URL to a JetStream server');
-  const port = await freePort();
+export interface PrivateNats {
+  url: string;
+  /** The server's pid (a new one after a restart). */
+  readonly pid: number;
+  /** True when a server left by an earlier (killed) run was reused. */
+  reused: boolean;
+  /**
+   * Watch the server: when it dies, start it again on the same store and port (clients reconnect to the same
+   * URL and JetStream resumes from its store), telling `say` in one line; `onLost` when it cannot be restarted.
+   * Returns the function that stops watching.
+   */
+  watch(say: (line: string) => void, onLost: (reason: string) => void, intervalMs?: number): () => void;
+  stop(): Promise<void>;
+}
+
+/** Spawn nats-server on `port` over the store and wait until it listens. */
+async function spawnServer(bin: string, port: number, storeDir: string): Promise<number> {
   const logFd = openSync(join(storeDir, 'nats-server.log'), 'a');
-  // Detached with its own log: it outlives a killed parent, and the next run reuses it (above).
+  // Detached with its own log: it outlives a killed parent, and the next run reuses it (startPrivateNats).
   const proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(storeDir, 'jetstream')], { stdio: ['ignore', logFd, logFd], detached: true });
   proc.unref();
+  closeSync(logFd);
   const pid = proc.pid;
   if (pid === undefined) throw new Error(`nats-server (${bin}) did not start`);
   const until = Date.now() + 15_000;
@@ -81,7 +78,62 @@ export async function startPrivateNats(storeDir: string): Promise<PrivateNats> {
     if (Date.now() > until) throw new Error(`nats-server did not listen on 127.0.0.1:${port}; see ${join(storeDir, 'nats-server.log')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const url = `nats://127.0.0.1:${port}`;
-  writeFileSync(recFile, JSON.stringify({ pid, url, port } satisfies ServerRecord));
-  return { url, pid, reused: false, stop: () => stopPid(pid).then(() => rmSync(recFile, { force: true })) };
+  return pid;
+}
+
+function privateNats(storeDir: string, rec: ServerRecord, reused: boolean): PrivateNats {
+  const recFile = join(storeDir, 'server.json');
+  let pid = rec.pid;
+  let stopped = false;
+  return {
+    url: rec.url,
+    get pid() {
+      return pid;
+    },
+    reused,
+    watch(say, onLost, intervalMs = 1000) {
+      let busy = false;
+      const timer = setInterval(() => {
+        if (busy || stopped || (alive(pid) && isNatsServer(pid))) return;
+        busy = true;
+        const bin = findNatsServerBinary();
+        say(`nats: the private nats-server (pid ${pid}) stopped; starting it again on the same store and port ${rec.port}`);
+        (async () => {
+          if (!bin) throw new Error('nats-server is no longer installed');
+          pid = await spawnServer(bin, rec.port, storeDir);
+          writeFileSync(recFile, JSON.stringify({ ...rec, pid } satisfies ServerRecord));
+          say(`nats: restarted (pid ${pid}); the run goes on`);
+        })()
+          .catch((e: unknown) => {
+            clearInterval(timer);
+            onLost(`the private nats-server stopped and could not be restarted: ${e instanceof Error ? e.message : String(e)}`);
+          })
+          .finally(() => (busy = false));
+      }, intervalMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+    stop: async () => {
+      stopped = true;
+      await stopPid(pid);
+      rmSync(recFile, { force: true });
+    },
+  };
+}
+
+export async function startPrivateNats(storeDir: string): Promise<PrivateNats> {
+  mkdirSync(storeDir, { recursive: true });
+  const recFile = join(storeDir, 'server.json');
+  if (existsSync(recFile)) {
+    const rec = JSON.parse(readFileSync(recFile, 'utf8')) as ServerRecord;
+    if (alive(rec.pid) && isNatsServer(rec.pid) && (await portAnswers(rec.port))) return privateNats(storeDir, rec, true);
+    rmSync(recFile, { force: true });
+  }
+  const bin = findNatsServerBinary();
+  if (!bin) throw new Error('nats-server not found: install it (apt-get install -y nats-server), put it on PATH or NATS_SERVER_BIN, or set NATS_URL to a JetStream server');
+  const port = await freePort();
+  const pid = await spawnServer(bin, port, storeDir);
+  const rec: ServerRecord = { pid, url: `nats://127.0.0.1:${port}`, port };
+  writeFileSync(recFile, JSON.stringify(rec));
+  return privateNats(storeDir, rec, false);
 }

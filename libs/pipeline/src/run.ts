@@ -112,11 +112,25 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   };
   const note = (s: string): void => void out?.write(`${s}\n`);
   const restartNotes: string[] = [];
+  // Set when the private nats-server died and could not be started again: the run ends, resumable.
+  let natsLost: string | undefined;
+  let stopWatching: (() => void) | undefined;
+  let settle: (() => void) | undefined;
   try {
     for (const n of o.notes ?? []) note(n);
     if (natsMode === 'private') {
       nats = await startPrivateNats(join(dataDir, 'nats'));
       note(`nats: ${nats.url} (${nats.reused ? 'reused the server of an interrupted run' : 'private nats-server'}, store ${join(dataDir, 'nats')})`);
+      stopWatching = nats.watch(
+        (line) => {
+          note(line);
+          if (/ stopped; /.test(line)) restartNotes.push(line.replace(/^nats: /, ''));
+        },
+        (reason) => {
+          natsLost = reason;
+          settle?.();
+        },
+      );
     }
     const config: Config = { ...cfg, data_dir: dataDir, nats: { ...cfg.nats, ...(nats ? { url: nats.url } : {}) } };
     const swept = await sweepStaleTemps(datasetDir(dataDir, config.train_dataset_name));
@@ -129,7 +143,6 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     const runs = await bus.kv(KV_BUCKETS.runs);
     const consumer = await bus.js.consumers.get(STREAMS.events.name);
     const messages = await consumer.consume();
-    let settle: (() => void) | undefined;
     const finished = new Promise<void>((r) => (settle = r));
     // The ledger says when the run is finished; hls.dataset.ready comes after every chip event in the
     // stream, so once the tracker has it too the summary counts every chip.
@@ -207,6 +220,10 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
         failedRun = procs.exited;
         settle?.();
       }
+      if (natsLost) {
+        failedRun = natsLost;
+        settle?.();
+      }
       draw(progressLines(tracker));
     };
     progressTimer = setInterval(() => void poll().catch(() => undefined), 500);
@@ -237,6 +254,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     return { ...summary, resumed };
   } finally {
     if (progressTimer) clearInterval(progressTimer);
+    stopWatching?.();
     // Every step runs even when an earlier one fails: a nats-server or child must never be left behind.
     const quietly = async (f: () => Promise<unknown> | undefined): Promise<void> => {
       try {
