@@ -30,6 +30,11 @@ export function register(program: Command): void {
     .option('--no-bitswap', 'do not start the Helia/libp2p bitswap node')
     .action(async (o: { dir: string; dataDir: string; mapping?: string; store?: string; host: string; gatewayPort: number; rpcPort: number; missing: string[]; corrupt: string[]; delayMs: number; bitswap: boolean; bitswapPort: number }) => {
       const store = o.store ?? join(o.dataDir, 'ipfs', 'blocks');
+      // Ready for SIGTERM/SIGINT before the JSON line announces the server: a caller may stop it at once.
+      const stopped = new Promise<void>((done) => {
+        process.once('SIGTERM', () => done());
+        process.once('SIGINT', () => done());
+      });
       const p = await startProvider({
         dir: o.dir,
         storeDir: store,
@@ -55,10 +60,7 @@ export function register(program: Command): void {
         })}\n`,
       );
       for (const s of p.skipped) process.stderr.write(`ipfs serve: skipped ${join(o.dir, s.path)}: ${s.reason}\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGTERM', () => resolve());
-        process.once('SIGINT', () => resolve());
-      });
+      await stopped;
       await p.close();
     });
 
