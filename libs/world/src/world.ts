@@ -25,8 +25,14 @@ import { REAL_FIXTURES } from '@hls/common';
 /** Bump when the generated content changes: old worlds are then rebuilt under a new hash. */
 export const WORLD_VERSION = 3;
 
-/** The real fixtures beside the checkout (as @hls/common finds them); HLS_FIXTURES_DIR overrides. */
+/** The full real fixtures beside the checkout (as @hls/common finds them); HLS_FIXTURES_DIR overrides. */
 export { REAL_FIXTURES };
+
+/**
+ * The demo's fixtures shipped in the repository (libs/world/fixtures, see its SOURCES.md files): the cut of
+ * the real fixtures the world reads, so a plain clone runs the demo. HLS_WORLD_FIXTURES_DIR overrides.
+ */
+export const WORLD_FIXTURES: string = process.env.HLS_WORLD_FIXTURES_DIR || resolve(import.meta.dirname, '..', 'fixtures');
 
 export interface WorldFixtures {
   payload: string;
@@ -34,7 +40,22 @@ export interface WorldFixtures {
   reclassTable: string;
 }
 
-export function defaultFixtures(root = REAL_FIXTURES): WorldFixtures {
+/** The world's fixtures in the repository (or under `root` laid out the same way). */
+export function defaultFixtures(root = WORLD_FIXTURES): WorldFixtures {
+  return {
+    payload: join(root, 'chips', 'midwest_crops_chip_payload_demo_tiles.geojson'),
+    gridKml: join(root, 's2-grid', 'sentinel_tile_grid_demo_tiles.kml'),
+    reclassTable: join(root, 'chips', 'cdl_total_dst.csv'),
+  };
+}
+
+const missingHint = (): string =>
+  process.env.HLS_WORLD_FIXTURES_DIR
+    ? ` (HLS_WORLD_FIXTURES_DIR is ${process.env.HLS_WORLD_FIXTURES_DIR}; unset it to use the ones in the repository)`
+    : ' (it ships in the repository under libs/world/fixtures: is the checkout complete?)';
+
+/** The full real fixtures (shared/fixtures/real) the shipped ones are cut from. */
+export function fullFixtures(root = REAL_FIXTURES): WorldFixtures {
   return {
     payload: join(root, 'chips', 'midwest_crops_chip_payload.geojson'),
     gridKml: join(root, 's2-grid', 'sentinel_tile_grid_subset.reconstructed.kml'),
@@ -191,8 +212,8 @@ export async function ensureWorld(opts: EnsureWorldOptions): Promise<World> {
     if (m) return worldOf(dir, m, false, (performance.now() - t0) / 1000);
   }
   const fx = opts.fixtures ?? defaultFixtures();
-  for (const f of [fx.payload, fx.gridKml, fx.reclassTable])
-    if (!existsSync(f)) throw new Error(`world: fixture ${f} is missing (set HLS_FIXTURES_DIR to the folder holding chips/ and s2-grid/)`);
+  for (const f of [fx.payload, fx.payload.replace(/\.geojson$/, '_5070.geojson'), fx.gridKml, fx.reclassTable])
+    if (!existsSync(f)) throw new Error(`world: fixture ${f} is missing${opts.fixtures ? '' : missingHint()}`);
   const tmp = join(root, `.partial-${hash}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
