@@ -1,4 +1,3 @@
-export * from './nats.ts';
 export * from './progress.ts';
 export * from './summary.ts';
 export * from './processes.ts';

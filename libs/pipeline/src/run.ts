@@ -8,7 +8,7 @@ import { Bus } from '@hls/bus';
 import { KV_BUCKETS, STREAMS, SUBJECTS, datasetDir, messageId, withoutSecrets, type Config, type EventOf, type ServiceName } from '@hls/contracts';
 import { readRunEnd, startServices, storeRun, type RunFinished, type RunningServices, type ServiceDefinition } from '@hls/runtime';
 import { createLogger, type Logger } from '@hls/telemetry';
-import { startPrivateNats, type PrivateNats } from './nats.ts';
+import { startPrivateNats, type PrivateNats } from '@hls/local-stack';
 import { endOrphans, startServiceProcesses, type ServiceProcesses } from './processes.ts';
 import { RunTracker, progressLines } from './progress.ts';
 import { summarize, type RunSummary } from './summary.ts';

@@ -2,35 +2,19 @@
 // a free port with JetStream in a temp store dir; else testcontainers' NATS module when a Docker engine
 // answers; else the suite fails, saying how to get one. Never a silent skip.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findNatsServerBinary, freePort } from '@hls/local-stack/nats-server';
+
+// The product code's own lookups (the light subpath: no servers loaded), re-exported for the tests.
+export { findNatsServerBinary, freePort };
 
 export interface NatsHandle {
   url: string;
   /** How it was obtained: env, binary or container. */
   kind: 'env' | 'binary' | 'container';
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-const CANDIDATES = [process.env.NATS_SERVER_BIN, '/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
-
-export function findNatsServerBinary(): string | undefined {
-  for (const c of CANDIDATES) if (c && existsSync(c)) return c;
-  const w = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
-  return w.status === 0 ? w.stdout.trim() || undefined : undefined;
 }
 
 async function waitForPort(port: number, proc: ChildProcess, log: () => string): Promise<void> {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DATASET_DIRS } from '@hls/contracts';
 import { after, test } from 'node:test';
 import { startProvider } from '@hls/ipfs';
-import { demoConfig } from '@hls/pipeline';
+import { demoConfig } from '@hls/local-stack';
 import { CID_MAPPING_FILE, addArchiveInfo, startLpDaacEmulator, startStacServer } from '@hls/stac';
 import { freePort } from '@hls/testing';
 import { ensureWorld, SMALL_WORLD } from '@hls/world';

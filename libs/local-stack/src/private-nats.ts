@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { findNatsServerBinary, freePort } from '@hls/testing';
+import { findNatsServerBinary, freePort } from './nats-server.ts';
 
 interface ServerRecord {
   pid: number;

@@ -1,0 +1,3 @@
+export * from './nats-server.ts';
+export * from './private-nats.ts';
+export * from './servers.ts';
