@@ -181,8 +181,10 @@ export class Bus {
       num_replicas: this.replicas,
     };
     try {
-      await this.jsm.streams.info(cfg.name);
-      await this.jsm.streams.update(cfg.name, cfg);
+      const info = await this.jsm.streams.info(cfg.name);
+      // Raise, never lower: a client with the default 1 (status, web, a laptop's submit) must not shrink
+      // a cluster's stream.
+      await this.jsm.streams.update(cfg.name, { ...cfg, num_replicas: Math.max(info.config.num_replicas, this.replicas) });
     } catch (e) {
       if (e instanceof JetStreamApiError && /not found/i.test(e.message)) await this.jsm.streams.add(cfg);
       else throw e;
@@ -220,6 +222,9 @@ export class Bus {
     let s = this.#kvs.get(bucket);
     if (!s) {
       const kv = await new Kvm(this.js).create(bucket, { history: 5, replicas: this.replicas });
+      // create() leaves an existing bucket as it is: raise its replicas as ensureStream does the stream's.
+      const { streamInfo } = await kv.status();
+      if (streamInfo.config.num_replicas < this.replicas) await this.jsm.streams.update(streamInfo.config.name, { num_replicas: this.replicas });
       s = kvStore(kv);
       this.#kvs.set(bucket, s);
     }

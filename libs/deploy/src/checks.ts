@@ -1,19 +1,22 @@
 // Cross-reference checks of the deploy files against the code: every service has a Deployment and a
 // compose service that run `service <name>` with a config that loads; probes hit the health server on
-// health_port; ScaledObjects scale real Deployments on real consumer names; the Dockerfile builds the
-// one image the others run.
+// health_port; the web page has a Deployment and a Service; ScaledObjects scale real Deployments on
+// every consumer name the services create, through the NATS release's headless service; the stream
+// replicas match its servers; the Dockerfile builds the one image the others run.
 import { consumerName } from '@hls/bus';
 import { loadConfig, type Config } from '@hls/config';
 import { ConfigSchema, SERVICES, SERVICE_SUBJECTS, STREAMS, type ServiceName } from '@hls/contracts';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IService } from 'kubernetes-models/v1/Service';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { execForm, parseDockerfile, stageEnv } from './dockerfile.ts';
 import { buildKustomization, readYamlDocs, type K8sDoc, type Problem } from './kustomize.ts';
+import { NATS_VALUES, readNatsRelease, type NatsRelease, type NatsValues } from './nats-release.ts';
 import { validateCompose, validateNatsJetStreamTrigger } from './schemas.ts';
 import { strictFieldErrors } from './strict-fields.ts';
 
@@ -233,6 +236,10 @@ type Container = NonNullable<IDeployment['spec']>['template']['spec'] extends in
     : never
   : never;
 
+/** Routes of `hls-chips web` (libs/web server.ts) that answer GET 200 once it listens: what its probes may read. */
+export const WEB_PROBE_PATHS: readonly string[] = ['/', '/api/config', '/run'];
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
 function resolvePort(c: Container, port: number | string | undefined): number | undefined {
   if (typeof port === 'number') return port;
   if (port === undefined) return undefined;
@@ -240,8 +247,44 @@ function resolvePort(c: Container, port: number | string | undefined): number | 
   return c.ports?.find((x) => x.name === port)?.containerPort;
 }
 
-function plainEnv(c: Container): Record<string, string> {
-  return Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]));
+/**
+ * The plain environment a container gets: ConfigMaps named by envFrom (with their prefix), then env
+ * values, which win as in Kubernetes. A missing ConfigMap is reported.
+ */
+function containerEnv(c: Container, configMaps: K8sDoc[], problem: (m: string) => void): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const src of c.envFrom ?? []) {
+    const name = src.configMapRef?.name;
+    if (!name) continue;
+    const cm = configMaps.find((x) => x.obj.metadata.name === name)?.obj as IConfigMap | undefined;
+    if (!cm) {
+      if (src.configMapRef?.optional !== true) problem(`envFrom ConfigMap ${name} is not among the resources`);
+      continue;
+    }
+    for (const [k, v] of Object.entries(cm.data ?? {})) out[`${src.prefix ?? ''}${k}`] = v;
+  }
+  for (const e of c.env ?? []) if (e.value !== undefined) out[e.name] = e.value;
+  return out;
+}
+
+/** The value after a flag (`--port 8765` or `--port=8765`). */
+function flagValue(args: readonly string[], ...flags: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    for (const f of flags) {
+      if (a === f) return args[i + 1];
+      if (a.startsWith(`${f}=`)) return a.slice(f.length + 1);
+    }
+  }
+  return undefined;
+}
+
+/** What a Deployment runs: one pipeline service, the web page, or something the CLI has not got. */
+type Workload = { kind: 'service'; name: ServiceName } | { kind: 'web' } | { kind: 'unknown' };
+function workloadOf(args: readonly string[]): Workload {
+  if (args[0] === 'service' && isService(args[1] ?? '')) return { kind: 'service', name: args[1] as ServiceName };
+  if (args[0] === 'web') return { kind: 'web' };
+  return { kind: 'unknown' };
 }
 
 /** The config a container mounts: the ConfigMap key behind its --config path, as a file to load. */
@@ -268,18 +311,63 @@ function configFileFor(
   return { file: f };
 }
 
-export function checkDeployments(root: string, objects: K8sDoc[]): Problem[] {
+/** The web page's Deployment: reachable by its Service, probes on its own port, --out writable. */
+function checkWebWorkload(objects: K8sDoc[], d: IDeployment, c: Container, args: readonly string[], q: (m: string) => void): void {
+  const host = flagValue(args, '--host') ?? '127.0.0.1';
+  if (LOOPBACK_HOSTS.has(host)) q(`web binds --host ${host}: nothing outside the pod reaches it (use 0.0.0.0)`);
+  const portArg = flagValue(args, '--port');
+  const port = portArg === undefined ? undefined : Number(portArg);
+  if (port === undefined || !Number.isInteger(port) || port <= 0) q(`web needs a fixed --port (found ${portArg ?? 'none'})`);
+  else if (!c.ports?.some((p) => p.containerPort === port)) q(`--port ${port} is not among the container ports`);
+  for (const [label, probe] of [['livenessProbe', c.livenessProbe], ['readinessProbe', c.readinessProbe], ['startupProbe', c.startupProbe]] as const) {
+    if (!probe) {
+      if (label !== 'startupProbe') q(`no ${label}`);
+      continue;
+    }
+    const path = probe.httpGet?.path ?? '';
+    if (!WEB_PROBE_PATHS.includes(path.split('?')[0] as string)) q(`${label} must GET one of ${WEB_PROBE_PATHS.join(', ')} (routes the web server answers), found ${path || 'no httpGet'}`);
+    const p = resolvePort(c, probe.httpGet?.port);
+    if (port !== undefined && p !== port) q(`${label} port ${String(probe.httpGet?.port)} (${p}) is not the web --port ${port}`);
+  }
+  // It serves no /metrics: a scrape annotation would only produce failed scrapes.
+  if (d.spec?.template.metadata?.annotations?.['prometheus.io/scrape'] === 'true') q('prometheus.io/scrape is true, but `hls-chips web` serves no /metrics');
+  const out = flagValue(args, '--out') ?? '.';
+  const outMount = (c.volumeMounts ?? []).find((m) => out === m.mountPath || out.startsWith(`${m.mountPath.replace(/\/$/, '')}/`));
+  if (!outMount || outMount.readOnly) q(`--out ${out} is not on a writable volumeMount (saved AOI selections go there; the root filesystem is read-only)`);
+  const labels = d.spec?.template.metadata?.labels ?? {};
+  const services = objects.filter((o) => o.obj.kind === 'Service').map((o) => o.obj as unknown as IService);
+  const svc = services.find((s) => {
+    const sel = s.spec?.selector ?? {};
+    return Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
+  });
+  if (!svc) q('no Service selects its pods');
+  else if (port !== undefined && !svc.spec?.ports?.some((sp) => resolvePort(c, sp.targetPort ?? sp.port) === port))
+    q(`Service ${svc.metadata?.name} has no port whose targetPort is the web --port ${port}`);
+}
+
+export interface K8sCheckOptions {
+  /** What each service consumes (default: SERVICE_SUBJECTS from contracts); tests pass a renamed subject. */
+  serviceSubjects?: Readonly<Record<ServiceName, readonly string[]>>;
+}
+
+export function checkDeployments(root: string, objects: K8sDoc[], nats?: NatsRelease): Problem[] {
   const problems: Problem[] = [];
   const deployments = objects.filter((o) => o.obj.kind === 'Deployment');
   const configMaps = objects.filter((o) => o.obj.kind === 'ConfigMap');
   const pvcs = objects.filter((o) => o.obj.kind === 'PersistentVolumeClaim');
   let tmp: string | undefined;
   const scratch = () => (tmp ??= mkdtempSync(join(tmpdir(), 'hls-deploy-check-')));
+  const runs = (d: K8sDoc) => {
+    const c = (d.obj as unknown as IDeployment).spec?.template.spec?.containers[0];
+    return workloadOf([...(c?.command ?? []), ...(c?.args ?? [])]);
+  };
   try {
     for (const name of SERVICES) {
       const found = deployments.filter((d) => d.obj.metadata.name === name);
       if (found.length !== 1) problems.push({ file: 'deploy/k8s/base', message: `expected one Deployment named ${name}, found ${found.length}` });
     }
+    const webs = deployments.filter((d) => runs(d).kind === 'web');
+    if (webs.length !== 1) problems.push({ file: 'deploy/k8s/base', message: `expected one Deployment running \`hls-chips web\` (the run page), found ${webs.length}` });
     for (const doc of deployments) {
       const d = doc.obj as unknown as IDeployment;
       const file = relative(root, doc.file);
@@ -290,19 +378,32 @@ export function checkDeployments(root: string, objects: K8sDoc[]): Problem[] {
         q('no container');
         continue;
       }
-      const args = serviceArgs([...(c.command ?? []), ...(c.args ?? [])]);
-      if (args.name !== d.metadata?.name || !isService(args.name ?? '')) q(`args must be ["service", "${d.metadata?.name}", "--config", ...], found ${JSON.stringify(c.args)}`);
+      const argv = [...(c.command ?? []), ...(c.args ?? [])];
+      const work = workloadOf(argv);
+      if (work.kind === 'unknown') {
+        q(`args must run ["service", <one of ${SERVICES.join(', ')}>, ...] or ["web", ...], found ${JSON.stringify(c.args)}`);
+        continue;
+      }
+      if (work.kind === 'service' && work.name !== d.metadata?.name) q(`runs service ${work.name}, but the Deployment is named ${d.metadata?.name}`);
       if (pod.securityContext?.runAsNonRoot !== true && c.securityContext?.runAsNonRoot !== true) q('does not set runAsNonRoot');
       for (const kind of ['requests', 'limits'] as const)
         for (const r of ['cpu', 'memory'])
           if (c.resources?.[kind]?.[r] === undefined) q(`no resources.${kind}.${r}`);
-      const env = plainEnv(c);
-      if (env.OTEL_SERVICE_NAME !== d.metadata?.name) q(`OTEL_SERVICE_NAME is ${env.OTEL_SERVICE_NAME}, expected ${d.metadata?.name}`);
-      if (!hostOf(env.OTEL_EXPORTER_OTLP_ENDPOINT)) q(`OTEL_EXPORTER_OTLP_ENDPOINT ${env.OTEL_EXPORTER_OTLP_ENDPOINT} is not a URL`);
+      const env = containerEnv(c, configMaps, q);
+      if (work.kind === 'service') {
+        if (env.OTEL_SERVICE_NAME !== d.metadata?.name) q(`OTEL_SERVICE_NAME is ${env.OTEL_SERVICE_NAME}, expected ${d.metadata?.name}`);
+        if (!hostOf(env.OTEL_EXPORTER_OTLP_ENDPOINT)) q(`OTEL_EXPORTER_OTLP_ENDPOINT ${env.OTEL_EXPORTER_OTLP_ENDPOINT} is not a URL`);
+      }
       if (!env.NATS_URL?.startsWith('nats://') && !env.NATS_URL?.startsWith('tls://')) q(`NATS_URL ${env.NATS_URL} is not a nats:// URL`);
+      else if (nats) {
+        const u = new URL(env.NATS_URL);
+        const want = `${nats.clientHost}:${nats.clientPort}`;
+        if (`${u.hostname}:${u.port || 4222}` !== want) q(`NATS_URL ${env.NATS_URL} is not the client service of the NATS release ${nats.release} (${want})`);
+      }
 
-      const cfg = configFileFor(d, c, args.config ?? CONFIG_PATH, configMaps, scratch);
-      if (!args.config) q('no --config argument');
+      const configPath = flagValue(argv, '--config', '-c');
+      const cfg = configFileFor(d, c, configPath ?? CONFIG_PATH, configMaps, scratch);
+      if (!configPath) q('no --config argument');
       if (cfg.error || !cfg.file) {
         q(cfg.error ?? 'no config');
         continue;
@@ -310,6 +411,21 @@ export function checkDeployments(root: string, objects: K8sDoc[]): Problem[] {
       const r = tryLoadConfig(cfg.file, env);
       if (r.error || !r.config) {
         q(`config does not load with the container's environment: ${r.error}`);
+        continue;
+      }
+      if (nats && r.config.nats.replicas !== nats.servers)
+        q(`nats.replicas is ${r.config.nats.replicas} with the container's environment, but the NATS release ${nats.release} runs ${nats.servers} server(s): the stream and KV buckets need one replica per server`);
+      const dataMount = (c.volumeMounts ?? []).find((m) => m.mountPath === r.config?.data_dir);
+      const dataVol = pod.volumes?.find((v) => v.name === dataMount?.name);
+      const claim = dataVol?.persistentVolumeClaim?.claimName;
+      if (!claim) q(`data_dir ${r.config.data_dir} is not mounted from a PersistentVolumeClaim`);
+      else {
+        const pvc = pvcs.find((x) => x.obj.metadata.name === claim)?.obj as IPersistentVolumeClaim | undefined;
+        if (!pvc) q(`PersistentVolumeClaim ${claim} is not among the resources`);
+        else if (!pvc.spec?.accessModes?.includes('ReadWriteMany')) q(`PersistentVolumeClaim ${claim} is not ReadWriteMany (replicas on several nodes share it)`);
+      }
+      if (work.kind === 'web') {
+        checkWebWorkload(objects, d, c, argv, q);
         continue;
       }
       const healthPort = r.config.health_port;
@@ -331,15 +447,6 @@ export function checkDeployments(root: string, objects: K8sDoc[]): Problem[] {
       if (ann['prometheus.io/port'] !== undefined && Number(ann['prometheus.io/port']) !== healthPort)
         q(`prometheus.io/port ${ann['prometheus.io/port']} is not health_port ${healthPort}`);
       if (ann['prometheus.io/path'] !== undefined && ann['prometheus.io/path'] !== '/metrics') q(`prometheus.io/path ${ann['prometheus.io/path']} is not /metrics`);
-      const dataMount = (c.volumeMounts ?? []).find((m) => m.mountPath === r.config?.data_dir);
-      const dataVol = pod.volumes?.find((v) => v.name === dataMount?.name);
-      const claim = dataVol?.persistentVolumeClaim?.claimName;
-      if (!claim) q(`data_dir ${r.config.data_dir} is not mounted from a PersistentVolumeClaim`);
-      else {
-        const pvc = pvcs.find((x) => x.obj.metadata.name === claim)?.obj as IPersistentVolumeClaim | undefined;
-        if (!pvc) q(`PersistentVolumeClaim ${claim} is not among the resources`);
-        else if (!pvc.spec?.accessModes?.includes('ReadWriteMany')) q(`PersistentVolumeClaim ${claim} is not ReadWriteMany (replicas on several nodes share it)`);
-      }
     }
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -347,7 +454,8 @@ export function checkDeployments(root: string, objects: K8sDoc[]): Problem[] {
   return problems;
 }
 
-export function checkScaledObjects(root: string, objects: K8sDoc[]): Problem[] {
+export function checkScaledObjects(root: string, objects: K8sDoc[], nats?: NatsRelease, opts: K8sCheckOptions = {}): Problem[] {
+  const subjects = opts.serviceSubjects ?? SERVICE_SUBJECTS;
   const problems: Problem[] = [];
   const deployments = objects.filter((o) => o.obj.kind === 'Deployment');
   const scaled = objects.filter((o) => o.obj.kind === 'ScaledObject');
@@ -369,7 +477,7 @@ export function checkScaledObjects(root: string, objects: K8sDoc[]): Problem[] {
       q(`target ${ref.name} is not a pipeline service`);
       continue;
     }
-    const expected = serviceConsumers(ref.name);
+    const expected = subjects[ref.name].map((s) => consumerName(ref.name, s));
     const seen = new Set<string>();
     for (const t of so.spec.triggers) {
       if (t.type !== 'nats-jetstream') {
@@ -382,43 +490,43 @@ export function checkScaledObjects(root: string, objects: K8sDoc[]): Problem[] {
       if (m.stream !== STREAMS.events.name) q(`stream ${m.stream}, expected ${STREAMS.events.name}`);
       if (m.consumer !== undefined && !expected.includes(m.consumer)) q(`consumer ${m.consumer} is not one of ${ref.name}'s durable consumers (${expected.join(', ')})`);
       if (m.consumer) seen.add(m.consumer);
-      const natsHost = hostOf(plainEnv((target.obj as unknown as IDeployment).spec?.template.spec?.containers[0] as Container).NATS_URL);
-      const monitorHost = m.natsServerMonitoringEndpoint?.split(':')[0];
-      if (natsHost && monitorHost !== natsHost) q(`natsServerMonitoringEndpoint host ${monitorHost} is not the NATS_URL host ${natsHost} of ${ref.name}`);
+      if (nats && m.natsServerMonitoringEndpoint !== nats.monitoringEndpoint)
+        q(
+          `natsServerMonitoringEndpoint ${m.natsServerMonitoringEndpoint} is not ${nats.monitoringEndpoint}, the headless service of the NATS release ${nats.release} ` +
+            '(on a cluster KEDA queries the consumer leader as <pod>.<endpoint>, which only the headless service resolves)',
+        );
     }
     for (const c of expected) if (!seen.has(c)) q(`no trigger on consumer ${c}: lag there would not scale ${ref.name}`);
   }
   return problems;
 }
 
-/** NATS Helm values: JetStream on file storage, monitoring reachable for KEDA. */
-export function checkNatsHelm(root: string): Problem[] {
-  const file = 'deploy/k8s/nats/values.yaml';
+/** NATS Helm values: JetStream on file storage, monitoring on (KEDA reads consumer lag from it). */
+export function checkNatsHelm(root: string, values: NatsValues): Problem[] {
+  const file = NATS_VALUES;
   const problems: Problem[] = [];
-  const { docs, problems: yp } = readYamlDocs(join(root, file), root);
-  problems.push(...yp);
-  const v = (docs[0] ?? {}) as {
-    config?: { jetstream?: { enabled?: boolean; fileStore?: { enabled?: boolean } }; monitor?: { enabled?: boolean } };
-    service?: { ports?: { monitor?: { enabled?: boolean } } };
-  };
-  if (v.config?.jetstream?.enabled !== true) problems.push({ file, message: 'config.jetstream.enabled is not true' });
-  if (v.config?.jetstream?.fileStore?.enabled === false) problems.push({ file, message: 'config.jetstream.fileStore is disabled (JetStream needs file storage)' });
-  if (v.config?.monitor?.enabled === false || v.service?.ports?.monitor?.enabled !== true)
-    problems.push({ file, message: 'the monitoring port is not exposed on the Service (KEDA reads consumer lag from it)' });
-  const readme = join(root, 'deploy/k8s/nats/README.md');
-  if (!existsSync(readme) || !/helm (upgrade --install|install)\b[^\n]*-f deploy\/k8s\/nats\/values\.yaml/.test(readFileSync(readme, 'utf8')))
-    problems.push({ file: 'deploy/k8s/nats/README.md', message: 'does not show the helm install command with values.yaml' });
+  if (values.config?.jetstream?.enabled !== true) problems.push({ file, message: 'config.jetstream.enabled is not true' });
+  if (values.config?.jetstream?.fileStore?.enabled === false) problems.push({ file, message: 'config.jetstream.fileStore is disabled (JetStream needs file storage)' });
+  if (values.config?.monitor?.enabled === false) problems.push({ file, message: 'config.monitor.enabled is false (KEDA reads consumer lag from the monitoring port)' });
+  if (values.headlessService?.enabled === false) problems.push({ file, message: 'headlessService.enabled is false (KEDA reaches each server through it)' });
   return problems;
 }
 
-export interface CheckOptions {
+export interface CheckOptions extends K8sCheckOptions {
   /** Type-check every object for unknown fields (a few seconds: it runs the TypeScript checker). */
   strictFields?: boolean;
 }
 
 export function checkK8s(root: string, opts: CheckOptions = {}): Problem[] {
   const base = buildKustomization(join(root, 'deploy/k8s/base'), root);
-  const problems = [...base.problems, ...checkDeployments(root, base.objects), ...checkScaledObjects(root, base.objects), ...checkNatsHelm(root)];
+  const nats = readNatsRelease(root);
+  const problems = [
+    ...base.problems,
+    ...nats.problems,
+    ...checkNatsHelm(root, nats.values),
+    ...checkDeployments(root, base.objects, nats.release),
+    ...checkScaledObjects(root, base.objects, nats.release, opts),
+  ];
   const objects = [...base.objects];
   const overlays = join(root, 'deploy/k8s/overlays');
   if (existsSync(overlays))

@@ -1,5 +1,9 @@
 // The repo's deploy files pass every schema and cross-reference check, and each check really fires:
 // a copy of the files with one defect reports that defect, naming the file.
+import { consumerName } from '@hls/bus';
+import { SERVICE_SUBJECTS, SERVICES, SUBJECTS } from '@hls/contracts';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -7,12 +11,17 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import {
+  buildKustomization,
+  chartFullname,
   checkCompose,
   checkDeploy,
   checkDockerfile,
   checkK8s,
   formatProblem,
   parseDockerfile,
+  parseHelmInstall,
+  readNatsRelease,
+  SCALED_SERVICES,
   serviceConsumers,
   validateCompose,
   validateK8sObject,
@@ -61,9 +70,51 @@ describe('the repo deploy files', () => {
     assert.deepEqual(problems.map(formatProblem), []);
   });
 
-  test('consumer names come from the bus naming rule', () => {
-    assert.deepEqual(serviceConsumers('reprojector'), ['reprojector--hls_band_fetched']);
-    assert.deepEqual(serviceConsumers('chipper'), ['chipper--hls_tile_ready', 'chipper--hls_chip_clip']);
+  test('consumer names come from the bus naming rule over the subjects in contracts', () => {
+    for (const service of SERVICES) assert.deepEqual(serviceConsumers(service), SERVICE_SUBJECTS[service].map((s) => consumerName(service, s)));
+    assert.equal(consumerName('chipper', 'hls.tile.ready'), 'chipper--hls_tile_ready');
+  });
+
+  test('each scaled service has one trigger per durable consumer it creates, through the headless NATS service', () => {
+    const nats = readNatsRelease(ROOT).release;
+    assert.equal(nats?.monitoringEndpoint, 'nats-headless.nats.svc.cluster.local:8222');
+    const scaled = buildKustomization(join(ROOT, 'deploy/k8s/base'), ROOT).objects.filter((o) => o.obj.kind === 'ScaledObject');
+    for (const service of SCALED_SERVICES) {
+      const so = scaled.map((o) => o.obj as unknown as IScaledObject).find((x) => x.spec.scaleTargetRef.name === service);
+      assert.ok(so, `no ScaledObject for ${service}`);
+      const consumers = so.spec.triggers.map((t) => t.metadata.consumer).sort();
+      // From contracts, not from a list here: a renamed or added subject fails this until the YAML follows.
+      assert.deepEqual(consumers, SERVICE_SUBJECTS[service].map((s) => consumerName(service, s)).sort(), service);
+      for (const t of so.spec.triggers) assert.equal(t.metadata.natsServerMonitoringEndpoint, nats?.monitoringEndpoint);
+    }
+  });
+
+  test('the shipped NATS release: 3 servers, so the Deployments run stream and KV replicas 3', () => {
+    const nats = readNatsRelease(ROOT).release;
+    assert.deepEqual(
+      { servers: nats?.servers, client: `${nats?.clientHost}:${nats?.clientPort}` },
+      { servers: 3, client: 'nats.nats.svc.cluster.local:4222' },
+    );
+    const base = buildKustomization(join(ROOT, 'deploy/k8s/base'), ROOT).objects;
+    const env = base.find((o) => o.obj.kind === 'ConfigMap' && o.obj.metadata.name === 'hls-env')?.obj as { data?: Record<string, string> } | undefined;
+    assert.equal(env?.data?.HLS_NATS__REPLICAS, '3');
+    const deployments = base.filter((o) => o.obj.kind === 'Deployment').map((o) => o.obj as unknown as IDeployment);
+    for (const d of deployments)
+      assert.ok(
+        d.spec?.template.spec?.containers[0]?.envFrom?.some((e) => e.configMapRef?.name === 'hls-env'),
+        `Deployment ${d.metadata?.name} does not read hls-env`,
+      );
+    // The eight services and the web page, each named for what it runs.
+    assert.deepEqual(deployments.map((d) => d.metadata?.name).sort(), [...SERVICES, 'web'].sort());
+  });
+
+  test('release names follow the chart: <release>-headless, or the release when it contains "nats"', () => {
+    assert.equal(chartFullname('nats', {}), 'nats');
+    assert.equal(chartFullname('hls-nats', {}), 'hls-nats');
+    assert.equal(chartFullname('queue', {}), 'queue-nats');
+    assert.equal(chartFullname('queue', { fullnameOverride: 'bus' }), 'bus');
+    assert.deepEqual(parseHelmInstall('helm install q nats/nats -n mq -f deploy/k8s/nats/values.yaml'), { release: 'q', namespace: 'mq' });
+    assert.equal(parseHelmInstall('helm install q nats/nats'), undefined);
   });
 
   test('the Dockerfile has manifests, deps and runtime stages', () => {
@@ -162,7 +213,7 @@ describe('each check fires on a broken copy', () => {
   test('unknown fields (typos) that the open OpenAPI schemas let through', () => {
     const dir = copyRepo();
     edit(dir, 'deploy/k8s/base/chip-index.yaml', 'imagePullPolicy: IfNotPresent', 'imagePullPolicyy: IfNotPresent');
-    edit(dir, 'deploy/k8s/base/scaledobjects.yaml', 'cooldownPeriod: 300\n  triggers:\n    - type: nats-jetstream\n      metadata:\n        natsServerMonitoringEndpoint: nats.nats.svc.cluster.local:8222\n        account: "$G"\n        stream: HLS\n        consumer: reprojector', 'coolDownPeriod: 300\n  triggers:\n    - type: nats-jetstream\n      metadata:\n        natsServerMonitoringEndpoint: nats.nats.svc.cluster.local:8222\n        account: "$G"\n        stream: HLS\n        consumer: reprojector');
+    edit(dir, 'deploy/k8s/base/scaledobjects.yaml', /cooldownPeriod: 300(\n  triggers:\n(.*\n){5}\s+consumer: reprojector)/, 'coolDownPeriod: 300$1');
     edit(dir, 'deploy/k8s/overlays/dev/namespace.yaml', 'name: hls-dev', 'name: hls-dev\n  lables: {}');
     const problems = checkK8s(dir);
     expectProblem(problems, 'deploy/k8s/base/chip-index.yaml', /Deployment chip-index: .*'"imagePullPolicyy"' does not exist in type 'IContainer'/);
@@ -177,6 +228,66 @@ describe('each check fires on a broken copy', () => {
     const problems = checkK8s(dir, FAST);
     expectProblem(problems, 'deploy/k8s/overlays/dev/kustomization.yaml', /replace \/spec\/maxReplicas\/count: path not in ScaledObject chipper/);
     expectProblem(problems, 'deploy/k8s/overlays/dev/pvc.yaml', /patch target PersistentVolumeClaim hls-data2 is not among the resources/);
+  });
+
+  test('KEDA pointed at the ClusterIP service, or at a release other than the installed one', () => {
+    let dir = copyRepo();
+    edit(dir, 'deploy/k8s/base/scaledobjects.yaml', /nats-headless\.nats\.svc\.cluster\.local:8222\n(?=(.*\n){2}\s+consumer: reprojector)/, 'nats.nats.svc.cluster.local:8222\n');
+    expectProblem(
+      checkK8s(dir, FAST),
+      'deploy/k8s/base/scaledobjects.yaml',
+      /ScaledObject reprojector: natsServerMonitoringEndpoint nats\.nats\.svc\.cluster\.local:8222 is not nats-headless\.nats\.svc\.cluster\.local:8222, the headless service/,
+    );
+    dir = copyRepo();
+    edit(dir, 'deploy/k8s/nats/README.md', 'helm upgrade --install nats nats/nats --namespace nats', 'helm upgrade --install queue nats/nats --namespace mq');
+    const problems = checkK8s(dir, FAST);
+    expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /ScaledObject chipper: .* is not queue-nats-headless\.mq\.svc\.cluster\.local:8222/);
+    expectProblem(problems, 'deploy/k8s/base/web.yaml', /NATS_URL nats:\/\/nats\.nats\.svc\.cluster\.local:4222 is not the client service of the NATS release queue \(queue-nats\.mq\.svc\.cluster\.local:4222\)/);
+  });
+
+  test('a subject renamed in contracts, and a consumer without a trigger', () => {
+    const renamed = { ...SERVICE_SUBJECTS, chipper: [SUBJECTS.tileReady, 'hls.cmd.chip.clip'] } as unknown as typeof SERVICE_SUBJECTS;
+    let problems = checkK8s(ROOT, { ...FAST, serviceSubjects: renamed });
+    expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /ScaledObject chipper: consumer chipper--hls_chip_clip is not one of chipper's durable consumers/);
+    expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /ScaledObject chipper: no trigger on consumer chipper--hls_cmd_chip_clip/);
+    const dir = copyRepo();
+    edit(dir, 'deploy/k8s/base/scaledobjects.yaml', /\n {4}- type: nats-jetstream\n(.*\n){4}\s+consumer: chipper--hls_chip_clip\n(.*\n)*$/, '\n');
+    problems = checkK8s(dir, FAST);
+    expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /ScaledObject chipper: no trigger on consumer chipper--hls_chip_clip: lag there would not scale chipper/);
+  });
+
+  test('stream replicas that do not match the NATS servers', () => {
+    let dir = copyRepo();
+    edit(dir, 'deploy/config/kustomization.yaml', /\n\s+- name: hls-env\n(.*\n)*$/, '\n');
+    let problems = checkK8s(dir, FAST);
+    expectProblem(problems, 'deploy/k8s/base/reprojector.yaml', /envFrom ConfigMap hls-env is not among the resources/);
+    expectProblem(problems, 'deploy/k8s/base/reprojector.yaml', /nats\.replicas is 1 with the container's environment, but the NATS release nats runs 3 server\(s\)/);
+    dir = copyRepo();
+    edit(dir, 'deploy/k8s/nats/values.yaml', /cluster:\n {4}enabled: true/, 'cluster:\n    enabled: false');
+    problems = checkK8s(dir, FAST);
+    expectProblem(problems, 'deploy/k8s/base/web.yaml', /nats\.replicas is 3 .* runs 1 server\(s\)/);
+    // A single-server cluster's overlay merges 1 into hls-env (as deploy/k8s/nats/README.md shows).
+    edit(dir, 'deploy/k8s/overlays/dev/kustomization.yaml', 'patches:', 'configMapGenerator:\n  - name: hls-env\n    behavior: merge\n    literals: [HLS_NATS__REPLICAS=1]\npatches:');
+    const dev = buildKustomization(join(dir, 'deploy/k8s/overlays/dev'), dir);
+    assert.deepEqual(dev.problems, []);
+    assert.deepEqual(dev.objects.find((o) => o.obj.metadata.name === 'hls-env')?.obj.data, { HLS_NATS__REPLICAS: '1' });
+    edit(dir, 'deploy/k8s/overlays/dev/kustomization.yaml', '  - name: hls-env\n    behavior: merge', '  - name: hls-envv\n    behavior: merge');
+    expectProblem(buildKustomization(join(dir, 'deploy/k8s/overlays/dev'), dir).problems, 'deploy/k8s/overlays/dev/kustomization.yaml', /configMapGenerator hls-envv: behavior merge, but no ConfigMap hls-envv comes from the resources/);
+  });
+
+  test('web: bound to loopback, probes on a route it does not serve, no Service, a Deployment running an unknown command', () => {
+    const dir = copyRepo();
+    edit(dir, 'deploy/k8s/base/web.yaml', '"--host", "0.0.0.0"', '"--host", "127.0.0.1"');
+    edit(dir, 'deploy/k8s/base/web.yaml', /(readinessProbe:\n\s+httpGet:\n\s+path: )\/api\/config/, '$1/readyz');
+    edit(dir, 'deploy/k8s/base/web.yaml', /(kind: Service\n(.*\n)*?\s+selector:\n\s+app.kubernetes.io\/name: )web/, '$1webb');
+    edit(dir, 'deploy/k8s/base/qa-filter.yaml', 'args: ["service", "qa-filter"', 'args: ["services", "qa-filter"');
+    const problems = checkK8s(dir, FAST);
+    expectProblem(problems, 'deploy/k8s/base/web.yaml', /Deployment web: web binds --host 127\.0\.0\.1: nothing outside the pod reaches it/);
+    expectProblem(problems, 'deploy/k8s/base/web.yaml', /Deployment web: readinessProbe must GET one of \/, \/api\/config, \/run .* found \/readyz/);
+    expectProblem(problems, 'deploy/k8s/base/web.yaml', /Deployment web: no Service selects its pods/);
+    expectProblem(problems, 'deploy/k8s/base/qa-filter.yaml', /Deployment qa-filter: args must run \["service", <one of chip-index, .*>, \.\.\.\] or \["web", \.\.\.\], found \["services","qa-filter"/);
+    edit(dir, 'deploy/k8s/base/kustomization.yaml', '  - web.yaml\n', '');
+    expectProblem(checkK8s(dir, FAST), 'deploy/k8s/base', /expected one Deployment running `hls-chips web` \(the run page\), found 0/);
   });
 
   test('compose: a missing service, NATS without JetStream store, telemetry not to Jaeger', () => {

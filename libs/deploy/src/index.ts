@@ -3,3 +3,4 @@ export * from './dockerfile.ts';
 export * from './kustomize.ts';
 export * from './checks.ts';
 export * from './strict-fields.ts';
+export * from './nats-release.ts';

@@ -62,7 +62,7 @@ function isK8sObject(v: unknown): v is K8sObject {
 
 interface KustomizationDoc {
   resources?: string[];
-  configMapGenerator?: { name: string; files?: string[]; literals?: string[] }[];
+  configMapGenerator?: { name: string; behavior?: 'create' | 'merge' | 'replace'; files?: string[]; literals?: string[] }[];
   patches?: { path?: string; patch?: string; target?: { group?: string; version?: string; kind?: string; name?: string } }[];
 }
 
@@ -152,6 +152,21 @@ export function buildKustomization(kdir: string, kroot: string, seen: Set<string
       const [key, value] = lit.split('=', 2);
       if (key) data[key] = value ?? '';
     }
+    // An overlay changes a base's generated ConfigMap with behavior merge (keys added or replaced) or replace.
+    const behavior = g.behavior ?? 'create';
+    const existing = objects.find((o) => o.obj.kind === 'ConfigMap' && o.obj.metadata.name === g.name);
+    if (behavior !== 'create') {
+      if (!existing) {
+        problems.push({ file: rel, message: `configMapGenerator ${g.name}: behavior ${behavior}, but no ConfigMap ${g.name} comes from the resources` });
+        continue;
+      }
+      const merge = behavior === 'merge';
+      existing.obj = { ...existing.obj, data: { ...(merge ? (existing.obj.data as Record<string, string> | undefined) : {}), ...data } };
+      const kept = Object.entries(merge ? (existing.sources ?? {}) : {}).filter(([k]) => !(k in data));
+      existing.sources = { ...Object.fromEntries(kept), ...sources };
+      continue;
+    }
+    if (existing) problems.push({ file: rel, message: `configMapGenerator ${g.name}: a ConfigMap ${g.name} exists already (an overlay uses behavior: merge or replace)` });
     const cm: K8sObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: g.name }, data };
     const err = validateK8sObject(cm);
     if (err) problems.push({ file: rel, message: `generated ConfigMap ${g.name}: ${err}` });
