@@ -45,13 +45,10 @@ test('indexes the 1,751 real chips: files, KV expected count, one event per chip
   const ev = runEvent('run-a', data, `${FIX}/chips/midwest_crops_chip_payload.geojson`, `${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`);
   const real = await context(ev);
   const { ctx } = real;
-  const runs = ctx.kv.runs;
-  await runs.put('run-a', { status: 'running' });
   await handleRunRequested(ev, ctx);
   for (const f of ['chips_id.json', 'chips_df.csv', 'tile_choice_report.csv']) assert.ok(existsSync(join(dir, f)), f);
   assert.ok(existsSync(join(data, 'cache', 'sentinel_tile_grid_subset.reconstructed.kml.grid.json')), 'grid cache in <data_dir>/cache');
-  const rec = (await runs.get('run-a'))?.value as ChipIndexRunRecord & { status: string };
-  assert.equal(rec.status, 'running', 'existing run fields are kept');
+  const rec = (await ctx.ledger.runRecord('run-a')) as ChipIndexRunRecord;
   assert.equal(rec.expectedChips, 1751);
   assert.equal(rec.chipIndex.twin, 'read');
   const indexed = await events(real, 'hls.chip.indexed');
@@ -97,7 +94,6 @@ test('bad chips and a chip no tile contains are rejected with reasons; features 
   copyFileSync(`${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`, kml);
   const ev = runEvent('run-b', join(tmp, 'b'), payload, kml);
   const real = await context(ev);
-  const runs = real.ctx.kv.runs;
   await handleRunRequested(ev, real.ctx);
   const rejected = (await events(real, 'hls.chip.rejected')).map((p) => p.data as EventOf<'hls.chip.rejected'>);
   // Every one of the 10 features is counted: the unsafe id and the repeat under stand-in ids.
@@ -113,7 +109,7 @@ test('bad chips and a chip no tile contains are rejected with reasons; features 
   );
   assert.match(rejected.find((r) => r.chipId === 'feature-6')!.detail, /feature 6 id "\.\.\/\.\.\/x"/);
   assert.equal((await events(real, 'hls.chip.indexed')).length, 5);
-  const rec = (await runs.get('run-b'))?.value as ChipIndexRunRecord;
+  const rec = (await real.ctx.ledger.runRecord('run-b')) as ChipIndexRunRecord;
   assert.equal(rec.expectedChips, feats.length);
   assert.deepEqual(rec.chipIndex.invalidFeatures.map((f) => [f.standInId, f.reason]).sort(), [['feature-6', 'unsafe-id'], ['feature-8', 'duplicate-id'], ['feature-9', 'missing-id']]);
   assert.equal((await events(real, 'hls.run.completed')).length, 0, 'not complete before its chips are terminal');
@@ -126,7 +122,7 @@ test('a payload without features: 0 chips expected and the run completed at once
   const ev = runEvent('run-e', join(tmp, 'e'), payload, `${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`);
   const real = await context(ev);
   await handleRunRequested(ev, real.ctx);
-  const rec = (await real.ctx.kv.runs.get('run-e'))?.value as ChipIndexRunRecord;
+  const rec = (await real.ctx.ledger.runRecord('run-e')) as ChipIndexRunRecord;
   assert.equal(rec.expectedChips, 0);
   const done = (await events(real, 'hls.run.completed')).map((p) => p.data as EventOf<'hls.run.completed'>);
   assert.deepEqual(done.map((d) => [d.expected, d.counts]), [[0, { accepted: 0, rejected: 0, failed: 0 }]]);

@@ -8,20 +8,11 @@
 import { basename, join } from 'node:path';
 import { SUBJECTS, TileIdSchema, messageId, type ChipId, type TileId } from '@hls/contracts';
 import { KmlError, indexChips, standInChipId, tileSearchGeometry, writeChipIndexFiles, type ChipIndexResult, type ChipIssue } from '@hls/geo';
-import { PermanentError, TransientError, completeRunWhenDone, recordExpectedChips, type Handler } from '@hls/runtime';
+import type { RunRecord } from '@hls/ledger';
+import { PermanentError, TransientError, type Handler } from '@hls/runtime';
 
-/** What the run's KV entry (key `<runId>`) gets from chip-index, merged into whatever is there. */
-export interface ChipIndexRunRecord {
-  expectedChips: number;
-  chipIndex: {
-    assigned: number;
-    rejected: number;
-    tiles: number;
-    /** Features with no usable chip id (missing, unsafe, a repeat): rejected under their stand-in id. */
-    invalidFeatures: { index: number; id: string | null; standInId: string; reason: string; detail: string }[];
-    twin: 'read' | 'derived';
-  };
-}
+/** What the run's ledger record gets from chip-index. */
+export type ChipIndexRunRecord = Required<RunRecord>;
 
 const MAX_LISTED_INVALID = 200;
 
@@ -86,7 +77,7 @@ export const handleRunRequested: Handler<'hls.run.requested'> = async (event, ct
       twin: r.payload.twin,
     },
   };
-  await recordExpectedChips(ctx.kv.runs, runId, record.expectedChips, { chipIndex: record.chipIndex });
+  await ctx.ledger.recordExpectedChips(runId, record);
   ctx.log.info({ chips: assigned.length, rejected: rejectedChips.size, invalid: invalid.length, tiles: tiles.length, twin: r.payload.twin }, 'chips indexed');
 
   let n = 0;
@@ -106,16 +97,18 @@ export const handleRunRequested: Handler<'hls.run.requested'> = async (event, ct
     tick();
   }
   const areaOf = new Map(assigned.map((a) => [a.chip.id, a.chip.geometry]));
+  const boxOf = new Map(assigned.map((a) => [a.chip.id, a.chip.bbox5070]));
   for (const g of tiles) {
     const tileId = tileIds.get(g.tile.name) as TileId;
     const chipAreas = g.chipIds.map((id) => areaOf.get(id)).filter((x) => x !== undefined);
+    const chipBoxes = g.chipIds.map((id) => boxOf.get(id)).filter((x) => x !== undefined);
     await ctx.publish(
       SUBJECTS.tileRequested,
-      { runId, tileId, chipIds: g.chipIds, epsg: g.tile.epsg, footprintUtm: g.tile.footprintUtm, searchGeometry: tileSearchGeometry(g.tile), chipAreas },
+      { runId, tileId, chipIds: g.chipIds, epsg: g.tile.epsg, footprintUtm: g.tile.footprintUtm, searchGeometry: tileSearchGeometry(g.tile), chipAreas, chipBoxes },
       messageId(SUBJECTS.tileRequested, runId, tileId),
     );
     tick();
   }
   // Nothing to wait for when the payload held no feature: the run is complete now.
-  await completeRunWhenDone(ctx, runId, 'chip-index');
+  await ctx.ledger.completeRunWhenDone(runId, 'chip-index', ctx.publish);
 };

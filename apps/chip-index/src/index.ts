@@ -1,4 +1,4 @@
-import { SUBJECTS, kvKey } from '@hls/contracts';
+import { SUBJECTS } from '@hls/contracts';
 import type { ServiceDefinition } from '@hls/runtime';
 import { handleRunRequested } from './handler.ts';
 
@@ -6,8 +6,8 @@ export const service: ServiceDefinition = {
   name: 'chip-index',
   handlers: {
     [SUBJECTS.runRequested]: async (ev, ctx) => {
-      // Keep the run's request in KV first: every later service reads its config from there.
-      await ctx.kv.runs.create(kvKey(ev.runId, 'spec'), ev);
+      // Keep the run's request in the ledger first: every later service reads its config from there.
+      await ctx.ledger.recordRunRequested(ev);
       await handleRunRequested(ev, ctx);
     },
   },

@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import { datasetDir, parseEvent, SUBJECTS, type EventOf } from '@hls/contracts';
 import { writeSyntheticTile, type SyntheticTile } from '@hls/chips/testing';
 import { readRasterWindow } from '@hls/raster';
-import { PermanentError } from '@hls/runtime';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
 import { handleChipClip, handleTileReady } from './handler.ts';
@@ -15,6 +14,8 @@ import { REAL_FIXTURES } from '@hls/common';
 
 const FIXTURES = `${REAL_FIXTURES}/chips`;
 const PAYLOAD = join(FIXTURES, 'midwest_crops_chip_payload.geojson');
+/** chip_085_328 of the real payload: CDL grid row 85 * 224, col 328 * 224 (EPSG:5070 metres). */
+const BOX_085_328: [number, number, number, number] = [-151935, 2594685, -145215, 2601405];
 
 describe('chipper handlers on the real chip_085_328 box', () => {
   let root = '';
@@ -50,18 +51,25 @@ describe('chipper handlers on the real chip_085_328 box', () => {
   it('fans a ready tile out into one chip job per chip with deterministic ids', async () => {
     const { ctx, published } = await context();
     const scenes = tile.granules.map((g, i) => ({ granuleId: g, date: tile.dates[i]! }));
-    const ev = parseEvent(SUBJECTS.tileReady, { schemaVersion: 1, runId: 'run1', tileId: '15TVG', chipIds: ['chip_085_328', 'chip_085_329'], scenes });
+    const chips = [
+      { chipId: 'chip_085_328', bbox5070: BOX_085_328 },
+      { chipId: 'chip_085_329', bbox5070: [BOX_085_328[0] + 6720, BOX_085_328[1], BOX_085_328[2] + 6720, BOX_085_328[3]] },
+    ];
+    const ev = parseEvent(SUBJECTS.tileReady, { schemaVersion: 1, runId: 'run1', tileId: '15TVG', chipIds: chips.map((c) => c.chipId), chips, scenes });
     await handleTileReady(ev, ctx);
-    assert.deepEqual((await published()).map((p) => [p.subject, p.msgId]), [
+    const jobs = await published();
+    assert.deepEqual(jobs.map((p) => [p.subject, p.msgId]), [
       ['hls.chip.clip', 'hls.chip.clip:run1:chip_085_328'],
       ['hls.chip.clip', 'hls.chip.clip:run1:chip_085_329'],
     ]);
+    // Each job carries its chip's box: the chipper never reads the payload again.
+    assert.deepEqual(jobs.map((p) => (p.data as EventOf<'hls.chip.clip'>).bbox5070), chips.map((c) => c.bbox5070));
   });
 
   it('clips a chip job and publishes the QA figures; the same job again gives the same event and id', async () => {
     const { ctx, published, acks } = await context();
     const scenes = [2, 0, 1].map((i) => ({ granuleId: tile.granules[i]!, date: tile.dates[i]! }));
-    const job = parseEvent(SUBJECTS.chipClip, { schemaVersion: 1, runId: 'run1', tileId: '15TVG', chipId: 'chip_085_328', scenes });
+    const job = parseEvent(SUBJECTS.chipClip, { schemaVersion: 1, runId: 'run1', tileId: '15TVG', chipId: 'chip_085_328', bbox5070: BOX_085_328, scenes });
     await handleChipClip(job, ctx);
     const mergedPath = join(dir, 'chips', 'chip_085_328_merged.tif');
     const mtime = statSync(mergedPath).mtimeMs;
@@ -85,11 +93,16 @@ describe('chipper handlers on the real chip_085_328 box', () => {
     assert.deepEqual(merged.geoTransform, [-151935, 30, 0, 2601405, 0, -30]);
   });
 
-  it('a chip that is not in the payload is a permanent error naming it', async () => {
+  it('a job whose box is not a 224 x 224 box on the CDL grid ends its chip rejected, naming it', async () => {
     const scenes = tile.granules.map((g, i) => ({ granuleId: g, date: tile.dates[i]! }));
-    const job = parseEvent(SUBJECTS.chipClip, { schemaVersion: 1, runId: 'run1', tileId: '15TVG', chipId: 'chip_999_999', scenes });
+    const shifted: [number, number, number, number] = [BOX_085_328[0] + 15, BOX_085_328[1], BOX_085_328[2] + 15, BOX_085_328[3]];
+    const job = parseEvent(SUBJECTS.chipClip, { schemaVersion: 1, runId: 'run1', tileId: '15TVG', chipId: 'chip_999_999', bbox5070: shifted, scenes });
     const { ctx, published } = await context();
-    await assert.rejects(handleChipClip(job, ctx), (e: unknown) => e instanceof PermanentError && /chip_999_999/.test(e.message));
-    assert.deepEqual(await published(), []);
+    await handleChipClip(job, ctx);
+    const out = await published();
+    assert.deepEqual(out.map((p) => p.subject), ['hls.chip.rejected']);
+    const rej = out[0]!.data as EventOf<'hls.chip.rejected'>;
+    assert.equal(rej.chipId, 'chip_999_999');
+    assert.match(rej.detail, /chip_999_999/);
   });
 });

@@ -1,10 +1,9 @@
-// chipper: hls.tile.ready -> one hls.chip.clip per chip (so replicas share a big tile's chips);
-// hls.chip.clip -> clip merged / Fmask / mask chips and compute QA -> hls.chip.clipped (or
+// chipper: hls.tile.ready -> one hls.chip.clip per chip with its box (so replicas share a big tile's
+// chips); hls.chip.clip -> clip merged / Fmask / mask chips and compute QA -> hls.chip.clipped (or
 // hls.chip.rejected for a box that is not a 224 x 224 CDL-grid box). Outputs and message ids are
 // deterministic, so a redelivery rewrites the same files and publishes the same ids.
-import { SUBJECTS, messageId, type BBox } from '@hls/contracts';
+import { SUBJECTS, messageId } from '@hls/contracts';
 import { clipChip, loadReclassTable, type ReclassTable } from '@hls/chips';
-import { readChipPayload } from '@hls/geo';
 import { RasterReadError } from '@hls/raster';
 import { PermanentError, TransientError } from '@hls/runtime';
 import type { Handler } from '@hls/runtime';
@@ -12,14 +11,13 @@ import type { Handler } from '@hls/runtime';
 export const handleTileReady: Handler<'hls.tile.ready'> = async (event, ctx) => {
   const { runId, tileId, scenes } = event;
   ctx.annotate({ runId, tileId });
-  for (const chipId of event.chipIds) {
-    await ctx.publish(SUBJECTS.chipClip, { runId, tileId, chipId, scenes }, messageId(SUBJECTS.chipClip, runId, chipId));
+  for (const { chipId, bbox5070 } of event.chips) {
+    await ctx.publish(SUBJECTS.chipClip, { runId, tileId, chipId, bbox5070, scenes }, messageId(SUBJECTS.chipClip, runId, chipId));
   }
-  ctx.log.info({ chips: event.chipIds.length }, 'tile fanned out into chip jobs');
+  ctx.log.info({ chips: event.chips.length }, 'tile fanned out into chip jobs');
 };
 
-// Per process: the run's chip boxes (from the payload's EPSG:5070 twin) and reclass tables, read once.
-const boxCache = new Map<string, Promise<Map<string, BBox>>>();
+// Per process: the reclass tables, read once.
 const reclassCache = new Map<string, Promise<ReclassTable>>();
 
 function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
@@ -32,27 +30,20 @@ function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Prom
   return p;
 }
 
-async function chipBoxes(payload: string): Promise<Map<string, BBox>> {
-  return cached(boxCache, payload, async () => new Map((await readChipPayload(payload)).chips.map((c) => [c.id as string, c.bbox5070])));
-}
-
 export const handleChipClip: Handler<'hls.chip.clip'> = async (event, ctx) => {
-  const { runId, tileId, chipId } = event;
+  const { runId, tileId, chipId, bbox5070: bbox } = event;
   ctx.annotate({ runId, tileId, chipId });
   const [dir, run] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId)]);
   const { source, reclass_table } = run.config.cdl;
   if (!source) throw new PermanentError(`chip ${chipId}: run ${runId} has no cdl.source in its config`);
   if (!reclass_table) throw new PermanentError(`chip ${chipId}: run ${runId} has no cdl.reclass_table in its config`);
 
-  let bbox: BBox | undefined;
   let reclass: ReclassTable;
   try {
-    bbox = (await chipBoxes(run.chipPayload)).get(chipId);
     reclass = await cached(reclassCache, reclass_table, () => loadReclassTable(reclass_table));
   } catch (e) {
     throw new PermanentError(`chip ${chipId}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  if (!bbox) throw new PermanentError(`chip ${chipId}: not in the chip payload ${run.chipPayload} (or rejected there)`);
 
   ctx.working();
   let r;

@@ -1,86 +1,40 @@
-// Run progress from KV: expected chips, terminal counts by state and reason, tiles by stage.
+// hls-chips status [RUN]: a run's progress from the run ledger (read-only: it never creates a bucket).
 import { Bus } from '@hls/bus';
 import { loadConfig } from '@hls/config';
-import { KV_BUCKETS } from '@hls/contracts';
-import { readRunEnd, recountChips, total, type ChipRecord, type TileRecord } from '@hls/runtime';
+import { RunLedger, runStatus, type RunStatus } from '@hls/ledger';
 import { createLogger } from '@hls/telemetry';
 
-export interface RunStatus {
-  runId: string;
-  expectedChips: number | null;
-  counts: { accepted: number; rejected: number; failed: number };
-  terminal: number;
-  complete: boolean;
-  reasons: Record<string, number>;
-  tiles: Record<string, number>;
-  failedRun?: string;
-  /** Why the finished run's dataset holds no chip. */
-  empty?: string;
-}
-
-export async function runStatus(bus: Bus, runId: string): Promise<RunStatus> {
-  const [runs, tiles, chips] = [await bus.kv(KV_BUCKETS.runs), await bus.kv(KV_BUCKETS.tiles), await bus.kv(KV_BUCKETS.chips)];
-  const end = await readRunEnd(runs, runId);
-  const counts = await recountChips(chips, runId);
-  const reasons: Record<string, number> = {};
-  for (const k of await chips.keys(runId)) {
-    if (k.split('.').length !== 2) continue;
-    const c = (await chips.get(k))?.value as ChipRecord | undefined;
-    if (c && c.state !== 'accepted') {
-      const r = `${c.state}: ${(c.reason ?? 'unknown').split(':')[0]}`;
-      reasons[r] = (reasons[r] ?? 0) + 1;
-    }
-  }
-  const tileStages: Record<string, number> = {};
-  for (const k of await tiles.keys(runId)) {
-    if (k.split('.').length !== 2) continue;
-    const t = (await tiles.get(k))?.value as TileRecord | undefined;
-    const s = t?.stage ?? 'unknown';
-    tileStages[s] = (tileStages[s] ?? 0) + 1;
-  }
-  const expected = end.expected;
-  return {
-    runId,
-    expectedChips: expected,
-    counts,
-    terminal: total(counts),
-    // Complete once the dataset step recorded the run finished (every chip terminal is not yet that).
-    complete: end.finished !== undefined,
-    reasons,
-    tiles: tileStages,
-    ...(end.failed ? { failedRun: end.failed.reason } : {}),
-    ...(end.finished?.empty ? { empty: end.finished.empty } : {}),
-  };
-}
-
-export async function listRuns(bus: Bus): Promise<string[]> {
-  const runs = await bus.kv(KV_BUCKETS.runs);
-  return (await runs.keys('')).filter((k) => k.endsWith('.spec')).map((k) => k.slice(0, -'.spec'.length));
+/** The status lines of a run, as `status` prints them. */
+export function statusLines(s: RunStatus): string[] {
+  const lines = [
+    `run ${s.runId}: ${s.terminal}/${s.expectedChips ?? '?'} chips terminal${s.complete ? ' (complete)' : ''}`,
+    `  accepted ${s.counts.accepted}, rejected ${s.counts.rejected}, failed ${s.counts.failed}`,
+    ...Object.entries(s.reasons)
+      .sort()
+      .map(([r, n]) => `  ${r}: ${n}`),
+  ];
+  if (Object.keys(s.tiles).length) lines.push(`  tiles: ${Object.entries(s.tiles).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const t of s.tileProblems) lines.push(`  tile ${t.tileId} ${t.state}: ${t.reason ?? 'unknown'}${t.detail ? ` (${t.detail})` : ''}`);
+  if (s.failedRun) lines.push(`  run failed: ${s.failedRun}`);
+  if (s.empty) lines.push(`  dataset: ${s.empty}`);
+  return lines;
 }
 
 export async function printStatus(runId: string | undefined, o: { config?: string; json?: boolean }): Promise<void> {
   const config = loadConfig({ ...(o.config ? { file: o.config } : {}) });
   const bus = await Bus.connect({ nats: config.nats, name: 'hls-chips status', log: createLogger({ name: 'status', level: 'warn' }) });
   try {
-    await bus.ensureTopology();
+    const ledger = await RunLedger.lookup(bus);
+    if (!ledger) throw new Error(`status: ${config.nats.url} holds no run ledger (no run was ever submitted to this server)`);
     if (!runId) {
-      const runs = await listRuns(bus);
+      const runs = await ledger.runIds();
       if (o.json) console.log(JSON.stringify(runs));
       else console.log(runs.length ? runs.join('\n') : 'no runs');
       return;
     }
-    const s = await runStatus(bus, runId);
-    if (o.json) {
-      console.log(JSON.stringify(s, null, 2));
-      return;
-    }
-    const exp = s.expectedChips ?? '?';
-    console.log(`run ${s.runId}: ${s.terminal}/${exp} chips terminal${s.complete ? ' (complete)' : ''}`);
-    console.log(`  accepted ${s.counts.accepted}, rejected ${s.counts.rejected}, failed ${s.counts.failed}`);
-    for (const [r, n] of Object.entries(s.reasons).sort()) console.log(`  ${r}: ${n}`);
-    if (Object.keys(s.tiles).length) console.log(`  tiles: ${Object.entries(s.tiles).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    if (s.failedRun) console.log(`  run failed: ${s.failedRun}`);
-    if (s.empty) console.log(`  dataset: ${s.empty}`);
+    if (!(await ledger.runSpec(runId))) throw new Error(`status: no run ${runId} on ${config.nats.url}`);
+    const s = await runStatus(ledger, runId);
+    console.log(o.json ? JSON.stringify(s, null, 2) : statusLines(s).join('\n'));
   } finally {
     await bus.close();
   }

@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import { CDL_GRID, makeEvent, type EventOf } from '@hls/contracts';
 import { writeTrackRecord } from '@hls/chips';
 import { writeGeoTiff } from '@hls/raster';
-import { readRunEnd, recordChipTerminal } from '@hls/runtime';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
 import { publishDataset } from './handler.ts';
@@ -48,7 +47,7 @@ describe('dataset-analytics publishDataset', () => {
     dir = await real.ctx.datasetDir('run1');
     for (const [k, c] of chips.entries()) {
       await acceptedChip(dir, c, k);
-      await recordChipTerminal(real.ctx.kv.chips, 'run1', c, { state: 'accepted', at: '2026-01-01T00:00:00Z' });
+      await real.ctx.ledger.recordChipTerminal('run1', c, { state: 'accepted', at: '2026-01-01T00:00:00Z' });
     }
     // An earlier run's accepted chip in the same dataset dir: not this run's, so in none of its files.
     await acceptedChip(dir, 'chip_009_009', 9);
@@ -77,7 +76,7 @@ describe('dataset-analytics publishDataset', () => {
     const split = [...(await readFile(join(dir, 'training_data.txt'), 'utf8')).trim().split('\n'), ...(await readFile(join(dir, 'validation_data.txt'), 'utf8')).trim().split('\n')];
     assert.deepEqual(split.sort(), chips);
     for (const f of ['track_chips.csv', 'plots/training_dst.csv', 'plots/validation_dst.csv']) assert.doesNotMatch(await readFile(join(dir, f), 'utf8'), /009_009/, f);
-    const end = await readRunEnd(real.ctx.kv.runs, 'run1');
+    const end = await real.ctx.ledger.runEnd('run1');
     assert.deepEqual([end.finished?.train, end.finished?.val, end.finished?.counts.accepted, end.finished?.empty], [3, 2, 5, undefined]);
     // hls.run.completed again (redelivered): the finished run is not rebuilt or announced twice.
     const onCompleted = service.handlers['hls.run.completed']!;
@@ -94,7 +93,7 @@ describe('dataset-analytics publishDataset', () => {
       await writeFile(join(d, 'global_stats.txt'), 'stale');
       await writeFile(join(d, 'class_weights.csv'), 'stale');
       await writeFile(join(d, 'plots', 'training_dst.png'), 'stale');
-      await recordChipTerminal(other.ctx.kv.chips, 'run0', 'chip_1', { state: 'rejected', reason: 'no-tile', at: '2026-01-01T00:00:00Z' });
+      await other.ctx.ledger.recordChipTerminal('run0', 'chip_1', { state: 'rejected', reason: 'no-tile', at: '2026-01-01T00:00:00Z' });
       const s = await publishDataset('run0', other.ctx, { accepted: 0, rejected: 1, failed: 0 });
       assert.deepEqual([s.train, s.val], [0, 0]);
       assert.match(s.empty ?? '', /no chip was accepted/);
@@ -105,7 +104,7 @@ describe('dataset-analytics publishDataset', () => {
       for (const f of ['global_stats.txt', 'class_weights.csv', 'plots']) assert.equal(existsSync(join(d, f)), false, f);
       const ev = (await other.published()).find((p) => p.subject === 'hls.dataset.ready')?.data as EventOf<'hls.dataset.ready'>;
       assert.deepEqual(ev.files.sort(), ['train_ids.csv', 'training_data.txt', 'val_ids.csv', 'validation_data.txt']);
-      const end = await readRunEnd(other.ctx.kv.runs, 'run0');
+      const end = await other.ctx.ledger.runEnd('run0');
       assert.match(end.finished?.empty ?? '', /no chip was accepted/);
       assert.deepEqual(end.finished?.counts, { accepted: 0, rejected: 1, failed: 0 });
     } finally {

@@ -3,7 +3,8 @@
 import { SUBJECTS, messageId } from '@hls/contracts';
 import { buildDataset as buildAnalytics, type BuildDatasetOptions, type DatasetSummary } from '@hls/analytics';
 import { assembleTrackChips, refreshFiltered } from '@hls/chips';
-import { recordRunFinished, runChipIds, type RunCounts, type ServiceContext } from '@hls/runtime';
+import type { RunCounts } from '@hls/ledger';
+import type { ServiceContext } from '@hls/runtime';
 
 /** The run's own chips: accepted ones feed the analytics, every terminal one may have a track row. */
 export interface RunChips {
@@ -19,7 +20,7 @@ export async function buildDataset(datasetDir: string, chips: RunChips, opts: Om
 }
 
 async function runChips(ctx: ServiceContext, runId: string): Promise<RunChips> {
-  const [accepted, rejected, failed] = await Promise.all((['accepted', 'rejected', 'failed'] as const).map((s) => runChipIds(ctx.kv.chips, runId, s)));
+  const [accepted, rejected, failed] = await Promise.all((['accepted', 'rejected', 'failed'] as const).map((s) => ctx.ledger.chipIds(runId, s)));
   return { accepted: accepted!, terminal: [...accepted!, ...rejected!, ...failed!] };
 }
 
@@ -42,6 +43,6 @@ export async function publishDataset(runId: string, ctx: ServiceContext, counts:
     { runId, datasetDir: dir, train: summary.train, val: summary.val, files: summary.files },
     messageId(SUBJECTS.datasetReady, runId),
   );
-  await recordRunFinished(ctx.kv.runs, runId, { counts, train: summary.train, val: summary.val, files: summary.files, ...(summary.empty ? { empty: summary.empty } : {}) });
+  await ctx.ledger.recordRunFinished(runId, { counts, train: summary.train, val: summary.val, files: summary.files, ...(summary.empty ? { empty: summary.empty } : {}) });
   return summary;
 }

@@ -11,7 +11,6 @@ import { DATASET_DIRS } from '@hls/contracts';
 import { clipChip, filterChip, loadReclassTable } from '@hls/chips';
 import { writeSyntheticTile } from '@hls/chips/testing';
 import { readRasterWindow } from '@hls/raster';
-import { recordChipTerminal } from '@hls/runtime';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
 import { publishDataset } from './handler.ts';
@@ -40,7 +39,7 @@ describe('dataset-analytics with a stale corrupt file in chips_filtered/', () =>
       const r = await clipChip({ chipId, bbox5070: tile.box(30 * i, 30 * i), scenes: tile.granules.map((g, k) => ({ granuleId: g, date: tile.dates[k]! })) }, { datasetDir: dir, cdlSource: tile.cdl, reclass });
       assert.ok(r.ok);
       assert.ok((await filterChip(dir, { chipId, tileId: '15TVG', qa: r.qa, scenes: r.scenes })).decision.accepted);
-      await recordChipTerminal(real.ctx.kv.chips, 'run-stale', chipId, { state: 'accepted', at: '2026-01-01T00:00:00Z' });
+      await real.ctx.ledger.recordChipTerminal('run-stale', chipId, { state: 'accepted', at: '2026-01-01T00:00:00Z' });
     }
     // Left corrupt in place by an earlier run: same size, flipped bytes; its chip is not re-decided now.
     const stale = join(dir, DATASET_DIRS.filtered, 'chip_b_merged.tif');

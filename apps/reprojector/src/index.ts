@@ -1,5 +1,6 @@
 import { SUBJECTS, messageId } from '@hls/contracts';
-import { TransientError, addReprojectedBand, getTile, markTileReadyPublished, sceneRefs, type ServiceDefinition } from '@hls/runtime';
+import { sceneRefs } from '@hls/ledger';
+import { TransientError, type ServiceDefinition } from '@hls/runtime';
 import { closeReprojectPool, handleBandFetched } from './handler.ts';
 
 export const service: ServiceDefinition = {
@@ -8,17 +9,18 @@ export const service: ServiceDefinition = {
     [SUBJECTS.bandFetched]: async (ev, ctx) => {
       await handleBandFetched(ev, ctx);
       // The band that completes the tile's 21 publishes hls.tile.ready, exactly once across replicas.
-      const { mustPublish, have } = await addReprojectedBand(ctx.kv.tiles, ev.runId, ev.tileId, ev.granuleId, ev.band);
+      const { mustPublish, have } = await ctx.ledger.addReprojectedBand(ev.runId, ev.tileId, ev.granuleId, ev.band);
       ctx.log.debug({ have }, 'tile band progress');
       if (!mustPublish) return;
-      const tile = await getTile(ctx.kv.tiles, ev.runId, ev.tileId);
-      if (!tile?.granuleIds) throw new TransientError(`tile ${ev.tileId} of run ${ev.runId}: no selected granules in KV`);
+      const tile = await ctx.ledger.tile(ev.runId, ev.tileId);
+      if (!tile?.granuleIds) throw new TransientError(`tile ${ev.tileId} of run ${ev.runId}: the ledger has no selected granules of it`);
+      if (!tile.chips) throw new TransientError(`tile ${ev.tileId} of run ${ev.runId}: the ledger has no chip boxes of it`);
       await ctx.publish(
         SUBJECTS.tileReady,
-        { runId: ev.runId, tileId: ev.tileId, chipIds: tile.chipIds, scenes: sceneRefs(tile.granuleIds) },
+        { runId: ev.runId, tileId: ev.tileId, chipIds: tile.chipIds, chips: tile.chips, scenes: sceneRefs(tile.granuleIds) },
         messageId(SUBJECTS.tileReady, ev.runId, ev.tileId),
       );
-      await markTileReadyPublished(ctx.kv.tiles, ev.runId, ev.tileId);
+      await ctx.ledger.markTileReadyPublished(ev.runId, ev.tileId);
     },
   },
 };

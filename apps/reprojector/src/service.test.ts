@@ -6,8 +6,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Bus, consumerName } from '@hls/bus';
-import { ConfigSchema, DlqMessageSchema, KV_BUCKETS, STREAMS, SUBJECTS, datasetDir, dlqSubject, makeEvent, messageId, tileBandPath, type GranuleId } from '@hls/contracts';
-import { startServices, storeRun, tileKey, type RunningServices } from '@hls/runtime';
+import { ConfigSchema, DlqMessageSchema, STREAMS, SUBJECTS, datasetDir, dlqSubject, makeEvent, messageId, tileBandPath, type GranuleId } from '@hls/contracts';
+import { RunLedger } from '@hls/ledger';
+import { startServices, type RunningServices } from '@hls/runtime';
 import { createLogger } from '@hls/telemetry';
 import { startNats, tempDir, waitFor, type NatsHandle } from '@hls/testing';
 import { service, stopService } from './index.ts';
@@ -42,8 +43,9 @@ test('a band over the size limit fails its tile and chips at the first delivery,
 
   svc = await startServices([service], { config, log, healthPort: false, consume: { reprojector: { ackWaitMs: 2000, maxDeliver: 5, backoffMs: [50] } } });
   bus = await Bus.connect({ nats: config.nats, name: 'test-publisher', log });
-  await storeRun(bus, makeEvent(SUBJECTS.runRequested, { runId, requestedAt: new Date().toISOString(), config, chipPayload: '/unused.geojson', gridKml: '/unused.kml' }));
-  await (await bus.kv(KV_BUCKETS.tiles)).put(tileKey(runId, tileId), { chipIds, granuleIds: [granule], stage: 'selected' });
+  const ledger = await RunLedger.open(bus);
+  await ledger.recordRunRequested(makeEvent(SUBJECTS.runRequested, { runId, requestedAt: new Date().toISOString(), config, chipPayload: '/unused.geojson', gridKml: '/unused.kml' }));
+  await ledger.observe(SUBJECTS.sceneSelected, { runId, tileId, chipIds, granuleIds: [granule] });
   const consumer = consumerName('reprojector', SUBJECTS.bandFetched);
   const delivered = async (): Promise<number> => (await bus!.jsm.consumers.info(STREAMS.events.name, consumer)).delivered.consumer_seq;
   const before = await delivered();
@@ -62,6 +64,9 @@ test('a band over the size limit fails its tile and chips at the first delivery,
   const tileFailed = (await bus.replay(SUBJECTS.tileFailed)).map((m) => m.data as { tileId: string; detail: string });
   assert.equal(tileFailed.length, 1);
   assert.match(tileFailed[0]!.detail, reason);
+  const tile = await ledger.tile(runId, tileId);
+  assert.equal(tile?.state, 'failed', 'the ledger shows the tile failed');
+  assert.equal(tile?.reason, 'dlq:reprojector');
   const dlq = (await bus.replay(dlqSubject('reprojector'))).map((m) => DlqMessageSchema.parse(m.data));
   assert.equal(dlq.length, 1);
   assert.equal(dlq[0]!.deliveries, 1, 'permanent at the first delivery');

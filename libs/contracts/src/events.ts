@@ -46,6 +46,8 @@ export const TileRequestedSchema = z.object({
   searchGeometry: PolygonSchema,
   /** The chips' EPSG:4326 areas, in chipIds order: granules that touch none of them are no candidates. */
   chipAreas: z.array(AreaGeometrySchema).optional(),
+  /** The chips' boxes on the CDL grid (EPSG:5070 metres), in chipIds order: the ledger keeps them for the chip jobs. */
+  chipBoxes: z.array(BBoxSchema).optional(),
 });
 
 const BandAssetSchema = z.object({
@@ -141,11 +143,15 @@ export const BandReprojectedSchema = z.object({
 });
 
 const SceneRefSchema = z.object({ granuleId: GranuleIdSchema, date: isoDate });
+/** A chip with its box on the CDL grid, EPSG:5070 metres: all a chip job needs to know of the chip. */
+const ChipBoxSchema = z.object({ chipId: ChipIdSchema, bbox5070: BBoxSchema });
 
 export const TileReadySchema = z.object({
   ...base,
   tileId: TileIdSchema,
   chipIds: z.array(ChipIdSchema).min(1),
+  /** The tile's chips with their boxes, in chipIds order. */
+  chips: z.array(ChipBoxSchema).min(1),
   /** The 3 scenes in date order. */
   scenes: z.array(SceneRefSchema).length(3),
 });
@@ -154,6 +160,8 @@ export const ChipClipSchema = z.object({
   ...base,
   tileId: TileIdSchema,
   chipId: ChipIdSchema,
+  /** The chip box on the CDL grid, EPSG:5070 metres. */
+  bbox5070: BBoxSchema,
   scenes: z.array(SceneRefSchema).length(3),
 });
 

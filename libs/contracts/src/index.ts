@@ -1,6 +1,7 @@
 export * from './ids.ts';
 export * from './domain.ts';
 export * from './subjects.ts';
+export * from './flow.ts';
 export * from './geometry.ts';
 export * from './config-schema.ts';
 export * from './events.ts';

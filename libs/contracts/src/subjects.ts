@@ -1,4 +1,5 @@
-// NATS subjects of the event flow (see DESIGN.md), the stream that holds them and the service names.
+// NATS subjects of the event flow, the stream that holds them and the KV buckets. Who consumes and
+// publishes which subject is written once, in flow.ts.
 
 export const SUBJECTS = {
   runRequested: 'hls.run.requested',
@@ -21,41 +22,12 @@ export const SUBJECTS = {
 } as const;
 export type Subject = (typeof SUBJECTS)[keyof typeof SUBJECTS];
 
-/** The terminal chip subjects: every chip of a run ends on exactly one of them. */
-export const CHIP_TERMINAL_SUBJECTS = [SUBJECTS.chipAccepted, SUBJECTS.chipRejected, SUBJECTS.chipFailed] as const;
-
 export const STREAMS = {
   /** Every pipeline event. Work-queue semantics come from durable consumers, not the stream. */
   events: { name: 'HLS', subjects: ['hls.>'] },
 } as const;
 
 export const dlqSubject = (service: string): string => `hls.dlq.${service}`;
-
-export const SERVICES = [
-  'chip-index',
-  'stac-scout',
-  'scene-selector',
-  'ipfs-fetcher',
-  'reprojector',
-  'chipper',
-  'qa-filter',
-  'dataset-analytics',
-] as const;
-export type ServiceName = (typeof SERVICES)[number];
-
-/** What each service consumes. A service with several subjects has one durable consumer per subject. */
-export const SERVICE_SUBJECTS: Record<ServiceName, readonly Subject[]> = {
-  'chip-index': [SUBJECTS.runRequested],
-  'stac-scout': [SUBJECTS.tileRequested],
-  'scene-selector': [SUBJECTS.tileScenes],
-  'ipfs-fetcher': [SUBJECTS.sceneSelected],
-  reprojector: [SUBJECTS.bandFetched],
-  chipper: [SUBJECTS.tileReady, SUBJECTS.chipClip],
-  'qa-filter': [SUBJECTS.chipClipped],
-  // Terminal chips decide the run's completion; hls.run.completed (from whichever service saw the last
-  // chip, or chip-index for a run without chips) starts the dataset step.
-  'dataset-analytics': [...CHIP_TERMINAL_SUBJECTS, SUBJECTS.runCompleted],
-};
 
 /** KV buckets of per-run state. */
 export const KV_BUCKETS = {

@@ -1,33 +1,11 @@
 // Progress of one run from its events (replayed from the stream start, so a resumed run counts what
 // happened before the crash too): per stage counts, reuse, first/last times, terminal chips by reason.
-import { BANDS_PER_TILE, SUBJECTS } from '@hls/contracts';
+import { BANDS_PER_TILE, SUBJECTS, stageOf, type Stage } from '@hls/contracts';
 
 export interface StageTimes {
   first: number;
   last: number;
 }
-
-export type StageName = 'index' | 'scenes' | 'select' | 'fetch' | 'reproject' | 'clip' | 'qa' | 'dataset';
-
-const STAGE_OF: Partial<Record<string, StageName>> = {
-  [SUBJECTS.chipIndexed]: 'index',
-  [SUBJECTS.tileRequested]: 'index',
-  [SUBJECTS.tileScenes]: 'scenes',
-  [SUBJECTS.sceneSelected]: 'select',
-  [SUBJECTS.tileRejected]: 'select',
-  [SUBJECTS.bandFetched]: 'fetch',
-  [SUBJECTS.bandReprojected]: 'reproject',
-  [SUBJECTS.tileReady]: 'reproject',
-  [SUBJECTS.chipClip]: 'clip',
-  [SUBJECTS.chipClipped]: 'clip',
-  [SUBJECTS.chipAccepted]: 'qa',
-  [SUBJECTS.chipRejected]: 'qa',
-  [SUBJECTS.chipFailed]: 'qa',
-  [SUBJECTS.runCompleted]: 'dataset',
-  [SUBJECTS.datasetReady]: 'dataset',
-};
-
-export const STAGES: readonly StageName[] = ['index', 'scenes', 'select', 'fetch', 'reproject', 'clip', 'qa', 'dataset'];
 
 export interface TerminalChip {
   state: 'accepted' | 'rejected' | 'failed';
@@ -40,7 +18,7 @@ export class RunTracker {
   readonly runId: string;
   expected: number | null = null;
   readonly counts = new Map<string, number>();
-  readonly stages = new Map<StageName, StageTimes>();
+  readonly stages = new Map<Stage, StageTimes>();
   bandsFetched = 0;
   bandsFetchedReused = 0;
   bytesFetched = 0;
@@ -71,7 +49,7 @@ export class RunTracker {
     const e = ev as Loose;
     if (e.runId !== this.runId) return;
     this.counts.set(subject, (this.counts.get(subject) ?? 0) + 1);
-    const st = STAGE_OF[subject];
+    const st = stageOf(subject);
     if (st) {
       const t = this.stages.get(st);
       if (!t) this.stages.set(st, { first: at, last: at });
@@ -159,7 +137,7 @@ const bar = (done: number, total: number, width = 20): string => {
   return `[${'#'.repeat(n)}${'.'.repeat(width - n)}]`;
 };
 
-/** One line per stage: a bar, counts and reuse. */
+/** One line per stage (the flow's stage names; search and select share one): a bar, counts and reuse. */
 export function progressLines(t: RunTracker): string[] {
   const exp = t.expected ?? 0;
   const c = t.stateCounts();
@@ -169,10 +147,10 @@ export function progressLines(t: RunTracker): string[] {
   const pad = (s: string): string => s.padEnd(10);
   return [
     `${pad('index')}${bar(indexed, exp)} ${indexed}/${t.expected ?? '?'} chips indexed, ${tiles} tiles`,
-    `${pad('scenes')}${bar(decided, tiles)} ${decided}/${tiles} tiles decided: ${t.tilesSelected.size} selected, ${t.tilesRejected.size} rejected, ${t.tilesFailed.size} failed`,
+    `${pad('select')}${bar(decided, tiles)} ${decided}/${tiles} tiles searched and decided: ${t.tilesSelected.size} selected, ${t.tilesRejected.size} rejected, ${t.tilesFailed.size} failed`,
     `${pad('fetch')}${bar(t.bandsFetched, t.bandsExpected)} ${t.bandsFetched}/${t.bandsExpected} bands (${t.bandsFetchedReused} reused, ${(t.bytesFetched / 1e6).toFixed(1)} MB)`,
     `${pad('reproject')}${bar(t.bandsReprojected, t.bandsExpected)} ${t.bandsReprojected}/${t.bandsExpected} bands (${t.bandsReprojectedReused} reused), ${t.tilesReady.size} tiles ready`,
-    `${pad('chip')}${bar(t.clipped.size, t.chipsToClip)} ${t.clipped.size}/${t.chipsToClip} chips clipped`,
+    `${pad('clip')}${bar(t.clipped.size, t.chipsToClip)} ${t.clipped.size}/${t.chipsToClip} chips clipped`,
     `${pad('qa')}${bar(t.terminal.size, exp)} ${t.terminal.size}/${t.expected ?? '?'} chips terminal: ${c.accepted} accepted, ${c.rejected} rejected, ${c.failed} failed`,
     `${pad('dataset')}${t.datasetReady ? 'ready' : t.completed ? 'building' : 'waiting'}`,
   ];

@@ -5,8 +5,9 @@
 import { openSync, closeSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Bus } from '@hls/bus';
-import { KV_BUCKETS, STREAMS, SUBJECTS, datasetDir, messageId, withoutSecrets, type Config, type EventOf, type ServiceName } from '@hls/contracts';
-import { readRunEnd, startServices, storeRun, type RunFinished, type RunningServices, type ServiceDefinition } from '@hls/runtime';
+import { STREAMS, SUBJECTS, datasetDir, messageId, withoutSecrets, type Config, type EventOf, type ServiceName } from '@hls/contracts';
+import { RunLedger, type RunFinished } from '@hls/ledger';
+import { startServices, type RunningServices, type ServiceDefinition } from '@hls/runtime';
 import { createLogger, type Logger } from '@hls/telemetry';
 import { startPrivateNats, type PrivateNats } from '@hls/local-stack';
 import { endOrphans, startServiceProcesses, type ServiceProcesses } from './processes.ts';
@@ -140,7 +141,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
 
     // Follow every event of the stream from its start: a resumed run counts its earlier events too.
     const tracker = new RunTracker(runId);
-    const runs = await bus.kv(KV_BUCKETS.runs);
+    const ledger = await RunLedger.open(bus);
     const consumer = await bus.js.consumers.get(STREAMS.events.name);
     const messages = await consumer.consume();
     const finished = new Promise<void>((r) => (settle = r));
@@ -200,13 +201,13 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       chipPayload: resolve(o.chipPayload),
       gridKml: resolve(o.gridKml),
     } as EventOf<'hls.run.requested'>;
-    await storeRun(bus, ev);
+    await ledger.recordRunRequested(ev);
     await bus.publish(SUBJECTS.runRequested, { runId, requestedAt: ev.requestedAt, config: runConfig, chipPayload: ev.chipPayload, gridKml: ev.gridKml }, messageId(SUBJECTS.runRequested, runId));
     note(`run ${runId}${resumed ? ' (resumed)' : ''}: ${resolve(o.chipPayload)}`);
 
     let failedRun: string | undefined;
     const poll = async (): Promise<void> => {
-      const end = await readRunEnd(runs, runId);
+      const end = await ledger.runEnd(runId);
       if (end.expected !== null) tracker.expected = end.expected;
       if (end.finished) {
         ledgerFinished = end.finished;

@@ -1,9 +1,9 @@
 // The end-of-run summary: terminal chips by state and reason, time per stage, throughput, reuse, and
 // where the outputs are. Plain data (written as <runId>.summary.json) plus a text rendering.
-import { DATASET_DIRS } from '@hls/contracts';
-import type { RunFinished } from '@hls/runtime';
+import { DATASET_DIRS, STAGES, type Stage } from '@hls/contracts';
+import type { RunFinished } from '@hls/ledger';
 import { join } from 'node:path';
-import { STAGES, type RunTracker, type StageName } from './progress.ts';
+import type { RunTracker } from './progress.ts';
 
 export interface RunSummary {
   runId: string;
@@ -19,7 +19,7 @@ export interface RunSummary {
   bands: { fetched: number; fetchedReused: number; mbFetched: number; reprojected: number; reprojectedReused: number; bySource: Record<string, number> };
   chipsClipped: number;
   /** Seconds from the run start to each stage's first and last event. */
-  stages: Partial<Record<StageName, { start: number; end: number }>>;
+  stages: Partial<Record<Stage, { start: number; end: number }>>;
   seconds: number;
   chipsPerMinute: number;
   bandsPerMinute: number;

@@ -4,10 +4,8 @@
 // to the DLQ; a domain outcome (a tile with no scenes, a CID that cannot be had) is not an error:
 // publish the terminal event and return.
 import type { Config, EventInput, EventOf, ServiceName, Subject } from '@hls/contracts';
-import type { KvStore } from '@hls/bus';
+import type { RunLedger } from '@hls/ledger';
 import type { Logger } from '@hls/telemetry';
-
-export type { KvStore };
 
 export interface SpanIds {
   runId?: string;
@@ -23,9 +21,10 @@ export interface ServiceContext {
   run(runId: string): Promise<EventOf<'hls.run.requested'>>;
   /** `<data_dir>/training_datasets/<train_dataset_name>` of a run, absolute. */
   datasetDir(runId: string): Promise<string>;
-  /** Validate and publish with a deterministic Nats-Msg-Id; resolves when JetStream has stored it. */
+  /** Validate and publish with a deterministic Nats-Msg-Id; resolves when JetStream has stored it and the ledger has the tile's state. */
   publish<S extends Subject>(subject: S, event: EventInput<S>, msgId: string): Promise<void>;
-  readonly kv: { runs: KvStore; tiles: KvStore; chips: KvStore };
+  /** The run ledger: the one way to read and write run, tile and chip state. */
+  readonly ledger: RunLedger;
   /** Tell JetStream the handler is still alive (long downloads, warps). */
   working(): void;
   /** Add hls.* attributes to the handler's span and log bindings. */

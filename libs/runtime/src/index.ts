@@ -3,6 +3,4 @@ export * from './errors.ts';
 export * from './metrics.ts';
 export * from './health.ts';
 export * from './service.ts';
-export * from './run-state.ts';
-export * from './run-ledger.ts';
 export * from './main.ts';

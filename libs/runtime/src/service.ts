@@ -2,26 +2,13 @@
 // service's subjects, health/metrics endpoints, and a graceful SIGTERM (stop pulling, let in-flight
 // handlers finish up to a deadline, nak the rest, exit 0).
 import { Bus, NotImplementedError, TransientError, type ConsumeOptions, type ConsumerHandle, type MessageContext } from '@hls/bus';
-import {
-  CHIP_TERMINAL_SUBJECTS,
-  KV_BUCKETS,
-  SERVICE_SUBJECTS,
-  SUBJECTS,
-  datasetDir,
-  kvKey,
-  messageId,
-  parseEvent,
-  type Config,
-  type EventOf,
-  type ServiceName,
-  type Subject,
-} from '@hls/contracts';
+import { CHIP_TERMINAL_SUBJECTS, SERVICE_SUBJECTS, SUBJECTS, datasetDir, messageId, type Config, type EventOf, type ServiceName, type Subject } from '@hls/contracts';
+import { RunLedger } from '@hls/ledger';
 import { createLogger, hlsAttributes, type Logger } from '@hls/telemetry';
 import { resolve } from 'node:path';
 import type { Handler, ServiceContext } from './context.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
 import { ServiceMetrics } from './metrics.ts';
-import { recordRunFailed } from './run-ledger.ts';
 
 export type ServiceHandlers = { [S in Subject]?: Handler<S> };
 
@@ -54,13 +41,6 @@ export interface RunningServices {
   stop(deadlineMs?: number): Promise<void>;
 }
 
-/** Record the run's request in KV so every service (any replica) can read its config. */
-export async function storeRun(bus: Bus, ev: EventOf<'hls.run.requested'>): Promise<void> {
-  const runs = await bus.kv(KV_BUCKETS.runs);
-  const key = kvKey(ev.runId, 'spec');
-  if (!(await runs.get(key))) await runs.put(key, ev);
-}
-
 function tuningFor(cfg: Config, name: ServiceName, override?: ConsumeOptions): ConsumeOptions {
   const t = cfg.services[name];
   return {
@@ -73,7 +53,7 @@ function tuningFor(cfg: Config, name: ServiceName, override?: ConsumeOptions): C
  * After a message is dead-lettered, its chips end failed with the reason, so the run still completes
  * and nothing is silently lost. Tile-level events without chip ids find them in the tile's KV record.
  */
-async function failEntities(bus: Bus, service: string, subject: string, event: unknown, reason: string): Promise<void> {
+async function failEntities(bus: Bus, ledger: RunLedger, service: string, subject: string, event: unknown, reason: string): Promise<void> {
   const ev = event as { runId?: string; tileId?: string; chipId?: string; chipIds?: string[] };
   if (!ev.runId) return;
   // A terminal chip event that cannot be handled is not a reason to give its chip a second state.
@@ -82,7 +62,7 @@ async function failEntities(bus: Bus, service: string, subject: string, event: u
   const why = `dlq:${service}: ${reason}`;
   // Without its request or its dataset step the run cannot end on its own: record it failed.
   if (subject === SUBJECTS.runRequested || subject === SUBJECTS.runCompleted) {
-    await recordRunFailed(await bus.kv(KV_BUCKETS.runs), runId, why);
+    await ledger.recordRunFailed(runId, why);
     return;
   }
   if (ev.chipId) {
@@ -90,24 +70,12 @@ async function failEntities(bus: Bus, service: string, subject: string, event: u
     return;
   }
   if (!ev.tileId) return;
-  let chipIds = ev.chipIds;
-  if (!chipIds) {
-    const tiles = await bus.kv(KV_BUCKETS.tiles);
-    const rec = (await tiles.get(kvKey(runId, ev.tileId)))?.value as { chipIds?: string[] } | undefined;
-    chipIds = rec?.chipIds ?? [];
-  }
-  await bus.publish(SUBJECTS.tileFailed, { runId, tileId: ev.tileId, chipIds, reason: `dlq:${service}`, detail: why }, messageId(SUBJECTS.tileFailed, runId, ev.tileId));
+  const chipIds = ev.chipIds ?? (await ledger.tile(runId, ev.tileId))?.chipIds ?? [];
+  const failed = { runId, tileId: ev.tileId, chipIds, reason: `dlq:${service}`, detail: why };
+  await bus.publish(SUBJECTS.tileFailed, failed, messageId(SUBJECTS.tileFailed, runId, ev.tileId));
+  await ledger.observe(SUBJECTS.tileFailed, failed);
   for (const chipId of chipIds)
     await bus.publish(SUBJECTS.chipFailed, { runId, chipId, tileId: ev.tileId, reason: `dlq:${service}`, error: reason }, messageId(SUBJECTS.chipFailed, runId, chipId));
-}
-
-/** The run-state KV buckets every handler gets as ctx.kv. */
-export async function openServiceKv(bus: Bus): Promise<ServiceContext['kv']> {
-  return {
-    runs: await bus.kv(KV_BUCKETS.runs),
-    tiles: await bus.kv(KV_BUCKETS.tiles),
-    chips: await bus.kv(KV_BUCKETS.chips),
-  };
 }
 
 /** A publish as JetStream acknowledged it (duplicate: the Nats-Msg-Id was already stored). */
@@ -124,7 +92,7 @@ export interface ContextParts {
   bus: Bus;
   service: ServiceName;
   log: Logger;
-  kv: ServiceContext['kv'];
+  ledger: RunLedger;
   /** Run specs already read from KV, shared by the contexts of one process. */
   runCache: Map<string, EventOf<'hls.run.requested'>>;
   message: Pick<MessageContext, 'span' | 'signal' | 'working'>;
@@ -134,7 +102,7 @@ export interface ContextParts {
 
 /** The ServiceContext a handler gets: the one way to build it, for services and tests alike. */
 export function createServiceContext(p: ContextParts): ServiceContext {
-  const { bus, service, kv, runCache, message: m } = p;
+  const { bus, service, ledger, runCache, message: m } = p;
   let bound = p.log;
   const ctx: ServiceContext = {
     service,
@@ -144,9 +112,8 @@ export function createServiceContext(p: ContextParts): ServiceContext {
     async run(runId) {
       const hit = runCache.get(runId);
       if (hit) return hit;
-      const rec = await kv.runs.get(kvKey(runId, 'spec'));
-      if (!rec) throw new TransientError(`run ${runId}: no run spec in KV bucket ${KV_BUCKETS.runs} (key ${runId}.spec) yet`);
-      const ev = parseEvent(SUBJECTS.runRequested, rec.value);
+      const ev = await ledger.runSpec(runId);
+      if (!ev) throw new TransientError(`run ${runId}: the run ledger has no request of this run (yet)`);
       runCache.set(runId, ev);
       return ev;
     },
@@ -156,9 +123,12 @@ export function createServiceContext(p: ContextParts): ServiceContext {
     },
     async publish(subject, event, msgId) {
       const ack = await bus.publish(subject, event, msgId);
+      // The ledger keeps the tile's state from what was published about it (after the publish: a crash in
+      // between is redelivered, publishes the same id again and records it then).
+      await ledger.observe(subject, event);
       p.onPublished?.({ subject, event, msgId, ...ack });
     },
-    kv,
+    ledger,
     working: () => m.working(),
     annotate(ids) {
       m.span.setAttributes(hlsAttributes(ids));
@@ -178,7 +148,7 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
   try {
     const tuning = Object.fromEntries(defs.map((d) => [d.name, tuningFor(opts.config, d.name, opts.consume?.[d.name])]));
     await bus.ensureTopology(tuning);
-    const kv = await openServiceKv(bus);
+    const ledger = await RunLedger.open(bus);
     const runCache = new Map<string, EventOf<'hls.run.requested'>>();
     for (const def of defs) {
       const slog = log.child({ service: def.name });
@@ -189,7 +159,7 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
           subject,
           (ev, m) => {
             const ids = ev as { runId?: string; tileId?: string; chipId?: string; granuleId?: string };
-            const ctx = createServiceContext({ bus, service: def.name, log: slog.child({ subject }), kv, runCache, message: m });
+            const ctx = createServiceContext({ bus, service: def.name, log: slog.child({ subject }), ledger, runCache, message: m });
             ctx.annotate({ runId: ids.runId, tileId: ids.tileId, chipId: ids.chipId, granuleId: ids.granuleId });
             return handler(ev, ctx);
           },
@@ -198,7 +168,7 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
             hooks: {
               onStart: (s) => metrics.start(def.name, s),
               onFinish: (s, outcome, secs) => metrics.finish(def.name, s, outcome, secs),
-              onDeadLetter: (s, ev, reason) => failEntities(bus, def.name, s, ev, reason),
+              onDeadLetter: (s, ev, reason) => failEntities(bus, ledger, def.name, s, ev, reason),
             },
           },
         );

@@ -23,7 +23,7 @@ describe('realServiceContext', () => {
       const { ctx } = real;
       assert.equal((await ctx.run('r1')).config.data_dir, tmp.dir);
       assert.equal(await ctx.datasetDir('r1'), join(tmp.dir, 'training_datasets', 'ds'));
-      assert.equal(((await ctx.kv.runs.get(kvKey('r1', 'spec')))?.value as { runId: string }).runId, 'r1');
+      assert.equal((await ctx.ledger.runSpec('r1'))?.runId, 'r1');
       await assert.rejects(ctx.run('nope'), /run nope: no run spec in KV bucket/);
       const id = messageId(SUBJECTS.chipAccepted, 'r1', 'chip_001_001');
       await ctx.publish(SUBJECTS.chipAccepted, { runId: 'r1', chipId: 'chip_001_001' } as never, id);

@@ -3,10 +3,11 @@
 // What the handler published is read back from the JetStream stream, so schema validation, the
 // Nats-Msg-Id de-duplication and KV behave as in production.
 import { Bus } from '@hls/bus';
-import { ConfigSchema, KV_BUCKETS, STREAMS, SUBJECTS, kvKey, makeEvent, parseEvent, type EventOf, type ServiceName, type Subject } from '@hls/contracts';
+import { ConfigSchema, STREAMS, SUBJECTS, makeEvent, parseEvent, type EventOf, type ServiceName, type Subject } from '@hls/contracts';
 import { createLogger, tracer, type Logger } from '@hls/telemetry';
 import type { ServiceContext } from './context.ts';
-import { createServiceContext, openServiceKv, storeRun, type PublishAck } from './service.ts';
+import { createServiceContext, type PublishAck } from './service.ts';
+import { RunLedger } from '@hls/ledger';
 
 /** A run given by its id and config; paths default to placeholders for handlers that do not read them. */
 export interface RunSpec {
@@ -68,9 +69,10 @@ export async function realServiceContext(opts: RealContextOptions): Promise<Real
   const bus = await Bus.connect({ nats: run.config.nats, name: `${opts.service}-test`, log });
   try {
     await bus.ensureTopology();
-    await storeRun(bus, run);
-    // storeRun keeps the first spec of a run id: a second config under the same id would be ignored.
-    const stored = (await (await bus.kv(KV_BUCKETS.runs)).get(kvKey(run.runId, 'spec')))?.value as EventOf<'hls.run.requested'>;
+    const ledger = await RunLedger.open(bus);
+    await ledger.recordRunRequested(run);
+    // The ledger keeps the first spec of a run id: a second config under the same id would be ignored.
+    const stored = (await ledger.runSpec(run.runId)) as EventOf<'hls.run.requested'>;
     if (JSON.stringify(stored.config) !== JSON.stringify(run.config))
       throw new Error(`run ${run.runId} is already stored on ${url} with another config: give each test config its own run id`);
     const start = (await bus.jsm.streams.info(STREAMS.events.name)).state.last_seq;
@@ -80,7 +82,7 @@ export async function realServiceContext(opts: RealContextOptions): Promise<Real
       bus,
       service: opts.service,
       log,
-      kv: await openServiceKv(bus),
+      ledger,
       runCache: new Map(),
       message: { span, signal: new AbortController().signal, working: () => undefined },
       onPublished: (a) => acks.push(a),

@@ -1,8 +1,9 @@
 // Run view: chips coloured by state, counts per state, a chip panel; live over server-sent events.
 'use strict';
-const STATES = ['indexed', 'scenes-found', 'fetched', 'reprojected', 'clipped', 'accepted', 'rejected', 'failed'];
-const LABELS = { indexed: 'indexed', 'scenes-found': 'scenes found', fetched: 'fetched', reprojected: 'reprojected', clipped: 'clipped', accepted: 'accepted', rejected: 'rejected', failed: 'failed' };
-const COLOURS = { none: '#bbbbbb', indexed: '#9ecae1', 'scenes-found': '#6baed6', fetched: '#4292c6', reprojected: '#2171b5', clipped: '#9e67c8', accepted: '#2ca25f', rejected: '#f39c12', failed: '#d7301f' };
+// The flow's progress states (libs/contracts/src/flow.ts PROGRESS_STATES), in pipeline order.
+const STATES = ['indexed', 'searched', 'selected', 'fetched', 'reprojected', 'clipped', 'accepted', 'rejected', 'failed'];
+const LABELS = { indexed: 'indexed', searched: 'scenes searched', selected: 'scenes selected', fetched: 'fetched', reprojected: 'reprojected', clipped: 'clipped', accepted: 'accepted', rejected: 'rejected', failed: 'failed' };
+const COLOURS = { none: '#bbbbbb', indexed: '#c6dbef', searched: '#9ecae1', selected: '#6baed6', fetched: '#4292c6', reprojected: '#2171b5', clipped: '#9e67c8', accepted: '#2ca25f', rejected: '#f39c12', failed: '#d7301f' };
 (async () => {
   const { map } = await hls.makeMap();
   const $ = (id) => document.getElementById(id);

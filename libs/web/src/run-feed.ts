@@ -1,8 +1,9 @@
 // The runs the web server knows, fed by pipeline events (replayed from the stream, then live) and
-// the chips KV. Listeners (the SSE connections) get the chips each event changed.
-import { KV_BUCKETS, RunIdSchema, STREAMS } from '@hls/contracts';
+// the run ledger's chip records. Listeners (the SSE connections) get the chips each event changed.
+import { RunIdSchema, STREAMS } from '@hls/contracts';
+import { RunLedger } from '@hls/ledger';
 import type { Bus } from '@hls/bus';
-import { DeliverPolicy } from '@nats-io/jetstream';
+import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import { applyEvent, applyKvChip, newRunModel, runIdOf, snapshot, stateCounts, type ChipView, type RunModel, type RunSnapshot, type StateCounts } from './run-model.ts';
 
 export interface RunUpdate {
@@ -102,12 +103,16 @@ export interface NatsFeedHandle {
  * then the live ones, with their headers (the traceparent); the runs KV gives expected chip counts.
  */
 export async function startNatsFeed(bus: Bus, feed: RunFeed): Promise<NatsFeedHandle> {
-  await bus.ensureStream();
-  const consumer = await bus.js.consumers.get(STREAMS.events.name, { filter_subjects: STREAMS.events.subjects[0], deliver_policy: DeliverPolicy.All });
-  const messages = await consumer.consume();
-  const runs = await bus.kv(KV_BUCKETS.runs);
+  let stopped = false;
+  let messages: ConsumerMessages | undefined;
+  let ledger: RunLedger | null = null;
   const lookedUp = new Map<string, number>();
   const loop = (async () => {
+    // Read-only: the web page never creates the stream or a bucket; it waits for the services to.
+    if (!(await waitForStream(bus, () => stopped))) return;
+    const consumer = await bus.js.consumers.get(STREAMS.events.name, { filter_subjects: STREAMS.events.subjects[0], deliver_policy: DeliverPolicy.All });
+    messages = await consumer.consume();
+    if (stopped) await messages.close();
     for await (const m of messages) {
       let data: unknown;
       try {
@@ -116,37 +121,52 @@ export async function startNatsFeed(bus: Bus, feed: RunFeed): Promise<NatsFeedHa
         continue; // Not JSON: no run to show it in.
       }
       feed.ingest(m.subject, data, m.headers?.get('traceparent') || undefined);
-      // chip-index writes the expected count after indexing: look it up (at most once a second per run) until known.
+      // chip-index records the expected count after indexing: look it up (at most once a second per run) until known.
       const runId = runIdOf(data);
       if (runId && feed.expected(runId) === undefined && Date.now() - (lookedUp.get(runId) ?? 0) > 1000) {
         lookedUp.set(runId, Date.now());
-        const rec = (await runs.get(runId).catch(() => null))?.value as { expectedChips?: number } | undefined;
-        if (typeof rec?.expectedChips === 'number') feed.setExpected(runId, rec.expectedChips);
+        ledger ??= await RunLedger.lookup(bus);
+        const rec = await ledger?.runRecord(runId).catch(() => undefined);
+        if (rec) feed.setExpected(runId, rec.expectedChips);
       }
     }
   })();
-  // Terminal chip records from the KV, in the background: they only fill in what the stream no longer holds.
+  // Terminal chip records from the ledger, in the background: they only fill in what the stream no longer holds.
   const seeded = seedFromKv(bus, feed).catch(() => undefined);
   return {
     async stop() {
-      await messages.close().catch(() => undefined);
+      stopped = true;
+      await messages?.close().catch(() => undefined);
       await loop.catch(() => undefined);
       await seeded;
     },
   };
 }
 
-/** Every `<runId>.<chipId>` terminal record of the chips KV into the feed; returns how many were read. */
+/** Resolve true once the event stream exists (polling every second), false when stopped first. */
+async function waitForStream(bus: Bus, stopped: () => boolean): Promise<boolean> {
+  while (!stopped()) {
+    try {
+      await bus.jsm.streams.info(STREAMS.events.name);
+      return true;
+    } catch {
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  return false;
+}
+
+/** Every run's terminal chip records of the ledger into the feed; returns how many were read. */
 export async function seedFromKv(bus: Bus, feed: RunFeed): Promise<number> {
-  const chips = await bus.kv(KV_BUCKETS.chips);
+  const ledger = await RunLedger.lookup(bus);
+  if (!ledger) return 0;
   let n = 0;
-  for (const k of await chips.keys('')) {
-    const parts = k.split('.');
-    if (parts.length !== 2 || !RunIdSchema.safeParse(parts[0]).success) continue;
-    const rec = (await chips.get(k).catch(() => null))?.value;
-    if (rec === undefined) continue;
-    feed.ingestKvChip(parts[0] as string, parts[1] as string, rec);
-    n++;
+  for (const runId of await ledger.runIdsWithChips()) {
+    if (!RunIdSchema.safeParse(runId).success) continue;
+    for (const [chipId, rec] of await ledger.chips(runId).catch(() => new Map())) {
+      feed.ingestKvChip(runId, chipId, rec);
+      n++;
+    }
   }
   return n;
 }

@@ -1,12 +1,11 @@
 // What the run map shows: one state per chip, folded from the run's pipeline events. Pure: the same
 // events in the same order give the same model, whether they come from a replay or live.
-import { ChipIdSchema, EVENT_SCHEMAS, SUBJECTS, parseGranuleId, type QaFigures, type Subject } from '@hls/contracts';
+import { CHIP_TERMINAL_STATES, ChipIdSchema, EVENT_SCHEMAS, PROGRESS_STATES, SUBJECTS, isTerminalState, type ProgressState, type QaFigures, type Subject } from '@hls/contracts';
+import { advance as advanceState, sceneRefs, stateMarkedBy } from '@hls/ledger';
 
-/** Chip states in pipeline order; the last three are terminal. */
-export const CHIP_STATES = ['indexed', 'scenes-found', 'fetched', 'reprojected', 'clipped', 'accepted', 'rejected', 'failed'] as const;
-export type ChipState = (typeof CHIP_STATES)[number];
-const TERMINAL: ReadonlySet<ChipState> = new Set(['accepted', 'rejected', 'failed']);
-const rank = (s: ChipState): number => CHIP_STATES.indexOf(s);
+/** Chip states: the flow's progress states, in pipeline order; the last three are terminal. */
+export const CHIP_STATES = PROGRESS_STATES;
+export type ChipState = ProgressState;
 
 export interface SceneRef {
   granuleId: string;
@@ -89,11 +88,11 @@ function addToTile(m: RunModel, tileId: string, chipIds: readonly string[]): voi
   }
 }
 
-/** Move a chip forward; a terminal state is final (the first terminal event wins, as in the KV). */
+/** Move a chip forward by the ledger's rule; a terminal state is final (the first terminal event wins). */
 function advance(c: ChipView, to: ChipState, subject: string): boolean {
-  if (TERMINAL.has(c.state)) return false;
-  if (!TERMINAL.has(to) && rank(to) <= rank(c.state)) return false;
-  c.state = to;
+  const next = advanceState(c.state, to, CHIP_TERMINAL_STATES);
+  if (next === c.state) return false;
+  c.state = next;
   c.lastSubject = subject;
   return true;
 }
@@ -102,8 +101,6 @@ function setScenes(m: RunModel, tileId: string, scenes: SceneRef[]): void {
   m.tileScenes.set(tileId, scenes);
   for (const id of m.tileChips.get(tileId) ?? []) chip(m, id).scenes = scenes;
 }
-
-const sceneRefs = (granuleIds: readonly string[]): SceneRef[] => granuleIds.map((g) => ({ granuleId: g, date: parseGranuleId(g).date }));
 
 /**
  * Fold one event into the model. Returns the ids of the chips it changed (empty for events of other
@@ -137,6 +134,8 @@ export function applyEvent(m: RunModel, subject: string, data: unknown, tracepar
     }
   };
   const ev = parsed.data as Record<string, unknown>;
+  // The state this event marks, by the flow (the ledger's vocabulary): tile events move all the tile's chips.
+  const marked = stateMarkedBy(subject);
   switch (subject) {
     case SUBJECTS.runRequested:
       m.chipPayload = ev.chipPayload as string;
@@ -155,43 +154,40 @@ export function applyEvent(m: RunModel, subject: string, data: unknown, tracepar
       break;
     case SUBJECTS.tileScenes:
       addToTile(m, ev.tileId as string, ev.chipIds as string[]);
-      if ((ev.scenes as unknown[]).length > 0) onTile(ev.tileId as string, 'scenes-found');
+      onTile(ev.tileId as string, marked!);
       break;
     case SUBJECTS.sceneSelected:
       addToTile(m, ev.tileId as string, ev.chipIds as string[]);
       setScenes(m, ev.tileId as string, sceneRefs(ev.granuleIds as string[]));
-      onTile(ev.tileId as string, 'scenes-found');
+      onTile(ev.tileId as string, marked!);
       for (const id of ev.chipIds as string[]) changed.add(id);
       break;
     case SUBJECTS.tileRejected:
     case SUBJECTS.tileFailed:
       addToTile(m, ev.tileId as string, ev.chipIds as string[]);
-      onTile(ev.tileId as string, subject === SUBJECTS.tileRejected ? 'rejected' : 'failed', { reason: ev.reason as string, detail: ev.detail as string });
+      onTile(ev.tileId as string, marked!, { reason: ev.reason as string, detail: ev.detail as string });
       break;
     case SUBJECTS.bandFetched:
-      onTile(ev.tileId as string, 'fetched');
-      break;
-    case SUBJECTS.bandReprojected:
-      onTile(ev.tileId as string, 'reprojected');
+      onTile(ev.tileId as string, marked!);
       break;
     case SUBJECTS.tileReady:
       addToTile(m, ev.tileId as string, ev.chipIds as string[]);
       setScenes(m, ev.tileId as string, ev.scenes as SceneRef[]);
-      onTile(ev.tileId as string, 'reprojected');
+      onTile(ev.tileId as string, marked!);
       for (const id of ev.chipIds as string[]) changed.add(id);
       break;
     case SUBJECTS.chipClip:
       addToTile(m, ev.tileId as string, [ev.chipId as string]);
-      onChip(ev.chipId as string, 'reprojected', { scenes: ev.scenes as SceneRef[] });
+      onChip(ev.chipId as string, undefined, { scenes: ev.scenes as SceneRef[] });
       break;
     case SUBJECTS.chipClipped:
       addToTile(m, ev.tileId as string, [ev.chipId as string]);
-      onChip(ev.chipId as string, 'clipped', { scenes: ev.scenes as SceneRef[], qa: ev.qa as QaFigures });
+      onChip(ev.chipId as string, marked!, { scenes: ev.scenes as SceneRef[], qa: ev.qa as QaFigures });
       break;
     case SUBJECTS.chipAccepted:
     case SUBJECTS.chipRejected:
     case SUBJECTS.chipFailed: {
-      const state: ChipState = subject === SUBJECTS.chipAccepted ? 'accepted' : subject === SUBJECTS.chipRejected ? 'rejected' : 'failed';
+      const state = marked!;
       if (typeof ev.tileId === 'string') addToTile(m, ev.tileId, [ev.chipId as string]);
       const patch: Partial<ChipView> = {};
       if (ev.qa) patch.qa = ev.qa as QaFigures;
@@ -218,9 +214,9 @@ export function applyEvent(m: RunModel, subject: string, data: unknown, tracepar
 export function applyKvChip(m: RunModel, chipId: string, rec: unknown): boolean {
   if (!ChipIdSchema.safeParse(chipId).success || typeof rec !== 'object' || rec === null) return false;
   const r = rec as Record<string, unknown>;
-  if (r.state !== 'accepted' && r.state !== 'rejected' && r.state !== 'failed') return false;
+  if (typeof r.state !== 'string' || !(PROGRESS_STATES as readonly string[]).includes(r.state) || !isTerminalState(r.state as ChipState)) return false;
   const c = chip(m, chipId);
-  if (!advance(c, r.state, 'kv')) return false;
+  if (!advance(c, r.state as ChipState, 'kv')) return false;
   if (typeof r.tileId === 'string') {
     c.tileId ??= r.tileId;
     addToTile(m, r.tileId, [chipId]);

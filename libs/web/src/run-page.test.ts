@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Bus } from '@hls/bus';
-import { KV_BUCKETS, NatsConfigSchema, messageId } from '@hls/contracts';
+import { NatsConfigSchema, messageId } from '@hls/contracts';
+import { RunLedger } from '@hls/ledger';
 import { indexChips, type AssignedChip } from '@hls/geo';
 import { createLogger } from '@hls/telemetry';
 import { spawnNatsServer, tempDir, waitFor } from '@hls/testing';
@@ -42,6 +43,8 @@ before(async () => {
   app = await startWebApp({ chipsFile: CHIPS_FILE, gridFile: GRID_KML, outDir: tmp.dir, nats: cfg });
   assert.ok(app.feed, `run feed on: ${app.natsProblem ?? ''}`);
   bus = await Bus.connect({ nats: cfg, name: 'web test publisher', log: createLogger({ name: 'test', level: 'warn' }) });
+  // The services create the stream and buckets; the web page, read-only, waits for them.
+  await bus.ensureTopology();
   browser = await launchChromium();
 });
 after(async () => {
@@ -125,7 +128,7 @@ test('chip colours and stage counts follow the run events live; the chip panel e
 test('a server started after the events rebuilds the run from the stream (with trace ids) and the chips KV', async () => {
   // A chip whose events are gone from the stream but whose terminal record is in the KV.
   const gone = idx.assigned.find((x) => x.chip.id !== a.chip.id && x.chip.id !== b.chip.id) as AssignedChip;
-  await (await bus.kv(KV_BUCKETS.chips)).put(`${RUN}.${gone.chip.id}`, { state: 'failed', tileId: gone.tile.name, reason: 'ipfs: no provider for the CID', at: new Date().toISOString() });
+  await (await RunLedger.open(bus)).recordChipTerminal(RUN, gone.chip.id, { state: 'failed', tileId: gone.tile.name, reason: 'ipfs: no provider for the CID' });
   const late = await startWebApp({ chipsFile: CHIPS_FILE, outDir: tmp.dir, nats: NatsConfigSchema.parse({ url: nats.url }) });
   try {
     const snap = await waitFor(

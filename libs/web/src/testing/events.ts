@@ -26,7 +26,8 @@ export function indexed(chipId: string, tileId: string, center: [number, number]
   return step(SUBJECTS.chipIndexed, { runId: RUN, chipId, tileId, bbox5070: [0, 0, 6720, 6720], center });
 }
 export function tileReady(tileId: string, chipIds: string[]): Step {
-  return step(SUBJECTS.tileReady, { runId: RUN, tileId, chipIds, scenes: scenesOf(tileId) });
+  const chips = chipIds.map((chipId) => ({ chipId, bbox5070: [0, 0, 6720, 6720] as [number, number, number, number] }));
+  return step(SUBJECTS.tileReady, { runId: RUN, tileId, chipIds, chips, scenes: scenesOf(tileId) });
 }
 export function clipped(chipId: string, tileId: string, qa = QA_GOOD): Step {
   return step(SUBJECTS.chipClipped, {

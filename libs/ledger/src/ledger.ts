@@ -1,0 +1,260 @@
+// The run ledger: the one owner of run, tile and chip state in JetStream KV. Services, the runner,
+// `status` and the web page read and write a run's state only through here. Safe under redelivery and
+// racing replicas: create-only keys, compare-and-set, and counts that can always be recounted exactly.
+import { kvMutate, kvStore, type Bus, type KvStore } from '@hls/bus';
+import { BANDS, BANDS_PER_TILE, KV_BUCKETS, SUBJECTS, messageId, parseGranuleId, type EventInput } from '@hls/contracts';
+import { Kvm } from '@nats-io/kv';
+import type { z } from 'zod';
+import { bandsKey, chipKey, completionKey, countsKey, entityOf, failedKey, finishedKey, readyKey, runKey, specKey, tileKey } from './keys.ts';
+import {
+  ChipRecordSchema,
+  RunFailedSchema,
+  RunFinishedSchema,
+  RunRecordSchema,
+  RunSpecSchema,
+  TileRecordSchema,
+  emptyCounts,
+  total,
+  type ChipRecord,
+  type RunCounts,
+  type RunFailed,
+  type RunFinished,
+  type RunRecord,
+  type RunSpec,
+  type TileRecord,
+} from './records.ts';
+import { reduceTile } from './state.ts';
+
+/** The ledger's KV buckets. */
+export interface LedgerStores {
+  runs: KvStore;
+  tiles: KvStore;
+  chips: KvStore;
+}
+
+/** What the ledger knows of a run's end, for the runner, `status` and the web page. */
+export interface RunEnd {
+  expected: number | null;
+  failed?: RunFailed;
+  finished?: RunFinished;
+}
+
+export class LedgerRecordError extends Error {
+  constructor(bucket: string, key: string, message: string) {
+    super(`KV ${bucket} key ${key}: not a ledger record: ${message}`);
+    this.name = 'LedgerRecordError';
+  }
+}
+
+/** Publishes hls.run.completed for the completion rule (the runtime's ctx.publish). */
+export type PublishCompleted = (subject: typeof SUBJECTS.runCompleted, event: EventInput<typeof SUBJECTS.runCompleted>, msgId: string) => Promise<void>;
+
+const now = (): string => new Date().toISOString();
+
+export class RunLedger {
+  readonly stores: LedgerStores;
+
+  constructor(stores: LedgerStores) {
+    this.stores = stores;
+  }
+
+  /** The ledger of a server, creating its buckets when missing (services and runners). */
+  static async open(bus: Bus): Promise<RunLedger> {
+    return new RunLedger({ runs: await bus.kv(KV_BUCKETS.runs), tiles: await bus.kv(KV_BUCKETS.tiles), chips: await bus.kv(KV_BUCKETS.chips) });
+  }
+
+  /** The ledger of a server for reading only: null when its buckets do not exist (nothing is created). */
+  static async lookup(bus: Bus): Promise<RunLedger | null> {
+    const kvm = new Kvm(bus.js);
+    const open = async (name: string): Promise<KvStore | null> => {
+      try {
+        const kv = await kvm.open(name);
+        await kv.status();
+        return kvStore(kv);
+      } catch {
+        return null;
+      }
+    };
+    const [runs, tiles, chips] = [await open(KV_BUCKETS.runs), await open(KV_BUCKETS.tiles), await open(KV_BUCKETS.chips)];
+    return runs && tiles && chips ? new RunLedger({ runs, tiles, chips }) : null;
+  }
+
+  async #read<T>(store: KvStore, bucket: string, key: string, schema: z.ZodType<T>): Promise<T | undefined> {
+    const e = await store.get(key);
+    if (!e) return undefined;
+    const r = schema.safeParse(e.value);
+    if (!r.success) throw new LedgerRecordError(bucket, key, r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+    return r.data;
+  }
+
+  // --- runs -------------------------------------------------------------------------------------------
+
+  /** Keep the run's request, once: every service (any replica) reads the run's config from it. */
+  async recordRunRequested(ev: RunSpec): Promise<void> {
+    await this.stores.runs.create(specKey(ev.runId), ev);
+  }
+
+  async runSpec(runId: string): Promise<RunSpec | undefined> {
+    return this.#read(this.stores.runs, KV_BUCKETS.runs, specKey(runId), RunSpecSchema);
+  }
+
+  /** The number of chips whose terminal events complete the run (chip-index, before any of them). */
+  async recordExpectedChips(runId: string, rec: RunRecord): Promise<void> {
+    await kvMutate<RunRecord>(this.stores.runs, runKey(runId), (prev) => ({ ...prev, ...rec }));
+  }
+
+  async runRecord(runId: string): Promise<RunRecord | undefined> {
+    return this.#read(this.stores.runs, KV_BUCKETS.runs, runKey(runId), RunRecordSchema);
+  }
+
+  async recordRunFailed(runId: string, reason: string): Promise<void> {
+    await this.stores.runs.put(failedKey(runId), { reason, at: now() } satisfies RunFailed);
+  }
+
+  async recordRunFinished(runId: string, finished: Omit<RunFinished, 'at'>): Promise<void> {
+    await this.stores.runs.put(finishedKey(runId), { ...finished, at: now() } satisfies RunFinished);
+  }
+
+  async runEnd(runId: string): Promise<RunEnd> {
+    const [rec, failed, finished] = await Promise.all([
+      this.runRecord(runId),
+      this.#read(this.stores.runs, KV_BUCKETS.runs, failedKey(runId), RunFailedSchema),
+      this.#read(this.stores.runs, KV_BUCKETS.runs, finishedKey(runId), RunFinishedSchema),
+    ]);
+    return { expected: rec?.expectedChips ?? null, ...(failed ? { failed } : {}), ...(finished ? { finished } : {}) };
+  }
+
+  /** Every run the server holds, oldest key first. */
+  async runIds(): Promise<string[]> {
+    return (await this.stores.runs.keys('')).filter((k) => k.endsWith('.spec')).map((k) => k.slice(0, -'.spec'.length));
+  }
+
+  // --- tiles ------------------------------------------------------------------------------------------
+
+  /** Apply a published event to its tile's record (the reducer decides; other events change nothing). */
+  async observe(subject: string, ev: unknown): Promise<void> {
+    const e = ev as { runId?: string; tileId?: string };
+    if (!e?.runId || !e.tileId) return;
+    const at = now();
+    await kvMutate<TileRecord>(this.stores.tiles, tileKey(e.runId, e.tileId), (prev) => reduceTile(prev, subject, ev, at));
+  }
+
+  async tile(runId: string, tileId: string): Promise<TileRecord | undefined> {
+    return this.#read(this.stores.tiles, KV_BUCKETS.tiles, tileKey(runId, tileId), TileRecordSchema);
+  }
+
+  /** Every tile record of a run, by tile id. */
+  async tiles(runId: string): Promise<Map<string, TileRecord>> {
+    const out = new Map<string, TileRecord>();
+    for (const k of await this.stores.tiles.keys(runId)) {
+      const id = entityOf(k);
+      const rec = id ? await this.#read(this.stores.tiles, KV_BUCKETS.tiles, k, TileRecordSchema) : undefined;
+      if (id && rec) out.set(id, rec);
+    }
+    return out;
+  }
+
+  /**
+   * Add one reprojected band to the tile's set. Returns whether the tile has all 21 bands of its selected
+   * scenes, and whether hls.tile.ready still has to be published (decided by a create-only marker, so of
+   * several racing replicas exactly one publishes; a crash between marker and publish is covered because
+   * the marker says 'publishing' until confirmed).
+   */
+  async addReprojectedBand(runId: string, tileId: string, granuleId: string, band: string): Promise<{ ready: boolean; mustPublish: boolean; have: number }> {
+    const tiles = this.stores.tiles;
+    const granules = (await this.tile(runId, tileId))?.granuleIds ?? [];
+    const { value } = await kvMutate<string[]>(tiles, bandsKey(runId, tileId), (prev) => {
+      const set = new Set(prev ?? []);
+      const k = `${granuleId}.${band}`;
+      if (set.has(k)) return undefined;
+      set.add(k);
+      return [...set].sort();
+    });
+    const done = new Set(value ?? []);
+    const have = granules.flatMap((g) => BANDS.map((b) => `${g}.${b}`)).filter((k) => done.has(k)).length;
+    const ready = granules.length === 3 && have === BANDS_PER_TILE;
+    if (!ready) return { ready, mustPublish: false, have };
+    if (await tiles.create(readyKey(runId, tileId), { state: 'publishing' })) return { ready, mustPublish: true, have };
+    const marker = (await tiles.get(readyKey(runId, tileId)))?.value as { state?: string } | undefined;
+    return { ready, mustPublish: marker?.state !== 'published', have };
+  }
+
+  async markTileReadyPublished(runId: string, tileId: string): Promise<void> {
+    await this.stores.tiles.put(readyKey(runId, tileId), { state: 'published' });
+  }
+
+  // --- chips ------------------------------------------------------------------------------------------
+
+  /**
+   * Record a chip's terminal state and count it. The first terminal event of a chip wins (create-only); a
+   * later, different one is a conflict and not counted twice. A repeat (redelivery after a crash) may have
+   * missed its count, so the counts are then recounted exactly.
+   */
+  async recordChipTerminal(runId: string, chipId: string, rec: Omit<ChipRecord, 'at'> & { at?: string }): Promise<'new' | 'same' | 'conflict'> {
+    const chips = this.stores.chips;
+    const full: ChipRecord = { ...rec, at: rec.at ?? now() };
+    if (await chips.create(chipKey(runId, chipId), full)) {
+      await kvMutate<RunCounts>(chips, countsKey(runId), (prev) => {
+        const c = { ...emptyCounts(), ...prev };
+        c[full.state]++;
+        return c;
+      });
+      return 'new';
+    }
+    const cur = await this.#read(chips, KV_BUCKETS.chips, chipKey(runId, chipId), ChipRecordSchema);
+    await chips.put(countsKey(runId), await this.counts(runId));
+    return cur?.state === full.state ? 'same' : 'conflict';
+  }
+
+  /** Every terminal chip record of a run, by chip id. */
+  async chips(runId: string): Promise<Map<string, ChipRecord>> {
+    const out = new Map<string, ChipRecord>();
+    for (const k of await this.stores.chips.keys(runId)) {
+      const id = entityOf(k);
+      const rec = id ? await this.#read(this.stores.chips, KV_BUCKETS.chips, k, ChipRecordSchema) : undefined;
+      if (id && rec) out.set(id, rec);
+    }
+    return out;
+  }
+
+  /** Runs that have terminal chip records (a run's events may have aged out of the stream). */
+  async runIdsWithChips(): Promise<string[]> {
+    return [...new Set((await this.stores.chips.keys('')).map((k) => k.split('.')[0] as string))].sort();
+  }
+
+  /** Exact counts from the run's chip records. */
+  async counts(runId: string): Promise<RunCounts> {
+    const c = emptyCounts();
+    for (const r of (await this.chips(runId)).values()) c[r.state]++;
+    return c;
+  }
+
+  /** Chip ids of the run in one terminal state, sorted (the dataset is built from the run's own chips). */
+  async chipIds(runId: string, state: ChipRecord['state']): Promise<string[]> {
+    return [...(await this.chips(runId))].filter(([, r]) => r.state === state).map(([id]) => id).sort();
+  }
+
+  /**
+   * The completion rule: when every expected chip of the run is terminal (0 expected included), publish
+   * hls.run.completed. A create-only claim lets exactly one caller publish; the claimer's own redelivery
+   * publishes again (same message id, so JetStream drops the copy) in case it crashed in between.
+   */
+  async completeRunWhenDone(runId: string, by: string, publish: PublishCompleted): Promise<'completed' | 'pending' | 'other'> {
+    const { expected } = await this.runEnd(runId);
+    if (expected === null) return 'pending';
+    const counts = await this.counts(runId);
+    if (total(counts) < expected) return 'pending';
+    if (!(await this.stores.runs.create(completionKey(runId), { by }))) {
+      const cur = (await this.stores.runs.get(completionKey(runId)))?.value as { by?: string } | undefined;
+      if (cur?.by !== by) return 'other';
+    }
+    await publish(SUBJECTS.runCompleted, { runId, expected, counts }, messageId(SUBJECTS.runCompleted, runId));
+    return 'completed';
+  }
+}
+
+/** The tile's scenes as date-ordered refs (the date comes from the granule id). */
+export function sceneRefs(granuleIds: readonly string[]): Array<{ granuleId: string; date: string }> {
+  return granuleIds.map((g) => ({ granuleId: g, date: parseGranuleId(g).date }));
+}
+
