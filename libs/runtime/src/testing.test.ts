@@ -24,7 +24,7 @@ describe('realServiceContext', () => {
       assert.equal((await ctx.run('r1')).config.data_dir, tmp.dir);
       assert.equal(await ctx.datasetDir('r1'), join(tmp.dir, 'training_datasets', 'ds'));
       assert.equal((await ctx.ledger.runSpec('r1'))?.runId, 'r1');
-      await assert.rejects(ctx.run('nope'), /run nope: no run spec in KV bucket/);
+      await assert.rejects(ctx.run('nope'), /run nope: the run ledger has no request of this run/);
       const id = messageId(SUBJECTS.chipAccepted, 'r1', 'chip_001_001');
       await ctx.publish(SUBJECTS.chipAccepted, { runId: 'r1', chipId: 'chip_001_001' } as never, id);
       await ctx.publish(SUBJECTS.chipAccepted, { runId: 'r1', chipId: 'chip_001_001' } as never, id);
