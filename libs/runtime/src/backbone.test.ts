@@ -1,6 +1,6 @@
 // The backbone proofs, against a real nats-server spawned for this suite.
 import { Bus, consumerName } from '@hls/bus';
-import { ConfigSchema, DlqMessageSchema, KV_BUCKETS, STREAMS, SUBJECTS, dlqSubject, messageId, type ServiceName } from '@hls/contracts';
+import { ConfigSchema, DlqMessageSchema, STREAMS, SUBJECTS, dlqSubject, messageId, type ServiceName } from '@hls/contracts';
 import { startNats, startOtlpReceiver, tempDir, waitFor, type NatsHandle } from '@hls/testing';
 import { createLogger } from '@hls/telemetry';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -215,7 +215,8 @@ describe('backbone proofs (real nats-server)', { concurrency: false }, () => {
 
   it('KV compare-and-set lets exactly one of several racers win', async () => {
     const bus = await publisher();
-    const kv = await bus.kv(KV_BUCKETS.tiles);
+    // A bucket of its own: the ledger's buckets are written by the ledger only.
+    const kv = await bus.kv('hls-test-race');
     const wins = await Promise.all(Array.from({ length: 8 }, (_, i) => kv.create('race.tile', { by: i })));
     assert.equal(wins.filter(Boolean).length, 1);
     const cur = await kv.get('race.tile');
