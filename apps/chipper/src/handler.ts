@@ -3,11 +3,11 @@
 // hls.chip.rejected for a box that is not a 224 x 224 CDL-grid box). Outputs and message ids are
 // deterministic, so a redelivery rewrites the same files and publishes the same ids.
 import { SUBJECTS, messageId, type BBox } from '@hls/contracts';
-import { clipChip, loadReclassTable, type ReclassTable } from '@hls/chips';
-import { readChipPayload } from '@hls/geo';
+import { clipChip, parseReclassTable, type ReclassTable } from '@hls/chips';
+import { parseChipPayload } from '@hls/geo';
 import { RasterReadError } from '@hls/raster';
 import { PermanentError, TransientError } from '@hls/runtime';
-import type { Handler } from '@hls/runtime';
+import type { Handler, ServiceContext } from '@hls/runtime';
 
 export const handleTileReady: Handler<'hls.tile.ready'> = async (event, ctx) => {
   const { runId, tileId, scenes } = event;
@@ -18,7 +18,7 @@ export const handleTileReady: Handler<'hls.tile.ready'> = async (event, ctx) => 
   ctx.log.info({ chips: event.chipIds.length }, 'tile fanned out into chip jobs');
 };
 
-// Per process: the run's chip boxes (from the payload's EPSG:5070 twin) and reclass tables, read once.
+// Per process: the run's chip boxes and reclass tables, read once, by the SHA-256 of their objects.
 const boxCache = new Map<string, Promise<Map<string, BBox>>>();
 const reclassCache = new Map<string, Promise<ReclassTable>>();
 
@@ -32,27 +32,50 @@ function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Prom
   return p;
 }
 
-async function chipBoxes(payload: string): Promise<Map<string, BBox>> {
-  return cached(boxCache, payload, async () => new Map((await readChipPayload(payload)).chips.map((c) => [c.id as string, c.bbox5070])));
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** The chip's box, from the run's payload (and twin) objects. Null when the payload does not hold it as a valid chip. */
+async function chipBox(ctx: ServiceContext, runId: string, chipId: string): Promise<BBox | null> {
+  const run = await ctx.run(runId);
+  const key = `${run.inputs.chipPayload.sha256}:${run.inputs.chipPayloadTwin?.sha256 ?? ''}`;
+  const boxes = await cached(boxCache, key, async () => {
+    const [payload, twin] = [await ctx.runInput(runId, 'chipPayload'), await ctx.runInput(runId, 'chipPayloadTwin')];
+    if (!payload) throw new PermanentError(`run ${runId}: the run spec has no chip payload input`);
+    try {
+      const p = parseChipPayload({ file: payload.label, text: text(payload.bytes) }, twin ? { file: twin.label, text: text(twin.bytes) } : null);
+      return new Map(p.chips.map((c) => [c.id as string, c.bbox5070]));
+    } catch (e) {
+      throw new PermanentError(`run ${runId}: chip payload ${payload.label}: ${(e as Error).message}`, { cause: e });
+    }
+  });
+  return boxes.get(chipId) ?? null;
+}
+
+/** The run's CDL reclass table from its object. */
+async function reclassTable(ctx: ServiceContext, runId: string): Promise<ReclassTable> {
+  const ref = (await ctx.run(runId)).inputs.reclassTable;
+  if (!ref) throw new PermanentError(`run ${runId}: no cdl.reclass_table was submitted with the run`);
+  return cached(reclassCache, ref.sha256, async () => {
+    const input = await ctx.runInput(runId, 'reclassTable');
+    if (!input) throw new PermanentError(`run ${runId}: no cdl.reclass_table was submitted with the run`);
+    try {
+      return parseReclassTable(text(input.bytes), input.label);
+    } catch (e) {
+      throw new PermanentError(`run ${runId}: ${(e as Error).message}`, { cause: e });
+    }
+  });
 }
 
 export const handleChipClip: Handler<'hls.chip.clip'> = async (event, ctx) => {
   const { runId, tileId, chipId } = event;
   ctx.annotate({ runId, tileId, chipId });
   const [dir, run] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId)]);
-  const { source, reclass_table } = run.config.cdl;
+  const { source } = run.config.cdl;
   if (!source) throw new PermanentError(`chip ${chipId}: run ${runId} has no cdl.source in its config`);
-  if (!reclass_table) throw new PermanentError(`chip ${chipId}: run ${runId} has no cdl.reclass_table in its config`);
 
-  let bbox: BBox | undefined;
-  let reclass: ReclassTable;
-  try {
-    bbox = (await chipBoxes(run.chipPayload)).get(chipId);
-    reclass = await cached(reclassCache, reclass_table, () => loadReclassTable(reclass_table));
-  } catch (e) {
-    throw new PermanentError(`chip ${chipId}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  if (!bbox) throw new PermanentError(`chip ${chipId}: not in the chip payload ${run.chipPayload} (or rejected there)`);
+  const reclass = await reclassTable(ctx, runId);
+  const bbox = await chipBox(ctx, runId, chipId);
+  if (!bbox) throw new PermanentError(`chip ${chipId}: not in the chip payload ${run.inputs.chipPayload.source ?? run.inputs.chipPayload.object} of run ${runId} (or rejected there)`);
 
   ctx.working();
   let r;

@@ -5,4 +5,5 @@ export * from './health.ts';
 export * from './service.ts';
 export * from './run-state.ts';
 export * from './run-ledger.ts';
+export * from './run-inputs.ts';
 export * from './main.ts';

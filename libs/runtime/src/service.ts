@@ -1,10 +1,11 @@
 // Run one or more services in this process: one NATS connection, the durable consumers of each
 // service's subjects, health/metrics endpoints, and a graceful SIGTERM (stop pulling, let in-flight
 // handlers finish up to a deadline, nak the rest, exit 0).
-import { Bus, NotImplementedError, TransientError, type ConsumeOptions, type ConsumerHandle, type MessageContext } from '@hls/bus';
+import { Bus, NotImplementedError, TransientError, type ConsumeOptions, type ConsumerHandle, type MessageContext, type ObjectBucket } from '@hls/bus';
 import {
   CHIP_TERMINAL_SUBJECTS,
   KV_BUCKETS,
+  OBJECT_BUCKETS,
   SERVICE_SUBJECTS,
   SUBJECTS,
   datasetDir,
@@ -22,6 +23,7 @@ import type { Handler, ServiceContext } from './context.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { recordRunFailed } from './run-ledger.ts';
+import { readRunInput } from './run-inputs.ts';
 
 export type ServiceHandlers = { [S in Subject]?: Handler<S> };
 
@@ -125,6 +127,8 @@ export interface ContextParts {
   service: ServiceName;
   log: Logger;
   kv: ServiceContext['kv'];
+  /** The run-inputs object store. */
+  inputs: ObjectBucket;
   /** Run specs already read from KV, shared by the contexts of one process. */
   runCache: Map<string, EventOf<'hls.run.requested'>>;
   message: Pick<MessageContext, 'span' | 'signal' | 'working'>;
@@ -149,6 +153,9 @@ export function createServiceContext(p: ContextParts): ServiceContext {
       const ev = parseEvent(SUBJECTS.runRequested, rec.value);
       runCache.set(runId, ev);
       return ev;
+    },
+    async runInput(runId, input) {
+      return readRunInput(p.inputs, await ctx.run(runId), input);
     },
     async datasetDir(runId) {
       const { config } = await ctx.run(runId);
@@ -179,6 +186,7 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
     const tuning = Object.fromEntries(defs.map((d) => [d.name, tuningFor(opts.config, d.name, opts.consume?.[d.name])]));
     await bus.ensureTopology(tuning);
     const kv = await openServiceKv(bus);
+    const inputs = await bus.objects(OBJECT_BUCKETS.runInputs);
     const runCache = new Map<string, EventOf<'hls.run.requested'>>();
     for (const def of defs) {
       const slog = log.child({ service: def.name });
@@ -189,7 +197,7 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
           subject,
           (ev, m) => {
             const ids = ev as { runId?: string; tileId?: string; chipId?: string; granuleId?: string };
-            const ctx = createServiceContext({ bus, service: def.name, log: slog.child({ subject }), kv, runCache, message: m });
+            const ctx = createServiceContext({ bus, service: def.name, log: slog.child({ subject }), kv, inputs, runCache, message: m });
             ctx.annotate({ runId: ids.runId, tileId: ids.tileId, chipId: ids.chipId, granuleId: ids.granuleId });
             return handler(ev, ctx);
           },
