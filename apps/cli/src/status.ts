@@ -1,5 +1,5 @@
 // Run progress from KV: expected chips, terminal counts by state and reason, tiles by stage.
-import { Bus } from '@hls/bus';
+import { Bus, type KvStore } from '@hls/bus';
 import { loadConfig } from '@hls/config';
 import { KV_BUCKETS } from '@hls/contracts';
 import { readRunEnd, recountChips, total, type ChipRecord, type TileRecord } from '@hls/runtime';
@@ -18,8 +18,27 @@ export interface RunStatus {
   empty?: string;
 }
 
+/** The run-state buckets, looked up (never created): null naming the first missing one. */
+async function openRunState(bus: Bus): Promise<{ runs: KvStore; tiles: KvStore; chips: KvStore } | { missing: string }> {
+  const [runs, tiles, chips] = [await bus.lookupKv(KV_BUCKETS.runs), await bus.lookupKv(KV_BUCKETS.tiles), await bus.lookupKv(KV_BUCKETS.chips)];
+  if (!runs) return { missing: KV_BUCKETS.runs };
+  if (!tiles) return { missing: KV_BUCKETS.tiles };
+  if (!chips) return { missing: KV_BUCKETS.chips };
+  return { runs, tiles, chips };
+}
+
+/** Thrown by the read-only commands when the server has no run state at all: said in one line. */
+export class NoRunStateError extends Error {
+  constructor(bucket: string) {
+    super(`no KV bucket ${bucket} on this NATS server: no run has been submitted to it (nothing was created)`);
+    this.name = 'NoRunStateError';
+  }
+}
+
 export async function runStatus(bus: Bus, runId: string): Promise<RunStatus> {
-  const [runs, tiles, chips] = [await bus.kv(KV_BUCKETS.runs), await bus.kv(KV_BUCKETS.tiles), await bus.kv(KV_BUCKETS.chips)];
+  const state = await openRunState(bus);
+  if ('missing' in state) throw new NoRunStateError(state.missing);
+  const { runs, tiles, chips } = state;
   const end = await readRunEnd(runs, runId);
   const counts = await recountChips(chips, runId);
   const reasons: Record<string, number> = {};
@@ -54,7 +73,8 @@ export async function runStatus(bus: Bus, runId: string): Promise<RunStatus> {
 }
 
 export async function listRuns(bus: Bus): Promise<string[]> {
-  const runs = await bus.kv(KV_BUCKETS.runs);
+  const runs = await bus.lookupKv(KV_BUCKETS.runs);
+  if (!runs) throw new NoRunStateError(KV_BUCKETS.runs);
   return (await runs.keys('')).filter((k) => k.endsWith('.spec')).map((k) => k.slice(0, -'.spec'.length));
 }
 
@@ -62,14 +82,23 @@ export async function printStatus(runId: string | undefined, o: { config?: strin
   const config = loadConfig({ ...(o.config ? { file: o.config } : {}) });
   const bus = await Bus.connect({ nats: config.nats, name: 'hls-chips status', log: createLogger({ name: 'status', level: 'warn' }) });
   try {
-    await bus.ensureTopology();
+    // Read-only: the buckets are looked up, never created.
     if (!runId) {
-      const runs = await listRuns(bus);
+      let runs: string[];
+      try {
+        runs = await listRuns(bus);
+      } catch (e) {
+        if (!(e instanceof NoRunStateError)) throw e;
+        console.log(o.json ? '[]' : `no runs: ${e.message}`);
+        return;
+      }
       if (o.json) console.log(JSON.stringify(runs));
       else console.log(runs.length ? runs.join('\n') : 'no runs');
       return;
     }
-    const s = await runStatus(bus, runId);
+    const s = await runStatus(bus, runId).catch((e: unknown) => {
+      throw e instanceof NoRunStateError ? new Error(`status ${runId}: ${e.message}`) : e;
+    });
     if (o.json) {
       console.log(JSON.stringify(s, null, 2));
       return;

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { Bus, consumerName } from '@hls/bus';
 import { ConfigSchema, DlqMessageSchema, KV_BUCKETS, STREAMS, SUBJECTS, datasetDir, dlqSubject, makeEvent, messageId, tileBandPath, type GranuleId } from '@hls/contracts';
 import { startServices, storeRun, tileKey, type RunningServices } from '@hls/runtime';
+import { unreadRunInputs } from '@hls/runtime/testing';
 import { createLogger } from '@hls/telemetry';
 import { startNats, tempDir, waitFor, type NatsHandle } from '@hls/testing';
 import { service, stopService } from './index.ts';
@@ -42,7 +43,7 @@ test('a band over the size limit fails its tile and chips at the first delivery,
 
   svc = await startServices([service], { config, log, healthPort: false, consume: { reprojector: { ackWaitMs: 2000, maxDeliver: 5, backoffMs: [50] } } });
   bus = await Bus.connect({ nats: config.nats, name: 'test-publisher', log });
-  await storeRun(bus, makeEvent(SUBJECTS.runRequested, { runId, requestedAt: new Date().toISOString(), config, chipPayload: '/unused.geojson', gridKml: '/unused.kml' }));
+  await storeRun(bus, makeEvent(SUBJECTS.runRequested, { runId, requestedAt: new Date().toISOString(), config, inputs: unreadRunInputs(runId) }));
   await (await bus.kv(KV_BUCKETS.tiles)).put(tileKey(runId, tileId), { chipIds, granuleIds: [granule], stage: 'selected' });
   const consumer = consumerName('reprojector', SUBJECTS.bandFetched);
   const delivered = async (): Promise<number> => (await bus!.jsm.consumers.info(STREAMS.events.name, consumer)).delivered.consumer_seq;

@@ -69,6 +69,13 @@ export interface RealServiceContext {
 
 const missingObject = (runId: string, input: RunInputName): RunInputRef => ({ object: runInputObject(runId, input), sha256: '0'.repeat(64), bytes: 0 });
 
+/** Input references for a run spec whose handlers under test read no input (the objects do not exist). */
+export const unreadRunInputs = (runId: string): EventOf<'hls.run.requested'>['inputs'] => ({
+  chipPayload: missingObject(runId, 'chipPayload'),
+  grid: missingObject(runId, 'grid'),
+  config: missingObject(runId, 'config'),
+});
+
 /** Upload the spec's inputs and make its hls.run.requested. */
 async function runEvent(bus: Bus, run: RealContextOptions['run'], natsUrl: string): Promise<EventOf<'hls.run.requested'>> {
   if ('schemaVersion' in run) return run;

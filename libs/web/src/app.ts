@@ -1,7 +1,7 @@
 // Everything `hls-chips web` starts: the chip payload and tile grid loaded once, the run feed from
 // NATS (when reachable), and the HTTP server.
 import { Bus } from '@hls/bus';
-import type { NatsConfig } from '@hls/contracts';
+import { OBJECT_BUCKETS, type NatsConfig, type RunInputRef } from '@hls/contracts';
 import { loadS2Grid, readChipPayload, type ChipRecord, type S2Tile } from '@hls/geo';
 import { createLogger } from '@hls/telemetry';
 import { RunFeed, startNatsFeed, type NatsFeedHandle } from './run-feed.ts';
@@ -25,6 +25,15 @@ export interface WebApp extends WebServer {
   tiles: number;
   /** Why the run view is off, when it is. */
   natsProblem?: string;
+}
+
+/** Reads run inputs from the run-inputs bucket, looked up when first needed (never created). */
+function runInputReader(bus: Bus): (ref: RunInputRef) => Promise<Uint8Array> {
+  return async (ref) => {
+    const store = await bus.lookupObjects(OBJECT_BUCKETS.runInputs);
+    if (!store) throw new Error(`no object store bucket ${OBJECT_BUCKETS.runInputs} on this NATS server`);
+    return store.get(ref);
+  };
 }
 
 export async function startWebApp(o: WebAppOptions): Promise<WebApp> {
@@ -54,12 +63,14 @@ export async function startWebApp(o: WebAppOptions): Promise<WebApp> {
       feed = undefined;
     }
   }
+  const feedBus = bus;
   const server = await startWebServer({
     ...(o.chipsFile ? { chipsFile: o.chipsFile } : {}),
     chips,
     tiles,
     outDir: o.outDir,
     ...(feed ? { feed } : {}),
+    ...(feedBus ? { readRunInput: runInputReader(feedBus) } : {}),
     ...(o.baseMap ? { baseMap: o.baseMap } : {}),
     ...(o.port !== undefined ? { port: o.port } : {}),
     ...(o.host ? { host: o.host } : {}),

@@ -75,8 +75,9 @@ export class RunFeed {
     return this.#runs.get(runId)?.expectedChips;
   }
 
-  chipPayload(runId: string): string | undefined {
-    return this.#runs.get(runId)?.chipPayload;
+  /** The run's chip payload (and twin) objects, once its hls.run.requested was seen. */
+  chipPayload(runId: string): RunModel['payloadInputs'] {
+    return this.#runs.get(runId)?.payloadInputs;
   }
 
   snapshot(runId: string): RunSnapshot | undefined {
@@ -102,10 +103,11 @@ export interface NatsFeedHandle {
  * then the live ones, with their headers (the traceparent); the runs KV gives expected chip counts.
  */
 export async function startNatsFeed(bus: Bus, feed: RunFeed): Promise<NatsFeedHandle> {
-  await bus.ensureStream();
+  // Read-only: the stream and buckets are looked up, never created.
+  if (!(await bus.lookupStream())) throw new Error(`no stream ${STREAMS.events.name} on this NATS server: no run has been submitted to it (nothing was created)`);
   const consumer = await bus.js.consumers.get(STREAMS.events.name, { filter_subjects: STREAMS.events.subjects[0], deliver_policy: DeliverPolicy.All });
   const messages = await consumer.consume();
-  const runs = await bus.kv(KV_BUCKETS.runs);
+  let runs = await bus.lookupKv(KV_BUCKETS.runs);
   const lookedUp = new Map<string, number>();
   const loop = (async () => {
     for await (const m of messages) {
@@ -120,7 +122,8 @@ export async function startNatsFeed(bus: Bus, feed: RunFeed): Promise<NatsFeedHa
       const runId = runIdOf(data);
       if (runId && feed.expected(runId) === undefined && Date.now() - (lookedUp.get(runId) ?? 0) > 1000) {
         lookedUp.set(runId, Date.now());
-        const rec = (await runs.get(runId).catch(() => null))?.value as { expectedChips?: number } | undefined;
+        runs ??= await bus.lookupKv(KV_BUCKETS.runs).catch(() => null);
+        const rec = (await runs?.get(runId).catch(() => null))?.value as { expectedChips?: number } | undefined;
         if (typeof rec?.expectedChips === 'number') feed.setExpected(runId, rec.expectedChips);
       }
     }
@@ -138,7 +141,8 @@ export async function startNatsFeed(bus: Bus, feed: RunFeed): Promise<NatsFeedHa
 
 /** Every `<runId>.<chipId>` terminal record of the chips KV into the feed; returns how many were read. */
 export async function seedFromKv(bus: Bus, feed: RunFeed): Promise<number> {
-  const chips = await bus.kv(KV_BUCKETS.chips);
+  const chips = await bus.lookupKv(KV_BUCKETS.chips);
+  if (!chips) return 0;
   let n = 0;
   for (const k of await chips.keys('')) {
     const parts = k.split('.');

@@ -1,6 +1,6 @@
 // What the run map shows: one state per chip, folded from the run's pipeline events. Pure: the same
 // events in the same order give the same model, whether they come from a replay or live.
-import { ChipIdSchema, EVENT_SCHEMAS, SUBJECTS, parseGranuleId, type QaFigures, type Subject } from '@hls/contracts';
+import { ChipIdSchema, EVENT_SCHEMAS, SUBJECTS, parseGranuleId, type QaFigures, type RunInputRef, type RunInputs, type Subject } from '@hls/contracts';
 
 /** Chip states in pipeline order; the last three are terminal. */
 export const CHIP_STATES = ['indexed', 'scenes-found', 'fetched', 'reprojected', 'clipped', 'accepted', 'rejected', 'failed'] as const;
@@ -45,7 +45,10 @@ export interface RunSnapshot {
 
 export interface RunModel {
   runId: string;
+  /** The chip payload's name for the page (the file it was submitted from). */
   chipPayload?: string;
+  /** The run's chip payload and twin in the run-inputs object store (the map draws their boxes). */
+  payloadInputs?: { payload: RunInputRef; twin?: RunInputRef };
   expectedChips?: number;
   completed: boolean;
   chips: Map<string, ChipView>;
@@ -138,9 +141,12 @@ export function applyEvent(m: RunModel, subject: string, data: unknown, tracepar
   };
   const ev = parsed.data as Record<string, unknown>;
   switch (subject) {
-    case SUBJECTS.runRequested:
-      m.chipPayload = ev.chipPayload as string;
+    case SUBJECTS.runRequested: {
+      const inputs = ev.inputs as RunInputs;
+      m.chipPayload = inputs.chipPayload.source ?? inputs.chipPayload.object;
+      m.payloadInputs = { payload: inputs.chipPayload, ...(inputs.chipPayloadTwin ? { twin: inputs.chipPayloadTwin } : {}) };
       break;
+    }
     case SUBJECTS.chipIndexed: {
       const tileId = ev.tileId as string;
       addToTile(m, tileId, [ev.chipId as string]);
