@@ -1,8 +1,9 @@
 // chip-index: hls.run.requested -> read the chip payload (+ its EPSG:5070 twin, derived when absent) and
 // the parsed tile grid from the run-inputs object store, assign every chip the tile whose footprint
-// contains it, write chips_id.json, chips_df.csv and tile_choice_report.csv, record the run's expected chip count in KV, then publish
-// hls.chip.indexed per chip, hls.tile.requested per tile and hls.chip.rejected per rejected chip (a
-// feature without a usable id under a stand-in id, `feature-<index>`, so every feature is counted).
+// contains it, write chips_id.json, chips_df.csv and tile_choice_report.csv, record the run's expected
+// chip count in KV, then publish hls.chip.indexed per chip, hls.tile.requested per tile and
+// hls.chip.rejected per rejected chip (a feature without a usable id under a stand-in id,
+// `feature-<index>`, so every feature is counted).
 // A run with no chip at all is complete at once (the ledger publishes hls.run.completed).
 // Idempotent: output files are rewritten with the same content and every message id is deterministic.
 import { SUBJECTS, TileIdSchema, messageId, type ChipId, type TileId } from '@hls/contracts';

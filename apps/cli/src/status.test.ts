@@ -3,10 +3,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Bus } from '@hls/bus';
-import { ConfigSchema, KV_BUCKETS } from '@hls/contracts';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigSchema, KV_BUCKETS, NatsConfigSchema } from '@hls/contracts';
 import { recordChipTerminal, recordExpectedChips, recordRunFinished } from '@hls/runtime';
 import { createLogger } from '@hls/telemetry';
-import { startNats, type NatsHandle } from '@hls/testing';
+import { spawnNatsServer, startNats, type NatsHandle } from '@hls/testing';
+import { startWebApp } from '@hls/web';
 import { runStatus } from './status.ts';
 
 let nats: NatsHandle;
@@ -31,4 +36,38 @@ test('status: every chip terminal is not yet complete; finished with an empty da
   const done = await runStatus(bus, 'st1');
   assert.equal(done.complete, true);
   assert.equal(done.empty, 'no chip was accepted');
+});
+
+test('status and web against a fresh nats-server say there is nothing yet and create no stream or bucket', { timeout: 120_000 }, async () => {
+  const fresh = await spawnNatsServer();
+  const main = join(import.meta.dirname, 'main.ts');
+  const env = { ...process.env, NATS_URL: fresh.url };
+  const tmp = mkdtempSync(join(tmpdir(), 'hls-status-'));
+  const names = async (): Promise<string[]> => {
+    const b = await Bus.connect({ nats: ConfigSchema.parse({ nats: { url: fresh.url } }).nats, name: 'status-check', log: createLogger({ name: 'test', level: 'silent', pretty: false }) });
+    try {
+      const out: string[] = [];
+      for await (const s of b.jsm.streams.names()) out.push(s);
+      return out;
+    } finally {
+      await b.close();
+    }
+  };
+  try {
+    const list = spawnSync(process.execPath, [main, 'status'], { encoding: 'utf8', env });
+    assert.equal(list.status, 0, list.stderr);
+    assert.equal(list.stdout, 'no runs: no KV bucket hls-runs on this NATS server: no run has been submitted to it (nothing was created)\n');
+    const one = spawnSync(process.execPath, [main, 'status', 'run-x'], { encoding: 'utf8', env });
+    assert.equal(one.status, 1);
+    assert.equal(one.stderr, 'hls-chips: status run-x: no KV bucket hls-runs on this NATS server: no run has been submitted to it (nothing was created)\n');
+    const said: string[] = [];
+    const web = await startWebApp({ outDir: tmp, nats: NatsConfigSchema.parse({ url: fresh.url }), log: (l) => said.push(l) });
+    await web.close();
+    assert.deepEqual(said, ['no stream HLS on this NATS server yet (no run submitted; nothing created): runs show once one is']);
+    // Nothing was created: no event stream, no KV bucket, no object store.
+    assert.deepEqual(await names(), []);
+  } finally {
+    await fresh.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });

@@ -54,7 +54,7 @@ export async function startWebApp(o: WebAppOptions): Promise<WebApp> {
     try {
       bus = await Bus.connect({ nats: o.nats, name: 'hls-chips web', log: createLogger({ name: 'web', level: 'warn' }) });
       feed = new RunFeed();
-      feedHandle = await startNatsFeed(bus, feed);
+      feedHandle = await startNatsFeed(bus, feed, { say: log });
     } catch (e) {
       natsProblem = (e as Error).message;
       log(`run view off: ${natsProblem}`);

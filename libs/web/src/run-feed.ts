@@ -102,9 +102,33 @@ export interface NatsFeedHandle {
  * Feed a RunFeed from NATS: an ordered consumer on the event stream delivers every stored event,
  * then the live ones, with their headers (the traceparent); the runs KV gives expected chip counts.
  */
-export async function startNatsFeed(bus: Bus, feed: RunFeed): Promise<NatsFeedHandle> {
-  // Read-only: the stream and buckets are looked up, never created.
-  if (!(await bus.lookupStream())) throw new Error(`no stream ${STREAMS.events.name} on this NATS server: no run has been submitted to it (nothing was created)`);
+export async function startNatsFeed(bus: Bus, feed: RunFeed, o: { say?: (line: string) => void; pollMs?: number } = {}): Promise<NatsFeedHandle> {
+  // Read-only: the stream and buckets are looked up, never created. Without the stream (nothing submitted
+  // yet) the feed says so once and starts when the first submit creates it.
+  if (await bus.lookupStream()) return consumeFeed(bus, feed);
+  o.say?.(`no stream ${STREAMS.events.name} on this NATS server yet (no run submitted; nothing created): runs show once one is`);
+  let handle: NatsFeedHandle | undefined;
+  let stopped = false;
+  const timer = setInterval(() => {
+    void bus
+      .lookupStream()
+      .then(async (found) => {
+        if (!found || handle || stopped) return;
+        clearInterval(timer);
+        handle = await consumeFeed(bus, feed);
+      })
+      .catch(() => undefined);
+  }, o.pollMs ?? 2000);
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await handle?.stop();
+    },
+  };
+}
+
+async function consumeFeed(bus: Bus, feed: RunFeed): Promise<NatsFeedHandle> {
   const consumer = await bus.js.consumers.get(STREAMS.events.name, { filter_subjects: STREAMS.events.subjects[0], deliver_policy: DeliverPolicy.All });
   const messages = await consumer.consume();
   let runs = await bus.lookupKv(KV_BUCKETS.runs);

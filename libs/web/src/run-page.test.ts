@@ -42,6 +42,8 @@ before(async () => {
   app = await startWebApp({ chipsFile: CHIPS_FILE, gridFile: GRID_KML, outDir: tmp.dir, nats: cfg });
   assert.ok(app.feed, `run feed on: ${app.natsProblem ?? ''}`);
   bus = await Bus.connect({ nats: cfg, name: 'web test publisher', log: createLogger({ name: 'test', level: 'warn' }) });
+  // The page was started before any run: the first submit creates the stream and the feed picks it up.
+  await bus.ensureStream();
   browser = await launchChromium();
 });
 after(async () => {
