@@ -127,23 +127,29 @@ describe('hls-chips submit to services started as docker-compose starts them', (
     assert.deepEqual([s2.complete, s2.accepted, s2.rejected, s2.failed], [true, s.accepted, s.rejected, s.failed]);
   });
 
-  test('--detach prints the run id and returns; status follows the run to complete', { timeout: 300_000 }, async () => {
-    const payload = join(tmp, 'empty_chip_payload.geojson');
-    writeFileSync(payload, '{"type":"FeatureCollection","features":[]}');
-    const yaml = join(tmp, 'empty.yaml');
-    writeFileSync(yaml, JSON.stringify({ ...demoConfig(join(tmp, 'data'), world, stac.url, provider.gateway, 20_000), train_dataset_name: 'empty', chip_payload_filename: payload, health_port: 0 }));
-    const r = await cli(['submit', '--config', yaml, '--run-id', 'detached-1', '--detach'], env);
+  test('the README one-liner: submit --demo --detach prints the run id; status follows the run to complete', { timeout: 600_000 }, async () => {
+    // As `docker compose run --rm chip-index submit --demo --data-dir /data/demo`: the world on a path every
+    // service sees, its granule folders and CDL read in place (no STAC server, no IPFS).
+    const data = join(tmp, 'shared');
+    const r = await cli(['submit', '--demo', '--small', '--data-dir', data, '--run-id', 'detached-1', '--detach'], env);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'detached-1');
-    let status: { complete: boolean; expectedChips: number | null; empty?: string } | undefined;
-    for (let i = 0; i < 120 && !status?.complete; i++) {
+    type Status = { complete: boolean; expectedChips: number | null; counts: { accepted: number; rejected: number; failed: number } };
+    let status: Status | undefined;
+    for (let i = 0; i < 300 && !status?.complete; i++) {
       const st = await cli(['status', 'detached-1', '--json'], env);
       assert.equal(st.status, 0, st.stderr);
-      status = JSON.parse(st.stdout) as typeof status;
-      if (!status?.complete) await new Promise((res) => setTimeout(res, 1000));
+      status = JSON.parse(st.stdout) as Status;
+      if (!status.complete) await new Promise((res) => setTimeout(res, 1000));
     }
     assert.equal(status?.complete, true, JSON.stringify(status));
-    assert.equal(status?.expectedChips, 0);
+    const planned = world.plan.tiles.flatMap((t) => t.chips.map((c) => c.id));
+    assert.equal(status?.expectedChips, planned.length);
+    assert.ok((status?.counts.accepted ?? 0) > 0);
+    assert.equal(status?.counts.failed, 0);
+    const dir = join(data, 'training_datasets', 'demo');
+    for (const f of [DATASET_FILES.trainIds, DATASET_FILES.valIds, DATASET_FILES.trackChips]) assert.ok(existsSync(join(dir, f)), f);
+    assert.equal(existsSync(join(dir, DATASET_DIRS.tiles)), false, 'bands were read in place, not downloaded');
     const list = await cli(['status'], env);
     assert.deepEqual(list.stdout.trim().split('\n').sort(), ['detached-1', 'submitted-1']);
   });
