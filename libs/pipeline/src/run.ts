@@ -65,7 +65,6 @@ export function unfinishedRun(dataDir: string, label: string): string | undefine
   return rec.done ? undefined : rec.runId;
 }
 
-
 export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const cfg = o.config;
   const dataDir = resolve(cfg.data_dir);
