@@ -149,11 +149,12 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     }
 
     // The same submit as `hls-chips submit` against deployed services: inputs to the object store, then the request.
-    await submitRun({ bus, config, runId, files: { ...(o.chipPayload ? { chipPayload: o.chipPayload } : {}), ...(o.gridKml ? { gridKml: o.gridKml } : {}) }, note: (l) => log.info(l) });
+    const { event } = await submitRun({ bus, config, runId, files: { ...(o.chipPayload ? { chipPayload: o.chipPayload } : {}), ...(o.gridKml ? { gridKml: o.gridKml } : {}) }, note: (l) => log.info(l) });
     note(`run ${runId}${resumed ? ' (resumed)' : ''}: ${resolve(o.chipPayload ?? config.chip_payload_filename ?? '')}`);
 
     const summary = await follow(bus, {
       runId,
+      spec: event,
       t0,
       restarts: restartNotes,
       signal: interrupt.signal,

@@ -150,6 +150,21 @@ export interface FollowOptions {
   stopReason?: () => string | undefined;
   /** Stop following at once (SIGINT/SIGTERM): the summary says the run was stopped, unfinished. */
   signal?: AbortSignal;
+  /** The run's spec when the caller has it (just submitted); read from KV otherwise. */
+  spec?: EventOf<'hls.run.requested'>;
+}
+
+/** Retry `f` through a NATS blip (a server restarting, a leader election) for up to `ms`. */
+async function throughBlips<T>(f: () => Promise<T>, ms = 60_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      return await f();
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
 
 /**
@@ -159,10 +174,10 @@ export interface FollowOptions {
 export async function follow(bus: Bus, o: FollowOptions): Promise<RunSummary> {
   const { runId } = o;
   const t0 = o.t0 ?? performance.now();
-  const spec = await storedRunSpec(bus, runId);
+  const spec = o.spec ?? (await throughBlips(() => storedRunSpec(bus, runId)));
   if (!spec) throw new Error(`run ${runId}: no such run (no spec in KV bucket ${KV_BUCKETS.runs})`);
   const dsDir = datasetDir(spec.config.data_dir, spec.config.train_dataset_name);
-  const runs = await bus.kv(KV_BUCKETS.runs);
+  const runs = await throughBlips(() => bus.kv(KV_BUCKETS.runs));
   const out = o.progress;
   let drawn = 0;
   let lastLine = '';
@@ -186,8 +201,7 @@ export async function follow(bus: Bus, o: FollowOptions): Promise<RunSummary> {
   };
 
   const tracker = new RunTracker(runId);
-  const consumer = await bus.js.consumers.get(STREAMS.events.name);
-  const messages = await consumer.consume();
+  const messages = await throughBlips(async () => (await bus.js.consumers.get(STREAMS.events.name)).consume());
   let settle: (() => void) | undefined;
   const finished = new Promise<void>((r) => (settle = r));
   // The ledger says when the run is finished; hls.dataset.ready comes after every chip event in the
