@@ -3,10 +3,10 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ConfigSchema, RunId, makeEvent, type EventOf } from '@hls/contracts';
-import { transformer } from '@hls/geo';
+import { type EventOf } from '@hls/contracts';
+import { gridToCache, loadS2Grid, transformer, twinPathOf } from '@hls/geo';
 import { PermanentError } from '@hls/runtime';
-import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
+import { realServiceContext, type RealServiceContext, type RunSpec } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
 import { handleRunRequested, type ChipIndexRunRecord } from './handler.ts';
 import { REAL_FIXTURES } from '@hls/common';
@@ -25,16 +25,26 @@ after(async () => {
   await nats.stop();
 });
 
-function runEvent(runId: string, dataDir: string, chipPayload: string, gridKml: string): EventOf<'hls.run.requested'> {
-  const config = ConfigSchema.parse({ data_dir: dataDir, train_dataset_name: 'ds', nats: { url: nats.url } });
-  return makeEvent('hls.run.requested', { runId: RunId(runId), requestedAt: '2026-01-01T00:00:00Z', config, chipPayload, gridKml });
+/** A run whose inputs are uploaded as submit uploads them: the payload, its twin when there is one, the parsed grid. */
+async function runSpec(runId: string, dataDir: string, chipPayload: string, gridKml: string): Promise<RunSpec> {
+  const twin = twinPathOf(chipPayload);
+  return {
+    runId,
+    config: { data_dir: dataDir, train_dataset_name: 'ds' },
+    inputs: {
+      chipPayload: readFileSync(chipPayload),
+      ...(existsSync(twin) ? { chipPayloadTwin: readFileSync(twin) } : {}),
+      grid: gridToCache(await loadS2Grid(gridKml, { cacheFile: false }), null),
+    },
+    sources: { chipPayload, chipPayloadTwin: twin, grid: gridKml },
+  };
 }
 
-/** A real service context on the suite's nats-server, with the run stored in KV. */
-async function context(ev: EventOf<'hls.run.requested'>): Promise<RealServiceContext> {
-  const c = await realServiceContext({ nats, service: 'chip-index', run: ev });
+/** A real service context on the suite's nats-server, with the run stored in KV and its inputs in the object store. */
+async function context(spec: RunSpec): Promise<RealServiceContext & { ev: EventOf<'hls.run.requested'> }> {
+  const c = await realServiceContext({ nats, service: 'chip-index', run: spec });
   contexts.push(c);
-  return c;
+  return { ...c, ev: c.run };
 }
 
 const events = async (c: RealServiceContext, subject: string) => (await c.published()).filter((p) => p.subject === subject);
@@ -42,12 +52,10 @@ const events = async (c: RealServiceContext, subject: string) => (await c.publis
 test('indexes the 1,751 real chips: files, KV expected count, one event per chip and per tile, idempotent', async () => {
   const data = join(tmp, 'a');
   const dir = join(data, 'training_datasets', 'ds');
-  const ev = runEvent('run-a', data, `${FIX}/chips/midwest_crops_chip_payload.geojson`, `${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`);
-  const real = await context(ev);
-  const { ctx } = real;
+  const real = await context(await runSpec('run-a', data, `${FIX}/chips/midwest_crops_chip_payload.geojson`, `${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`));
+  const { ctx, ev } = real;
   await handleRunRequested(ev, ctx);
   for (const f of ['chips_id.json', 'chips_df.csv', 'tile_choice_report.csv']) assert.ok(existsSync(join(dir, f)), f);
-  assert.ok(existsSync(join(data, 'cache', 'sentinel_tile_grid_subset.reconstructed.kml.grid.json')), 'grid cache in <data_dir>/cache');
   const rec = (await ctx.ledger.runRecord('run-a')) as ChipIndexRunRecord;
   assert.equal(rec.expectedChips, 1751);
   assert.equal(rec.chipIndex.twin, 'read');
@@ -92,8 +100,8 @@ test('bad chips and a chip no tile contains are rejected with reasons; features 
   writeFileSync(payload, JSON.stringify({ type: 'FeatureCollection', features: feats }));
   const kml = join(tmp, 'grid.kml');
   copyFileSync(`${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`, kml);
-  const ev = runEvent('run-b', join(tmp, 'b'), payload, kml);
-  const real = await context(ev);
+  const real = await context(await runSpec('run-b', join(tmp, 'b'), payload, kml));
+  const { ev } = real;
   await handleRunRequested(ev, real.ctx);
   const rejected = (await events(real, 'hls.chip.rejected')).map((p) => p.data as EventOf<'hls.chip.rejected'>);
   // Every one of the 10 features is counted: the unsafe id and the repeat under stand-in ids.
@@ -119,8 +127,8 @@ test('bad chips and a chip no tile contains are rejected with reasons; features 
 test('a payload without features: 0 chips expected and the run completed at once', async () => {
   const payload = join(tmp, 'empty_chip_payload.geojson');
   writeFileSync(payload, '{"type":"FeatureCollection","features":[]}');
-  const ev = runEvent('run-e', join(tmp, 'e'), payload, `${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`);
-  const real = await context(ev);
+  const real = await context(await runSpec('run-e', join(tmp, 'e'), payload, `${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`));
+  const { ev } = real;
   await handleRunRequested(ev, real.ctx);
   const rec = (await real.ctx.ledger.runRecord('run-e')) as ChipIndexRunRecord;
   assert.equal(rec.expectedChips, 0);
@@ -131,17 +139,19 @@ test('a payload without features: 0 chips expected and the run completed at once
   assert.equal((await events(real, 'hls.run.completed')).length, 1);
 });
 
-test('a malformed grid or a missing payload is a permanent error naming the file', async () => {
-  const kml = join(tmp, 'broken.kml');
-  writeFileSync(kml, readFileSync(`${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`, 'utf8').replace('<b>UTM_WKT</b>', '<b>X</b>'));
-  const bad = runEvent('run-c', join(tmp, 'c'), `${FIX}/chips/midwest_crops_chip_payload.geojson`, kml);
-  const real = await context(bad);
-  const ctx = real.ctx;
-  await assert.rejects(handleRunRequested(bad, ctx), (e: Error) => {
+test('a malformed grid object, a missing or altered payload object: permanent errors naming the run and the input', async () => {
+  const spec = await runSpec('run-c', join(tmp, 'c'), `${FIX}/chips/midwest_crops_chip_payload.geojson`, `${FIX}/s2-grid/sentinel_tile_grid_subset.reconstructed.kml`);
+  const bad = await context({ ...spec, inputs: { ...spec.inputs, grid: '{"format":"hls-s2-grid/1"' }, sources: { ...spec.sources, grid: 'grid.kml' } });
+  await assert.rejects(handleRunRequested(bad.ev, bad.ctx), (e: Error) => {
     assert.ok(e instanceof PermanentError);
-    assert.match(e.message, /broken\.kml: Placemark #1 \(13SDA\)/);
+    assert.match(e.message, /^run run-c: cannot index the chips of .*midwest_crops_chip_payload\.geojson against grid\.kml: grid\.kml: grid cache is not valid JSON/);
     return true;
   });
-  await assert.rejects(handleRunRequested({ ...bad, chipPayload: join(tmp, 'nope.geojson') }, ctx), (e: Error) => e instanceof PermanentError && /nope\.geojson/.test(e.message));
-  assert.equal((await real.published()).length, 0, 'nothing published for bad input');
+  // The payload object is gone, or holds other bytes than the run was submitted with.
+  const { inputs: _i, ...noPayload } = spec;
+  const gone = await context({ ...noPayload, runId: 'run-d', inputs: { grid: spec.inputs?.grid ?? '' } });
+  await assert.rejects(handleRunRequested(gone.ev, gone.ctx), (e: Error) => e instanceof PermanentError && /^run run-d: input chipPayload \(run-d\/chips\.geojson\): object run-d\/chips\.geojson in bucket hls-run-inputs: no such object/.test(e.message));
+  await (await bad.bus.objects('hls-run-inputs')).put('run-c/chips.geojson', new TextEncoder().encode('{}'));
+  await assert.rejects(handleRunRequested(bad.ev, bad.ctx), (e: Error) => e instanceof PermanentError && /^run run-c: input chipPayload .*run-c\/chips\.geojson in bucket hls-run-inputs: holds 2 bytes/.test(e.message));
+  assert.equal((await bad.published()).length + (await gone.published()).length, 0, 'nothing published for bad input');
 });

@@ -1,49 +1,47 @@
 // chip-index: hls.run.requested -> read the chip payload (+ its EPSG:5070 twin, derived when absent) and
-// the tile grid, assign every chip the tile whose footprint contains it, write chips_id.json,
-// chips_df.csv and tile_choice_report.csv, record the run's expected chip count in KV, then publish
-// hls.chip.indexed per chip, hls.tile.requested per tile and hls.chip.rejected per rejected chip (a
-// feature without a usable id under a stand-in id, `feature-<index>`, so every feature is counted).
+// the parsed tile grid from the run-inputs object store, assign every chip the tile whose footprint
+// contains it, write chips_id.json, chips_df.csv and tile_choice_report.csv, record the run's expected
+// chip count in KV, then publish hls.chip.indexed per chip, hls.tile.requested per tile and
+// hls.chip.rejected per rejected chip (a feature without a usable id under a stand-in id,
+// `feature-<index>`, so every feature is counted).
 // A run with no chip at all is complete at once (the ledger publishes hls.run.completed).
 // Idempotent: output files are rewritten with the same content and every message id is deterministic.
-import { basename, join } from 'node:path';
 import { SUBJECTS, TileIdSchema, messageId, type ChipId, type TileId } from '@hls/contracts';
-import { KmlError, indexChips, standInChipId, tileSearchGeometry, writeChipIndexFiles, type ChipIndexResult, type ChipIssue } from '@hls/geo';
+import { gridFromCache, indexPayload, parseChipPayload, standInChipId, tileSearchGeometry, writeChipIndexFiles, type ChipIndexResult, type ChipIssue } from '@hls/geo';
 import type { RunRecord } from '@hls/ledger';
-import { PermanentError, TransientError, type Handler } from '@hls/runtime';
+import { PermanentError, type Handler } from '@hls/runtime';
 
 /** What the run's ledger record gets from chip-index. */
 export type ChipIndexRunRecord = Required<RunRecord>;
 
 const MAX_LISTED_INVALID = 200;
 
-function isMissingFile(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: string }).code === 'ENOENT';
+/** The run's payload (+ twin) and grid from the run-inputs object store, indexed. Bad input is permanent. */
+async function indexRunInputs(runId: string, ctx: Parameters<Handler<'hls.run.requested'>>[1]): Promise<{ r: ChipIndexResult; gridLabel: string }> {
+  const [payload, twin, grid] = [await ctx.runInput(runId, 'chipPayload'), await ctx.runInput(runId, 'chipPayloadTwin'), await ctx.runInput(runId, 'grid')];
+  if (!payload || !grid) throw new PermanentError(`run ${runId}: the run spec has no chip payload or grid input`);
+  const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+  try {
+    const p = parseChipPayload({ file: payload.label, text: text(payload.bytes) }, twin ? { file: twin.label, text: text(twin.bytes) } : null);
+    return { r: indexPayload(p, gridFromCache(text(grid.bytes), grid.label).tiles), gridLabel: grid.label };
+  } catch (e) {
+    // The bytes are the ones submitted (their SHA-256 was checked): parsing them again gives the same error.
+    throw new PermanentError(`run ${runId}: cannot index the chips of ${payload.label} against ${grid.label}: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 export const handleRunRequested: Handler<'hls.run.requested'> = async (event, ctx) => {
   const { runId } = event;
   ctx.annotate({ runId });
   const dir = await ctx.datasetDir(runId);
-  // The parsed grid is cached per data dir (the KML's folder may be read-only and is shared).
-  const cacheFile = join(dir, '..', '..', 'cache', `${basename(event.gridKml)}.grid.json`);
-  let r: ChipIndexResult;
-  try {
-    r = await indexChips(event.chipPayload, event.gridKml, { cacheFile: event.gridKml.endsWith('.json') ? false : cacheFile });
-  } catch (e) {
-    const msg = `run ${runId}: cannot index chips of ${event.chipPayload} against ${event.gridKml}: ${(e as Error).message}`;
-    // Bad or missing input will not get better by retrying.
-    if (e instanceof KmlError || e instanceof SyntaxError || isMissingFile(e) || /not a GeoJSON|not valid JSON|grid cache/.test((e as Error).message)) {
-      throw new PermanentError(msg, { cause: e });
-    }
-    throw new TransientError(msg, { cause: e });
-  }
+  const { r, gridLabel } = await indexRunInputs(runId, ctx);
 
   // A grid tile whose name is not a valid tile id cannot be requested: its chips are rejected.
   const rejected: ChipIssue[] = [...r.rejected];
   const tiles = r.tiles.filter((g) => {
     if (TileIdSchema.safeParse(g.tile.name).success) return true;
     for (const chipId of g.chipIds) {
-      rejected.push({ file: event.gridKml, index: -1, id: chipId, chipId, reason: 'no-tile', detail: `chip ${chipId}: grid tile name ${JSON.stringify(g.tile.name)} is not a valid tile id` });
+      rejected.push({ file: gridLabel, index: -1, id: chipId, chipId, reason: 'no-tile', detail: `chip ${chipId}: grid tile name ${JSON.stringify(g.tile.name)} is not a valid tile id` });
     }
     return false;
   });

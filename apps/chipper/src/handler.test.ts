@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { datasetDir, parseEvent, SUBJECTS, type EventOf } from '@hls/contracts';
 import { writeSyntheticTile, type SyntheticTile } from '@hls/chips/testing';
+import { twinPathOf } from '@hls/geo';
 import { readRasterWindow } from '@hls/raster';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
@@ -16,6 +17,7 @@ const FIXTURES = `${REAL_FIXTURES}/chips`;
 const PAYLOAD = join(FIXTURES, 'midwest_crops_chip_payload.geojson');
 /** chip_085_328 of the real payload: CDL grid row 85 * 224, col 328 * 224 (EPSG:5070 metres). */
 const BOX_085_328: [number, number, number, number] = [-151935, 2594685, -145215, 2601405];
+const RECLASS = join(FIXTURES, 'cdl_total_dst.csv');
 
 describe('chipper handlers on the real chip_085_328 box', () => {
   let root = '';
@@ -29,7 +31,13 @@ describe('chipper handlers on the real chip_085_328 box', () => {
     real = await realServiceContext({
       nats,
       service: 'chipper',
-      run: { runId: 'run1', chipPayload: PAYLOAD, config: { data_dir: root, train_dataset_name: 'ds', cdl: { source: join(dir, 'cdl.tif'), reclass_table: join(FIXTURES, 'cdl_total_dst.csv') } } },
+      run: {
+        runId: 'run1',
+        config: { data_dir: root, train_dataset_name: 'ds', cdl: { source: join(dir, 'cdl.tif'), reclass_table: RECLASS } },
+        // As submit uploads them: the payload, its EPSG:5070 twin and the reclass table.
+        inputs: { chipPayload: readFileSync(PAYLOAD), chipPayloadTwin: readFileSync(twinPathOf(PAYLOAD)), reclassTable: readFileSync(RECLASS) },
+        sources: { chipPayload: PAYLOAD, chipPayloadTwin: twinPathOf(PAYLOAD), reclassTable: RECLASS },
+      },
     });
     return real;
   };

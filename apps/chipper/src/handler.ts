@@ -3,10 +3,10 @@
 // hls.chip.rejected for a box that is not a 224 x 224 CDL-grid box). Outputs and message ids are
 // deterministic, so a redelivery rewrites the same files and publishes the same ids.
 import { SUBJECTS, messageId } from '@hls/contracts';
-import { clipChip, loadReclassTable, type ReclassTable } from '@hls/chips';
+import { clipChip, parseReclassTable, type ReclassTable } from '@hls/chips';
 import { RasterReadError } from '@hls/raster';
 import { PermanentError, TransientError } from '@hls/runtime';
-import type { Handler } from '@hls/runtime';
+import type { Handler, ServiceContext } from '@hls/runtime';
 
 export const handleTileReady: Handler<'hls.tile.ready'> = async (event, ctx) => {
   const { runId, tileId, scenes } = event;
@@ -17,7 +17,7 @@ export const handleTileReady: Handler<'hls.tile.ready'> = async (event, ctx) => 
   ctx.log.info({ chips: event.chips.length }, 'tile fanned out into chip jobs');
 };
 
-// Per process: the reclass tables, read once.
+// Per process: the runs' reclass tables, read once, by the SHA-256 of their objects.
 const reclassCache = new Map<string, Promise<ReclassTable>>();
 
 function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
@@ -30,20 +30,31 @@ function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Prom
   return p;
 }
 
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** The run's CDL reclass table from its object. */
+async function reclassTable(ctx: ServiceContext, runId: string): Promise<ReclassTable> {
+  const ref = (await ctx.run(runId)).inputs.reclassTable;
+  if (!ref) throw new PermanentError(`run ${runId}: no cdl.reclass_table was submitted with the run`);
+  return cached(reclassCache, ref.sha256, async () => {
+    const input = await ctx.runInput(runId, 'reclassTable');
+    if (!input) throw new PermanentError(`run ${runId}: no cdl.reclass_table was submitted with the run`);
+    try {
+      return parseReclassTable(text(input.bytes), input.label);
+    } catch (e) {
+      throw new PermanentError(`run ${runId}: ${(e as Error).message}`, { cause: e });
+    }
+  });
+}
+
 export const handleChipClip: Handler<'hls.chip.clip'> = async (event, ctx) => {
   const { runId, tileId, chipId, bbox5070: bbox } = event;
   ctx.annotate({ runId, tileId, chipId });
   const [dir, run] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId)]);
-  const { source, reclass_table } = run.config.cdl;
+  const { source } = run.config.cdl;
   if (!source) throw new PermanentError(`chip ${chipId}: run ${runId} has no cdl.source in its config`);
-  if (!reclass_table) throw new PermanentError(`chip ${chipId}: run ${runId} has no cdl.reclass_table in its config`);
 
-  let reclass: ReclassTable;
-  try {
-    reclass = await cached(reclassCache, reclass_table, () => loadReclassTable(reclass_table));
-  } catch (e) {
-    throw new PermanentError(`chip ${chipId}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
+  const reclass = await reclassTable(ctx, runId);
 
   ctx.working();
   let r;

@@ -2,16 +2,18 @@
 // finished (with the reason when the dataset holds no chip), rejected and failed tiles as such, and
 // against a server without the ledger's buckets it says so and creates nothing.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { Bus } from '@hls/bus';
-import { ConfigSchema, SUBJECTS, makeEvent } from '@hls/contracts';
+import { ConfigSchema, NatsConfigSchema, SUBJECTS, makeEvent } from '@hls/contracts';
 import { RunLedger, runStatus } from '@hls/ledger';
 import { createLogger } from '@hls/telemetry';
-import { startNats, tempDir, type NatsHandle } from '@hls/testing';
+import { spawnNatsServer, startNats, tempDir, type NatsHandle } from '@hls/testing';
+import { unreadRunInputs } from '@hls/runtime/testing';
+import { startWebApp } from '@hls/web';
 import { statusLines } from './status.ts';
 
 const run = promisify(execFile);
@@ -37,7 +39,7 @@ test('status against a server with no ledger says so in one line and creates no 
     (e: { code: number; stderr: string }) => e,
   );
   assert.equal(r.code, 1);
-  assert.match(r.stderr.trim(), /^hls-chips: status: nats:\/\/127\.0\.0\.1:\d+ holds no run ledger/);
+  assert.match(r.stderr.trim(), /^hls-chips: status some-run: nats:\/\/127\.0\.0\.1:\d+ holds no run ledger: no run has been submitted to it \(nothing was created\)$/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   const names: string[] = [];
   for await (const s of bus.jsm.streams.list()) names.push(s.config.name);
@@ -47,7 +49,7 @@ test('status against a server with no ledger says so in one line and creates no 
 test('status: every chip terminal is not yet complete; rejected and failed tiles show as such; an empty dataset says why', async () => {
   const ledger = await RunLedger.open(bus);
   const config = ConfigSchema.parse({ data_dir: tmp.dir });
-  await ledger.recordRunRequested(makeEvent(SUBJECTS.runRequested, { runId: 'st1', requestedAt: 'now', config, chipPayload: '/x.geojson', gridKml: '/x.kml' }));
+  await ledger.recordRunRequested(makeEvent(SUBJECTS.runRequested, { runId: 'st1', requestedAt: 'now', config, inputs: unreadRunInputs('st1') }));
   await ledger.recordExpectedChips('st1', { expectedChips: 3 });
   await ledger.observe(SUBJECTS.tileRequested, { runId: 'st1', tileId: '15TVG', chipIds: ['chip_a', 'chip_b'] });
   await ledger.observe(SUBJECTS.tileScenes, { runId: 'st1', tileId: '15TVG', chipIds: ['chip_a', 'chip_b'] });
@@ -70,4 +72,38 @@ test('status: every chip terminal is not yet complete; rejected and failed tiles
   assert.equal(done.complete, true);
   assert.equal(done.empty, 'no chip was accepted');
   assert.deepEqual(await ledger.runIds(), ['st1']);
+});
+
+test('status and web against a fresh nats-server say there is nothing yet and create no stream or bucket', { timeout: 120_000 }, async () => {
+  const fresh = await spawnNatsServer();
+  const main = join(import.meta.dirname, 'main.ts');
+  const env = { ...process.env, NATS_URL: fresh.url };
+  const out = tempDir('hls-status-web-');
+  const names = async (): Promise<string[]> => {
+    const b = await Bus.connect({ nats: ConfigSchema.parse({ nats: { url: fresh.url } }).nats, name: 'status-check', log: createLogger({ name: 'test', level: 'silent', pretty: false }) });
+    try {
+      const out: string[] = [];
+      for await (const s of b.jsm.streams.names()) out.push(s);
+      return out;
+    } finally {
+      await b.close();
+    }
+  };
+  try {
+    const list = spawnSync(process.execPath, [main, 'status'], { encoding: 'utf8', env });
+    assert.equal(list.status, 0, list.stderr);
+    assert.equal(list.stdout, `no runs: ${fresh.url} holds no run ledger: no run has been submitted to it (nothing was created)\n`);
+    const one = spawnSync(process.execPath, [main, 'status', 'run-x'], { encoding: 'utf8', env });
+    assert.equal(one.status, 1);
+    assert.equal(one.stderr, `hls-chips: status run-x: ${fresh.url} holds no run ledger: no run has been submitted to it (nothing was created)\n`);
+    const said: string[] = [];
+    const web = await startWebApp({ outDir: out.dir, nats: NatsConfigSchema.parse({ url: fresh.url }), log: (l) => said.push(l) });
+    await web.close();
+    assert.deepEqual(said, ['no stream HLS on this NATS server yet (no run submitted; nothing created): runs show once one is']);
+    // Nothing was created: no event stream, no KV bucket, no object store.
+    assert.deepEqual(await names(), []);
+  } finally {
+    await fresh.stop();
+    out.cleanup();
+  }
 });

@@ -1,4 +1,5 @@
-// hls-chips status [RUN]: a run's progress from the run ledger (read-only: it never creates a bucket).
+// hls-chips status [RUN]: a run's progress from the run ledger. Read-only: the ledger's buckets are looked
+// up, never created.
 import { Bus } from '@hls/bus';
 import { loadConfig } from '@hls/config';
 import { RunLedger, runStatus, type RunStatus } from '@hls/ledger';
@@ -20,19 +21,22 @@ export function statusLines(s: RunStatus): string[] {
   return lines;
 }
 
+/** What a server without the ledger's buckets is, in one line. */
+const noLedger = (url: string): string => `${url} holds no run ledger: no run has been submitted to it (nothing was created)`;
+
 export async function printStatus(runId: string | undefined, o: { config?: string; json?: boolean }): Promise<void> {
   const config = loadConfig({ ...(o.config ? { file: o.config } : {}) });
   const bus = await Bus.connect({ nats: config.nats, name: 'hls-chips status', log: createLogger({ name: 'status', level: 'warn' }) });
   try {
     const ledger = await RunLedger.lookup(bus);
-    if (!ledger) throw new Error(`status: ${config.nats.url} holds no run ledger (no run was ever submitted to this server)`);
     if (!runId) {
-      const runs = await ledger.runIds();
+      const runs = ledger ? await ledger.runIds() : [];
       if (o.json) console.log(JSON.stringify(runs));
-      else console.log(runs.length ? runs.join('\n') : 'no runs');
+      else console.log(runs.length ? runs.join('\n') : ledger ? 'no runs' : `no runs: ${noLedger(config.nats.url)}`);
       return;
     }
-    if (!(await ledger.runSpec(runId))) throw new Error(`status: no run ${runId} on ${config.nats.url}`);
+    if (!ledger) throw new Error(`status ${runId}: ${noLedger(config.nats.url)}`);
+    if (!(await ledger.runSpec(runId))) throw new Error(`status ${runId}: no such run on ${config.nats.url}`);
     const s = await runStatus(ledger, runId);
     console.log(o.json ? JSON.stringify(s, null, 2) : statusLines(s).join('\n'));
   } finally {

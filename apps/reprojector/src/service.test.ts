@@ -9,6 +9,7 @@ import { Bus, consumerName } from '@hls/bus';
 import { ConfigSchema, DlqMessageSchema, STREAMS, SUBJECTS, datasetDir, dlqSubject, makeEvent, messageId, tileBandPath, type GranuleId } from '@hls/contracts';
 import { RunLedger } from '@hls/ledger';
 import { startServices, type RunningServices } from '@hls/runtime';
+import { unreadRunInputs } from '@hls/runtime/testing';
 import { createLogger } from '@hls/telemetry';
 import { startNats, tempDir, waitFor, type NatsHandle } from '@hls/testing';
 import { service, stopService } from './index.ts';
@@ -44,7 +45,7 @@ test('a band over the size limit fails its tile and chips at the first delivery,
   svc = await startServices([service], { config, log, healthPort: false, consume: { reprojector: { ackWaitMs: 2000, maxDeliver: 5, backoffMs: [50] } } });
   bus = await Bus.connect({ nats: config.nats, name: 'test-publisher', log });
   const ledger = await RunLedger.open(bus);
-  await ledger.recordRunRequested(makeEvent(SUBJECTS.runRequested, { runId, requestedAt: new Date().toISOString(), config, chipPayload: '/unused.geojson', gridKml: '/unused.kml' }));
+  await ledger.recordRunRequested(makeEvent(SUBJECTS.runRequested, { runId, requestedAt: new Date().toISOString(), config, inputs: unreadRunInputs(runId) }));
   await ledger.observe(SUBJECTS.sceneSelected, { runId, tileId, chipIds, granuleIds: [granule] });
   const consumer = consumerName('reprojector', SUBJECTS.bandFetched);
   const delivered = async (): Promise<number> => (await bus!.jsm.consumers.info(STREAMS.events.name, consumer)).delivered.consumer_seq;

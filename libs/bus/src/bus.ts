@@ -5,6 +5,7 @@ import {
   DlqMessageSchema,
   EventValidationError,
   KV_BUCKETS,
+  OBJECT_BUCKETS,
   SERVICE_SUBJECTS,
   STREAMS,
   dlqSubject,
@@ -28,9 +29,11 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
+import { Objm } from '@nats-io/obj';
 import { headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { connectNats } from './connect.ts';
 import { kvStore, type KvStore } from './kv.ts';
+import { objectBucket, type ObjectBucket } from './object-store.ts';
 
 export class TransientError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -148,6 +151,7 @@ export class Bus {
   readonly log: Logger;
   readonly replicas: number;
   #kvs = new Map<string, KvStore>();
+  #objects = new Map<string, ObjectBucket>();
 
   private constructor(nc: NatsConnection, jsm: JetStreamManager, log: Logger, replicas: number) {
     this.nc = nc;
@@ -167,6 +171,7 @@ export class Bus {
   async ensureTopology(tuning: Record<string, ConsumeOptions> = {}): Promise<void> {
     await this.ensureStream();
     for (const b of Object.values(KV_BUCKETS)) await this.kv(b);
+    for (const b of Object.values(OBJECT_BUCKETS)) await this.objects(b);
     for (const [service, subjects] of Object.entries(SERVICE_SUBJECTS))
       for (const s of subjects) await this.ensureConsumer(service, s, tuning[service] ?? {});
   }
@@ -229,6 +234,51 @@ export class Bus {
       this.#kvs.set(bucket, s);
     }
     return s;
+  }
+
+  /** The stream's name when it exists, null when not: for read-only commands, which never create it. */
+  async lookupStream(): Promise<string | null> {
+    return (await this.#streamExists(STREAMS.events.name)) ? STREAMS.events.name : null;
+  }
+
+  /** A KV bucket that exists, or null: nothing is created (read-only commands). */
+  async lookupKv(bucket: string): Promise<KvStore | null> {
+    const known = this.#kvs.get(bucket);
+    if (known) return known;
+    if (!(await this.#streamExists(`KV_${bucket}`))) return null;
+    const s = kvStore(await new Kvm(this.js).open(bucket));
+    this.#kvs.set(bucket, s);
+    return s;
+  }
+
+  /** An Object Store bucket, created when missing (stream replicas as the config says). */
+  async objects(bucket: string): Promise<ObjectBucket> {
+    let s = this.#objects.get(bucket);
+    if (!s) {
+      s = objectBucket(bucket, await new Objm(this.js).create(bucket, { replicas: this.replicas }));
+      this.#objects.set(bucket, s);
+    }
+    return s;
+  }
+
+  /** An Object Store bucket that exists, or null: nothing is created. */
+  async lookupObjects(bucket: string): Promise<ObjectBucket | null> {
+    const known = this.#objects.get(bucket);
+    if (known) return known;
+    if (!(await this.#streamExists(`OBJ_${bucket}`))) return null;
+    const s = objectBucket(bucket, await new Objm(this.js).open(bucket));
+    this.#objects.set(bucket, s);
+    return s;
+  }
+
+  async #streamExists(name: string): Promise<boolean> {
+    try {
+      await this.jsm.streams.info(name);
+      return true;
+    } catch (e) {
+      if (e instanceof JetStreamApiError && /not found/i.test(e.message)) return false;
+      throw e;
+    }
   }
 
   /** Validate and publish an event with a deterministic message id, inside a producer span. */

@@ -5,6 +5,7 @@ import { BAND_SOURCES, ConfigSchema, hasSecrets } from './config-schema.ts';
 import { BANDS } from './domain.ts';
 import { AreaGeometrySchema, BBoxSchema, PolygonSchema } from './geometry.ts';
 import { ChipIdSchema, GranuleIdSchema, RunIdSchema, TileIdSchema } from './ids.ts';
+import { RunInputsSchema } from './run-inputs.ts';
 import { SUBJECTS, type Subject } from './subjects.ts';
 
 export const SCHEMA_VERSION = 1 as const;
@@ -18,10 +19,8 @@ export const RunRequestedSchema = z.object({
   requestedAt: z.string(),
   // Events and the KV copy of this one are readable by every client of the server: no credentials.
   config: ConfigSchema.refine((c) => !hasSecrets(c), 'the run config must not carry NATS credentials (user, pass, token, or in nats.url); services take theirs from their own config'),
-  /** Absolute path of the chip payload (EPSG:4326 GeoJSON) of this run. */
-  chipPayload: z.string(),
-  /** Absolute path of the tile grid KML (or its cached compact form). */
-  gridKml: z.string(),
+  /** The run's inputs in the run-inputs object store (services read them there, never from the submitter's disk). */
+  inputs: RunInputsSchema,
 });
 
 export const ChipIndexedSchema = z.object({

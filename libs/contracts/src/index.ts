@@ -4,6 +4,7 @@ export * from './subjects.ts';
 export * from './flow.ts';
 export * from './geometry.ts';
 export * from './config-schema.ts';
+export * from './run-inputs.ts';
 export * from './events.ts';
 export * from './msgid.ts';
 export * from './naming.ts';

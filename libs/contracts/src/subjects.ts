@@ -39,4 +39,10 @@ export const KV_BUCKETS = {
   chips: 'hls-chips',
 } as const;
 
+/** JetStream Object Store buckets. */
+export const OBJECT_BUCKETS = {
+  /** Each run's inputs (chip payload, twin, tile grid, reclass table, config): objects `<runId>/<file>`. */
+  runInputs: 'hls-run-inputs',
+} as const;
+
 export const kvKey = (...parts: string[]): string => parts.join('.');

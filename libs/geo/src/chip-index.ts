@@ -63,10 +63,12 @@ export interface IndexChipsOptions extends ChipPayloadOptions, LoadGridOptions {
 
 /** Read the payload (and twin) and the grid, and assign every chip its tile. */
 export async function indexChips(payloadFile: string, gridFile: string, opts: IndexChipsOptions = {}): Promise<ChipIndexResult> {
-  const payload = await readChipPayload(payloadFile, opts);
-  const grid = await loadS2Grid(gridFile, opts);
-  const index = buildTileIndex(grid);
-  return applyChoices(payload, grid, assignTiles(index, payload.chips));
+  return indexPayload(await readChipPayload(payloadFile, opts), await loadS2Grid(gridFile, opts));
+}
+
+/** Assign every chip of a payload already read its tile of a grid already loaded. */
+export function indexPayload(payload: ChipPayload, grid: readonly S2Tile[]): ChipIndexResult {
+  return applyChoices(payload, grid, assignTiles(buildTileIndex(grid), payload.chips));
 }
 
 function csvCell(v: string | number): string {

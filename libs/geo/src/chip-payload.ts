@@ -247,26 +247,40 @@ export function boxesFrom5070(features: unknown[], file: string): { boxes: Map<s
   return { boxes, rejected: issues };
 }
 
+/** A payload document's text and the name its messages use (a path, or an object name). */
+export interface PayloadText {
+  file: string;
+  text: string;
+}
+
 /**
  * Read a chip payload and its EPSG:5070 twin (derived when absent). When the twin exists, each chip's derived
  * box must equal the twin's; chips that disagree or are missing from the twin are rejected with the reason.
  */
 export async function readChipPayload(file: string, opts: ChipPayloadOptions = {}): Promise<ChipPayload> {
-  const tol = opts.tolerance ?? 0.5;
   const twinFile = opts.twinFile ?? twinPathOf(file);
-  const features = parseFeatureCollection(await readFile(file, 'utf8'), file);
+  const twin = opts.derive || !existsSync(twinFile) ? null : { file: twinFile, text: await readFile(twinFile, 'utf8') };
+  return parseChipPayload({ file, text: await readFile(file, 'utf8') }, twin, { ...opts, twinFile });
+}
+
+/** readChipPayload on texts already read (a run's inputs from the object store); `twin` null: derive the boxes. */
+export function parseChipPayload(payload: PayloadText, twin: PayloadText | null, opts: Pick<ChipPayloadOptions, 'tolerance' | 'twinFile'> = {}): ChipPayload {
+  const tol = opts.tolerance ?? 0.5;
+  const file = payload.file;
+  const twinFile = twin?.file ?? opts.twinFile ?? twinPathOf(file);
+  const features = parseFeatureCollection(payload.text, file);
   const base = chipsFrom4326(features, file, tol);
-  if (opts.derive || !existsSync(twinFile)) {
+  if (!twin) {
     return { file, twinFile, twin: 'derived', chips: base.chips, rejected: base.rejected, twinExtra: [] };
   }
-  const twin = boxesFrom5070(parseFeatureCollection(await readFile(twinFile, 'utf8'), twinFile), twinFile);
+  const twinBoxes = boxesFrom5070(parseFeatureCollection(twin.text, twinFile), twinFile);
   const rejected = [...base.rejected];
-  const badInTwin = new Map(twin.rejected.filter((i) => i.id !== null).map((i) => [i.id as string, i]));
+  const badInTwin = new Map(twinBoxes.rejected.filter((i) => i.id !== null).map((i) => [i.id as string, i]));
   const chips: ChipRecord[] = [];
   const used = new Set<string>();
   for (const c of base.chips) {
     used.add(c.id);
-    const t = twin.boxes.get(c.id);
+    const t = twinBoxes.boxes.get(c.id);
     const mk = (reason: ChipRejectReason, detail: string): ChipIssue => ({ file, index: -1, id: c.id, chipId: c.id, reason, detail });
     if (!t) {
       const why = badInTwin.get(c.id);
@@ -279,7 +293,7 @@ export async function readChipPayload(file: string, opts: ChipPayloadOptions = {
     }
     chips.push({ ...c, bbox5070: t.bbox, center5070: boxCenter(t.bbox) });
   }
-  const twinExtra = [...twin.boxes].filter(([id]) => !used.has(id)).map(([id, t]) => ({
+  const twinExtra = [...twinBoxes.boxes].filter(([id]) => !used.has(id)).map(([id, t]) => ({
     file: twinFile,
     index: t.index,
     id,

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { Bus } from '@hls/bus';
 import { ConfigSchema, KV_BUCKETS, SUBJECTS, makeEvent } from '@hls/contracts';
 import { createLogger } from '@hls/telemetry';
+import { unreadRunInputs } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
 import { LedgerRecordError, RunLedger, type PublishCompleted } from './index.ts';
 
@@ -37,10 +38,10 @@ test('lookup creates nothing and finds nothing on a fresh server; open creates t
 test('the run spec is kept once; a record that is not the ledger\'s is refused naming the key', async () => {
   const ledger = await RunLedger.open(bus);
   const config = ConfigSchema.parse({ data_dir: '/tmp/x' });
-  const ev = makeEvent(SUBJECTS.runRequested, { runId: 'l1', requestedAt: 'now', config, chipPayload: '/p.geojson', gridKml: '/g.kml' });
+  const ev = makeEvent(SUBJECTS.runRequested, { runId: 'l1', requestedAt: 'now', config, inputs: unreadRunInputs('l1') });
   await ledger.recordRunRequested(ev);
-  await ledger.recordRunRequested({ ...ev, chipPayload: '/other.geojson' });
-  assert.equal((await ledger.runSpec('l1'))?.chipPayload, '/p.geojson');
+  await ledger.recordRunRequested({ ...ev, requestedAt: 'later' });
+  assert.equal((await ledger.runSpec('l1'))?.requestedAt, 'now');
   await (await bus.kv(KV_BUCKETS.runs)).put('l2', { expectedChips: 'many' });
   await assert.rejects(ledger.runRecord('l2'), (e: unknown) => e instanceof LedgerRecordError && /hls-runs key l2: .*expectedChips/.test((e as Error).message));
 });

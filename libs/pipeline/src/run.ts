@@ -1,18 +1,19 @@
 // runPipeline: one run end to end from one command. Attach to NATS (NATS_URL / the config) or start a
 // private nats-server under the data dir, run the 8 services (in this process, or each in its own
-// child process with replicas), publish hls.run.requested, follow the run's events for progress, and
-// return the summary once the run ledger records the run finished (or failed, or it timed out).
+// child process with replicas), submit the run to them as `hls-chips submit` does (inputs to the object
+// store, hls.run.requested), follow it, and return the summary once the run ledger records the run
+// finished (or failed, or it timed out, or SIGINT/SIGTERM stopped it). On every one of those ends the
+// services and the private nats-server are stopped; only a killed process leaves the server for the resume.
 import { openSync, closeSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Bus } from '@hls/bus';
-import { STREAMS, SUBJECTS, datasetDir, messageId, withoutSecrets, type Config, type EventOf, type ServiceName } from '@hls/contracts';
-import { RunLedger, type RunFinished } from '@hls/ledger';
+import { datasetDir, type Config, type ServiceName } from '@hls/contracts';
 import { startServices, type RunningServices, type ServiceDefinition } from '@hls/runtime';
 import { createLogger, type Logger } from '@hls/telemetry';
 import { startPrivateNats, type PrivateNats } from '@hls/local-stack';
 import { endOrphans, startServiceProcesses, type ServiceProcesses } from './processes.ts';
-import { RunTracker, progressLines } from './progress.ts';
-import { summarize, type RunSummary } from './summary.ts';
+import { follow, newRunId, submitRun } from './submit.ts';
+import type { RunSummary } from './summary.ts';
 import { sweepStaleTemps } from './sweep.ts';
 
 export interface ProcessMode {
@@ -23,9 +24,9 @@ export interface ProcessMode {
 
 export interface PipelineOptions {
   config: Config;
-  /** Absolute paths. */
-  chipPayload: string;
-  gridKml: string;
+  /** The chip payload and grid to upload (default: the config's chip_payload_filename and grid_kml). */
+  chipPayload?: string;
+  gridKml?: string;
   /** The 8 service definitions (and how to close their resources) for in-process mode. */
   services: Array<{ def: ServiceDefinition; stop: () => Promise<void> }>;
   /** Each service in its own process instead. */
@@ -64,8 +65,6 @@ export function unfinishedRun(dataDir: string, label: string): string | undefine
   return rec.done ? undefined : rec.runId;
 }
 
-const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-
 export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const cfg = o.config;
   const dataDir = resolve(cfg.data_dir);
@@ -76,7 +75,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const recFile = join(runsDir, `${label}.json`);
   const prev = existsSync(recFile) ? (JSON.parse(readFileSync(recFile, 'utf8')) as RunRecord) : undefined;
   const resumed = !o.runId && (o.resume ?? true) && prev !== undefined && !prev.done;
-  const runId = o.runId ?? (resumed && prev ? prev.runId : `${label}-${stamp()}`);
+  const runId = o.runId ?? (resumed && prev ? prev.runId : newRunId(label));
   writeFileSync(recFile, JSON.stringify({ runId, done: false } satisfies RunRecord));
 
   const t0 = performance.now();
@@ -89,34 +88,18 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   let services: RunningServices | undefined;
   let procs: ServiceProcesses | undefined;
   let bus: Bus | undefined;
-  let progressTimer: NodeJS.Timeout | undefined;
   const out = o.progress;
-  let drawn = 0;
-  let lastLine = '';
-  let lastAt = 0;
-  const draw = (lines: string[], final = false): void => {
-    if (!out) return;
-    if (out.isTTY) {
-      if (drawn > 0) out.write(`\x1b[${drawn}A`);
-      out.write(lines.map((l) => `\x1b[2K${l}\n`).join(''));
-      drawn = lines.length;
-    } else {
-      // Not a terminal (CI, a log file): the whole block at the end, a changed chip line every 10 s.
-      const line = lines[5] ?? '';
-      if (final) out.write(lines.join('\n') + '\n');
-      else if (line !== lastLine && performance.now() - lastAt > 10_000) {
-        out.write(`${line}\n`);
-        lastLine = line;
-        lastAt = performance.now();
-      }
-    }
-  };
   const note = (s: string): void => void out?.write(`${s}\n`);
   const restartNotes: string[] = [];
   // Set when the private nats-server died and could not be started again: the run ends, resumable.
   let natsLost: string | undefined;
   let stopWatching: (() => void) | undefined;
-  let settle: (() => void) | undefined;
+  // SIGINT/SIGTERM end the run cleanly: services and the private nats-server are stopped (the finally
+  // below), so nothing is left running; the run stays unfinished and the same command resumes it.
+  const interrupt = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => interrupt.abort(`${sig}: the run is unfinished; the same command resumes it`);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     for (const n of o.notes ?? []) note(n);
     if (natsMode === 'private') {
@@ -129,7 +112,6 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
         },
         (reason) => {
           natsLost = reason;
-          settle?.();
         },
       );
     }
@@ -138,31 +120,6 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     if (swept.length > 0) note(`removed ${swept.length} temp file(s) left by a killed process`);
     bus = await Bus.connect({ nats: config.nats, name: `hls-chips ${label}`, log });
     await bus.ensureTopology();
-
-    // Follow every event of the stream from its start: a resumed run counts its earlier events too.
-    const tracker = new RunTracker(runId);
-    const ledger = await RunLedger.open(bus);
-    const consumer = await bus.js.consumers.get(STREAMS.events.name);
-    const messages = await consumer.consume();
-    const finished = new Promise<void>((r) => (settle = r));
-    // The ledger says when the run is finished; hls.dataset.ready comes after every chip event in the
-    // stream, so once the tracker has it too the summary counts every chip.
-    let ledgerFinished: RunFinished | undefined;
-    const settleWhenFinished = (): void => {
-      if (ledgerFinished && tracker.datasetReady) settle?.();
-    };
-    void (async () => {
-      for await (const m of messages) {
-        let ev: unknown;
-        try {
-          ev = m.json();
-        } catch {
-          continue;
-        }
-        tracker.add(m.subject, ev, performance.now() - t0);
-        settleWhenFinished();
-      }
-    })();
 
     // Service children of a --processes run whose parent was killed -9 would go on consuming.
     const pidFile = join(runsDir, `${label}.children.json`);
@@ -191,70 +148,26 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       note(`services: ${o.services.length} in this process (log ${logFile})`);
     }
 
-    // The run's config as every client of the server may read it (event, KV): no NATS credentials.
-    const runConfig = withoutSecrets(config);
-    const ev: EventOf<'hls.run.requested'> = {
-      schemaVersion: 1,
-      runId,
-      requestedAt: new Date().toISOString(),
-      config: runConfig,
-      chipPayload: resolve(o.chipPayload),
-      gridKml: resolve(o.gridKml),
-    } as EventOf<'hls.run.requested'>;
-    await ledger.recordRunRequested(ev);
-    await bus.publish(SUBJECTS.runRequested, { runId, requestedAt: ev.requestedAt, config: runConfig, chipPayload: ev.chipPayload, gridKml: ev.gridKml }, messageId(SUBJECTS.runRequested, runId));
-    note(`run ${runId}${resumed ? ' (resumed)' : ''}: ${resolve(o.chipPayload)}`);
+    // The same submit as `hls-chips submit` against deployed services: inputs to the object store, then the request.
+    const { event } = await submitRun({ bus, config, runId, files: { ...(o.chipPayload ? { chipPayload: o.chipPayload } : {}), ...(o.gridKml ? { gridKml: o.gridKml } : {}) }, note: (l) => log.info(l) });
+    note(`run ${runId}${resumed ? ' (resumed)' : ''}: ${resolve(o.chipPayload ?? config.chip_payload_filename ?? '')}`);
 
-    let failedRun: string | undefined;
-    const poll = async (): Promise<void> => {
-      const end = await ledger.runEnd(runId);
-      if (end.expected !== null) tracker.expected = end.expected;
-      if (end.finished) {
-        ledgerFinished = end.finished;
-        settleWhenFinished();
-      }
-      if (end.failed) {
-        failedRun = end.failed.reason;
-        settle?.();
-      }
-      if (procs?.exited) {
-        failedRun = procs.exited;
-        settle?.();
-      }
-      if (natsLost) {
-        failedRun = natsLost;
-        settle?.();
-      }
-      draw(progressLines(tracker));
-    };
-    progressTimer = setInterval(() => void poll().catch(() => undefined), 500);
-    const timeoutMs = o.timeoutMs ?? 30 * 60_000;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      settle?.();
-    }, timeoutMs);
-    await finished;
-    clearTimeout(timer);
-    clearInterval(progressTimer);
-    progressTimer = undefined;
-    await poll();
-    draw(progressLines(tracker), true);
-    messages.stop();
-    const seconds = (performance.now() - t0) / 1000;
-    const summary = summarize(tracker, {
-      seconds,
+    const summary = await follow(bus, {
+      runId,
+      spec: event,
+      t0,
       restarts: restartNotes,
-      datasetDir: datasetDir(dataDir, config.train_dataset_name),
-      ...(ledgerFinished ? { finished: ledgerFinished } : {}),
-      ...(failedRun ? { failedRun } : {}),
-      ...(timedOut ? { timedOut: timeoutMs } : {}),
+      signal: interrupt.signal,
+      stopReason: () => procs?.exited ?? natsLost,
+      ...(out ? { progress: out } : {}),
+      ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
     });
     writeFileSync(recFile, JSON.stringify({ runId, done: summary.complete } satisfies RunRecord));
     writeFileSync(join(runsDir, `${runId}.summary.json`), `${JSON.stringify(summary, null, 1)}\n`);
     return { ...summary, resumed };
   } finally {
-    if (progressTimer) clearInterval(progressTimer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     stopWatching?.();
     // Every step runs even when an earlier one fails: a nats-server or child must never be left behind.
     const quietly = async (f: () => Promise<unknown> | undefined): Promise<void> => {

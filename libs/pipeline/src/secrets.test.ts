@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Bus } from '@hls/bus';
 import { natsSecretEnv } from '@hls/config';
-import { ConfigSchema, KV_BUCKETS, makeEvent, withoutSecrets } from '@hls/contracts';
+import { ConfigSchema, KV_BUCKETS, OBJECT_BUCKETS, makeEvent, withoutSecrets } from '@hls/contracts';
 import { createLogger } from '@hls/telemetry';
 import { spawnNatsServer } from '@hls/testing';
 import { defaultFixtures } from '@hls/world';
@@ -35,7 +35,8 @@ describe('NATS credentials', () => {
     assert.deepEqual([clean.nats.user, clean.nats.pass, clean.nats.token], [undefined, undefined, undefined]);
     assert.deepEqual(natsSecretEnv(ConfigSchema.parse({ nats: { url: 'nats://s3cr3t@a:4222' } })), { NATS_TOKEN: 's3cr3t' });
     // An event cannot carry them at all.
-    const ev = { runId: 'r', requestedAt: 'now', chipPayload: '/p', gridKml: '/g' };
+    const ref = (object: string) => ({ object, sha256: '0'.repeat(64), bytes: 0 });
+    const ev = { runId: 'r', requestedAt: 'now', inputs: { chipPayload: ref('r/chips.geojson'), grid: ref('r/grid.json'), config: ref('r/config.json') } };
     assert.throws(() => makeEvent('hls.run.requested', { ...ev, config: ConfigSchema.parse({ nats: { user: 'u', pass: 'p' } }) }), /config: the run config must not carry NATS credentials/);
     makeEvent('hls.run.requested', { ...ev, config: clean });
   });
@@ -73,6 +74,14 @@ describe('NATS credentials', () => {
         const keys = await runs.keys('');
         assert.ok(keys.includes('secret-run.spec'), keys.join(' '));
         for (const k of keys) assert.ok(!JSON.stringify((await runs.get(k))?.value).includes(PASSWORD), `KV ${k} holds the password`);
+        // Nor does any run input in the object store (the config among them).
+        const inputs = await bus.objects(OBJECT_BUCKETS.runInputs);
+        const names = await inputs.names();
+        assert.ok(names.includes('secret-run/config.json'), names.join(' '));
+        for (const n of names) {
+          const ref = await inputs.stat(n);
+          assert.ok(ref && !Buffer.from(await inputs.get(ref)).includes(PASSWORD), `object ${n} holds the password`);
+        }
       } finally {
         await bus.close();
       }

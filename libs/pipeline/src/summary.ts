@@ -27,6 +27,8 @@ export interface RunSummary {
   outputs: Record<string, string>;
   failedRun?: string;
   timedOut?: number;
+  /** Following stopped before the run ended (SIGINT/SIGTERM): why, and what becomes of the run. */
+  stopped?: string;
   /** Set when the run completed but produced no chip: why (the reasons its chips ended). */
   nothingProduced?: string;
   /** Service processes that died and were restarted (--processes). */
@@ -51,7 +53,7 @@ function nothingProducedWhy(expected: number | null, reasons: Record<string, num
 
 export function summarize(
   t: RunTracker,
-  o: { seconds: number; datasetDir: string; finished?: RunFinished; failedRun?: string; timedOut?: number; restarts?: string[] },
+  o: { seconds: number; datasetDir: string; finished?: RunFinished; failedRun?: string; timedOut?: number; stopped?: string; restarts?: string[] },
 ): RunSummary {
   const c = t.stateCounts();
   // Complete as the run ledger recorded it, with every chip's terminal event seen here.
@@ -103,6 +105,7 @@ export function summarize(
     },
     ...(o.failedRun ? { failedRun: o.failedRun } : {}),
     ...(o.timedOut ? { timedOut: o.timedOut } : {}),
+    ...(o.stopped ? { stopped: o.stopped } : {}),
     ...(complete && c.accepted === 0 ? { nothingProduced: nothingProducedWhy(t.expected, reasons) } : {}),
   };
 }
@@ -112,7 +115,15 @@ export const exitCode = (s: RunSummary): 0 | 1 => (s.complete && !s.nothingProdu
 
 export function formatSummary(s: RunSummary): string {
   const lines: string[] = [];
-  const status = s.complete ? 'complete' : s.failedRun ? `FAILED: ${s.failedRun}` : s.timedOut ? `TIMED OUT after ${s.timedOut / 1000} s` : 'incomplete';
+  const status = s.complete
+    ? 'complete'
+    : s.failedRun
+      ? `FAILED: ${s.failedRun}`
+      : s.stopped
+        ? `STOPPED: ${s.stopped}`
+        : s.timedOut
+          ? `TIMED OUT after ${s.timedOut / 1000} s`
+          : 'incomplete';
   lines.push(`run ${s.runId}: ${status} in ${s.seconds.toFixed(1)} s`);
   if (s.nothingProduced) lines.push(s.nothingProduced);
   lines.push(`chips: ${s.expected ?? '?'} expected, ${s.accepted} accepted, ${s.rejected} rejected, ${s.failed} failed`);

@@ -3,8 +3,9 @@
 // durable consumers. Throw TransientError to be retried with backoff, PermanentError to go straight
 // to the DLQ; a domain outcome (a tile with no scenes, a CID that cannot be had) is not an error:
 // publish the terminal event and return.
-import type { Config, EventInput, EventOf, ServiceName, Subject } from '@hls/contracts';
+import type { Config, EventInput, EventOf, RunInputName, ServiceName, Subject } from '@hls/contracts';
 import type { RunLedger } from '@hls/ledger';
+import type { RunInput } from './run-inputs.ts';
 import type { Logger } from '@hls/telemetry';
 
 export interface SpanIds {
@@ -19,6 +20,11 @@ export interface ServiceContext {
   readonly log: Logger;
   /** The run's resolved configuration and inputs (the hls.run.requested event, kept in KV). */
   run(runId: string): Promise<EventOf<'hls.run.requested'>>;
+  /**
+   * One of the run's inputs (chip payload, twin, grid, reclass table, config) from the run-inputs object
+   * store, checked against its SHA-256; null when the run has none of that kind.
+   */
+  runInput(runId: string, input: RunInputName): Promise<RunInput | null>;
   /** `<data_dir>/training_datasets/<train_dataset_name>` of a run, absolute. */
   datasetDir(runId: string): Promise<string>;
   /** Validate and publish with a deterministic Nats-Msg-Id; resolves when JetStream has stored it and the ledger has the tile's state. */

@@ -1,14 +1,15 @@
 // Run one or more services in this process: one NATS connection, the durable consumers of each
 // service's subjects, health/metrics endpoints, and a graceful SIGTERM (stop pulling, let in-flight
 // handlers finish up to a deadline, nak the rest, exit 0).
-import { Bus, NotImplementedError, TransientError, type ConsumeOptions, type ConsumerHandle, type MessageContext } from '@hls/bus';
-import { CHIP_TERMINAL_SUBJECTS, SERVICE_SUBJECTS, SUBJECTS, datasetDir, messageId, type Config, type EventOf, type ServiceName, type Subject } from '@hls/contracts';
+import { Bus, NotImplementedError, TransientError, type ConsumeOptions, type ConsumerHandle, type MessageContext, type ObjectBucket } from '@hls/bus';
+import { CHIP_TERMINAL_SUBJECTS, OBJECT_BUCKETS, SERVICE_SUBJECTS, SUBJECTS, datasetDir, messageId, type Config, type EventOf, type ServiceName, type Subject } from '@hls/contracts';
 import { RunLedger } from '@hls/ledger';
 import { createLogger, hlsAttributes, type Logger } from '@hls/telemetry';
 import { resolve } from 'node:path';
 import type { Handler, ServiceContext } from './context.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
 import { ServiceMetrics } from './metrics.ts';
+import { readRunInput } from './run-inputs.ts';
 
 export type ServiceHandlers = { [S in Subject]?: Handler<S> };
 
@@ -93,6 +94,8 @@ export interface ContextParts {
   service: ServiceName;
   log: Logger;
   ledger: RunLedger;
+  /** The run-inputs object store. */
+  inputs: ObjectBucket;
   /** Run specs already read from KV, shared by the contexts of one process. */
   runCache: Map<string, EventOf<'hls.run.requested'>>;
   message: Pick<MessageContext, 'span' | 'signal' | 'working'>;
@@ -116,6 +119,9 @@ export function createServiceContext(p: ContextParts): ServiceContext {
       if (!ev) throw new TransientError(`run ${runId}: the run ledger has no request of this run (yet)`);
       runCache.set(runId, ev);
       return ev;
+    },
+    async runInput(runId, input) {
+      return readRunInput(p.inputs, await ctx.run(runId), input);
     },
     async datasetDir(runId) {
       const { config } = await ctx.run(runId);
@@ -149,6 +155,7 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
     const tuning = Object.fromEntries(defs.map((d) => [d.name, tuningFor(opts.config, d.name, opts.consume?.[d.name])]));
     await bus.ensureTopology(tuning);
     const ledger = await RunLedger.open(bus);
+    const inputs = await bus.objects(OBJECT_BUCKETS.runInputs);
     const runCache = new Map<string, EventOf<'hls.run.requested'>>();
     for (const def of defs) {
       const slog = log.child({ service: def.name });
@@ -159,7 +166,7 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
           subject,
           (ev, m) => {
             const ids = ev as { runId?: string; tileId?: string; chipId?: string; granuleId?: string };
-            const ctx = createServiceContext({ bus, service: def.name, log: slog.child({ subject }), ledger, runCache, message: m });
+            const ctx = createServiceContext({ bus, service: def.name, log: slog.child({ subject }), ledger, inputs, runCache, message: m });
             ctx.annotate({ runId: ids.runId, tileId: ids.tileId, chipId: ids.chipId, granuleId: ids.granuleId });
             return handler(ev, ctx);
           },

@@ -1,7 +1,7 @@
 // Everything `hls-chips web` starts: the chip payload and tile grid loaded once, the run feed from
 // NATS (when reachable), and the HTTP server.
 import { Bus } from '@hls/bus';
-import type { NatsConfig } from '@hls/contracts';
+import { OBJECT_BUCKETS, type NatsConfig, type RunInputRef } from '@hls/contracts';
 import { loadS2Grid, readChipPayload, type ChipRecord, type S2Tile } from '@hls/geo';
 import { createLogger } from '@hls/telemetry';
 import { RunFeed, startNatsFeed, type NatsFeedHandle } from './run-feed.ts';
@@ -27,6 +27,15 @@ export interface WebApp extends WebServer {
   natsProblem?: string;
 }
 
+/** Reads run inputs from the run-inputs bucket, looked up when first needed (never created). */
+function runInputReader(bus: Bus): (ref: RunInputRef) => Promise<Uint8Array> {
+  return async (ref) => {
+    const store = await bus.lookupObjects(OBJECT_BUCKETS.runInputs);
+    if (!store) throw new Error(`no object store bucket ${OBJECT_BUCKETS.runInputs} on this NATS server`);
+    return store.get(ref);
+  };
+}
+
 export async function startWebApp(o: WebAppOptions): Promise<WebApp> {
   const log = o.log ?? (() => undefined);
   let chips: ChipRecord[] = [];
@@ -45,7 +54,7 @@ export async function startWebApp(o: WebAppOptions): Promise<WebApp> {
     try {
       bus = await Bus.connect({ nats: o.nats, name: 'hls-chips web', log: createLogger({ name: 'web', level: 'warn' }) });
       feed = new RunFeed();
-      feedHandle = await startNatsFeed(bus, feed);
+      feedHandle = await startNatsFeed(bus, feed, { say: log });
     } catch (e) {
       natsProblem = (e as Error).message;
       log(`run view off: ${natsProblem}`);
@@ -54,12 +63,14 @@ export async function startWebApp(o: WebAppOptions): Promise<WebApp> {
       feed = undefined;
     }
   }
+  const feedBus = bus;
   const server = await startWebServer({
     ...(o.chipsFile ? { chipsFile: o.chipsFile } : {}),
     chips,
     tiles,
     outDir: o.outDir,
     ...(feed ? { feed } : {}),
+    ...(feedBus ? { readRunInput: runInputReader(feedBus) } : {}),
     ...(o.baseMap ? { baseMap: o.baseMap } : {}),
     ...(o.port !== undefined ? { port: o.port } : {}),
     ...(o.host ? { host: o.host } : {}),

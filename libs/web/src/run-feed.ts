@@ -3,7 +3,7 @@
 import { RunIdSchema, STREAMS } from '@hls/contracts';
 import { RunLedger } from '@hls/ledger';
 import type { Bus } from '@hls/bus';
-import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
+import { DeliverPolicy } from '@nats-io/jetstream';
 import { applyEvent, applyKvChip, newRunModel, runIdOf, snapshot, stateCounts, type ChipView, type RunModel, type RunSnapshot, type StateCounts } from './run-model.ts';
 
 export interface RunUpdate {
@@ -76,8 +76,9 @@ export class RunFeed {
     return this.#runs.get(runId)?.expectedChips;
   }
 
-  chipPayload(runId: string): string | undefined {
-    return this.#runs.get(runId)?.chipPayload;
+  /** The run's chip payload (and twin) objects, once its hls.run.requested was seen. */
+  chipPayload(runId: string): RunModel['payloadInputs'] {
+    return this.#runs.get(runId)?.payloadInputs;
   }
 
   snapshot(runId: string): RunSnapshot | undefined {
@@ -102,17 +103,38 @@ export interface NatsFeedHandle {
  * Feed a RunFeed from NATS: an ordered consumer on the event stream delivers every stored event,
  * then the live ones, with their headers (the traceparent); the runs KV gives expected chip counts.
  */
-export async function startNatsFeed(bus: Bus, feed: RunFeed): Promise<NatsFeedHandle> {
+export async function startNatsFeed(bus: Bus, feed: RunFeed, o: { say?: (line: string) => void; pollMs?: number } = {}): Promise<NatsFeedHandle> {
+  // Read-only: the stream and buckets are looked up, never created. Without the stream (nothing submitted
+  // yet) the feed says so once and starts when the first submit creates it.
+  if (await bus.lookupStream()) return consumeFeed(bus, feed);
+  o.say?.(`no stream ${STREAMS.events.name} on this NATS server yet (no run submitted; nothing created): runs show once one is`);
+  let handle: NatsFeedHandle | undefined;
   let stopped = false;
-  let messages: ConsumerMessages | undefined;
+  const timer = setInterval(() => {
+    void bus
+      .lookupStream()
+      .then(async (found) => {
+        if (!found || handle || stopped) return;
+        clearInterval(timer);
+        handle = await consumeFeed(bus, feed);
+      })
+      .catch(() => undefined);
+  }, o.pollMs ?? 2000);
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await handle?.stop();
+    },
+  };
+}
+
+async function consumeFeed(bus: Bus, feed: RunFeed): Promise<NatsFeedHandle> {
+  const consumer = await bus.js.consumers.get(STREAMS.events.name, { filter_subjects: STREAMS.events.subjects[0], deliver_policy: DeliverPolicy.All });
+  const messages = await consumer.consume();
   let ledger: RunLedger | null = null;
   const lookedUp = new Map<string, number>();
   const loop = (async () => {
-    // Read-only: the web page never creates the stream or a bucket; it waits for the services to.
-    if (!(await waitForStream(bus, () => stopped))) return;
-    const consumer = await bus.js.consumers.get(STREAMS.events.name, { filter_subjects: STREAMS.events.subjects[0], deliver_policy: DeliverPolicy.All });
-    messages = await consumer.consume();
-    if (stopped) await messages.close();
     for await (const m of messages) {
       let data: unknown;
       try {
@@ -135,25 +157,11 @@ export async function startNatsFeed(bus: Bus, feed: RunFeed): Promise<NatsFeedHa
   const seeded = seedFromKv(bus, feed).catch(() => undefined);
   return {
     async stop() {
-      stopped = true;
-      await messages?.close().catch(() => undefined);
+      await messages.close().catch(() => undefined);
       await loop.catch(() => undefined);
       await seeded;
     },
   };
-}
-
-/** Resolve true once the event stream exists (polling every second), false when stopped first. */
-async function waitForStream(bus: Bus, stopped: () => boolean): Promise<boolean> {
-  while (!stopped()) {
-    try {
-      await bus.jsm.streams.info(STREAMS.events.name);
-      return true;
-    } catch {
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-  return false;
 }
 
 /** Every run's terminal chip records of the ledger into the feed; returns how many were read. */

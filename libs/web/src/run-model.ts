@@ -1,6 +1,6 @@
 // What the run map shows: one state per chip, folded from the run's pipeline events. Pure: the same
 // events in the same order give the same model, whether they come from a replay or live.
-import { CHIP_TERMINAL_STATES, ChipIdSchema, EVENT_SCHEMAS, PROGRESS_STATES, SUBJECTS, isTerminalState, type ProgressState, type QaFigures, type Subject } from '@hls/contracts';
+import { CHIP_TERMINAL_STATES, ChipIdSchema, EVENT_SCHEMAS, PROGRESS_STATES, SUBJECTS, isTerminalState, type ProgressState, type QaFigures, type RunInputRef, type RunInputs, type Subject } from '@hls/contracts';
 import { advance as advanceState, sceneRefs, stateMarkedBy } from '@hls/ledger';
 
 /** Chip states: the flow's progress states, in pipeline order; the last three are terminal. */
@@ -44,7 +44,10 @@ export interface RunSnapshot {
 
 export interface RunModel {
   runId: string;
+  /** The chip payload's name for the page (the file it was submitted from). */
   chipPayload?: string;
+  /** The run's chip payload and twin in the run-inputs object store (the map draws their boxes). */
+  payloadInputs?: { payload: RunInputRef; twin?: RunInputRef };
   expectedChips?: number;
   completed: boolean;
   chips: Map<string, ChipView>;
@@ -137,9 +140,12 @@ export function applyEvent(m: RunModel, subject: string, data: unknown, tracepar
   // The state this event marks, by the flow (the ledger's vocabulary): tile events move all the tile's chips.
   const marked = stateMarkedBy(subject);
   switch (subject) {
-    case SUBJECTS.runRequested:
-      m.chipPayload = ev.chipPayload as string;
+    case SUBJECTS.runRequested: {
+      const inputs = ev.inputs as RunInputs;
+      m.chipPayload = inputs.chipPayload.source ?? inputs.chipPayload.object;
+      m.payloadInputs = { payload: inputs.chipPayload, ...(inputs.chipPayloadTwin ? { twin: inputs.chipPayloadTwin } : {}) };
       break;
+    }
     case SUBJECTS.chipIndexed: {
       const tileId = ev.tileId as string;
       addToTile(m, tileId, [ev.chipId as string]);

@@ -43,7 +43,7 @@ before(async () => {
   app = await startWebApp({ chipsFile: CHIPS_FILE, gridFile: GRID_KML, outDir: tmp.dir, nats: cfg });
   assert.ok(app.feed, `run feed on: ${app.natsProblem ?? ''}`);
   bus = await Bus.connect({ nats: cfg, name: 'web test publisher', log: createLogger({ name: 'test', level: 'warn' }) });
-  // The services create the stream and buckets; the web page, read-only, waits for them.
+  // The page was started before any run: the services create the stream and buckets and the feed picks them up.
   await bus.ensureTopology();
   browser = await launchChromium();
 });

@@ -6,8 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RunIdSchema } from '@hls/contracts';
-import { DEFAULT_AOI_MODE, aoiGeometries, chipsInAoi, readChipPayload, selectionPaths, validateSelectionName, writeAoiSelection, type AoiMode, type ChipRecord, type S2Tile } from '@hls/geo';
+import { RunIdSchema, type RunInputRef } from '@hls/contracts';
+import { DEFAULT_AOI_MODE, aoiGeometries, chipsInAoi, parseChipPayload, selectionPaths, type PayloadText, validateSelectionName, writeAoiSelection, type AoiMode, type ChipRecord, type S2Tile } from '@hls/geo';
 import { chipsGeoJson, tilesGeoJson, type FeatureCollection } from './geojson.ts';
 import type { RunFeed } from './run-feed.ts';
 
@@ -26,6 +26,8 @@ export interface WebServerOptions {
   outDir: string;
   /** Run state; without it the run view says that no NATS is connected. */
   feed?: RunFeed;
+  /** A run input's bytes from the run-inputs object store (the run map draws the run's own chip boxes). */
+  readRunInput?: (ref: RunInputRef) => Promise<Uint8Array>;
   /** Off by default: the overlays need no internet. */
   baseMap?: BaseMap;
   /** Largest request body accepted (bytes). */
@@ -134,18 +136,20 @@ export function createWebHandler(o: WebServerOptions): (req: IncomingMessage, re
   const runChips = new Map<string, Promise<FeatureCollection>>();
 
   async function chipsOfRun(runId: string): Promise<FeatureCollection> {
-    const file = o.feed?.chipPayload(runId);
-    if (!file) return (chipsDoc ??= chipsGeoJson(chips));
-    let p = runChips.get(file);
+    const refs = o.feed?.chipPayload(runId);
+    const read = o.readRunInput;
+    if (!refs || !read) return (chipsDoc ??= chipsGeoJson(chips));
+    const key = `${refs.payload.sha256}:${refs.twin?.sha256 ?? ''}`;
+    let p = runChips.get(key);
     if (!p) {
-      // The run's own payload (from hls.run.requested); when it cannot be read here, the --chips one.
-      p = readChipPayload(file)
-        .then((r) => chipsGeoJson(r.chips))
-        .catch((e: unknown) => {
-          o.log?.(`run ${runId}: cannot read its chip payload ${file} (${(e as Error).message}); showing ${o.chipsFile ?? 'no'} chip boxes`);
-          return (chipsDoc ??= chipsGeoJson(chips));
-        });
-      runChips.set(file, p);
+      const label = (r: RunInputRef): string => r.source ?? r.object;
+      const text = async (r: RunInputRef): Promise<PayloadText> => ({ file: label(r), text: new TextDecoder().decode(await read(r)) });
+      // The run's own payload (from its inputs in the object store); when it cannot be read, the --chips one.
+      p = (async () => chipsGeoJson(parseChipPayload(await text(refs.payload), refs.twin ? await text(refs.twin) : null).chips))().catch((e: unknown) => {
+        o.log?.(`run ${runId}: cannot read its chip payload ${label(refs.payload)} (${(e as Error).message}); showing ${o.chipsFile ?? 'no'} chip boxes`);
+        return (chipsDoc ??= chipsGeoJson(chips));
+      });
+      runChips.set(key, p);
     }
     return p;
   }

@@ -179,3 +179,42 @@ test('run --config with bands from the LP DAAC emulator over HTTPS (Earthdata Lo
     await emu.close();
   }
 });
+
+test('a SIGTERM stops the run cleanly: its private nats-server is stopped too (none left with parent pid 1), the run stays resumable', { timeout: 300_000 }, async () => {
+  const world = await ensureWorld({ dataDir: join(tmp, 'src'), options: SMALL_WORLD });
+  const dead = await freePort();
+  const data = join(tmp, 'sigterm');
+  const cfg = demoConfig(data, world, `http://127.0.0.1:${dead}`, `http://127.0.0.1:${dead}`, 20_000);
+  const yaml = join(tmp, 'sigterm.yaml');
+  writeFileSync(yaml, JSON.stringify({ ...cfg, train_dataset_name: 'sigterm', stac: { type: 'directory', path: world.granuleDir }, band_sources: ['local'] }));
+  const p = spawn(process.execPath, [main, 'run', '--config', yaml, '--json'], { env: { ...process.env, NATS_URL: '', EARTHDATA_TOKEN: '' } });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+  // Stopped once the run is requested: the services are working on it.
+  await new Promise<void>((r) =>
+    p.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/^run run-\S+: /m.test(stderr)) r();
+    }),
+  );
+  const server = JSON.parse(readFileSync(join(data, 'nats', 'server.json'), 'utf8')) as { pid: number };
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  assert.ok(alive(server.pid), 'the private nats-server runs');
+  p.kill('SIGTERM');
+  assert.equal(await exited, 1, stderr);
+  const s = JSON.parse(stdout) as { complete: boolean; stopped?: string; runId: string };
+  assert.equal(s.complete, false);
+  assert.match(s.stopped ?? '', /^SIGTERM: the run is unfinished; the same command resumes it$/);
+  assert.equal(alive(server.pid), false, `nats-server ${server.pid} is still running`);
+  assert.equal(existsSync(join(data, 'nats', 'server.json')), false);
+  assert.deepEqual(JSON.parse(readFileSync(join(data, 'runs', 'run.json'), 'utf8')), { runId: s.runId, done: false });
+});
