@@ -1,7 +1,7 @@
 // Run one or more services in this process: one NATS connection, the durable consumers of each
 // service's subjects, health/metrics endpoints, and a graceful SIGTERM (stop pulling, let in-flight
 // handlers finish up to a deadline, nak the rest, exit 0).
-import { Bus, NotImplementedError, TransientError, type ConsumeOptions, type ConsumerHandle, type MessageContext } from '@hls/bus';
+import { Bus, type ConsumeOptions, type ConsumerHandle, type MessageContext } from '@hls/bus';
 import {
   CHIP_TERMINAL_SUBJECTS,
   KV_BUCKETS,
@@ -19,6 +19,7 @@ import {
 import { createLogger, hlsAttributes, type Logger } from '@hls/telemetry';
 import { resolve } from 'node:path';
 import type { Handler, ServiceContext } from './context.ts';
+import { NotImplementedError, TransientError, classifyError } from './errors.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { recordRunFailed } from './run-ledger.ts';
@@ -28,6 +29,15 @@ export type ServiceHandlers = { [S in Subject]?: Handler<S> };
 export interface ServiceDefinition {
   name: ServiceName;
   handlers: ServiceHandlers;
+}
+
+/**
+ * A service as its app's factory (`createService()`) makes it: the definition, and stop() to close what the
+ * factory made (worker pools, band sources). Whoever creates one stops it, after the consumers have stopped.
+ */
+export interface ServiceInstance {
+  def: ServiceDefinition;
+  stop(): Promise<void>;
 }
 
 /** A handler for a service whose logic is not written yet: it fails loudly to the DLQ. */
@@ -195,6 +205,7 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
           },
           {
             ...tuning[def.name],
+            classify: classifyError,
             hooks: {
               onStart: (s) => metrics.start(def.name, s),
               onFinish: (s, outcome, secs) => metrics.finish(def.name, s, outcome, secs),
