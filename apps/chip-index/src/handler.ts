@@ -7,8 +7,8 @@
 // Idempotent: output files are rewritten with the same content and every message id is deterministic.
 import { basename, join } from 'node:path';
 import { SUBJECTS, TileIdSchema, messageId, type ChipId, type TileId } from '@hls/contracts';
-import { KmlError, indexChips, standInChipId, tileSearchGeometry, writeChipIndexFiles, type ChipIndexResult, type ChipIssue } from '@hls/geo';
-import { PermanentError, TransientError, completeRunWhenDone, recordExpectedChips, type Handler } from '@hls/runtime';
+import { indexChips, standInChipId, tileSearchGeometry, writeChipIndexFiles, type ChipIndexResult, type ChipIssue } from '@hls/geo';
+import { completeRunWhenDone, recordExpectedChips, withContext, type Handler } from '@hls/runtime';
 
 /** What the run's KV entry (key `<runId>`) gets from chip-index, merged into whatever is there. */
 export interface ChipIndexRunRecord {
@@ -25,10 +25,6 @@ export interface ChipIndexRunRecord {
 
 const MAX_LISTED_INVALID = 200;
 
-function isMissingFile(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: string }).code === 'ENOENT';
-}
-
 export const handleRunRequested: Handler<'hls.run.requested'> = async (event, ctx) => {
   const { runId } = event;
   ctx.annotate({ runId });
@@ -39,12 +35,8 @@ export const handleRunRequested: Handler<'hls.run.requested'> = async (event, ct
   try {
     r = await indexChips(event.chipPayload, event.gridKml, { cacheFile: event.gridKml.endsWith('.json') ? false : cacheFile });
   } catch (e) {
-    const msg = `run ${runId}: cannot index chips of ${event.chipPayload} against ${event.gridKml}: ${(e as Error).message}`;
-    // Bad or missing input will not get better by retrying.
-    if (e instanceof KmlError || e instanceof SyntaxError || isMissingFile(e) || /not a GeoJSON|not valid JSON|grid cache/.test((e as Error).message)) {
-      throw new PermanentError(msg, { cause: e });
-    }
-    throw new TransientError(msg, { cause: e });
+    // Bad or missing input (KmlError, ChipPayloadError, ENOENT) goes to the DLQ at once; the rest is retried.
+    throw withContext(`run ${runId}: cannot index chips of ${event.chipPayload} against ${event.gridKml}`, e);
   }
 
   // A grid tile whose name is not a valid tile id cannot be requested: its chips are rejected.

@@ -10,13 +10,14 @@ import { readRasterWindow } from '@hls/raster';
 import { PermanentError } from '@hls/runtime';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
-import { handleChipClip, handleTileReady } from './handler.ts';
+import { chipClipHandler, chipperCaches, handleTileReady } from './handler.ts';
 import { REAL_FIXTURES } from '@hls/common';
 
 const FIXTURES = `${REAL_FIXTURES}/chips`;
 const PAYLOAD = join(FIXTURES, 'midwest_crops_chip_payload.geojson');
 
 describe('chipper handlers on the real chip_085_328 box', () => {
+  const handleChipClip = chipClipHandler(chipperCaches());
   let root = '';
   let dir = '';
   let tile: SyntheticTile;

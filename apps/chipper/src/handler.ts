@@ -5,8 +5,7 @@
 import { SUBJECTS, messageId, type BBox } from '@hls/contracts';
 import { clipChip, loadReclassTable, type ReclassTable } from '@hls/chips';
 import { readChipPayload } from '@hls/geo';
-import { RasterReadError } from '@hls/raster';
-import { PermanentError, TransientError } from '@hls/runtime';
+import { PermanentError, TransientError, systemErrorCode, withContext } from '@hls/runtime';
 import type { Handler } from '@hls/runtime';
 
 export const handleTileReady: Handler<'hls.tile.ready'> = async (event, ctx) => {
@@ -18,9 +17,13 @@ export const handleTileReady: Handler<'hls.tile.ready'> = async (event, ctx) => 
   ctx.log.info({ chips: event.chipIds.length }, 'tile fanned out into chip jobs');
 };
 
-// Per process: the run's chip boxes (from the payload's EPSG:5070 twin) and reclass tables, read once.
-const boxCache = new Map<string, Promise<Map<string, BBox>>>();
-const reclassCache = new Map<string, Promise<ReclassTable>>();
+/** What the chip handler keeps between messages: the runs' chip boxes (from the payload's EPSG:5070 twin) and reclass tables, read once. */
+export interface ChipperDeps {
+  boxCache: Map<string, Promise<Map<string, BBox>>>;
+  reclassCache: Map<string, Promise<ReclassTable>>;
+}
+
+export const chipperCaches = (): ChipperDeps => ({ boxCache: new Map(), reclassCache: new Map() });
 
 function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
   let p = cache.get(key);
@@ -32,11 +35,11 @@ function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Prom
   return p;
 }
 
-async function chipBoxes(payload: string): Promise<Map<string, BBox>> {
+async function chipBoxes(boxCache: ChipperDeps['boxCache'], payload: string): Promise<Map<string, BBox>> {
   return cached(boxCache, payload, async () => new Map((await readChipPayload(payload)).chips.map((c) => [c.id as string, c.bbox5070])));
 }
 
-export const handleChipClip: Handler<'hls.chip.clip'> = async (event, ctx) => {
+export const chipClipHandler = (deps: ChipperDeps): Handler<'hls.chip.clip'> => async (event, ctx) => {
   const { runId, tileId, chipId } = event;
   ctx.annotate({ runId, tileId, chipId });
   const [dir, run] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId)]);
@@ -47,8 +50,8 @@ export const handleChipClip: Handler<'hls.chip.clip'> = async (event, ctx) => {
   let bbox: BBox | undefined;
   let reclass: ReclassTable;
   try {
-    bbox = (await chipBoxes(run.chipPayload)).get(chipId);
-    reclass = await cached(reclassCache, reclass_table, () => loadReclassTable(reclass_table));
+    bbox = (await chipBoxes(deps.boxCache, run.chipPayload)).get(chipId);
+    reclass = await cached(deps.reclassCache, reclass_table, () => loadReclassTable(reclass_table));
   } catch (e) {
     throw new PermanentError(`chip ${chipId}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
@@ -59,10 +62,10 @@ export const handleChipClip: Handler<'hls.chip.clip'> = async (event, ctx) => {
   try {
     r = await clipChip({ chipId, bbox5070: bbox, scenes: event.scenes }, { datasetDir: dir, cdlSource: source, reclass, reuse: true });
   } catch (e) {
-    const msg = `chip ${chipId} of tile ${tileId}: ${e instanceof Error ? e.message : String(e)}`;
-    // A file that is there but unreadable will not get better; a missing one may still be arriving.
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT' || /ENOENT|no such file/i.test(String(e));
-    throw e instanceof RasterReadError && !missing ? new PermanentError(msg, { cause: e }) : new TransientError(msg, { cause: e });
+    const what = `chip ${chipId} of tile ${tileId}`;
+    // A missing band file may still be arriving on a shared volume; anything else is what its error says.
+    if (systemErrorCode(e) === 'ENOENT') throw new TransientError(`${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw withContext(what, e);
   }
   if (!r.ok) {
     await ctx.publish(SUBJECTS.chipRejected, { runId, chipId, tileId, reason: r.reason, detail: r.detail }, messageId(SUBJECTS.chipRejected, runId, chipId));

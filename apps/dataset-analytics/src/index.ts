@@ -12,7 +12,8 @@ import {
   type ChipTerminal,
   type Handler,
   type ServiceContext,
-  type ServiceDefinition,
+  type ServiceHandlers,
+  type ServiceInstance,
 } from '@hls/runtime';
 import { publishDataset } from './handler.ts';
 
@@ -39,9 +40,8 @@ const terminal =
   (ev, ctx) =>
     onTerminal(state, ev as Terminal, ctx);
 
-export const service: ServiceDefinition = {
-  name: 'dataset-analytics',
-  handlers: {
+export function createDatasetAnalyticsHandlers(): ServiceHandlers {
+  return {
     [SUBJECTS.chipAccepted]: terminal('accepted'),
     [SUBJECTS.chipRejected]: terminal('rejected'),
     [SUBJECTS.chipFailed]: terminal('failed'),
@@ -51,6 +51,9 @@ export const service: ServiceDefinition = {
       ctx.log.info({ counts: ev.counts }, `run ${ev.runId}: building the dataset`);
       await publishDataset(ev.runId, ctx, ev.counts);
     },
-  },
-};
-export const stopService = async (): Promise<void> => {};
+  };
+}
+
+export function createService(): ServiceInstance {
+  return { def: { name: 'dataset-analytics', handlers: createDatasetAnalyticsHandlers() }, stop: async () => {} };
+}

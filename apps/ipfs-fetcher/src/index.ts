@@ -1,15 +1,24 @@
+// ipfs-fetcher: its handlers made from their dependencies (the band sources), and the service as its process
+// runs it (createService), with the sources it opened closed by stop().
 import { SUBJECTS } from '@hls/contracts';
-import { updateTile, type ServiceDefinition } from '@hls/runtime';
-import { closeFetchers, handleSceneSelected } from './handler.ts';
+import { updateTile, type ServiceHandlers, type ServiceInstance } from '@hls/runtime';
+import { bandSourceSets, sceneSelectedHandler, type IpfsFetcherDeps } from './handler.ts';
 
-export const service: ServiceDefinition = {
-  name: 'ipfs-fetcher',
-  handlers: {
+export { bandSourceSets, type IpfsFetcherDeps } from './handler.ts';
+
+export function createIpfsFetcherHandlers(deps: IpfsFetcherDeps): ServiceHandlers {
+  const handleSceneSelected = sceneSelectedHandler(deps);
+  return {
     [SUBJECTS.sceneSelected]: async (ev, ctx) => {
       // The reprojector decides tile readiness against these 3 granules.
       await updateTile(ctx.kv.tiles, ev.runId, ev.tileId, { chipIds: ev.chipIds, granuleIds: ev.granuleIds, stage: 'selected' });
       await handleSceneSelected(ev, ctx);
     },
-  },
-};
-export const stopService = closeFetchers;
+  };
+}
+
+/** The ipfs-fetcher with its own band source sets; stop() closes them. */
+export function createService(): ServiceInstance {
+  const sets = bandSourceSets();
+  return { def: { name: 'ipfs-fetcher', handlers: createIpfsFetcherHandlers({ sources: sets.sources }) }, stop: sets.close };
+}

@@ -10,7 +10,7 @@ import { ConfigSchema, DlqMessageSchema, KV_BUCKETS, STREAMS, SUBJECTS, datasetD
 import { startServices, storeRun, tileKey, type RunningServices } from '@hls/runtime';
 import { createLogger } from '@hls/telemetry';
 import { startNats, tempDir, waitFor, type NatsHandle } from '@hls/testing';
-import { service, stopService } from './index.ts';
+import { createService } from './index.ts';
 import { sparseHugeGeoTiff } from '@hls/raster/testing';
 
 const log = createLogger({ name: 'test', level: 'silent', pretty: false });
@@ -18,6 +18,7 @@ const tmp = tempDir('hls-reprojector-svc-');
 let nats: NatsHandle;
 let svc: RunningServices | undefined;
 let bus: Bus | undefined;
+const reprojector = createService();
 
 before(async () => {
   nats = await startNats();
@@ -25,7 +26,7 @@ before(async () => {
 after(async () => {
   await svc?.stop();
   await bus?.close();
-  await stopService();
+  await reprojector.stop();
   await nats.stop();
   tmp.cleanup();
 });
@@ -40,7 +41,7 @@ test('a band over the size limit fails its tile and chips at the first delivery,
   mkdirSync(join(band, '..'), { recursive: true });
   sparseHugeGeoTiff(band);
 
-  svc = await startServices([service], { config, log, healthPort: false, consume: { reprojector: { ackWaitMs: 2000, maxDeliver: 5, backoffMs: [50] } } });
+  svc = await startServices([reprojector.def], { config, log, healthPort: false, consume: { reprojector: { ackWaitMs: 2000, maxDeliver: 5, backoffMs: [50] } } });
   bus = await Bus.connect({ nats: config.nats, name: 'test-publisher', log });
   await storeRun(bus, makeEvent(SUBJECTS.runRequested, { runId, requestedAt: new Date().toISOString(), config, chipPayload: '/unused.geojson', gridKml: '/unused.kml' }));
   await (await bus.kv(KV_BUCKETS.tiles)).put(tileKey(runId, tileId), { chipIds, granuleIds: [granule], stage: 'selected' });
