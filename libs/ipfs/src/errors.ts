@@ -1,6 +1,6 @@
 // Errors of IPFS retrieval. Each names the CID at fault and, when the caller gave one, what the bytes were
 // for (granule and band), so a failed band is traceable without reading logs.
-import { HlsError } from '@hls/common';
+import { HlsError, systemErrorCode } from '@hls/common';
 
 /** What a CID stands for, for error messages and progress events. */
 export interface FetchContext {
@@ -61,12 +61,8 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH',
 
 /** True when an error (or one of its causes) is a failure to reach the server at all. */
 export function isUnreachable(e: unknown): boolean {
-  for (let c: unknown = e, depth = 0; c && depth < 6; depth++) {
-    const code = (c as { code?: unknown }).code;
-    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
-    c = (c as { cause?: unknown }).cause;
-  }
-  return false;
+  const code = systemErrorCode(e);
+  return code !== undefined && UNREACHABLE_CODES.has(code);
 }
 
 /** A DAG that decodes but is not a UnixFS file we can reassemble (directory, bad sizes). */
