@@ -1,6 +1,6 @@
 // The JetStream backbone: stream, durable pull consumers and KV buckets created idempotently;
 // publishing with Nats-Msg-Id de-duplication and W3C trace context; consuming with ack after success,
-// nak with backoff on transient errors, working() heartbeats, and a DLQ after maxDeliver.
+// nak with backoff on errors the caller's classifier retries, working() heartbeats, and a DLQ after maxDeliver.
 import {
   DlqMessageSchema,
   KV_BUCKETS,
@@ -32,7 +32,6 @@ import { headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection } from
 import { PermanentError, TransientError } from '@hls/common';
 import { connectNats } from './connect.ts';
 import { kvStore, type KvStore } from './kv.ts';
-
 
 export interface ConsumeOptions {
   /** Messages handled at once by this process. */
