@@ -10,7 +10,7 @@ import { twinPathOf } from '@hls/geo';
 import { readRasterWindow } from '@hls/raster';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
-import { handleChipClip, handleTileReady } from './handler.ts';
+import { chipClipHandler, chipperCaches, handleTileReady } from './handler.ts';
 import { REAL_FIXTURES } from '@hls/common';
 
 const FIXTURES = `${REAL_FIXTURES}/chips`;
@@ -20,6 +20,7 @@ const BOX_085_328: [number, number, number, number] = [-151935, 2594685, -145215
 const RECLASS = join(FIXTURES, 'cdl_total_dst.csv');
 
 describe('chipper handlers on the real chip_085_328 box', () => {
+  const handleChipClip = chipClipHandler(chipperCaches());
   let root = '';
   let dir = '';
   let tile: SyntheticTile;

@@ -4,8 +4,7 @@
 // deterministic, so a redelivery rewrites the same files and publishes the same ids.
 import { SUBJECTS, messageId } from '@hls/contracts';
 import { clipChip, parseReclassTable, type ReclassTable } from '@hls/chips';
-import { RasterReadError } from '@hls/raster';
-import { PermanentError, TransientError } from '@hls/runtime';
+import { PermanentError, TransientError, systemErrorCode, withContext } from '@hls/runtime';
 import type { Handler, ServiceContext } from '@hls/runtime';
 
 export const handleTileReady: Handler<'hls.tile.ready'> = async (event, ctx) => {
@@ -17,8 +16,12 @@ export const handleTileReady: Handler<'hls.tile.ready'> = async (event, ctx) => 
   ctx.log.info({ chips: event.chips.length }, 'tile fanned out into chip jobs');
 };
 
-// Per process: the runs' reclass tables, read once, by the SHA-256 of their objects.
-const reclassCache = new Map<string, Promise<ReclassTable>>();
+/** What the chip handler keeps between messages: the runs' reclass tables, read once, by the SHA-256 of their objects. */
+export interface ChipperDeps {
+  reclassCache: Map<string, Promise<ReclassTable>>;
+}
+
+export const chipperCaches = (): ChipperDeps => ({ reclassCache: new Map() });
 
 function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
   let p = cache.get(key);
@@ -33,10 +36,10 @@ function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Prom
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
 /** The run's CDL reclass table from its object. */
-async function reclassTable(ctx: ServiceContext, runId: string): Promise<ReclassTable> {
+async function reclassTable(deps: ChipperDeps, ctx: ServiceContext, runId: string): Promise<ReclassTable> {
   const ref = (await ctx.run(runId)).inputs.reclassTable;
   if (!ref) throw new PermanentError(`run ${runId}: no cdl.reclass_table was submitted with the run`);
-  return cached(reclassCache, ref.sha256, async () => {
+  return cached(deps.reclassCache, ref.sha256, async () => {
     const input = await ctx.runInput(runId, 'reclassTable');
     if (!input) throw new PermanentError(`run ${runId}: no cdl.reclass_table was submitted with the run`);
     try {
@@ -47,24 +50,24 @@ async function reclassTable(ctx: ServiceContext, runId: string): Promise<Reclass
   });
 }
 
-export const handleChipClip: Handler<'hls.chip.clip'> = async (event, ctx) => {
+export const chipClipHandler = (deps: ChipperDeps): Handler<'hls.chip.clip'> => async (event, ctx) => {
   const { runId, tileId, chipId, bbox5070: bbox } = event;
   ctx.annotate({ runId, tileId, chipId });
   const [dir, run] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId)]);
   const { source } = run.config.cdl;
   if (!source) throw new PermanentError(`chip ${chipId}: run ${runId} has no cdl.source in its config`);
 
-  const reclass = await reclassTable(ctx, runId);
+  const reclass = await reclassTable(deps, ctx, runId);
 
   ctx.working();
   let r;
   try {
     r = await clipChip({ chipId, bbox5070: bbox, scenes: event.scenes }, { datasetDir: dir, cdlSource: source, reclass, reuse: true });
   } catch (e) {
-    const msg = `chip ${chipId} of tile ${tileId}: ${e instanceof Error ? e.message : String(e)}`;
-    // A file that is there but unreadable will not get better; a missing one may still be arriving.
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT' || /ENOENT|no such file/i.test(String(e));
-    throw e instanceof RasterReadError && !missing ? new PermanentError(msg, { cause: e }) : new TransientError(msg, { cause: e });
+    const what = `chip ${chipId} of tile ${tileId}`;
+    // A missing band file may still be arriving on a shared volume; anything else is what its error says.
+    if (systemErrorCode(e) === 'ENOENT') throw new TransientError(`${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw withContext(what, e);
   }
   if (!r.ok) {
     await ctx.publish(SUBJECTS.chipRejected, { runId, chipId, tileId, reason: r.reason, detail: r.detail }, messageId(SUBJECTS.chipRejected, runId, chipId));

@@ -1,9 +1,16 @@
+// chipper: its handlers made from their dependencies (the reclass table cache), and the
+// service as its process runs it (createService).
 import { SUBJECTS } from '@hls/contracts';
-import type { ServiceDefinition } from '@hls/runtime';
-import { handleChipClip, handleTileReady } from './handler.ts';
+import type { ServiceHandlers, ServiceInstance } from '@hls/runtime';
+import { chipClipHandler, chipperCaches, handleTileReady, type ChipperDeps } from './handler.ts';
 
-export const service: ServiceDefinition = {
-  name: 'chipper',
-  handlers: { [SUBJECTS.tileReady]: handleTileReady, [SUBJECTS.chipClip]: handleChipClip },
-};
-export const stopService = async (): Promise<void> => {};
+export { chipperCaches, type ChipperDeps } from './handler.ts';
+
+export function createChipperHandlers(deps: ChipperDeps): ServiceHandlers {
+  return { [SUBJECTS.tileReady]: handleTileReady, [SUBJECTS.chipClip]: chipClipHandler(deps) };
+}
+
+/** The chipper with its own caches; nothing to close. */
+export function createService(): ServiceInstance {
+  return { def: { name: 'chipper', handlers: createChipperHandlers(chipperCaches()) }, stop: async () => {} };
+}

@@ -1,26 +1,30 @@
-// Every service definition, by name: the CLI runs any of them in this process.
-import { service as chipIndex, stopService as stopChipIndex } from '@hls/chip-index';
-import { service as chipper, stopService as stopChipper } from '@hls/chipper';
+// Every service's factory, by name: the CLI runs any of them in this process. Each call makes a new
+// instance with its own dependencies (worker pool, band sources, caches); its stop() closes them.
+import { createService as chipIndex } from '@hls/chip-index';
+import { createService as chipper } from '@hls/chipper';
 import { SERVICES, type ServiceName } from '@hls/contracts';
-import { service as datasetAnalytics, stopService as stopDatasetAnalytics } from '@hls/dataset-analytics';
-import { service as ipfsFetcher, stopService as stopIpfsFetcher } from '@hls/ipfs-fetcher';
-import { service as qaFilter, stopService as stopQaFilter } from '@hls/qa-filter';
-import { service as reprojector, stopService as stopReprojector } from '@hls/reprojector';
-import type { ServiceDefinition } from '@hls/runtime';
+import { createService as datasetAnalytics } from '@hls/dataset-analytics';
+import { createService as ipfsFetcher } from '@hls/ipfs-fetcher';
+import { createService as qaFilter } from '@hls/qa-filter';
+import { createService as reprojector } from '@hls/reprojector';
+import type { ServiceInstance } from '@hls/runtime';
 import { join } from 'node:path';
-import { service as sceneSelector, stopService as stopSceneSelector } from '@hls/scene-selector';
-import { service as stacScout, stopService as stopStacScout } from '@hls/stac-scout';
+import { createService as sceneSelector } from '@hls/scene-selector';
+import { createService as stacScout } from '@hls/stac-scout';
 
-export const SERVICE_REGISTRY: Record<ServiceName, { def: ServiceDefinition; stop: () => Promise<void> }> = {
-  'chip-index': { def: chipIndex, stop: stopChipIndex },
-  'stac-scout': { def: stacScout, stop: stopStacScout },
-  'scene-selector': { def: sceneSelector, stop: stopSceneSelector },
-  'ipfs-fetcher': { def: ipfsFetcher, stop: stopIpfsFetcher },
-  reprojector: { def: reprojector, stop: stopReprojector },
-  chipper: { def: chipper, stop: stopChipper },
-  'qa-filter': { def: qaFilter, stop: stopQaFilter },
-  'dataset-analytics': { def: datasetAnalytics, stop: stopDatasetAnalytics },
+export const SERVICE_FACTORIES: Record<ServiceName, () => ServiceInstance> = {
+  'chip-index': chipIndex,
+  'stac-scout': stacScout,
+  'scene-selector': sceneSelector,
+  'ipfs-fetcher': ipfsFetcher,
+  reprojector,
+  chipper,
+  'qa-filter': qaFilter,
+  'dataset-analytics': datasetAnalytics,
 };
+
+/** New instances of the named services, for one process. */
+export const createServices = (names: readonly ServiceName[]): ServiceInstance[] => names.map((n) => SERVICE_FACTORIES[n]());
 
 export function serviceNames(names: string[]): ServiceName[] {
   const bad = names.filter((n) => !(SERVICES as readonly string[]).includes(n));
@@ -28,8 +32,8 @@ export function serviceNames(names: string[]): ServiceName[] {
   return (names.length > 0 ? names : [...SERVICES]) as ServiceName[];
 }
 
-export const stopAll = (names: ServiceName[]) => async (): Promise<void> => {
-  for (const n of names) await SERVICE_REGISTRY[n].stop();
+export const stopAll = (services: readonly ServiceInstance[]) => async (): Promise<void> => {
+  for (const s of services) await s.stop();
 };
 
 /** The node arguments that run one service as its own process: the app's entry, as its Deployment does. */

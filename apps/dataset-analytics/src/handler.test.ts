@@ -10,7 +10,7 @@ import { writeGeoTiff } from '@hls/raster';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
 import { publishDataset } from './handler.ts';
-import { service } from './index.ts';
+import { createDatasetAnalyticsHandlers } from './index.ts';
 
 const n = 16;
 
@@ -79,7 +79,7 @@ describe('dataset-analytics publishDataset', () => {
     const end = await real.ctx.ledger.runEnd('run1');
     assert.deepEqual([end.finished?.train, end.finished?.val, end.finished?.counts.accepted, end.finished?.empty], [3, 2, 5, undefined]);
     // hls.run.completed again (redelivered): the finished run is not rebuilt or announced twice.
-    const onCompleted = service.handlers['hls.run.completed']!;
+    const onCompleted = createDatasetAnalyticsHandlers()['hls.run.completed']!;
     await onCompleted(makeEvent('hls.run.completed', { runId: 'run1', expected: 5, counts: { accepted: 5, rejected: 0, failed: 0 } }), real.ctx);
     assert.equal((await real.published()).length, 1);
   });

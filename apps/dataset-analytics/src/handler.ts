@@ -4,7 +4,7 @@ import { SUBJECTS, messageId } from '@hls/contracts';
 import { buildDataset as buildAnalytics, type BuildDatasetOptions, type DatasetSummary } from '@hls/analytics';
 import { assembleTrackChips, refreshFiltered } from '@hls/chips';
 import type { RunCounts } from '@hls/ledger';
-import type { ServiceContext } from '@hls/runtime';
+import { TransientError, systemErrorCode, type ServiceContext } from '@hls/runtime';
 
 /** The run's own chips: accepted ones feed the analytics, every terminal one may have a track row. */
 export interface RunChips {
@@ -32,11 +32,18 @@ export async function publishDataset(runId: string, ctx: ServiceContext, counts:
   ctx.annotate({ runId });
   const [dir, run, chips] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId), runChips(ctx, runId)]);
   ctx.working();
-  // A stale or corrupt copy in chips_filtered/ is redone here rather than failing the whole dataset.
-  const refreshed = await refreshFiltered(dir);
-  if (refreshed.recopied.length > 0) ctx.log.warn({ files: refreshed.recopied }, `chips_filtered/: ${refreshed.recopied.length} corrupt file(s) copied again from chips/`);
-  if (refreshed.removed.length > 0) ctx.log.warn({ chips: refreshed.removed }, `chips_filtered/: removed ${refreshed.removed.length} corrupt chip(s) with no good copy in chips/`);
-  const summary = await buildDataset(dir, chips, { seed: run.config.split.seed, trainFraction: run.config.split.train_fraction });
+  let summary: DatasetSummary;
+  try {
+    // A stale or corrupt copy in chips_filtered/ is redone here rather than failing the whole dataset.
+    const refreshed = await refreshFiltered(dir);
+    if (refreshed.recopied.length > 0) ctx.log.warn({ files: refreshed.recopied }, `chips_filtered/: ${refreshed.recopied.length} corrupt file(s) copied again from chips/`);
+    if (refreshed.removed.length > 0) ctx.log.warn({ chips: refreshed.removed }, `chips_filtered/: removed ${refreshed.removed.length} corrupt chip(s) with no good copy in chips/`);
+    summary = await buildDataset(dir, chips, { seed: run.config.split.seed, trainFraction: run.config.split.train_fraction });
+  } catch (e) {
+    // The qa-filter wrote the chips before it published: a missing file is a shared volume still catching up.
+    if (systemErrorCode(e) === 'ENOENT') throw new TransientError(`run ${runId}: dataset: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw e;
+  }
   if (summary.empty) ctx.log.warn(`run ${runId}: ${summary.empty}`);
   await ctx.publish(
     SUBJECTS.datasetReady,

@@ -3,7 +3,7 @@
 // publishes hls.dataset.ready and records the run finished.
 import { SUBJECTS, type EventOf } from '@hls/contracts';
 import type { ChipTerminalState } from '@hls/contracts';
-import type { Handler, ServiceContext, ServiceDefinition } from '@hls/runtime';
+import type { Handler, ServiceContext, ServiceHandlers, ServiceInstance } from '@hls/runtime';
 import { publishDataset } from './handler.ts';
 
 type Terminal = EventOf<'hls.chip.accepted'> | EventOf<'hls.chip.rejected'> | EventOf<'hls.chip.failed'>;
@@ -21,9 +21,8 @@ const terminal =
   (ev, ctx) =>
     onTerminal(state, ev as Terminal, ctx);
 
-export const service: ServiceDefinition = {
-  name: 'dataset-analytics',
-  handlers: {
+export function createDatasetAnalyticsHandlers(): ServiceHandlers {
+  return {
     [SUBJECTS.chipAccepted]: terminal('accepted'),
     [SUBJECTS.chipRejected]: terminal('rejected'),
     [SUBJECTS.chipFailed]: terminal('failed'),
@@ -33,6 +32,9 @@ export const service: ServiceDefinition = {
       ctx.log.info({ counts: ev.counts }, `run ${ev.runId}: building the dataset`);
       await publishDataset(ev.runId, ctx, ev.counts);
     },
-  },
-};
-export const stopService = async (): Promise<void> => {};
+  };
+}
+
+export function createService(): ServiceInstance {
+  return { def: { name: 'dataset-analytics', handlers: createDatasetAnalyticsHandlers() }, stop: async () => {} };
+}

@@ -11,7 +11,7 @@ import { startLpDaacEmulator } from '@hls/stac';
 import { startProvider, type Provider } from '@hls/ipfs';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
-import { closeFetchers, handleSceneSelected } from './handler.ts';
+import { bandSourceSets, sceneSelectedHandler } from './handler.ts';
 
 const GRANULE = 'HLS.S30.T15TVG.2022152T170851.v2.0' as GranuleId;
 let root: string;
@@ -19,6 +19,9 @@ let provider: Provider;
 let nats: NatsHandle;
 const contexts: RealServiceContext[] = [];
 const originals = new Map<string, Buffer>();
+// The test's own source sets, given to the handler as its service gives it them.
+const sourceSets = bandSourceSets();
+const handleSceneSelected = sceneSelectedHandler({ sources: sourceSets.sources });
 
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'hls-fetcher-'));
@@ -33,7 +36,7 @@ before(async () => {
   nats = await startNats();
 });
 after(async () => {
-  await closeFetchers();
+  await sourceSets.close();
   for (const c of contexts) await c.close();
   await nats?.stop();
   await provider?.close();

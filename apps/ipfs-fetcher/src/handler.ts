@@ -9,32 +9,42 @@ import { BANDS, SUBJECTS, messageId, type Band, type BandSourceName, type Granul
 import { BandSources, bandSourceSettings, bandUnavailableReason, type BandSourceSettings } from '@hls/bands';
 import { TransientError, type Handler } from '@hls/runtime';
 
-// One set of sources per configuration in this process, so concurrent scenes share its limits and session.
-const sourceSets = new Map<string, BandSources>();
-function sourcesFor(settings: BandSourceSettings): BandSources {
-  const key = JSON.stringify(settings);
-  let s = sourceSets.get(key);
-  if (!s) sourceSets.set(key, (s = new BandSources(settings)));
-  return s;
+export interface IpfsFetcherDeps {
+  /** The band sources of a run's settings (`band_sources`, IPFS backends, HTTPS, local folders). */
+  sources(settings: BandSourceSettings): BandSources;
 }
 
-/** Close the sources this process opened (service shutdown, tests). */
-export async function closeFetchers(): Promise<void> {
-  const all = [...sourceSets.values()];
-  sourceSets.clear();
-  for (const s of all) await s.close().catch(() => undefined);
+/**
+ * One set of sources per configuration, so concurrent scenes share its limits and session; close() closes
+ * every set it opened.
+ */
+export function bandSourceSets(): { sources(settings: BandSourceSettings): BandSources; close(): Promise<void> } {
+  const sets = new Map<string, BandSources>();
+  return {
+    sources(settings) {
+      const key = JSON.stringify(settings);
+      let s = sets.get(key);
+      if (!s) sets.set(key, (s = new BandSources(settings)));
+      return s;
+    },
+    async close() {
+      const all = [...sets.values()];
+      sets.clear();
+      for (const s of all) await s.close().catch(() => undefined);
+    },
+  };
 }
 
 type Served = { band: Band; ok: true; source: BandSourceName; path: string; bytes: number; reused: boolean; cid?: string };
 type Unserved = { band: Band; ok: false; reason: string; error: string };
 
-export const handleSceneSelected: Handler<'hls.scene.selected'> = async (event, ctx) => {
+export const sceneSelectedHandler = (deps: IpfsFetcherDeps): Handler<'hls.scene.selected'> => async (event, ctx) => {
   const { runId, tileId, scene } = event;
   const granule = scene.granuleId as GranuleId;
   ctx.annotate({ runId, tileId, granuleId: granule });
   const run = await ctx.run(runId);
   const dataset = await ctx.datasetDir(runId);
-  const sources = sourcesFor(bandSourceSettings(run.config));
+  const sources = deps.sources(bandSourceSettings(run.config));
 
   let lastBeat = 0;
   const beat = (): void => {
@@ -54,7 +64,7 @@ export const handleSceneSelected: Handler<'hls.scene.selected'> = async (event, 
         return { band, ok: true, source: r.source, path, bytes: r.bytes, reused: r.reused, ...(r.cid ? { cid: r.cid } : {}) };
       }
       const detail = r.tried.map((t) => `${t.source}: ${t.error}`).join('; ');
-      if (r.transient) throw new TransientError(`band ${band} of ${granule}: no source served it yet: ${detail}`);
+      if (r.retryable) throw new TransientError(`band ${band} of ${granule}: no source served it yet: ${detail}`);
       return { band, ok: false, reason: bandUnavailableReason(band, r.tried), error: detail };
     }),
   );

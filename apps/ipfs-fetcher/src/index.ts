@@ -1,11 +1,17 @@
+// ipfs-fetcher: its handlers made from their dependencies (the band sources), and the service as its process
+// runs it (createService), with the sources it opened closed by stop().
 import { SUBJECTS } from '@hls/contracts';
-import type { ServiceDefinition } from '@hls/runtime';
-import { closeFetchers, handleSceneSelected } from './handler.ts';
+import type { ServiceHandlers, ServiceInstance } from '@hls/runtime';
+import { bandSourceSets, sceneSelectedHandler, type IpfsFetcherDeps } from './handler.ts';
 
-export const service: ServiceDefinition = {
-  name: 'ipfs-fetcher',
-  handlers: {
-    [SUBJECTS.sceneSelected]: handleSceneSelected,
-  },
-};
-export const stopService = closeFetchers;
+export { bandSourceSets, type IpfsFetcherDeps } from './handler.ts';
+
+export function createIpfsFetcherHandlers(deps: IpfsFetcherDeps): ServiceHandlers {
+  return { [SUBJECTS.sceneSelected]: sceneSelectedHandler(deps) };
+}
+
+/** The ipfs-fetcher with its own band source sets; stop() closes them. */
+export function createService(): ServiceInstance {
+  const sets = bandSourceSets();
+  return { def: { name: 'ipfs-fetcher', handlers: createIpfsFetcherHandlers({ sources: sets.sources }) }, stop: sets.close };
+}

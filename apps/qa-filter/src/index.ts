@@ -1,9 +1,12 @@
+// qa-filter: its handlers (it needs nothing kept between messages), and the service as its process runs it.
 import { SUBJECTS } from '@hls/contracts';
-import type { ServiceDefinition } from '@hls/runtime';
+import type { ServiceHandlers, ServiceInstance } from '@hls/runtime';
 import { handleChipClipped } from './handler.ts';
 
-export const service: ServiceDefinition = {
-  name: 'qa-filter',
-  handlers: { [SUBJECTS.chipClipped]: handleChipClipped },
-};
-export const stopService = async (): Promise<void> => {};
+export function createQaFilterHandlers(): ServiceHandlers {
+  return { [SUBJECTS.chipClipped]: handleChipClipped };
+}
+
+export function createService(): ServiceInstance {
+  return { def: { name: 'qa-filter', handlers: createQaFilterHandlers() }, stop: async () => {} };
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The qa-filter service as its own process (one Kubernetes Deployment).
 import { configArg, serviceMain } from '@hls/runtime';
-import { service, stopService } from './index.ts';
+import { createService } from './index.ts';
 
-await serviceMain([service], { configFile: configArg(), onStopped: stopService });
+const svc = createService();
+await serviceMain([svc.def], { configFile: configArg(), onStopped: svc.stop });

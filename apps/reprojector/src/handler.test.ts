@@ -3,17 +3,20 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { BANDS, ConfigSchema, GranuleId, RunId, TileId, tileBandPath } from '@hls/contracts';
-import type { EventOf } from '@hls/contracts';
-import { readRasterWindow, utmEpsg, writeGeoTiff } from '@hls/raster';
+import { ConfigSchema, GranuleId, RunId, TileId, tileBandPath } from '@hls/contracts';
+import type { BANDS, EventOf } from '@hls/contracts';
+import { createReprojectPool, readRasterWindow, utmEpsg, writeGeoTiff } from '@hls/raster';
 import { PermanentError } from '@hls/runtime';
 import type { ServiceContext } from '@hls/runtime';
-import { closeReprojectPool, handleBandFetched, tileReadiness } from './handler.ts';
+import { bandFetchedHandler } from './handler.ts';
 import { sparseHugeGeoTiff } from '@hls/raster/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'reprojector-'));
+// The test's own pool of one worker, given to the handler as its service gives it one.
+const pool = createReprojectPool(1);
+const handleBandFetched = bandFetchedHandler({ pool: () => pool });
 after(async () => {
-  await closeReprojectPool();
+  await pool.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -171,16 +174,4 @@ test('a sparse 100,000 x 100,000 band, or one whose IFD chain loops, fails perma
   writeFileSync(loop, b);
   await assert.rejects(handleBandFetched(fetched('B8A'), fakeContext(published)), (e: Error) => e instanceof PermanentError && /IFD chain loops/.test(e.message));
   assert.deepEqual(published, [], 'nothing published for either');
-});
-
-test('tile readiness: 21/21 distinct bands of 3 granules, extra or duplicate entries do not count', () => {
-  const gs = ['HLS.S30.T15TVG.2022152T170851.v2.0', 'HLS.S30.T15TVG.2022200T170851.v2.0', 'HLS.S30.T15TVG.2022250T170851.v2.0'];
-  const all = gs.flatMap((g) => BANDS.map((band) => ({ granuleId: g, band })));
-  assert.deepEqual(tileReadiness(gs, all).ready, true);
-  const partial = tileReadiness(gs, [...all.slice(0, 20), all[0]!, { granuleId: 'HLS.S30.T15TVG.2022001T170851.v2.0', band: 'B02' as const }]);
-  assert.equal(partial.ready, false);
-  assert.equal(partial.have, 20);
-  assert.deepEqual(partial.missing, [`${gs[2]}.Fmask`]);
-  assert.equal(tileReadiness(gs.slice(0, 2), all).ready, false);
-  assert.equal(tileReadiness([gs[0]!, gs[0]!, gs[1]!], all).ready, false);
 });

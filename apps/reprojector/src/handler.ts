@@ -1,35 +1,41 @@
 // reprojector: hls.band.fetched -> warp the band onto the CDL grid -> hls.band.reprojected.
 // Idempotent: a valid existing output is reused; the output path and message id are deterministic.
-// Whether the tile is complete (tileReadiness) and the hls.tile.ready publish are wired by the
-// service main with the tiles KV compare-and-set.
+// Whether the tile is complete and the hls.tile.ready publish are wired in index.ts with the tiles KV
+// compare-and-set. The warp worker pool is a dependency, given by whoever makes the handler.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FMASK_BAND, SUBJECTS, bandFileName, confinedBandPath, granuleFoldersOf, messageId, reprojectedBandPath } from '@hls/contracts';
 import type { Band } from '@hls/contracts';
-import { RasterReadError, checkedReprojectWindow, createReprojectPool, isValidReprojection, readRasterInfo, windowBounds } from '@hls/raster';
+import { checkedReprojectWindow, createReprojectPool, isValidReprojection, readRasterInfo, windowBounds } from '@hls/raster';
 import type { ReprojectPool, Resampling } from '@hls/raster';
-import { PermanentError, TransientError } from '@hls/runtime';
+import { PermanentError, TransientError, withContext } from '@hls/runtime';
 import type { Handler } from '@hls/runtime';
-
-export { bandKey, tileReadiness } from './readiness.ts';
-export type { ReprojectedBand, TileReadiness } from './readiness.ts';
 
 /** Bilinear for reflectance, nearest for the categorical Fmask. */
 export const resamplingFor = (band: Band): Resampling => (band === FMASK_BAND ? 'nearest' : 'bilinear');
 
-let pool: ReprojectPool | null = null;
-function getPool(workers: number): ReprojectPool {
-  pool ??= createReprojectPool(workers);
-  return pool;
-}
-/** Stop the worker threads (service shutdown). */
-export async function closeReprojectPool(): Promise<void> {
-  const p = pool;
-  pool = null;
-  await p?.close();
+export interface ReprojectorDeps {
+  /** The warp worker pool; `workers` is the run's `reproject.workers` (0: one per CPU). */
+  pool(workers: number): ReprojectPool;
 }
 
-export const handleBandFetched: Handler<'hls.band.fetched'> = async (event, ctx) => {
+/**
+ * One pool for the process, made on first use with the first run's `reproject.workers` (piscina is loaded only
+ * then); close() stops its threads.
+ */
+export function lazyReprojectPool(): { pool(workers: number): ReprojectPool; close(): Promise<void> } {
+  let made: ReprojectPool | undefined;
+  return {
+    pool: (workers) => (made ??= createReprojectPool(workers)),
+    async close() {
+      const p = made;
+      made = undefined;
+      await p?.close();
+    },
+  };
+}
+
+export const bandFetchedHandler = (deps: ReprojectorDeps): Handler<'hls.band.fetched'> => async (event, ctx) => {
   const { runId, tileId, granuleId, band } = event;
   ctx.annotate({ runId, tileId, granuleId });
   const [dir, run] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId)]);
@@ -57,8 +63,7 @@ export const handleBandFetched: Handler<'hls.band.fetched'> = async (event, ctx)
   try {
     window = checkedReprojectWindow(await readRasterInfo(input), extent, maxPixels);
   } catch (e) {
-    const msg = `granule ${granuleId} band ${band}: cannot reproject ${input}: ${e instanceof Error ? e.message : String(e)}`;
-    throw e instanceof RasterReadError ? new PermanentError(msg, { cause: e }) : new TransientError(msg, { cause: e });
+    throw withContext(`granule ${granuleId} band ${band}: cannot reproject ${input}`, e);
   }
 
   let bbox5070: [number, number, number, number];
@@ -70,10 +75,11 @@ export const handleBandFetched: Handler<'hls.band.fetched'> = async (event, ctx)
   } else {
     ctx.working();
     try {
-      const r = await getPool(workers).reproject(input, output, { resampling: resamplingFor(band), extent, maxPixels });
+      const r = await deps.pool(workers).reproject(input, output, { resampling: resamplingFor(band), extent, maxPixels });
       bbox5070 = r.bbox5070;
       ctx.log.info({ output, width: r.window.width, height: r.window.height, maxTransformError: r.maxTransformError }, 'band reprojected');
     } catch (e) {
+      // The input passed the checks above; a failure in the worker (its class lost crossing the thread) may pass.
       throw new TransientError(`granule ${granuleId} band ${band}: cannot reproject ${input}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   }

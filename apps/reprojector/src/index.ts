@@ -1,11 +1,15 @@
+// reprojector: its handlers made from their dependencies (the warp worker pool), and the service as its
+// process runs it (createService), with the pool it made closed by stop().
 import { SUBJECTS, messageId } from '@hls/contracts';
 import { sceneRefs } from '@hls/ledger';
-import { TransientError, type ServiceDefinition } from '@hls/runtime';
-import { closeReprojectPool, handleBandFetched } from './handler.ts';
+import { TransientError, type ServiceHandlers, type ServiceInstance } from '@hls/runtime';
+import { bandFetchedHandler, lazyReprojectPool, type ReprojectorDeps } from './handler.ts';
 
-export const service: ServiceDefinition = {
-  name: 'reprojector',
-  handlers: {
+export { lazyReprojectPool, resamplingFor, type ReprojectorDeps } from './handler.ts';
+
+export function createReprojectorHandlers(deps: ReprojectorDeps): ServiceHandlers {
+  const handleBandFetched = bandFetchedHandler(deps);
+  return {
     [SUBJECTS.bandFetched]: async (ev, ctx) => {
       await handleBandFetched(ev, ctx);
       // The band that completes the tile's 21 publishes hls.tile.ready, exactly once across replicas.
@@ -22,6 +26,11 @@ export const service: ServiceDefinition = {
       );
       await ctx.ledger.markTileReadyPublished(ev.runId, ev.tileId);
     },
-  },
-};
-export const stopService = closeReprojectPool;
+  };
+}
+
+/** The reprojector with its own worker pool (made on first use); stop() closes the pool. */
+export function createService(): ServiceInstance {
+  const pool = lazyReprojectPool();
+  return { def: { name: 'reprojector', handlers: createReprojectorHandlers({ pool: pool.pool }) }, stop: pool.close };
+}

@@ -12,7 +12,7 @@ import { startServices, type RunningServices } from '@hls/runtime';
 import { unreadRunInputs } from '@hls/runtime/testing';
 import { createLogger } from '@hls/telemetry';
 import { startNats, tempDir, waitFor, type NatsHandle } from '@hls/testing';
-import { service, stopService } from './index.ts';
+import { createService } from './index.ts';
 import { sparseHugeGeoTiff } from '@hls/raster/testing';
 
 const log = createLogger({ name: 'test', level: 'silent', pretty: false });
@@ -20,6 +20,7 @@ const tmp = tempDir('hls-reprojector-svc-');
 let nats: NatsHandle;
 let svc: RunningServices | undefined;
 let bus: Bus | undefined;
+const reprojector = createService();
 
 before(async () => {
   nats = await startNats();
@@ -27,7 +28,7 @@ before(async () => {
 after(async () => {
   await svc?.stop();
   await bus?.close();
-  await stopService();
+  await reprojector.stop();
   await nats.stop();
   tmp.cleanup();
 });
@@ -42,7 +43,7 @@ test('a band over the size limit fails its tile and chips at the first delivery,
   mkdirSync(join(band, '..'), { recursive: true });
   sparseHugeGeoTiff(band);
 
-  svc = await startServices([service], { config, log, healthPort: false, consume: { reprojector: { ackWaitMs: 2000, maxDeliver: 5, backoffMs: [50] } } });
+  svc = await startServices([reprojector.def], { config, log, healthPort: false, consume: { reprojector: { ackWaitMs: 2000, maxDeliver: 5, backoffMs: [50] } } });
   bus = await Bus.connect({ nats: config.nats, name: 'test-publisher', log });
   const ledger = await RunLedger.open(bus);
   await ledger.recordRunRequested(makeEvent(SUBJECTS.runRequested, { runId, requestedAt: new Date().toISOString(), config, inputs: unreadRunInputs(runId) }));

@@ -1,9 +1,12 @@
+// scene-selector: its handlers (it needs nothing kept between messages), and the service as its process runs it.
 import { SUBJECTS } from '@hls/contracts';
-import type { ServiceDefinition } from '@hls/runtime';
+import type { ServiceHandlers, ServiceInstance } from '@hls/runtime';
 import { handleTileScenes } from './handler.ts';
 
-export const service: ServiceDefinition = {
-  name: 'scene-selector',
-  handlers: { [SUBJECTS.tileScenes]: handleTileScenes },
-};
-export const stopService = async (): Promise<void> => {};
+export function createSceneSelectorHandlers(): ServiceHandlers {
+  return { [SUBJECTS.tileScenes]: handleTileScenes };
+}
+
+export function createService(): ServiceInstance {
+  return { def: { name: 'scene-selector', handlers: createSceneSelectorHandlers() }, stop: async () => {} };
+}

@@ -11,7 +11,9 @@ import { realServiceContext, type RealServiceContext } from '@hls/runtime/testin
 import { startStacServer, writeGranuleDirectory } from '@hls/stac';
 import type { StacServer } from '@hls/stac';
 import { startNats, type NatsHandle } from '@hls/testing';
-import { handleTileRequested } from './handler.ts';
+import { stacScoutDeps, tileRequestedHandler } from './handler.ts';
+
+const handleTileRequested = tileRequestedHandler(stacScoutDeps());
 
 const dir = mkdtempSync(join(tmpdir(), 'stac-scout-'));
 const TVG: [number, number][] = [[-94.2, 42.4], [-92.9, 42.4], [-92.9, 41.4], [-94.2, 41.4]];

@@ -1,20 +1,18 @@
-// What a band source says when it cannot serve a band. `transient` failures (network errors, 5xx, 429,
+// What a band source says when it cannot serve a band. `retryable` failures (network errors, 5xx, 429,
 // timeouts, no backend reachable) say nothing about the band: the scene is retried later. The others
 // (no such file, wrong size or checksum, refused credentials) move on to the next source.
+import { HlsError } from '@hls/common';
 import type { BandSourceName } from '@hls/contracts';
 
-export class BandSourceError extends Error {
+export class BandSourceError extends HlsError {
   readonly source: BandSourceName;
-  readonly transient: boolean;
-  constructor(source: BandSourceName, message: string, o: { transient?: boolean; cause?: unknown } = {}) {
-    super(message, o.cause === undefined ? undefined : { cause: o.cause });
-    this.name = 'BandSourceError';
+  constructor(source: BandSourceName, message: string, o: { retryable?: boolean; cause?: unknown } = {}) {
+    super('band-source', message, { retryable: o.retryable ?? false, cause: o.cause });
     this.source = source;
-    this.transient = o.transient ?? false;
   }
 }
 
-export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export { errorMessage } from '@hls/common';
 
 /** A URL fit for a message: no query string (a signed URL's query is a credential) and no user info. */
 export function safeUrl(href: string | URL): string {

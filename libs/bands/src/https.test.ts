@@ -136,8 +136,8 @@ describe('HTTPS band source against the LP DAAC emulator', () => {
     assert.equal(emu.requests.filter((q) => q.status === 429).length, 1);
     // More 503s than retries: a transient failure (the scene is retried later), the part kept for resuming.
     emu.faults.serverErrors.set(a.filename, 10);
-    await assert.rejects(src.fetchToFile(a, out('transient2', 'B11')), (e: Error & { transient?: boolean }) => {
-      assert.equal(e.transient, true);
+    await assert.rejects(src.fetchToFile(a, out('transient2', 'B11')), (e: Error & { retryable?: boolean }) => {
+      assert.equal(e.retryable, true);
       assert.match(e.message, /HTTP 503/);
       return true;
     });
@@ -149,8 +149,8 @@ describe('HTTPS band source against the LP DAAC emulator', () => {
     const a = asset('B12');
     emu.faults.corrupt.add(a.filename);
     const path = out('bad', 'B12');
-    await assert.rejects(src.fetchToFile(a, path), (e: Error & { transient?: boolean }) => {
-      assert.equal(e.transient, false);
+    await assert.rejects(src.fetchToFile(a, path), (e: Error & { retryable?: boolean }) => {
+      assert.equal(e.retryable, false);
       assert.match(e.message, /SHA512 checksum .* differs from the granule metadata/);
       assert.equal(e.message.includes('\n'), false);
       return true;
@@ -172,8 +172,8 @@ describe('HTTPS band source against the LP DAAC emulator', () => {
   test('no token and no netrc: one line naming the host and what to set; nothing leaks into it', async () => {
     const src = new HttpsBandSource({}, { ...settings, authHosts: emu.authHosts });
     const path = out('nocreds', 'B02');
-    await assert.rejects(src.fetchToFile(asset('B02'), path), (e: Error & { transient?: boolean }) => {
-      assert.equal(e.transient, false);
+    await assert.rejects(src.fetchToFile(asset('B02'), path), (e: Error & { retryable?: boolean }) => {
+      assert.equal(e.retryable, false);
       assert.equal(e.message.includes('\n'), false);
       assert.match(e.message, new RegExp(`HTTP 401 at localhost:\\d+: no Earthdata Login credentials for localhost:\\d+: set EARTHDATA_TOKEN, or add "machine urs\\.earthdata\\.nasa\\.gov`));
       assert.doesNotMatch(e.message, /code=|X-Amz-Signature|state=/);

@@ -133,7 +133,7 @@ export class HttpsBandSource {
         }
       }
     }
-    throw new BandSourceError('https', `${where}: ${last?.message ?? 'failed'} (${this.settings.retries + 1} attempt(s))`, { transient: true });
+    throw new BandSourceError('https', `${where}: ${last?.message ?? 'failed'} (${this.settings.retries + 1} attempt(s))`, { retryable: true });
   }
 
   /**

@@ -89,7 +89,7 @@ test('sources in order: local first, https for what is not on disk; a band none 
   const none = await sources.fetch({ granuleId: G, asset: asset('B8A', { href: emu.hrefFor(G, bandFileName(G, 'B8A')) }), datasetDir });
   assert.equal(none.ok, false);
   if (none.ok) return;
-  assert.equal(none.transient, false);
+  assert.equal(none.retryable, false);
   assert.deepEqual(none.tried.map((t) => t.source), ['local', 'https']);
   assert.match(none.tried[1]?.error ?? '', /HTTP 404/);
   assert.equal(bandUnavailableReason('B8A', none.tried), 'band-unavailable: B8A (tried local, https)');
@@ -106,7 +106,7 @@ test('no IPFS backend reachable and nothing else serves the band: transient, not
   const r = await sources.fetch({ granuleId: G, asset: asset('B8A', { cid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku' }), datasetDir: join(root, 'ds2') });
   assert.equal(r.ok, false);
   if (r.ok) return;
-  assert.equal(r.transient, true);
+  assert.equal(r.retryable, true);
   assert.match(r.tried[1]?.error ?? '', /no IPFS backend reachable/);
   await sources.close();
 });

@@ -43,7 +43,7 @@ export interface BandRequest {
 
 export type BandOutcome =
   | { ok: true; source: BandSourceName; path: string; bytes: number; reused: boolean; cid?: string }
-  | { ok: false; transient: boolean; tried: Array<{ source: BandSourceName; error: string; transient: boolean }> };
+  | { ok: false; retryable: boolean; tried: Array<{ source: BandSourceName; error: string; retryable: boolean }> };
 
 export class BandSources {
   readonly order: readonly BandSourceName[];
@@ -70,17 +70,17 @@ export class BandSources {
 
   /** Ask each source in order; the first verified band wins. */
   async fetch(req: BandRequest): Promise<BandOutcome> {
-    const tried: Array<{ source: BandSourceName; error: string; transient: boolean }> = [];
+    const tried: Array<{ source: BandSourceName; error: string; retryable: boolean }> = [];
     for (const source of this.order) {
       try {
         return { ok: true, source, ...(await this.#from(source, req)) };
       } catch (e) {
         if (req.signal?.aborted) throw e;
         if (!(e instanceof BandSourceError)) throw e;
-        tried.push({ source, error: e.message, transient: e.transient });
+        tried.push({ source, error: e.message, retryable: e.retryable });
       }
     }
-    return { ok: false, transient: tried.some((t) => t.transient), tried };
+    return { ok: false, retryable: tried.some((t) => t.retryable), tried };
   }
 
   async #from(source: BandSourceName, req: BandRequest): Promise<{ path: string; bytes: number; reused: boolean; cid?: string }> {
@@ -102,7 +102,7 @@ export class BandSources {
         try {
           fetcher = await this.ipfsFetcher();
         } catch (e) {
-          throw new BandSourceError('ipfs', `cannot start the IPFS backends: ${errorMessage(e)}`, { transient: true, cause: e });
+          throw new BandSourceError('ipfs', `cannot start the IPFS backends: ${errorMessage(e)}`, { retryable: true, cause: e });
         }
         try {
           const r = await fetcher.fetchToFile(asset.cid, out, {
@@ -114,9 +114,9 @@ export class BandSources {
         } catch (e) {
           if (req.signal?.aborted) throw e;
           // No backend reachable at all says nothing about the CID.
-          if (e instanceof CidUnavailableError && e.unreachable) throw new BandSourceError('ipfs', `no IPFS backend reachable: ${e.message}`, { transient: true, cause: e });
+          if (e instanceof CidUnavailableError && e.unreachable) throw new BandSourceError('ipfs', `no IPFS backend reachable: ${e.message}`, { retryable: true, cause: e });
           if (e instanceof CidUnavailableError || e instanceof BlockVerificationError || e instanceof UnsupportedDagError) throw new BandSourceError('ipfs', e.message, { cause: e });
-          throw new BandSourceError('ipfs', `${asset.cid}: ${errorMessage(e)}`, { transient: true, cause: e });
+          throw new BandSourceError('ipfs', `${asset.cid}: ${errorMessage(e)}`, { retryable: true, cause: e });
         }
       }
     }

@@ -1,9 +1,8 @@
 // The JetStream backbone: stream, durable pull consumers and KV buckets created idempotently;
 // publishing with Nats-Msg-Id de-duplication and W3C trace context; consuming with ack after success,
-// nak with backoff on transient errors, working() heartbeats, and a DLQ after maxDeliver.
+// nak with backoff on errors the caller's classifier retries, working() heartbeats, and a DLQ after maxDeliver.
 import {
   DlqMessageSchema,
-  EventValidationError,
   KV_BUCKETS,
   OBJECT_BUCKETS,
   SERVICE_SUBJECTS,
@@ -20,6 +19,7 @@ import { SpanKind, extractTraceContext, hlsAttributes, injectTraceHeaders, withS
 import {
   AckPolicy,
   DeliverPolicy,
+  JetStreamApiCodes,
   JetStreamApiError,
   jetstream,
   jetstreamManager,
@@ -31,29 +31,10 @@ import {
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import { headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { PermanentError, TransientError } from '@hls/common';
 import { connectNats } from './connect.ts';
 import { kvStore, type KvStore } from './kv.ts';
 import { objectBucket, type ObjectBucket } from './object-store.ts';
-
-export class TransientError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TransientError';
-  }
-}
-/** Retrying cannot help: the message goes to the DLQ at once. */
-export class PermanentError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PermanentError';
-  }
-}
-export class NotImplementedError extends PermanentError {
-  constructor(what: string) {
-    super(`not implemented: ${what}`);
-    this.name = 'NotImplementedError';
-  }
-}
 
 export interface ConsumeOptions {
   /** Messages handled at once by this process. */
@@ -69,6 +50,9 @@ export interface ConsumeOptions {
   autoHeartbeat?: boolean;
   hooks?: ConsumeHooks;
 }
+
+/** What to do with a message whose handler threw: the runtime's classifyError. */
+export type ErrorClassifier = (e: unknown) => 'retry' | 'dead-letter';
 
 export interface ConsumeHooks {
   onStart?(subject: string): void;
@@ -191,7 +175,7 @@ export class Bus {
       // a cluster's stream.
       await this.jsm.streams.update(cfg.name, { ...cfg, num_replicas: Math.max(info.config.num_replicas, this.replicas) });
     } catch (e) {
-      if (e instanceof JetStreamApiError && /not found/i.test(e.message)) await this.jsm.streams.add(cfg);
+      if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) await this.jsm.streams.add(cfg);
       else throw e;
     }
   }
@@ -217,7 +201,7 @@ export class Bus {
         max_ack_pending: cfg.max_ack_pending,
       });
     } catch (e) {
-      if (e instanceof JetStreamApiError && /not found/i.test(e.message)) await this.jsm.consumers.add(STREAMS.events.name, cfg);
+      if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.ConsumerNotFound) await this.jsm.consumers.add(STREAMS.events.name, cfg);
       else throw e;
     }
     return name;
@@ -301,9 +285,10 @@ export class Bus {
    * Consume one subject on a service's durable pull consumer. Replicas of the service share it, so
    * each message is handled by one of them. Every message is validated against its subject's schema.
    */
-  async consume<S extends Subject>(service: string, subject: S, handler: BusHandler<S>, options: ConsumeOptions = {}): Promise<ConsumerHandle> {
+  async consume<S extends Subject>(service: string, subject: S, handler: BusHandler<S>, options: ConsumeOptions & { classify: ErrorClassifier }): Promise<ConsumerHandle> {
     const o = { ...DEFAULT_CONSUME, ...options };
     const hooks = options.hooks ?? {};
+    const classify = options.classify;
     const name = await this.ensureConsumer(service, subject, o);
     const consumer = await this.js.consumers.get(STREAMS.events.name, name);
     const messages = await consumer.consume({ max_messages: o.concurrency });
@@ -364,10 +349,9 @@ export class Bus {
           // Ack only once the server confirms it, so a crash right after cannot lose the outcome.
           await m.ackAck();
         } catch (e) {
-          const err = e as Error;
-          const permanent = err instanceof PermanentError || err instanceof EventValidationError;
+          const err = e instanceof Error ? e : new Error(String(e));
           const ids = idsOf(event);
-          if (permanent || deliveries >= o.maxDeliver) {
+          if (classify(e) === 'dead-letter' || deliveries >= o.maxDeliver) {
             log.error({ err, ...ids, deliveries }, `${subject} failed for good: ${err.message}`);
             await deadLetter(err.message);
           } else {

@@ -1,4 +1,5 @@
 // JSON values in a JetStream KV bucket, with create-only and compare-and-set for races between replicas.
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 
 export interface KvStore {
@@ -12,10 +13,9 @@ export interface KvStore {
 
 const enc = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
 
-/** True for the server's "wrong last sequence" answer to a create/update race. */
+/** True for the server's "wrong last sequence" answer (JetStream API error 10071) to a create/update race. */
 function isRevisionConflict(e: unknown): boolean {
-  const m = String((e as Error)?.message ?? e);
-  return /wrong last sequence|key exists|10071/i.test(m);
+  return e instanceof JetStreamApiError && (e.code === JetStreamApiCodes.StreamWrongLastSequence || e.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
 }
 
 export function kvStore(kv: KV): KvStore {

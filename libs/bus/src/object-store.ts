@@ -2,6 +2,7 @@
 // gives. put skips the upload when the stored object already has those bytes, so submitting a run again
 // (same run id, same inputs) sends nothing.
 import { createHash } from 'node:crypto';
+import { HlsError } from '@hls/common';
 import type { ObjectInfo, ObjectStore } from '@nats-io/obj';
 
 /** What a reader needs to fetch and check an object. */
@@ -12,11 +13,10 @@ export interface ObjectRef {
   bytes: number;
 }
 
-/** The object is not there, or its bytes are not the ones referenced: reading again cannot help (callers make it permanent). */
-export class ObjectStoreError extends Error {
+/** The object is not there, or its bytes are not the ones referenced: reading again cannot help. */
+export class ObjectStoreError extends HlsError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ObjectStoreError';
+    super('object-store', message, { retryable: false });
   }
 }
 

@@ -2,3 +2,4 @@ export { parseCsv, csvField, csvLine } from './csv.ts';
 export { Limiter, backoffDelay, sleep } from './limiter.ts';
 export * from './fixtures.ts';
 export * from './random.ts';
+export * from './errors.ts';

@@ -1,15 +1,16 @@
 // Load the pipeline config: YAML file (optional) -> environment overrides -> zod validation.
 // Every error names the key, the bad value and the file it came from.
+import { HlsError } from '@hls/common';
 import { ConfigSchema, natsCredentials, type Config } from '@hls/contracts';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 
-export class ConfigError extends Error {
+/** A config that cannot be used as written: not retryable, the file or environment must change. */
+export class ConfigError extends HlsError {
   readonly key: string | undefined;
   readonly file: string | undefined;
   constructor(message: string, key?: string, file?: string) {
-    super(message);
-    this.name = 'ConfigError';
+    super('config', message, { retryable: false });
     this.key = key;
     this.file = file;
   }

@@ -1,5 +1,6 @@
 // Event payloads, one zod schema each, versioned. Services validate every message at the boundary
 // (parseEvent); a message that does not validate goes to the DLQ with the zod message.
+import { HlsError } from '@hls/common';
 import { z } from 'zod';
 import { BAND_SOURCES, ConfigSchema, hasSecrets } from './config-schema.ts';
 import { BANDS } from './domain.ts';
@@ -257,11 +258,11 @@ export type EventOf<S extends Subject> = z.infer<(typeof EVENT_SCHEMAS)[S]>;
 /** What a publisher passes in: the schema version is filled in. */
 export type EventInput<S extends Subject> = Omit<z.input<(typeof EVENT_SCHEMAS)[S]>, 'schemaVersion'>;
 
-export class EventValidationError extends Error {
+/** A message that does not match its subject's schema: redelivering the same bytes cannot help. */
+export class EventValidationError extends HlsError {
   readonly subject: string;
   constructor(subject: string, message: string) {
-    super(`invalid ${subject} event: ${message}`);
-    this.name = 'EventValidationError';
+    super('event-validation', `invalid ${subject} event: ${message}`, { retryable: false });
     this.subject = subject;
   }
 }

@@ -4,11 +4,19 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { HlsError } from '@hls/common';
 import { AreaGeometrySchema, CHIP, ChipIdSchema, type AreaGeometry, type BBox, type ChipId } from '@hls/contracts';
 import { boxCenter, boxPixels, gridOffset, snapBox } from './cdl-grid.ts';
 import { EPSG_CDL, EPSG_WGS84, transformer } from './crs.ts';
 import { pythonJson, type JsonValue } from './pyjson.ts';
 import { boundsOf } from './bounds.ts';
+
+/** A chip payload file that is not a GeoJSON FeatureCollection: the run's input must be fixed. */
+export class ChipPayloadError extends HlsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('chip-payload', message, { retryable: false, cause: options?.cause });
+  }
+}
 
 export interface ChipRecord {
   id: ChipId;
@@ -90,10 +98,10 @@ export function parseFeatureCollection(text: string, file: string): unknown[] {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file}: not valid JSON: ${(e as Error).message}`, { cause: e });
+    throw new ChipPayloadError(`${file}: not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   if (!isRecord(doc) || doc.type !== 'FeatureCollection' || !Array.isArray(doc.features)) {
-    throw new Error(`${file}: not a GeoJSON FeatureCollection (type and features[] expected)`);
+    throw new ChipPayloadError(`${file}: not a GeoJSON FeatureCollection (type and features[] expected)`);
   }
   return doc.features as unknown[];
 }

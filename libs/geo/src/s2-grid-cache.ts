@@ -5,7 +5,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { readS2GridKml, type S2Tile } from './s2-grid-kml.ts';
+import { KmlError, readS2GridKml, type S2Tile } from './s2-grid-kml.ts';
 import { readS2GridParquet } from './s2-grid-parquet.ts';
 
 const FORMAT = 'hls-s2-grid/1';
@@ -31,9 +31,9 @@ export function gridFromCache(text: string, file: string): { tiles: S2Tile[]; so
   try {
     doc = JSON.parse(text) as CacheDoc;
   } catch (e) {
-    throw new Error(`${file}: grid cache is not valid JSON: ${(e as Error).message}`, { cause: e });
+    throw new KmlError(`${file}: grid cache is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
-  if (doc?.format !== FORMAT || !Array.isArray(doc.tiles)) throw new Error(`${file}: not a ${FORMAT} grid cache`);
+  if (doc?.format !== FORMAT || !Array.isArray(doc.tiles)) throw new KmlError(`${file}: not a ${FORMAT} grid cache`);
   const tiles = doc.tiles.map(([name, epsg, fp, center, parts]) => ({
     name,
     epsg,

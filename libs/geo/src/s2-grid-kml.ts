@@ -2,6 +2,7 @@
 // The file is streamed and parsed one Placemark at a time with fast-xml-parser, so memory stays at
 // one chunk plus the compact tiles, never a DOM of the whole document.
 import { createReadStream } from 'node:fs';
+import { HlsError } from '@hls/common';
 import { XMLParser } from 'fast-xml-parser';
 import type { BBox } from '@hls/contracts';
 import { isSupportedEpsg, utmZoneOf } from './crs.ts';
@@ -19,10 +20,10 @@ export interface S2Tile {
   center: [number, number];
 }
 
-export class KmlError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KmlError';
+/** A tile grid file (KML, GeoParquet, its compact JSON form) that cannot be read as the Sentinel-2 grid. */
+export class KmlError extends HlsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('grid-file', message, { retryable: false, cause: options?.cause });
   }
 }
 

@@ -4,6 +4,7 @@
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { HlsError } from '@hls/common';
 import { base32 } from 'multiformats/bases/base32';
 import type { CID } from 'multiformats/cid';
 
@@ -16,11 +17,11 @@ export interface BlockStore {
   has(cid: CID): Promise<boolean>;
 }
 
-export class BlockNotFoundError extends Error {
+/** Not in this store (yet): another fetch may still put it there. */
+export class BlockNotFoundError extends HlsError {
   readonly cid: string;
   constructor(cid: CID) {
-    super(`block not found: ${cid.toString()}`);
-    this.name = 'BlockNotFoundError';
+    super('block-not-found', `block not found: ${cid.toString()}`, { retryable: true });
     this.cid = cid.toString();
   }
 }

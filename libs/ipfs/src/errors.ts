@@ -1,5 +1,6 @@
 // Errors of IPFS retrieval. Each names the CID at fault and, when the caller gave one, what the bytes were
 // for (granule and band), so a failed band is traceable without reading logs.
+import { HlsError, systemErrorCode } from '@hls/common';
 
 /** What a CID stands for, for error messages and progress events. */
 export interface FetchContext {
@@ -19,23 +20,25 @@ export function describeContext(ctx: FetchContext | undefined): string {
 }
 
 /** Bytes that do not hash to their CID, or a block whose codec/shape is not what its CID says. */
-export class BlockVerificationError extends Error {
+export class BlockVerificationError extends HlsError {
   readonly cid: string;
   readonly root: string | undefined;
   readonly context: FetchContext | undefined;
   constructor(cid: string, detail: string, opts: { root?: string; context?: FetchContext; source?: string } = {}) {
     const of = opts.root && opts.root !== cid ? ` of ${opts.root}` : '';
     const from = opts.source ? ` from ${opts.source}` : '';
-    super(`block ${cid}${of}${describeContext(opts.context)} failed verification${from}: ${detail}`);
-    this.name = 'BlockVerificationError';
+    super('block-verification', `block ${cid}${of}${describeContext(opts.context)} failed verification${from}: ${detail}`, { retryable: false });
     this.cid = cid;
     this.root = opts.root;
     this.context = opts.context;
   }
 }
 
-/** A CID no backend delivered within its timeouts and retries. `reasons` lists each attempt's failure. */
-export class CidUnavailableError extends Error {
+/**
+ * A CID no backend delivered within its timeouts and retries. `reasons` lists each attempt's failure. Retryable
+ * only when no backend could be reached at all (`unreachable`): otherwise the backends answered without it.
+ */
+export class CidUnavailableError extends HlsError {
   readonly cid: string;
   readonly root: string | undefined;
   readonly context: FetchContext | undefined;
@@ -45,8 +48,7 @@ export class CidUnavailableError extends Error {
   constructor(cid: string, reasons: string[], opts: { root?: string; context?: FetchContext; unreachable?: boolean } = {}) {
     const of = opts.root && opts.root !== cid ? ` (block of ${opts.root})` : '';
     const last = reasons.slice(-3).join('; ');
-    super(`cid-unavailable: ${cid}${of}${describeContext(opts.context)}: ${reasons.length} attempt(s) failed: ${last}`);
-    this.name = 'CidUnavailableError';
+    super('cid-unavailable', `cid-unavailable: ${cid}${of}${describeContext(opts.context)}: ${reasons.length} attempt(s) failed: ${last}`, { retryable: opts.unreachable ?? false });
     this.cid = cid;
     this.root = opts.root;
     this.context = opts.context;
@@ -59,22 +61,17 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH',
 
 /** True when an error (or one of its causes) is a failure to reach the server at all. */
 export function isUnreachable(e: unknown): boolean {
-  for (let c: unknown = e, depth = 0; c && depth < 6; depth++) {
-    const code = (c as { code?: unknown }).code;
-    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
-    c = (c as { cause?: unknown }).cause;
-  }
-  return false;
+  const code = systemErrorCode(e);
+  return code !== undefined && UNREACHABLE_CODES.has(code);
 }
 
 /** A DAG that decodes but is not a UnixFS file we can reassemble (directory, bad sizes). */
-export class UnsupportedDagError extends Error {
+export class UnsupportedDagError extends HlsError {
   readonly cid: string;
   constructor(cid: string, detail: string, context?: FetchContext) {
-    super(`${cid}${describeContext(context)}: ${detail}`);
-    this.name = 'UnsupportedDagError';
+    super('unsupported-dag', `${cid}${describeContext(context)}: ${detail}`, { retryable: false });
     this.cid = cid;
   }
 }
 
-export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export { errorMessage } from '@hls/common';

@@ -1,14 +1,15 @@
 // Before any work: every file the config names exists and every source answers. Each problem names the
 // config key and the path or URL at fault; all problems are reported at once.
 import { access } from 'node:fs/promises';
+import { HlsError } from '@hls/common';
 import { bandSourcesOf, type Config } from '@hls/contracts';
 import { EarthdataCredentials, URS_HOST, cmrStacUrl, earthdataAuthFromEnv, missingCredentialsMessage } from '@hls/stac';
 
-export class PreflightError extends Error {
+/** The config names files that are not there or sources that do not answer: fix the config, then run again. */
+export class PreflightError extends HlsError {
   readonly problems: Array<{ key: string; message: string }>;
   constructor(problems: Array<{ key: string; message: string }>) {
-    super(`config check failed:\n${problems.map((p) => `  ${p.key}: ${p.message}`).join('\n')}`);
-    this.name = 'PreflightError';
+    super('preflight', `config check failed:\n${problems.map((p) => `  ${p.key}: ${p.message}`).join('\n')}`, { retryable: false });
     this.problems = problems;
   }
 }

@@ -2,6 +2,7 @@
 // or geographic code, or a user-defined CRS (a UTM ProjectionGeoKey, or ProjCoordTransGeoKey with its
 // parameter keys) on an EPSG geographic CRS / datum / ellipsoid or user-given semi-axes, with its
 // linear and angular units. A user-defined CRS whose parameters equal an EPSG CRS is that CRS.
+import { HlsError } from '@hls/common';
 import type { Crs } from './crs.ts';
 import { identifyEpsg } from './crs-identify.ts';
 import { epsgEntry } from './epsg-db.ts';
@@ -23,10 +24,9 @@ export type GeoKeyValue = number | number[] | string;
 export type GeoKeyMap = ReadonlyMap<number, GeoKeyValue>;
 
 /** GeoKeys that do not make a CRS we can interpret; the message ends with the keys found. */
-export class GeoKeyError extends Error {
+export class GeoKeyError extends HlsError {
   constructor(why: string, keys: GeoKeyMap) {
-    super(`cannot interpret the CRS: ${why}; GeoKeys found: ${describeGeoKeys(keys)}`);
-    this.name = 'GeoKeyError';
+    super('geokey', `cannot interpret the CRS: ${why}; GeoKeys found: ${describeGeoKeys(keys)}`, { retryable: false });
   }
 }
 

@@ -2,13 +2,14 @@
 // next-IFD offsets without looking back, so an offset that points to its own IFD or an earlier one makes
 // it count images forever (issue 15: 114 s, then V8 out of memory). We walk the chain first and refuse
 // loops, offsets outside the file and absurdly long chains in one line.
+import { HlsError } from '@hls/common';
 import { LIMITS } from '@hls/contracts/domain';
 import type { GeoTIFF } from 'geotiff';
 
-export class IfdChainError extends Error {
+/** A corrupt IFD chain: the file will not get better. */
+export class IfdChainError extends HlsError {
   constructor(message: string) {
-    super(message);
-    this.name = 'IfdChainError';
+    super('ifd-chain', message, { retryable: false });
   }
 }
 

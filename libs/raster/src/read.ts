@@ -3,6 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { fromFile, fromUrl } from 'geotiff';
 import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
+import { HlsError, isRetryableSystemError } from '@hls/common';
 import { HLS, LIMITS } from '@hls/contracts/domain';
 import type { Crs } from './crs.ts';
 import { crsFromGeoKeys, GeoKeyError, parseGeoKeyDirectory } from './geokeys.ts';
@@ -16,12 +17,14 @@ import { registerZlibDecoder } from './zlib-decoder.ts';
 
 registerZlibDecoder();
 
-/** A GeoTIFF that cannot be read as a georeferenced raster: the message names the file. */
-export class RasterReadError extends Error {
+/**
+ * A GeoTIFF that cannot be read as a georeferenced raster: the message names the file. Not retryable (a corrupt
+ * or unsupported file stays so) unless the caller says the cause may pass (a network failure reading a URL).
+ */
+export class RasterReadError extends HlsError {
   readonly source: string;
-  constructor(source: string, message: string, options?: { cause?: unknown }) {
-    super(`${source}: ${message}`, options);
-    this.name = 'RasterReadError';
+  constructor(source: string, message: string, options: { cause?: unknown; retryable?: boolean; code?: string } = {}) {
+    super(options.code ?? 'raster-read', `${source}: ${message}`, { retryable: options.retryable ?? false, cause: options.cause });
     this.source = source;
   }
 }
@@ -29,8 +32,7 @@ export class RasterReadError extends Error {
 /** A read over the memory limit: refused before anything is allocated (a permanent failure). */
 export class RasterTooLargeError extends RasterReadError {
   constructor(source: string, message: string) {
-    super(source, message);
-    this.name = 'RasterTooLargeError';
+    super(source, message, { code: 'raster-too-large' });
   }
 }
 
@@ -106,7 +108,8 @@ export async function openRaster(source: string, options: OpenOptions = {}): Pro
       tiff = await fromFile(source, options.signal);
     }
   } catch (e) {
-    throw new RasterReadError(source, `cannot open as GeoTIFF: ${describe(e)}`, { cause: e });
+    // Opening fails on the file itself (not a TIFF) or on the way to it (a URL's network): only the latter may pass.
+    throw new RasterReadError(source, `cannot open as GeoTIFF: ${describe(e)}`, { cause: e, retryable: isRetryableSystemError(e) });
   }
   try {
     // Before geotiff.js follows the chain itself (it would loop forever on a cycle).

@@ -5,9 +5,13 @@ import { startNats, startOtlpReceiver, tempDir, waitFor, type NatsHandle } from 
 import { createLogger } from '@hls/telemetry';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { KmlError } from '@hls/geo';
+import { BlockMissingError } from '@hls/ipfs';
 import { startServices, type RunningServices } from './service.ts';
 import type { Handler } from './context.ts';
 
@@ -211,6 +215,39 @@ describe('backbone proofs (real nats-server)', { concurrency: false }, () => {
     assert.ok(invalid, 'schema-invalid event dead-lettered');
     assert.match(invalid.error, /invalid hls\.chip\.accepted event: chipId/);
     assert.equal(invalid.deliveries, 1, 'permanent errors are not retried');
+  });
+
+  it('8. the classification decides: bad input and a missing file go to the DLQ at once, a refused connection and a missing block are retried', async () => {
+    // A port that was just free: a connection to it is refused (a real ECONNREFUSED).
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const { port } = srv.address() as AddressInfo;
+    await new Promise((r) => srv.close(r));
+    const attempts = new Map<string, number>();
+    const svc = await analytics(async (ev) => {
+      attempts.set(ev.chipId, (attempts.get(ev.chipId) ?? 0) + 1);
+      if (ev.chipId === 'chip_kml') throw new KmlError('grid.kml: Placemark #3 has no <name>');
+      if (ev.chipId === 'chip_missing') await readFile(join(tmp.dir, 'no-such-input.geojson'));
+      if (ev.chipId === 'chip_refused') await fetch(`http://127.0.0.1:${port}/`);
+      if (ev.chipId === 'chip_block') throw new BlockMissingError('gateway: HTTP 404 (not found)');
+    });
+    const pub = await publisher();
+    const chips = ['chip_kml', 'chip_missing', 'chip_refused', 'chip_block'];
+    try {
+      for (const c of chips) await pub.publish(SUBJECTS.chipAccepted, accepted('p8', c), messageId(SUBJECTS.chipAccepted, 'p8', c));
+      const dlq = await waitFor(
+        async () => {
+          const d = (await dlqMessages('dataset-analytics')).filter((m) => m.payload.includes('"p8"'));
+          return d.length === chips.length ? d : undefined;
+        },
+        { what: 'the 4 messages dead-lettered', intervalMs: 500 },
+      );
+      const deliveries = Object.fromEntries(chips.map((c) => [c, dlq.find((m) => m.payload.includes(c))?.deliveries]));
+      assert.deepEqual(deliveries, { chip_kml: 1, chip_missing: 1, chip_refused: 3, chip_block: 3 });
+      assert.match(dlq.find((m) => m.payload.includes('chip_missing'))!.error, /ENOENT/);
+    } finally {
+      await Promise.all([svc.stop(), pub.close()]);
+    }
   });
 
   it('KV compare-and-set lets exactly one of several racers win', async () => {

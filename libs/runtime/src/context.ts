@@ -1,8 +1,9 @@
 // What a service handler gets: typed publishing, run state in KV, a logger and span annotation.
 // Handlers are plain async functions (event, ctx) => void; libs/bus + this runtime wire them to
-// durable consumers. Throw TransientError to be retried with backoff, PermanentError to go straight
-// to the DLQ; a domain outcome (a tile with no scenes, a CID that cannot be had) is not an error:
-// publish the terminal event and return.
+// durable consumers. A thrown error is classified by classifyError (errors.ts): a domain error
+// (HlsError) by its `retryable` flag, retried with backoff or sent straight to the DLQ; TransientError
+// and PermanentError say so where the handler knows better. A domain outcome (a tile with no scenes, a
+// CID that cannot be had) is not an error: publish the terminal event and return.
 import type { Config, EventInput, EventOf, RunInputName, ServiceName, Subject } from '@hls/contracts';
 import type { RunLedger } from '@hls/ledger';
 import type { RunInput } from './run-inputs.ts';

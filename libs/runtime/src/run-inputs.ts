@@ -1,6 +1,7 @@
 // A run's inputs as handlers read them: from the run-inputs object store, by the reference its
 // hls.run.requested spec carries, checked against the SHA-256 there. Errors name the run and the object.
-import { ObjectStoreError, PermanentError, TransientError, type ObjectBucket } from '@hls/bus';
+import { ObjectStoreError, type ObjectBucket } from '@hls/bus';
+import { PermanentError, TransientError } from './errors.ts';
 import { RUN_INPUT_FILES, runInputObject, type EventOf, type RunInputName, type RunInputRef } from '@hls/contracts';
 
 export interface RunInput {

@@ -1,12 +1,13 @@
 // Run one or more services in this process: one NATS connection, the durable consumers of each
 // service's subjects, health/metrics endpoints, and a graceful SIGTERM (stop pulling, let in-flight
 // handlers finish up to a deadline, nak the rest, exit 0).
-import { Bus, NotImplementedError, TransientError, type ConsumeOptions, type ConsumerHandle, type MessageContext, type ObjectBucket } from '@hls/bus';
+import { Bus, type ConsumeOptions, type ConsumerHandle, type MessageContext, type ObjectBucket } from '@hls/bus';
 import { CHIP_TERMINAL_SUBJECTS, OBJECT_BUCKETS, SERVICE_SUBJECTS, SUBJECTS, datasetDir, messageId, type Config, type EventOf, type ServiceName, type Subject } from '@hls/contracts';
 import { RunLedger } from '@hls/ledger';
 import { createLogger, hlsAttributes, type Logger } from '@hls/telemetry';
 import { resolve } from 'node:path';
 import type { Handler, ServiceContext } from './context.ts';
+import { NotImplementedError, TransientError, classifyError } from './errors.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { readRunInput } from './run-inputs.ts';
@@ -16,6 +17,15 @@ export type ServiceHandlers = { [S in Subject]?: Handler<S> };
 export interface ServiceDefinition {
   name: ServiceName;
   handlers: ServiceHandlers;
+}
+
+/**
+ * A service as its app's factory (`createService()`) makes it: the definition, and stop() to close what the
+ * factory made (worker pools, band sources). Whoever creates one stops it, after the consumers have stopped.
+ */
+export interface ServiceInstance {
+  def: ServiceDefinition;
+  stop(): Promise<void>;
 }
 
 /** A handler for a service whose logic is not written yet: it fails loudly to the DLQ. */
@@ -172,6 +182,7 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
           },
           {
             ...tuning[def.name],
+            classify: classifyError,
             hooks: {
               onStart: (s) => metrics.start(def.name, s),
               onFinish: (s, outcome, secs) => metrics.finish(def.name, s, outcome, secs),

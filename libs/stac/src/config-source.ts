@@ -6,33 +6,27 @@ import { StaticCatalogSource } from './catalog-source.ts';
 import { readCidMappingFile } from './cids.ts';
 import type { CidMapping } from './cids.ts';
 import { GranuleDirectorySource } from './granule-dir.ts';
-import { Limiter } from '@hls/common';
+import { HlsError, Limiter } from '@hls/common';
 import { earthdataAuthFromEnv } from './earthdata.ts';
 import type { HttpOptions } from './http.ts';
 import { datetimeInterval } from './source.ts';
 import type { SceneSource, SearchParams } from './source.ts';
 
 /** The config names a source it cannot build (a catalog without url/path, a directory without path). */
-export class SourceConfigError extends Error {
+export class SourceConfigError extends HlsError {
   constructor(message: string) {
-    super(message);
-    this.name = 'SourceConfigError';
+    super('source-config', message, { retryable: false });
   }
 }
 
-// One limiter per process and limit: `async_concurrency_limit` bounds every STAC/CMR request this
-// process makes, across all the tiles it works on at once.
-const limiters = new Map<number, Limiter>();
-export function sharedLimiter(limit: number): Limiter {
-  let l = limiters.get(limit);
-  if (!l) limiters.set(limit, (l = new Limiter(limit)));
-  return l;
-}
-
-export function sceneSourceFor(config: Config, opts: Pick<HttpOptions, 'signal' | 'onEvent'> = {}): SceneSource {
+/**
+ * The scene source of a config. `limiter` bounds its requests (`async_concurrency_limit`); a service passes
+ * the one it shares across all the tiles it works on at once, otherwise the source gets its own.
+ */
+export function sceneSourceFor(config: Config, opts: Pick<HttpOptions, 'signal' | 'onEvent' | 'limiter'> = {}): SceneSource {
   const { stac, cmr_stac_params: cmr } = config;
   const http: HttpOptions = {
-    limiter: sharedLimiter(cmr.async_concurrency_limit),
+    limiter: new Limiter(cmr.async_concurrency_limit),
     timeoutMs: stac.timeout_ms,
     retries: stac.retries,
     ...earthdataAuthFromEnv(),
@@ -63,14 +57,7 @@ export function tileSearchParams(config: Config, intersects?: AreaGeometry): Sea
   };
 }
 
-const mappings = new Map<string, Promise<CidMapping>>();
-/** Read (once per process) a filename -> CID mapping file. */
+/** Read a filename -> CID mapping file (a service keeps what it read: see stac-scout's deps). */
 export function loadCidMappingFile(path: string): Promise<CidMapping> {
-  let m = mappings.get(path);
-  if (!m) {
-    m = readCidMappingFile(path);
-    m.catch(() => mappings.delete(path));
-    mappings.set(path, m);
-  }
-  return m;
+  return readCidMappingFile(path);
 }

@@ -1,7 +1,8 @@
 // Errors that name what is at fault: the document (file or URL), the granule and the field.
+import { HlsError } from '@hls/common';
 
-/** A metadata document that cannot be read into a scene. */
-export class MetadataError extends Error {
+/** A metadata document that cannot be read into a scene: the document will not change by reading it again. */
+export class MetadataError extends HlsError {
   readonly source: string;
   readonly granuleId: string | undefined;
   readonly field: string | undefined;
@@ -9,8 +10,7 @@ export class MetadataError extends Error {
   readonly detail: string;
   constructor(source: string, message: string, opts: { granuleId?: string; field?: string; cause?: unknown } = {}) {
     const who = opts.granuleId ? `granule ${opts.granuleId}` : 'document';
-    super(`${source}: ${who}: ${message}`, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'MetadataError';
+    super('metadata', `${source}: ${who}: ${message}`, { retryable: false, cause: opts.cause });
     this.source = source;
     this.granuleId = opts.granuleId;
     this.field = opts.field;
@@ -24,28 +24,22 @@ export class MetadataError extends Error {
   }
 }
 
-/** An HTTP or source failure; `retryable` tells callers whether trying again can help. */
-export class StacSourceError extends Error {
+/** An HTTP or source failure; retryable for network errors, timeouts, 429 and 5xx (the caller says). */
+export class StacSourceError extends HlsError {
   readonly url: string;
   readonly status: number | undefined;
-  readonly retryable: boolean;
-  constructor(url: string, message: string, opts: { status?: number; retryable?: boolean; cause?: unknown } = {}) {
-    super(`${url}: ${message}`, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'StacSourceError';
+  constructor(url: string, message: string, opts: { status?: number; retryable?: boolean; cause?: unknown; code?: string } = {}) {
+    super(opts.code ?? 'stac-source', `${url}: ${message}`, { retryable: opts.retryable ?? false, cause: opts.cause });
     this.url = url;
     this.status = opts.status;
-    this.retryable = opts.retryable ?? false;
   }
 }
 
 /** The API sent a page it had already sent (CMR-STAC once returned page 1 for every page). */
 export class RepeatedPageError extends StacSourceError {
   constructor(url: string, page: number, firstSeenAt: number) {
-    super(url, `page ${page} repeats page ${firstSeenAt} (same item ids); the API is not advancing its cursor, stopping instead of looping`);
-    this.name = 'RepeatedPageError';
+    super(url, `page ${page} repeats page ${firstSeenAt} (same item ids); the API is not advancing its cursor, stopping instead of looping`, { code: 'stac-repeated-page' });
   }
 }
 
-export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+export { errorMessage } from '@hls/common';

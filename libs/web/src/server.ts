@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HlsError } from '@hls/common';
 import { RunIdSchema, type RunInputRef } from '@hls/contracts';
 import { DEFAULT_AOI_MODE, aoiGeometries, chipsInAoi, parseChipPayload, selectionPaths, type PayloadText, validateSelectionName, writeAoiSelection, type AoiMode, type ChipRecord, type S2Tile } from '@hls/geo';
 import { chipsGeoJson, tilesGeoJson, type FeatureCollection } from './geojson.ts';
@@ -62,10 +63,11 @@ const TYPES: Record<string, string> = {
 const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
 const LOOPBACK_ADDR = new Set(['127.0.0.1', 'localhost', '::1']);
 
-class HttpError extends Error {
+/** An answer other than 200 to a request; a 5xx is the server's fault and may pass, a 4xx is the request's. */
+class HttpError extends HlsError {
   readonly status: number;
   constructor(status: number, message: string) {
-    super(message);
+    super('http', message, { retryable: status >= 500 || status === 429 });
     this.status = status;
   }
 }

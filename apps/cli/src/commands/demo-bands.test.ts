@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DATASET_DIRS, SERVICES } from '@hls/contracts';
 import { formatSummary, runDemo } from '@hls/pipeline';
-import { SERVICE_REGISTRY } from '../registry.ts';
+import { createServices } from '../registry.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hls-demo-bands-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('demo --bands https: every band over HTTPS from the LP DAAC emulator, byte-identical to the world; the token is put back', { timeout: 600_000 }, async () => {
   const before = process.env.EARTHDATA_TOKEN;
-  const r = await runDemo({ dataDir: tmp, small: true, bands: 'https', services: SERVICES.map((n) => SERVICE_REGISTRY[n]), timeoutMs: 300_000 });
+  const r = await runDemo({ dataDir: tmp, small: true, bands: 'https', services: createServices(SERVICES), timeoutMs: 300_000 });
   assert.equal(r.complete, true, formatSummary(r));
   assert.equal(r.failed, 0);
   assert.ok(r.accepted > 0);

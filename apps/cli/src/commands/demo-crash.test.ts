@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DATASET_DIRS, DATASET_FILES, SERVICES } from '@hls/contracts';
 import { formatSummary, runDemo } from '@hls/pipeline';
-import { SERVICE_REGISTRY } from '../registry.ts';
+import { createServices } from '../registry.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hls-demo-crash-'));
 const main = join(import.meta.dirname, '..', 'main.ts');
@@ -54,7 +54,7 @@ function digest(dir: string): Record<string, string> {
 }
 
 test('kill -9 mid-run twice (warping, then clipping) and restart: identical outputs, one terminal state per chip', { timeout: 600_000 }, async () => {
-  const ref = await runDemo({ dataDir: join(tmp, 'ref'), small: true, services: SERVICES.map((n) => SERVICE_REGISTRY[n]), timeoutMs: 300_000 });
+  const ref = await runDemo({ dataDir: join(tmp, 'ref'), small: true, services: createServices(SERVICES), timeoutMs: 300_000 });
   assert.equal(ref.complete, true, formatSummary(ref));
 
   const args = [main, 'demo', '--small', '--data-dir', crashed, '--ack-wait', '10', '--timeout', '300'];

@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
 import { SERVICES } from '@hls/contracts';
 import { formatSummary, runDemo } from '@hls/pipeline';
-import { SERVICE_REGISTRY } from '../registry.ts';
+import { createServices } from '../registry.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hls-nats-down-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -27,7 +27,7 @@ test('the private nats-server killed mid-run is started again on the same store;
       process.kill(killed, 'SIGKILL');
     }
   });
-  const r = await runDemo({ dataDir: tmp, small: true, services: SERVICES.map((n) => SERVICE_REGISTRY[n]), progress, timeoutMs: 480_000 });
+  const r = await runDemo({ dataDir: tmp, small: true, services: createServices(SERVICES), progress, timeoutMs: 480_000 });
   assert.ok(killed !== undefined, 'the server was killed during the run');
   assert.match(said, new RegExp(`^nats: the private nats-server \\(pid ${killed}\\) stopped; starting it again on the same store and port \\d+$`, 'm'));
   assert.match(said, /^nats: restarted \(pid \d+\); the run goes on$/m);

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DATASET_DIRS, DATASET_FILES, SERVICES } from '@hls/contracts';
 import { formatSummary, runDemo } from '@hls/pipeline';
-import { SERVICE_REGISTRY } from '../registry.ts';
+import { createServices } from '../registry.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hls-demo-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-const services = SERVICES.map((n) => SERVICE_REGISTRY[n]);
+const services = createServices(SERVICES);
 
 /** Downloads, warps and clips: their files must not be written again. */
 function mtimes(dir: string): Map<string, number> {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { BAND_SOURCES, SERVICES } from '@hls/contracts';
 import { exitCode, formatSummary, runDemo } from '@hls/pipeline';
 import type { Command } from 'commander';
-import { SERVICE_REGISTRY, serviceEntry } from '../registry.ts';
+import { createServices, serviceEntry } from '../registry.ts';
 import { positiveNumber, wholeNumber } from '../options.ts';
 
 export function register(program: Command): void {
@@ -29,7 +29,7 @@ export function register(program: Command): void {
         dataDir: resolve(o.dataDir),
         seed: o.seed,
         small: o.small === true,
-        services: SERVICES.map((n) => SERVICE_REGISTRY[n]),
+        services: createServices(SERVICES),
         progress: process.stderr,
         timeoutMs: o.timeout * 1000,
         ackWaitMs: o.ackWait * 1000,

@@ -15,10 +15,10 @@ import { demoConfig } from '@hls/local-stack';
 import { exitCode, formatSummary, runPipeline, type PipelineResult } from '@hls/pipeline';
 import { CID_MAPPING_FILE, startStacServer } from '@hls/stac';
 import { ensureWorld, SMALL_WORLD, type World } from '@hls/world';
-import { SERVICE_REGISTRY } from '../registry.ts';
+import { createServices } from '../registry.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hls-ends-'));
-const services = SERVICES.map((n) => SERVICE_REGISTRY[n]);
+const services = createServices(SERVICES);
 const main = join(import.meta.dirname, '..', 'main.ts');
 
 interface Servers {

@@ -4,7 +4,7 @@ import { loadConfig } from '@hls/config';
 import { SERVICES } from '@hls/contracts';
 import { exitCode, formatSummary, preflight, runPipeline } from '@hls/pipeline';
 import type { Command } from 'commander';
-import { SERVICE_REGISTRY, serviceEntry } from '../registry.ts';
+import { createServices, serviceEntry } from '../registry.ts';
 import { positiveNumber } from '../options.ts';
 
 export function register(program: Command): void {
@@ -30,7 +30,7 @@ export function register(program: Command): void {
         config: { ...config, data_dir: resolve(config.data_dir) },
         chipPayload: resolve(config.chip_payload_filename as string),
         gridKml: resolve(config.grid_kml as string),
-        services: SERVICES.map((n) => SERVICE_REGISTRY[n]),
+        services: createServices(SERVICES),
         nats: o.nats,
         label: 'run',
         progress: process.stderr,

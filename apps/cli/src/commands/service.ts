@@ -2,7 +2,7 @@
 import { SERVICES } from '@hls/contracts';
 import { serviceMain } from '@hls/runtime';
 import type { Command } from 'commander';
-import { SERVICE_REGISTRY, serviceNames, stopAll } from '../registry.ts';
+import { createServices, serviceNames, stopAll } from '../registry.ts';
 import { printStatus } from '../status.ts';
 import { port } from '../options.ts';
 
@@ -14,13 +14,15 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'config YAML (default: $HLS_CONFIG; env variables override keys)')
     .option('--health-port <port>', 'port for /healthz, /readyz and /metrics (default: health_port from the config)', port)
     .action(async (name: string, o: { config?: string; healthPort?: number }) => {
-      const [n] = serviceNames([name]);
-      if (!n) return;
-      await serviceMain([SERVICE_REGISTRY[n].def], {
-        ...(o.config ? { configFile: o.config } : {}),
-        ...(o.healthPort !== undefined ? { healthPort: o.healthPort } : {}),
-        onStopped: SERVICE_REGISTRY[n].stop,
-      });
+      const services = createServices(serviceNames([name]));
+      await serviceMain(
+        services.map((s) => s.def),
+        {
+          ...(o.config ? { configFile: o.config } : {}),
+          ...(o.healthPort !== undefined ? { healthPort: o.healthPort } : {}),
+          onStopped: stopAll(services),
+        },
+      );
     });
 
   program
@@ -30,13 +32,13 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'config YAML (default: $HLS_CONFIG; env variables override keys)')
     .option('--health-port <port>', 'port for /healthz, /readyz and /metrics', port)
     .action(async (names: string[], o: { config?: string; healthPort?: number }) => {
-      const list = serviceNames(names);
+      const services = createServices(serviceNames(names));
       await serviceMain(
-        list.map((n) => SERVICE_REGISTRY[n].def),
+        services.map((s) => s.def),
         {
           ...(o.config ? { configFile: o.config } : {}),
           ...(o.healthPort !== undefined ? { healthPort: o.healthPort } : {}),
-          onStopped: stopAll(list),
+          onStopped: stopAll(services),
         },
       );
     });

@@ -13,7 +13,7 @@ import { formatSummary, runDemo } from '@hls/pipeline';
 import { reprojectFile } from '@hls/raster';
 import { CID_MAPPING_FILE, startStacServer } from '@hls/stac';
 import { buildProgram } from '../main.ts';
-import { SERVICE_REGISTRY } from '../registry.ts';
+import { createServices } from '../registry.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hls-steps-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -34,7 +34,7 @@ async function cli(...args: string[]): Promise<void> {
 }
 
 test('step commands == event-driven run', { timeout: 600_000 }, async () => {
-  const ref = await runDemo({ dataDir: join(tmp, 'events'), small: true, services: SERVICES.map((n) => SERVICE_REGISTRY[n]), timeoutMs: 300_000 });
+  const ref = await runDemo({ dataDir: join(tmp, 'events'), small: true, services: createServices(SERVICES), timeoutMs: 300_000 });
   assert.equal(ref.complete, true, formatSummary(ref));
   const world = ref.world;
 

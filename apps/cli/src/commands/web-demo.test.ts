@@ -12,7 +12,7 @@ import type { Handler } from '@hls/runtime';
 import { spawnNatsServer, tempDir, waitFor } from '@hls/testing';
 import { startWebApp, type WebApp } from '@hls/web';
 import { launchChromium, screenshot, type BrowserHandle } from '@hls/web/testing';
-import { SERVICE_REGISTRY } from '../registry.ts';
+import { createServices } from '../registry.ts';
 
 const tmp = tempDir('hls-web-demo-');
 let nats: Awaited<ReturnType<typeof spawnNatsServer>>;
@@ -41,7 +41,7 @@ test('chips change state on the map as the demo runs, and end as the summary say
   // Clipping waits until the page has shown chips in a state before it: the test sees the run live.
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const services = SERVICES.map((n) => SERVICE_REGISTRY[n]).map((s) => {
+  const services = createServices(SERVICES).map((s) => {
     if (s.def.name !== 'chipper') return s;
     const clip = s.def.handlers[SUBJECTS.chipClip] as Handler<'hls.chip.clip'>;
     const gated: Handler<'hls.chip.clip'> = async (ev, ctx) => {

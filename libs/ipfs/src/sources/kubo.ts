@@ -27,6 +27,7 @@ export function kuboSource(url: string): BlockSource {
       } catch {
         // not JSON: keep the text
       }
+      // Kubo answers a block it does not have with HTTP 500 and Code 0: its message is the only sign.
       if (res.status === 404 || /not found|could not find/i.test(msg)) throw new BlockMissingError(`block/get ${cid}: ${msg}`);
       throw new Error(`block/get ${cid}: HTTP ${res.status} ${msg}`.trim());
     },

@@ -1,3 +1,4 @@
+import { HlsError } from '@hls/common';
 import type { CID } from 'multiformats/cid';
 
 /** Where blocks come from. `get` returns the raw block bytes (the caller verifies them) or throws. */
@@ -13,17 +14,15 @@ export interface BlockSource {
 }
 
 /** The block is not at this source (a 404, "not found"): worth trying elsewhere, and later. */
-export class BlockMissingError extends Error {
+export class BlockMissingError extends HlsError {
   constructor(message: string) {
-    super(message);
-    this.name = 'BlockMissingError';
+    super('block-missing', message, { retryable: true });
   }
 }
 
 /** A source answered with more bytes than the block can have: cut off, never buffered whole. */
-export class BlockTooLargeError extends Error {
+export class BlockTooLargeError extends HlsError {
   constructor(message: string) {
-    super(message);
-    this.name = 'BlockTooLargeError';
+    super('block-too-large', message, { retryable: false });
   }
 }
