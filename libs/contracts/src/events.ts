@@ -1,8 +1,8 @@
 // Event payloads, one zod schema each, versioned. Services validate every message at the boundary
 // (parseEvent); a message that does not validate goes to the DLQ with the zod message.
 import { z } from 'zod';
-import { BAND_SOURCES, ConfigSchema, hasSecrets } from './config-schema.ts';
-import { BANDS } from './domain.ts';
+import { ConfigSchema, hasSecrets } from './config-schema.ts';
+import { BAND_SOURCES, BANDS } from './domain.ts';
 import { AreaGeometrySchema, BBoxSchema, PolygonSchema } from './geometry.ts';
 import { ChipIdSchema, GranuleIdSchema, RunIdSchema, TileIdSchema } from './ids.ts';
 import { SUBJECTS, type Subject } from './subjects.ts';

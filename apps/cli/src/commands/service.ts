@@ -1,9 +1,6 @@
 // hls-chips service NAME | services [NAMES...] | status [RUN_ID]
-import { SERVICES } from '@hls/contracts';
-import { serviceMain } from '@hls/runtime';
+import { SERVICES } from '@hls/contracts/flow';
 import type { Command } from 'commander';
-import { SERVICE_REGISTRY, serviceNames, stopAll } from '../registry.ts';
-import { printStatus } from '../status.ts';
 import { port } from '../options.ts';
 
 export function register(program: Command): void {
@@ -14,6 +11,7 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'config YAML (default: $HLS_CONFIG; env variables override keys)')
     .option('--health-port <port>', 'port for /healthz, /readyz and /metrics (default: health_port from the config)', port)
     .action(async (name: string, o: { config?: string; healthPort?: number }) => {
+      const [{ serviceMain }, { SERVICE_REGISTRY, serviceNames }] = await Promise.all([import('@hls/runtime'), import('../registry.ts')]);
       const [n] = serviceNames([name]);
       if (!n) return;
       await serviceMain([SERVICE_REGISTRY[n].def], {
@@ -30,6 +28,7 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'config YAML (default: $HLS_CONFIG; env variables override keys)')
     .option('--health-port <port>', 'port for /healthz, /readyz and /metrics', port)
     .action(async (names: string[], o: { config?: string; healthPort?: number }) => {
+      const [{ serviceMain }, { SERVICE_REGISTRY, serviceNames, stopAll }] = await Promise.all([import('@hls/runtime'), import('../registry.ts')]);
       const list = serviceNames(names);
       await serviceMain(
         list.map((n) => SERVICE_REGISTRY[n].def),
@@ -48,6 +47,7 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'config YAML (for the NATS connection)')
     .option('--json', 'print JSON')
     .action(async (runId: string | undefined, o: { config?: string; json?: boolean }) => {
+      const { printStatus } = await import('../status.ts');
       await printStatus(runId, o);
     });
 }
