@@ -65,6 +65,16 @@ for (const args of [['--help'], ['reproject', '--help'], ['chips', 'boxes', '--h
   });
 }
 
+test('a command named after its module loads that module only; the top-level help loads them all', () => {
+  const commandModules = (urls: string[]) => urls.map((u) => /\/apps\/cli\/src\/commands\/([^/]+\.ts)$/.exec(u)?.[1]).filter(Boolean);
+  assert.deepEqual(commandModules(loaded(['reproject', '--help']).modules), ['reproject.ts']);
+  // qa.ts takes resolveDatasetDir from chip.ts.
+  assert.deepEqual(commandModules(loaded(['qa', '--help']).modules), ['qa.ts', 'chip.ts']);
+  // `status` lives in service.ts: found by loading every module.
+  assert.ok(commandModules(loaded(['status', '--help']).modules).length > 10);
+  assert.ok(commandModules(loaded(['--help']).modules).length > 10);
+});
+
 test('help texts stay complete: every command listed, a command lists its options and defaults', () => {
   const top = loaded(['--help']).stdout;
   for (const c of ['chip ', 'chips ', 'cids ', 'retrieve ', 'dataset ', 'demo ', 'identify ', 'ipfs ', 'qa ', 'reproject ', 'run ', 'scenes ', 'service ', 'services ', 'status ', 'stac ', 'web ']) {
