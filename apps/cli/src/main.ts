@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-// hls-chips: every command is a module in ./commands exporting register(program).
+// hls-chips: every command is a module in ./commands exporting register(program). register() declares the
+// command (name, description, options) and nothing more; its action imports the libraries it runs with
+// `await import(...)`, so `--help` and the start of a command load no raster, IPFS, STAC or NATS code
+// (apps/cli/src/startup.test.ts). Node strips the types of every .ts file it loads, so start-up also loads only
+// the command module asked for when it is named after the command (commands/<name>.ts).
 import { Command, CommanderError } from 'commander';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatFailure, takeVerbose, usageFailure } from './failure.ts';
 
-export async function buildProgram(): Promise<Command> {
+/** The program with every command, or for `hls-chips <name> ...` (args = process.argv) the one command when
+ * commands/<name>.ts defines it; else (top-level help, a command kept in another file) with every command. */
+export async function buildProgram(args?: readonly string[]): Promise<Command> {
   const program = new Command('hls-chips')
     .description('Crop-classification training chips from NASA HLS imagery and the USDA Cropland Data Layer')
     .enablePositionalOptions()
@@ -19,11 +25,18 @@ export async function buildProgram(): Promise<Command> {
   const modules = readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
     .sort();
-  for (const f of modules) {
+  const register = async (f: string): Promise<void> => {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { register?: (p: Command) => void };
     if (typeof mod.register !== 'function') throw new Error(`apps/cli/src/commands/${f} does not export register(program)`);
     mod.register(program);
+  };
+  const name = args?.[2];
+  const own = name && modules.includes(`${name}.ts`) ? `${name}.ts` : undefined;
+  if (own) {
+    await register(own);
+    if (program.commands.some((c) => c.name() === name)) return program;
   }
+  for (const f of modules) if (f !== own) await register(f);
   return program;
 }
 
@@ -42,7 +55,7 @@ if (import.meta.main) {
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);
   try {
-    const program = await buildProgram();
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (e) {
     fail(e);

@@ -1,7 +1,7 @@
 // The pipeline configuration: the original pipeline's keys and defaults (snake_case, so its config.yaml
 // keeps working), plus what the event-driven version needs. libs/config loads YAML + env into this.
 import { z } from 'zod';
-import { BANDS, CLASS_NAMES, LIMITS, SEARCH_WINDOW, SELECTION_DEFAULTS } from './domain.ts';
+import { BAND_SOURCES, BANDS, CLASS_NAMES, LIMITS, SEARCH_WINDOW, SELECTION_DEFAULTS, type BandSourceName } from './domain.ts';
 
 /**
  * An instant (RFC 3339, `2022-09-30T00:00:00Z`) or a bare date, which means that day's 00:00:00Z, as the
@@ -88,10 +88,6 @@ export const LimitsSchema = z
   })
   .strict();
 export type LimitsConfig = z.infer<typeof LimitsSchema>;
-
-/** Where band files come from, tried in the configured order for every band. */
-export const BAND_SOURCES = ['local', 'ipfs', 'https'] as const;
-export type BandSourceName = (typeof BAND_SOURCES)[number];
 
 export const BandSourcesSchema = z
   .array(z.enum(BAND_SOURCES))

@@ -13,6 +13,10 @@ export const SCENES_PER_TILE = 3;
 /** Band files a tile needs before it can be chipped: 3 scenes x 7 bands. */
 export const BANDS_PER_TILE = SCENES_PER_TILE * BANDS.length;
 
+/** Where band files come from, tried in the configured order for every band. */
+export const BAND_SOURCES = ['local', 'ipfs', 'https'] as const;
+export type BandSourceName = (typeof BAND_SOURCES)[number];
+
 export const HLS = {
   /** HLS S30 v2.0 reflectance: Int16, scale 0.0001. */
   reflectanceNodata: -9999,

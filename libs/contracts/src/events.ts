@@ -2,8 +2,8 @@
 // (parseEvent); a message that does not validate goes to the DLQ with the zod message.
 import { HlsError } from '@hls/common';
 import { z } from 'zod';
-import { BAND_SOURCES, ConfigSchema, hasSecrets } from './config-schema.ts';
-import { BANDS } from './domain.ts';
+import { ConfigSchema, hasSecrets } from './config-schema.ts';
+import { BAND_SOURCES, BANDS } from './domain.ts';
 import { AreaGeometrySchema, BBoxSchema, PolygonSchema } from './geometry.ts';
 import { ChipIdSchema, GranuleIdSchema, RunIdSchema, TileIdSchema } from './ids.ts';
 import { RunInputsSchema } from './run-inputs.ts';

@@ -2,10 +2,6 @@
 // and chip"): every chip whose tile has its 3 scenes x 7 bands in tiles_reprojected/ is clipped into
 // chips/ and chips_fmask/, its QA figures recorded and track_chips.csv written. Logic: @hls/chips.
 import type { Command } from 'commander';
-import { loadConfig } from '@hls/config';
-import { datasetDir } from '@hls/contracts';
-import { chipDataset, loadReclassTable } from '@hls/chips';
-import { twinPathOf } from '@hls/geo';
 
 export interface DatasetFlags {
   dataset?: string;
@@ -13,8 +9,9 @@ export interface DatasetFlags {
 }
 
 /** The dataset dir from --dataset, else from the config (<data_dir>/training_datasets/<train_dataset_name>). */
-export function resolveDatasetDir(o: DatasetFlags): string {
+export async function resolveDatasetDir(o: DatasetFlags): Promise<string> {
   if (o.dataset) return o.dataset;
+  const [{ loadConfig }, { datasetDir }] = await Promise.all([import('@hls/config'), import('@hls/contracts')]);
   const c = loadConfig({ file: o.config });
   return datasetDir(c.data_dir, c.train_dataset_name);
 }
@@ -37,6 +34,12 @@ export function register(program: Command): void {
     .option('--chips-table <csv>', 'chips_df.csv giving each chip its tile (default: <dataset>/chips_df.csv when present, else the tile whose rasters contain the chip)')
     .option('--chip <id>', 'only this chip (repeatable)', collect, [])
     .action(async (o: DatasetFlags & { payload5070?: string; cdl?: string; reclass?: string; chipsTable?: string; chip: string[] }) => {
+      const [{ loadConfig }, { datasetDir }, { chipDataset, loadReclassTable }, { twinPathOf }] = await Promise.all([
+        import('@hls/config'),
+        import('@hls/contracts'),
+        import('@hls/chips'),
+        import('@hls/geo'),
+      ]);
       const cfg = o.config || !o.dataset || !o.cdl || !o.reclass || !o.payload5070 ? loadConfig({ file: o.config }) : null;
       const dir = o.dataset ?? datasetDir(cfg!.data_dir, cfg!.train_dataset_name);
       const cdl = o.cdl ?? cfg?.cdl.source;

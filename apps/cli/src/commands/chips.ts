@@ -1,30 +1,9 @@
 // hls-chips chips ...: the chip-index step and its helpers (the original's create_chip_5070_payload and
 // AOI selection). Thin: the work is in @hls/geo.
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadConfig } from '@hls/config';
-import { loadReclassTable } from '@hls/chips';
-import { openRaster, requireEpsg } from '@hls/raster';
-import {
-  aoiBbox5070,
-  aoiGeometries,
-  chipCandidates,
-  chipRecordFromBox,
-  classWeights,
-  classWeightsCsv,
-  payloadCollection,
-  sampleChips,
-  writePythonJson,
-  indexChips,
-  readChipPayload,
-  twinPathOf,
-  writeAoiSelection,
-  writeChipIndexFiles,
-  validateSelectionName,
-  writeTwin,
-  type ChipIssue,
-} from '@hls/geo';
+import type { ChipIssue } from '@hls/geo';
 import { wholeNumber } from '../options.ts';
 
 /** Report a failure as a one-line command error (exit 1), not a stack trace. */
@@ -38,14 +17,6 @@ function guarded<A extends unknown[]>(cmd: () => Command, fn: (...a: A) => Promi
   };
 }
 
-function selectionName(v: string): string {
-  try {
-    return validateSelectionName(v);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-}
-
 function printRejected(rejected: readonly ChipIssue[]): void {
   const byReason = new Map<string, number>();
   for (const r of rejected) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
@@ -55,7 +26,8 @@ function printRejected(rejected: readonly ChipIssue[]): void {
   }
 }
 
-function gridFrom(o: { grid?: string; config?: string }): string {
+async function gridFrom(o: { grid?: string; config?: string }): Promise<string> {
+  const { loadConfig } = await import('@hls/config');
   const grid = o.grid ?? loadConfig(o.config ? { file: o.config } : {}).grid_kml;
   if (!grid) throw new Error('no tile grid: pass --grid <KML> or set grid_kml in the config (HLS_GRID_KML)');
   return grid;
@@ -78,7 +50,8 @@ export function register(program: Command): void {
   assign.action(
     guarded(() => assign, async (o: { chips: string; grid?: string; config?: string; out: string; cache: boolean }) => {
       const t0 = performance.now();
-      const r = await indexChips(o.chips, gridFrom(o), o.cache ? {} : { cacheFile: false });
+      const { indexChips, writeChipIndexFiles } = await import('@hls/geo');
+      const r = await indexChips(o.chips, await gridFrom(o), o.cache ? {} : { cacheFile: false });
       const files = await writeChipIndexFiles(resolve(o.out), r);
       const differ = r.assigned.filter((a) => a.naiveTile?.name !== a.tile.name).length;
       process.stdout.write(
@@ -98,6 +71,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'output file (default: <name>_5070.geojson next to the payload)');
   to5070.action(
     guarded(() => to5070, async (file: string, o: { out?: string }) => {
+      const { readChipPayload, twinPathOf, writeTwin } = await import('@hls/geo');
       const p = await readChipPayload(file, { derive: true });
       const out = o.out ?? twinPathOf(file);
       await writeTwin(out, p.chips);
@@ -114,13 +88,15 @@ export function register(program: Command): void {
     )
     .requiredOption('--aoi <file>', 'AOI GeoJSON (EPSG:4326 Polygon/MultiPolygon, Feature or FeatureCollection)')
     .requiredOption('--chips <file>', 'chip payload GeoJSON (EPSG:4326)')
-    .requiredOption('--name <name>', "selection name (letters, digits, '_', '-')", selectionName)
+    .requiredOption('--name <name>', "selection name (letters, digits, '_', '-')")
     .option('--out <dir>', 'directory that holds aoi_selections/', '.')
     .option('--within', 'keep only the chips wholly inside the AOI (default: every chip that shares area with it)')
     .option('--intersects', 'the default (chips that touch the AOI); kept for scripts written when it was an option');
   filter.action(
     guarded(() => filter, async (o: { aoi: string; chips: string; name: string; out: string; within?: boolean; intersects?: boolean }) => {
       if (o.within && o.intersects) throw new Error('chips filter: --within and --intersects contradict each other; give one');
+      const { aoiGeometries, readChipPayload, validateSelectionName, writeAoiSelection } = await import('@hls/geo');
+      validateSelectionName(o.name);
       const aoi = aoiGeometries(JSON.parse(await readFile(o.aoi, 'utf8')) as unknown, o.aoi);
       const p = await readChipPayload(o.chips);
       const r = await writeAoiSelection(resolve(o.out), o.name, p.chips, aoi, o.within ? 'within' : 'intersects');
@@ -144,12 +120,20 @@ export function register(program: Command): void {
     .option('--draws <count>', 'weighted draws (with replacement) to rank chips by', wholeNumber(1), 1_000_000)
     .option('--reclass <csv>', 'cdl_total_dst.csv (old_class_value -> new_class_value); default: cdl.reclass_table from the config')
     .option('--config <file>', 'config YAML (for cdl.reclass_table)')
-    .option('--name <name>', 'output name prefix', selectionName, 'bb')
+    .option('--name <name>', "output name prefix (letters, digits, '_', '-')", 'bb')
     .option('--out <dir>', 'output directory', '.');
   boxes.action(
     guarded(
       () => boxes,
       async (o: { cdl: string; aoi: string; n: number; seed: number; draws: number; reclass?: string; config?: string; name: string; out: string }) => {
+        const [{ loadConfig }, { loadReclassTable }, { openRaster, requireEpsg }, geo] = await Promise.all([
+          import('@hls/config'),
+          import('@hls/chips'),
+          import('@hls/raster'),
+          import('@hls/geo'),
+        ]);
+        const { aoiBbox5070, aoiGeometries, chipCandidates, chipRecordFromBox, classWeights, classWeightsCsv, payloadCollection, sampleChips, twinPathOf, writePythonJson, writeTwin } = geo;
+        geo.validateSelectionName(o.name);
         const reclassFile = o.reclass ?? loadConfig(o.config ? { file: o.config } : {}).cdl.reclass_table;
         if (!reclassFile) throw new Error('no reclass table: pass --reclass <cdl_total_dst.csv> or set cdl.reclass_table in the config');
         const reclass = await loadReclassTable(reclassFile);

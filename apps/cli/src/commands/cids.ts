@@ -4,11 +4,10 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfig } from '@hls/config';
-import { BAND_SOURCES, DATASET_FILES, bandSourcesOf, datasetDir, type BandAsset, type BandSourceName } from '@hls/contracts';
-import { BandSources, bandSourceSettings, retrieveAll, type RetrieveProgress } from '@hls/bands';
-import { bandRefs, checkCids, createFetcher, grabCids, readTilePayloads, settingsWithFlags, writeTilePayloads, type BackendFlags } from '@hls/ipfs';
-import { readCidMappingFile, readSceneParts } from '@hls/stac';
+import type { BandAsset } from '@hls/contracts';
+import { BAND_SOURCES, type BandSourceName } from '@hls/contracts/domain';
+import type { BandSources, RetrieveProgress } from '@hls/bands';
+import type { BackendFlags } from '@hls/ipfs';
 import { wholeNumber } from '../options.ts';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -32,7 +31,8 @@ function withBackendOptions(c: Command): Command {
     .option('--concurrency <n>', 'block requests in flight (default: config ipfs.concurrency)', wholeNumber(1));
 }
 
-function setup(o: CommonOpts) {
+async function setup(o: CommonOpts) {
+  const [{ loadConfig }, { DATASET_FILES, datasetDir }, { settingsWithFlags }] = await Promise.all([import('@hls/config'), import('@hls/contracts'), import('@hls/ipfs')]);
   const config = loadConfig({ file: o.config });
   const dir = o.dataset ?? datasetDir(config.data_dir, config.train_dataset_name);
   return { config, dir, payloads: o.payloads ?? join(dir, DATASET_FILES.tilePayloads), settings: settingsWithFlags(config.ipfs, o) };
@@ -74,6 +74,12 @@ export function register(program: Command): void {
     .option('--out <file>', 'tile_payloads.json to write (default in the dataset directory)')
     .action(async (o: { config?: string; dataset?: string; selected?: string; mapping?: string; out?: string }) => {
       try {
+        const [{ loadConfig }, { DATASET_FILES, datasetDir }, { grabCids, writeTilePayloads }, { readCidMappingFile }] = await Promise.all([
+          import('@hls/config'),
+          import('@hls/contracts'),
+          import('@hls/ipfs'),
+          import('@hls/stac'),
+        ]);
         const config = loadConfig({ file: o.config });
         const dir = o.dataset ?? datasetDir(config.data_dir, config.train_dataset_name);
         const selected = o.selected ?? join(dir, DATASET_FILES.selectedTiles);
@@ -98,7 +104,8 @@ export function register(program: Command): void {
     .action(async (o: CommonOpts & { out?: string }) => {
       let fetcher;
       try {
-        const { dir, payloads, settings } = setup(o);
+        const { dir, payloads, settings } = await setup(o);
+        const [{ DATASET_FILES }, { bandRefs, checkCids, createFetcher, readTilePayloads }] = await Promise.all([import('@hls/contracts'), import('@hls/ipfs')]);
         fetcher = await createFetcher(settings);
         const refs = bandRefs(await readTilePayloads(payloads));
         const out = o.out ?? join(dir, DATASET_FILES.missingCids);
@@ -134,7 +141,13 @@ export function register(program: Command): void {
     .action(async (o: CommonOpts & { quiet?: boolean; source: string[] }) => {
       let sources: BandSources | undefined;
       try {
-        const { config, dir, payloads, settings } = setup(o);
+        const { config, dir, payloads, settings } = await setup(o);
+        const [{ bandSourcesOf }, { BandSources, bandSourceSettings, retrieveAll }, { bandRefs, readTilePayloads }, { readSceneParts }] = await Promise.all([
+          import('@hls/contracts'),
+          import('@hls/bands'),
+          import('@hls/ipfs'),
+          import('@hls/stac'),
+        ]);
         const order = parseSources(o.source) ?? bandSourcesOf(config);
         sources = new BandSources({ ...bandSourceSettings(config), order, ipfs: settings });
         const refs = bandRefs(await readTilePayloads(payloads));

@@ -2,9 +2,6 @@
 // (split_training_data, calc_band_mean_sd, calc_class_weights, generate_class_distribution) over
 // <dataset>/chips_filtered/, each usable alone. Logic: @hls/analytics.
 import type { Command } from 'commander';
-import { loadConfig } from '@hls/config';
-import { buildDataset, writeBandStats, writeClassDistribution, writeClassWeights, writeSplit } from '@hls/analytics';
-import { assembleTrackChips } from '@hls/chips';
 import { resolveDatasetDir, type DatasetFlags } from './chip.ts';
 import { fraction, wholeNumber } from '../options.ts';
 
@@ -12,8 +9,9 @@ type SplitFlags = DatasetFlags & { seed?: number; trainFraction?: number };
 
 
 /** Seed and fraction from flags, else the config's split section (default 42, 0.8). */
-function splitSettings(o: SplitFlags): { seed: number; trainFraction: number } {
+async function splitSettings(o: SplitFlags): Promise<{ seed: number; trainFraction: number }> {
   if (o.seed !== undefined && o.trainFraction !== undefined) return { seed: o.seed, trainFraction: o.trainFraction };
+  const { loadConfig } = await import('@hls/config');
   const c = loadConfig({ file: o.config });
   return { seed: o.seed ?? c.split.seed, trainFraction: o.trainFraction ?? c.split.train_fraction };
 }
@@ -29,15 +27,17 @@ export function register(program: Command): void {
   splitOpts(common(ds.command('split')))
     .description('shuffle the accepted chip ids with the seed and split them: train_ids.csv / val_ids.csv (header ids) and training_data.txt / validation_data.txt')
     .action(async (o: SplitFlags) => {
-      const dir = resolveDatasetDir(o);
-      const r = await writeSplit(dir, splitSettings(o));
+      const dir = await resolveDatasetDir(o);
+      const { writeSplit } = await import('@hls/analytics');
+      const r = await writeSplit(dir, await splitSettings(o));
       print({ dataset: dir, train: r.train.length, val: r.val.length, files: r.files });
     });
 
   common(ds.command('stats'))
     .description('per band over its 3 dates: mean, std, min/max after clipping at the 1.5 / 98.5 percentiles: band_stats/band_values_<n>.txt and .npy, global_stats.txt')
     .action(async (o: DatasetFlags) => {
-      const dir = resolveDatasetDir(o);
+      const dir = await resolveDatasetDir(o);
+      const { writeBandStats } = await import('@hls/analytics');
       const r = await writeBandStats(dir);
       print({ dataset: dir, stats: r.stats, files: r.files });
     });
@@ -45,7 +45,8 @@ export function register(program: Command): void {
   common(ds.command('weights'))
     .description("sklearn 'balanced' class weights over the classes present in the masks, normalised to sum 1, 0 for class 0: class_weights.csv")
     .action(async (o: DatasetFlags) => {
-      const dir = resolveDatasetDir(o);
+      const dir = await resolveDatasetDir(o);
+      const { writeClassWeights } = await import('@hls/analytics');
       const r = await writeClassWeights(dir);
       print({ dataset: dir, weights: r.weights, files: r.files });
     });
@@ -53,7 +54,8 @@ export function register(program: Command): void {
   common(ds.command('distribution'))
     .description('per-chip class counts of the train and val chips (needs the split) and a PNG bar chart of each: training_dst.png and validation_dst.png at the dataset root (as the original), counts in plots/training_dst.csv, plots/validation_dst.csv')
     .action(async (o: DatasetFlags) => {
-      const dir = resolveDatasetDir(o);
+      const dir = await resolveDatasetDir(o);
+      const { writeClassDistribution } = await import('@hls/analytics');
       const r = await writeClassDistribution(dir);
       print({ dataset: dir, files: r.files });
     });
@@ -61,9 +63,10 @@ export function register(program: Command): void {
   splitOpts(common(ds.command('all')))
     .description('track_chips.csv (when chip records exist), then split, stats, weights and distribution in one go')
     .action(async (o: SplitFlags) => {
-      const dir = resolveDatasetDir(o);
+      const dir = await resolveDatasetDir(o);
+      const [{ assembleTrackChips }, { buildDataset }] = await Promise.all([import('@hls/chips'), import('@hls/analytics')]);
       const tracked = await assembleTrackChips(dir);
-      const r = await buildDataset(dir, splitSettings(o));
+      const r = await buildDataset(dir, await splitSettings(o));
       print({ dataset: dir, tracked, train: r.train, val: r.val, files: r.files });
     });
 }

@@ -1,9 +1,8 @@
 // hls-chips demo: the whole pipeline on a generated sample world, no account and no internet.
 import { resolve } from 'node:path';
-import { BAND_SOURCES, SERVICES } from '@hls/contracts';
-import { exitCode, formatSummary, runDemo } from '@hls/pipeline';
+import { BAND_SOURCES } from '@hls/contracts/domain';
+import { SERVICES } from '@hls/contracts/flow';
 import type { Command } from 'commander';
-import { createServices, serviceEntry } from '../registry.ts';
 import { positiveNumber, wholeNumber } from '../options.ts';
 
 export function register(program: Command): void {
@@ -24,6 +23,7 @@ export function register(program: Command): void {
     .action(async (o: { dataDir: string; seed: number; small?: boolean; processes?: boolean; timeout: number; ackWait: number; bands: string; json?: boolean }) => {
       const bands = BAND_SOURCES.find((b) => b === o.bands);
       if (!bands) throw new Error(`--bands must be one of ${BAND_SOURCES.join(', ')}, got '${o.bands}'`);
+      const [{ exitCode, formatSummary, runDemo }, { createServices, serviceEntry }] = await Promise.all([import('@hls/pipeline'), import('../registry.ts')]);
       const r = await runDemo({
         bands,
         dataDir: resolve(o.dataDir),

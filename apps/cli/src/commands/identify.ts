@@ -2,10 +2,6 @@
 // every tile a scene search over the season, the cloud filter, coverage cascade and first/middle/last
 // selection; writes <dataset>/selected_tiles.csv and tile_payloads.json. Logic: @hls/geo, @hls/stac.
 import type { Command } from 'commander';
-import { loadConfig } from '@hls/config';
-import { datasetDir } from '@hls/contracts';
-import { indexChips, tileSearchGeometry } from '@hls/geo';
-import { identifyScenes } from '@hls/stac';
 import { wholeNumber } from '../options.ts';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -29,6 +25,12 @@ export function register(program: Command): void {
     .option('--tile <id>', 'only this tile (repeatable)', collect, [])
     .option('--concurrency <n>', 'tiles searched at once', wholeNumber(1), 4)
     .action(async (o: { config?: string; payload?: string; grid?: string; dataset?: string; url?: string; catalog?: string; dir?: string; tile: string[]; concurrency: number }) => {
+      const [{ loadConfig }, { datasetDir }, { indexChips, tileSearchGeometry }, { identifyScenes }] = await Promise.all([
+        import('@hls/config'),
+        import('@hls/contracts'),
+        import('@hls/geo'),
+        import('@hls/stac'),
+      ]);
       const stac: Record<string, unknown> = {};
       if (o.url) Object.assign(stac, { type: 'api', url: o.url });
       if (o.catalog) Object.assign(stac, { type: 'catalog', url: o.catalog });

@@ -1,8 +1,7 @@
 // hls-chips ipfs: serve a directory as a local IPFS provider, or get one CID into a verified file.
 import type { Command } from 'commander';
-import { createFetcher, startProvider, type FetchProgress, type IpfsSettings } from '@hls/ipfs';
+import type { FetchProgress, IpfsSettings } from '@hls/ipfs';
 import { join, resolve } from 'node:path';
-import { CID_MAPPING_FILE } from '@hls/stac';
 import { port, wholeNumber } from '../options.ts';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -30,6 +29,7 @@ export function register(program: Command): void {
     .option('--no-bitswap', 'do not start the Helia/libp2p bitswap node')
     .action(async (o: { dir: string; dataDir: string; mapping?: string; store?: string; host: string; gatewayPort: number; rpcPort: number; missing: string[]; corrupt: string[]; delayMs: number; bitswap: boolean; bitswapPort: number }) => {
       const store = o.store ?? join(o.dataDir, 'ipfs', 'blocks');
+      const [{ startProvider }, { CID_MAPPING_FILE }] = await Promise.all([import('@hls/ipfs'), import('@hls/stac')]);
       // Ready for SIGTERM/SIGINT before the JSON line announces the server: a caller may stop it at once.
       const stopped = new Promise<void>((done) => {
         process.once('SIGTERM', () => done());
@@ -96,6 +96,7 @@ export function register(program: Command): void {
       };
       let fetcher;
       try {
+        const { createFetcher } = await import('@hls/ipfs');
         fetcher = await createFetcher({ backends, timeout_ms: o.timeout, retries: o.retries, concurrency: o.concurrency });
         const r = await fetcher.fetchToFile(cid, o.out, { onProgress, context: { label: o.out } });
         if (!o.quiet) process.stderr.write(`\r${fmtBytes(r.bytes)} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);

@@ -2,7 +2,6 @@
 // recorded (valid Fmask in every date, worst single invalid value < 5 %, no nodata), copy the accepted
 // merged + mask files to chips_filtered/ and rewrite track_chips.csv with the decisions.
 import type { Command } from 'commander';
-import { qaDataset } from '@hls/chips';
 import { resolveDatasetDir, type DatasetFlags } from './chip.ts';
 
 export function register(program: Command): void {
@@ -16,7 +15,8 @@ export function register(program: Command): void {
     .option('--dataset <dir>', 'dataset dir (default: from the config)')
     .option('--config <file>', 'config YAML (the original keys)')
     .action(async (o: DatasetFlags) => {
-      const dir = resolveDatasetDir(o);
+      const dir = await resolveDatasetDir(o);
+      const { qaDataset } = await import('@hls/chips');
       const r = await qaDataset(dir);
       const reasons: Record<string, number> = {};
       for (const x of r.rejected) reasons[x.reason] = (reasons[x.reason] ?? 0) + 1;

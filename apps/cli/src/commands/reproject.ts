@@ -1,8 +1,6 @@
 // hls-chips reproject: warp one GeoTIFF onto the CDL grid (EPSG:5070, 30 m), as the reprojector does.
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { loadConfig } from '@hls/config';
-import { reprojectFile } from '@hls/raster';
 import type { ExtentMode, Resampling } from '@hls/raster';
 
 /** IN.tif -> IN_5070.tif next to it. */
@@ -36,6 +34,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'config YAML (limits.max_raster_pixels caps the input and output size; HLS_LIMITS__MAX_RASTER_PIXELS works too)')
     .action(async (input: string, o: { out?: string; resampling: Resampling; extent: ExtentMode; config?: string }) => {
       const output = o.out ?? defaultReprojectOutput(input.replace(/^https?:\/\/.*\//i, ''));
+      const [{ loadConfig }, { reprojectFile }] = await Promise.all([import('@hls/config'), import('@hls/raster')]);
       const maxPixels = loadConfig({ file: o.config }).limits.max_raster_pixels;
       const r = await reprojectFile(input, output, { resampling: o.resampling, extent: o.extent, maxPixels });
       process.stdout.write(`${JSON.stringify({ output: r.output, bbox5070: r.bbox5070, width: r.window.width, height: r.window.height })}\n`);

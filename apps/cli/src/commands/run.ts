@@ -1,10 +1,6 @@
 // hls-chips run --config FILE: the pipeline against the configured sources, same progress and summary.
 import { resolve } from 'node:path';
-import { loadConfig } from '@hls/config';
-import { SERVICES } from '@hls/contracts';
-import { exitCode, formatSummary, preflight, runPipeline } from '@hls/pipeline';
 import type { Command } from 'commander';
-import { createServices, serviceEntry } from '../registry.ts';
 import { positiveNumber } from '../options.ts';
 
 export function register(program: Command): void {
@@ -23,6 +19,12 @@ export function register(program: Command): void {
     .action(async (o: { config?: string; runId?: string; processes?: boolean; nats: string; timeout: number; json?: boolean }) => {
       const file = o.config ?? process.env.HLS_CONFIG;
       if (!file) throw new Error('run: no config: pass --config FILE or set HLS_CONFIG');
+      const [{ loadConfig }, { SERVICES }, { exitCode, formatSummary, preflight, runPipeline }, { createServices, serviceEntry }] = await Promise.all([
+        import('@hls/config'),
+        import('@hls/contracts/flow'),
+        import('@hls/pipeline'),
+        import('../registry.ts'),
+      ]);
       const config = loadConfig({ file });
       if (o.nats !== 'private' && o.nats !== 'config') throw new Error(`--nats must be 'private' or 'config', got ${JSON.stringify(o.nats)}`);
       await preflight(config);

@@ -1,23 +1,7 @@
 // hls-chips scenes: inspect one metadata document; search a tile's scenes (and select its triple) from
 // the configured source. Logic: @hls/stac.
 import type { Command } from 'commander';
-import { loadConfig } from '@hls/config';
-import { TileIdSchema, datasetDir } from '@hls/contracts';
 import type { AreaGeometry, Config, Scene } from '@hls/contracts';
-import { loadS2Grid, tileSearchGeometry } from '@hls/geo';
-import {
-  applyCidMapping,
-  findScenes,
-  loadCidMappingFile,
-  mergeSceneParts,
-  missingFields,
-  readMetadataFile,
-  sceneSourceFor,
-  selectScenes,
-  tileSearchParams,
-  toScene,
-  writeScenePart,
-} from '@hls/stac';
 import type { GranuleMetadata } from '@hls/stac';
 
 function sceneText(s: Scene | GranuleMetadata, missing: string[] = []): string {
@@ -50,6 +34,7 @@ async function tileGeometry(tile: string, o: { bbox?: string; grid?: string }, c
   }
   const grid = o.grid ?? config.grid_kml;
   if (!grid) return undefined;
+  const { loadS2Grid, tileSearchGeometry } = await import('@hls/geo');
   const t = (await loadS2Grid(grid)).find((x) => x.name === tile);
   if (!t) throw new Error(`tile ${tile} is not in the grid ${grid}`);
   // The same search geometry the chip-index service sends stac-scout.
@@ -71,6 +56,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON: {scenes, incomplete, problems}')
     .option('--cid-mapping <file>', 'filename -> CID mapping (easierdata format) to fill band CIDs')
     .action(async (file: string, o: { json?: boolean; cidMapping?: string }) => {
+      const { applyCidMapping, loadCidMappingFile, missingFields, readMetadataFile, toScene } = await import('@hls/stac');
       const read = await readMetadataFile(file);
       const mapping = o.cidMapping ? await loadCidMappingFile(o.cidMapping) : undefined;
       const out: { scenes: Scene[]; incomplete: { record: GranuleMetadata; missing: string[]; error: string }[]; problems: string[] } = {
@@ -115,6 +101,11 @@ export function register(program: Command): void {
     .option('--select', 'apply the cloud filter, coverage cascade and first/middle/last selection')
     .option('--write', 'with --select: add the tile to <dataset>/selected_tiles.csv and tile_payloads.json')
     .action(async (o: { tile: string; from?: string; to?: string; config?: string; url?: string; catalog?: string; dir?: string; grid?: string; bbox?: string; cidMapping?: string; select?: boolean; write?: boolean }) => {
+      const [{ loadConfig }, { TileIdSchema, datasetDir }, { findScenes, loadCidMappingFile, mergeSceneParts, sceneSourceFor, selectScenes, tileSearchParams, writeScenePart }] = await Promise.all([
+        import('@hls/config'),
+        import('@hls/contracts'),
+        import('@hls/stac'),
+      ]);
       const tile = TileIdSchema.safeParse(o.tile);
       if (!tile.success) {
         process.stderr.write(`hls-chips scenes search: --tile ${o.tile}: ${tile.error.issues[0]?.message}\n`);

@@ -1,9 +1,6 @@
 // hls-chips service NAME | services [NAMES...] | status [RUN_ID]
-import { SERVICES } from '@hls/contracts';
-import { serviceMain } from '@hls/runtime';
+import { SERVICES } from '@hls/contracts/flow';
 import type { Command } from 'commander';
-import { createServices, serviceNames, stopAll } from '../registry.ts';
-import { printStatus } from '../status.ts';
 import { port } from '../options.ts';
 
 export function register(program: Command): void {
@@ -14,6 +11,7 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'config YAML (default: $HLS_CONFIG; env variables override keys)')
     .option('--health-port <port>', 'port for /healthz, /readyz and /metrics (default: health_port from the config)', port)
     .action(async (name: string, o: { config?: string; healthPort?: number }) => {
+      const [{ serviceMain }, { createServices, serviceNames, stopAll }] = await Promise.all([import('@hls/runtime'), import('../registry.ts')]);
       const services = createServices(serviceNames([name]));
       await serviceMain(
         services.map((s) => s.def),
@@ -32,6 +30,7 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'config YAML (default: $HLS_CONFIG; env variables override keys)')
     .option('--health-port <port>', 'port for /healthz, /readyz and /metrics', port)
     .action(async (names: string[], o: { config?: string; healthPort?: number }) => {
+      const [{ serviceMain }, { createServices, serviceNames, stopAll }] = await Promise.all([import('@hls/runtime'), import('../registry.ts')]);
       const services = createServices(serviceNames(names));
       await serviceMain(
         services.map((s) => s.def),
@@ -50,6 +49,7 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'config YAML (for the NATS connection)')
     .option('--json', 'print JSON')
     .action(async (runId: string | undefined, o: { config?: string; json?: boolean }) => {
+      const { printStatus } = await import('../status.ts');
       await printStatus(runId, o);
     });
 }

@@ -1,6 +1,5 @@
 // hls-chips stac serve: the local CMR-STAC-like API over a granule directory (tests, the demo).
 import type { Command } from 'commander';
-import { startStacServer } from '@hls/stac';
 import type { Faults } from '@hls/stac';
 import { port, wholeNumber } from '../options.ts';
 
@@ -39,6 +38,7 @@ export function register(program: Command): void {
       if (o.slow > 0) faults.slowMs = o.slow;
       if (o.repeatFirstPage) faults.repeatFirstPage = true;
       if (o.rejectPost) faults.rejectPost = true;
+      const { startStacServer } = await import('@hls/stac');
       const server = await startStacServer({ dir: o.dir, port: o.port, host: o.host, defaultLimit: Math.max(1, o.defaultLimit), maxPageSize: Math.max(1, o.maxPageSize), faults });
       process.stdout.write(JSON.stringify({ url: server.url, granules: server.granuleCount, problems: server.problems.map((p) => p.message) }) + '\n');
       await new Promise<void>((resolve) => {

@@ -2,14 +2,9 @@
 // Kubernetes, `hls-chips services`) through nats.url / NATS_URL, and follow it to the same summary as `run`.
 // `--demo` submits the sample world instead, its granule folders and CDL read in place: with --data-dir on a
 // volume every service mounts at the same path (compose: /data), the deployed services need nothing else.
+// Libraries load when the command runs (start-up stays light: see main.ts).
 import { resolve } from 'node:path';
-import { Bus } from '@hls/bus';
-import { loadConfig } from '@hls/config';
-import { withoutSecrets, type Config } from '@hls/contracts';
-import { demoConfig } from '@hls/local-stack';
-import { exitCode, follow, formatSummary, newRunId, submitRun } from '@hls/pipeline';
-import { createLogger } from '@hls/telemetry';
-import { DEFAULT_WORLD, SMALL_WORLD, ensureWorld } from '@hls/world';
+import type { Config } from '@hls/contracts';
 import type { Command } from 'commander';
 import { positiveNumber } from '../options.ts';
 
@@ -26,6 +21,7 @@ interface SubmitFlags {
 
 /** The sample world's run config: granule folders as the STAC source and band source, in place. */
 async function demoRunConfig(o: SubmitFlags, say: (l: string) => void): Promise<Config> {
+  const [{ loadConfig }, { demoConfig }, { DEFAULT_WORLD, SMALL_WORLD, ensureWorld }] = await Promise.all([import('@hls/config'), import('@hls/local-stack'), import('@hls/world')]);
   const dataDir = resolve(o.dataDir);
   const world = await ensureWorld({ dataDir, options: o.small ? SMALL_WORLD : DEFAULT_WORLD, log: say });
   const base = demoConfig(dataDir, world, 'http://127.0.0.1:1', 'http://127.0.0.1:1');
@@ -51,6 +47,13 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'stop following after this long', positiveNumber, 86400)
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (o: SubmitFlags) => {
+      const [{ Bus }, { loadConfig }, { withoutSecrets }, { exitCode, follow, formatSummary, newRunId, submitRun }, { createLogger }] = await Promise.all([
+        import('@hls/bus'),
+        import('@hls/config'),
+        import('@hls/contracts'),
+        import('@hls/pipeline'),
+        import('@hls/telemetry'),
+      ]);
       const say = (l: string): void => void process.stderr.write(`${l}\n`);
       const file = o.config ?? process.env.HLS_CONFIG;
       if (!file && !o.demo) throw new Error('submit: no config: pass --config FILE (or --demo), or set HLS_CONFIG');

@@ -1,7 +1,6 @@
 // hls-chips web: the AOI selector and the live run map. Thin: the server is @hls/web.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadConfig } from '@hls/config';
 import { port } from '../options.ts';
 
 
@@ -36,6 +35,7 @@ export function register(program: Command): void {
     .option('--no-nats', 'do not connect to NATS (no run view)');
   web.action(async (o: WebOptions) => {
     try {
+      const { loadConfig } = await import('@hls/config');
       const cfg = loadConfig(o.config ? { file: o.config } : {});
       const chipsFile = o.chips ?? cfg.chip_payload_filename;
       const gridFile = o.grid ?? cfg.grid_kml;

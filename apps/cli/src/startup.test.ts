@@ -1,0 +1,101 @@
+// Start-up stays light: `--help` (top-level or a command's) loads commander, the command modules and the
+// zod-free parts of @hls/contracts, never the libraries a command runs (rasters, IPFS, STAC, NATS, telemetry);
+// those load when the command runs. Which modules load is recorded by a module hook, nothing is timed
+// (figures: bench/cli/startup.ts).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, test } from 'node:test';
+
+const main = join(import.meta.dirname, 'main.ts');
+const tmp = mkdtempSync(join(tmpdir(), 'hls-cli-startup-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+// Preloaded with --import: records the URL of every module the process loads, written out at exit.
+const recorder = join(tmp, 'record-loads.mjs');
+writeFileSync(
+  recorder,
+  `import { registerHooks } from 'node:module';
+import { writeFileSync } from 'node:fs';
+const urls = [];
+registerHooks({ load(url, context, next) { urls.push(url); return next(url, context); } });
+process.on('exit', () => writeFileSync(process.env.STARTUP_TEST_LOADED_FILE, urls.join('\\n')));
+`,
+);
+
+let n = 0;
+function loaded(args: string[]): { status: number | null; stdout: string; stderr: string; modules: string[] } {
+  const out = join(tmp, `loaded-${n++}.txt`);
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(recorder).href, main, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, HLS_DEBUG: '', STARTUP_TEST_LOADED_FILE: out },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, modules: readFileSync(out, 'utf8').split('\n').filter(Boolean) };
+}
+
+/** npm packages and workspace libs among the loaded URLs: `commander`, `@hls/contracts/src/domain.ts`... */
+function origins(urls: string[]): { packages: Set<string>; libFiles: Set<string> } {
+  const packages = new Set<string>();
+  const libFiles = new Set<string>();
+  for (const u of urls) {
+    const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u);
+    if (pkg) packages.add(pkg[1]!);
+    const lib = /\/libs\/([^/]+)\/(.*)$/.exec(u);
+    if (lib && !pkg) libFiles.add(`@hls/${lib[1]}/${lib[2]}`);
+  }
+  return { packages, libFiles };
+}
+
+const HEAVY = /^(@hls\/(raster|ipfs|stac|pipeline|bus|runtime|telemetry|geo|chips|bands|config)|geotiff|helia|@helia\/|@libp2p\/|@opentelemetry\/|@nats-io\/|zod$|yaml$)/;
+// What a help text may load: the option texts name the services and band sources (zod-free modules).
+const LIGHT_LIB_FILES = new Set(['@hls/contracts/src/domain.ts', '@hls/contracts/src/flow.ts', '@hls/contracts/src/subjects.ts']);
+
+for (const args of [['--help'], ['reproject', '--help'], ['chips', 'boxes', '--help'], ['service', '--help'], ['retrieve', '--help']]) {
+  test(`hls-chips ${args.join(' ')} loads commander and the command modules, no library`, () => {
+    const r = loaded(args);
+    assert.equal(r.status, 0, r.stderr);
+    const { packages, libFiles } = origins(r.modules);
+    const heavy = [...packages, ...libFiles].filter((m) => HEAVY.test(m));
+    assert.deepEqual(heavy, [], `--help loaded ${heavy.join(', ')}`);
+    assert.deepEqual([...packages], ['commander']);
+    assert.deepEqual([...libFiles].filter((f) => !LIGHT_LIB_FILES.has(f)), []);
+  });
+}
+
+test('a command named after its module loads that module only; the top-level help loads them all', () => {
+  const commandModules = (urls: string[]) => urls.map((u) => /\/apps\/cli\/src\/commands\/([^/]+\.ts)$/.exec(u)?.[1]).filter(Boolean);
+  assert.deepEqual(commandModules(loaded(['reproject', '--help']).modules), ['reproject.ts']);
+  // qa.ts takes resolveDatasetDir from chip.ts.
+  assert.deepEqual(commandModules(loaded(['qa', '--help']).modules), ['qa.ts', 'chip.ts']);
+  // `status` lives in service.ts: found by loading every module.
+  assert.ok(commandModules(loaded(['status', '--help']).modules).length > 10);
+  assert.ok(commandModules(loaded(['--help']).modules).length > 10);
+});
+
+test('help texts stay complete: every command listed, a command lists its options and defaults', () => {
+  const top = loaded(['--help']).stdout;
+  for (const c of ['chip ', 'chips ', 'cids ', 'retrieve ', 'dataset ', 'demo ', 'identify ', 'ipfs ', 'qa ', 'reproject ', 'run ', 'scenes ', 'service ', 'services ', 'status ', 'stac ', 'web ']) {
+    assert.match(top, new RegExp(`\\n  ${c}`), `top-level help lacks ${c}`);
+  }
+  assert.match(top, /--verbose/);
+  const reproject = loaded(['reproject', '--help']).stdout;
+  for (const o of ['--out <file>', '--resampling <method>', '--extent <mode>', '--config <file>', '(default: "bilinear")']) assert.ok(reproject.includes(o), `reproject --help lacks ${o}`);
+  const retrieve = loaded(['retrieve', '--help']).stdout;
+  assert.match(retrieve, /--source <name> .*local, ipfs, https/s);
+  assert.match(loaded(['service', '--help']).stdout, /one of: chip-index, stac-scout, .*dataset-analytics/s);
+});
+
+test('a command loads its libraries when it runs, and still fails in one line (stack with --verbose)', () => {
+  const missing = join(tmp, 'missing.tif');
+  const r = loaded(['reproject', missing]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, `hls-chips: ${missing}: cannot open as GeoTIFF: ENOENT: no such file or directory, stat '${missing}'\n`);
+  const { libFiles } = origins(r.modules);
+  assert.ok([...libFiles].some((f) => f.startsWith('@hls/raster/')), 'reproject ran without @hls/raster?');
+  const verbose = loaded(['reproject', missing, '--verbose']);
+  assert.equal(verbose.status, 1);
+  assert.match(verbose.stderr, /^hls-chips: .*cannot open as GeoTIFF.*\n.*\n\s+at /);
+});
