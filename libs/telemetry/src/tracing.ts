@@ -13,6 +13,8 @@ const w3c = new W3CTraceContextPropagator();
 
 export interface TelemetryHandle {
   exporting: boolean;
+  /** Export the spans ended so far (the end of an in-process run). */
+  flush(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
@@ -42,6 +44,11 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   }
   return {
     exporting,
+    async flush() {
+      const p = trace.getTracerProvider() as { forceFlush?: () => Promise<void>; getDelegate?: () => { forceFlush?: () => Promise<void> } };
+      const provider = p.getDelegate?.() ?? p;
+      await provider.forceFlush?.();
+    },
     async shutdown() {
       const s = sdk;
       sdk = undefined;
@@ -140,3 +147,11 @@ export async function withSpan<T>(
 
 export { SpanKind, propagation, trace, context };
 export type { Span, Context, Attributes, Link };
+
+/**
+ * Start a tile's own trace: a root span `tile <tileId>` linked to the run's (active) span. Everything
+ * published inside fn (the tile's request) carries it, so the tile's whole work is one trace.
+ */
+export function withTileTrace<T>(ids: { runId: string; tileId: string; chipIds: readonly string[] }, fn: (span: Span) => Promise<T>): Promise<T> {
+  return withSpan(`tile ${ids.tileId}`, { root: true, links: linkToActive({ 'hls.link': 'run' }), attributes: hlsAttributes(ids) }, fn);
+}
