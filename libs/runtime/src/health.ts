@@ -4,6 +4,8 @@ import type { ServiceMetrics } from './metrics.ts';
 
 export interface HealthServer {
   port: number;
+  /** The address it listens on. */
+  host: string;
   close(): Promise<void>;
 }
 
@@ -32,5 +34,5 @@ export async function startHealthServer(opts: { port: number; host?: string; rea
     server.listen(opts.port, opts.host ?? DEFAULT_HEALTH_HOST, () => resolve());
   });
   const a = server.address();
-  return { port: typeof a === 'object' && a ? a.port : opts.port, close: () => new Promise((r) => server.close(() => r())) };
+  return { port: typeof a === 'object' && a ? a.port : opts.port, host: typeof a === 'object' && a ? a.address : (opts.host ?? DEFAULT_HEALTH_HOST), close: () => new Promise((r) => server.close(() => r())) };
 }
