@@ -61,7 +61,12 @@ export class ServiceMetrics {
       if (ev.reused !== true && typeof ev.bytes === 'number') this.#bandBytes.inc({ source }, ev.bytes);
     }
     const state = terminalState[subject];
-    if (state && (CHIP_TERMINAL_SUBJECTS as readonly string[]).includes(subject)) this.#chips.inc({ state, reason: typeof ev.reason === 'string' ? ev.reason : state === 'accepted' ? 'qa' : 'unknown' });
+    if (state && (CHIP_TERMINAL_SUBJECTS as readonly string[]).includes(subject)) {
+      // The reason up to its first ':' (as `status` counts them): the rest names a band or CID, and a label
+      // per CID would be a series per chip.
+      const reason = typeof ev.reason === 'string' ? (ev.reason.split(':')[0] ?? ev.reason) : state === 'accepted' ? 'none' : 'unknown';
+      this.#chips.inc({ state, reason });
+    }
   }
 
   warped(band: string, seconds: number): void {
