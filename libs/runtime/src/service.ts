@@ -138,10 +138,11 @@ export function createServiceContext(p: ContextParts): ServiceContext {
     working: () => m.working(),
     annotate(ids) {
       m.span.setAttributes(hlsAttributes(ids));
-      const { chipIds, ...logIds } = ids;
+      // A tile's chip list is for spans: log lines would get too long.
+      const { chipIds: _chipIds, ...logIds } = ids;
       known = { ...known, ...Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== undefined)) };
-      if (chipIds === undefined && Object.keys(logIds).length === 0) return;
-      bound = bound.child(Object.fromEntries(Object.entries(logIds).filter(([, v]) => v !== undefined)));
+      const bindings = Object.fromEntries(Object.entries(logIds).filter(([, v]) => v !== undefined));
+      if (Object.keys(bindings).length > 0) bound = bound.child(bindings);
     },
     signal: m.signal,
   };
