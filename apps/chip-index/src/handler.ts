@@ -10,6 +10,7 @@ import { SUBJECTS, TileIdSchema, messageId, type ChipId, type TileId } from '@hl
 import { gridFromCache, indexPayload, parseChipPayload, standInChipId, tileSearchGeometry, writeChipIndexFiles, type ChipIndexResult, type ChipIssue } from '@hls/geo';
 import type { RunRecord } from '@hls/ledger';
 import { PermanentError, type Handler } from '@hls/runtime';
+import { withTileTrace } from '@hls/telemetry';
 
 /** What the run's ledger record gets from chip-index. */
 export type ChipIndexRunRecord = Required<RunRecord>;
@@ -100,10 +101,13 @@ export const handleRunRequested: Handler<'hls.run.requested'> = async (event, ct
     const tileId = tileIds.get(g.tile.name) as TileId;
     const chipAreas = g.chipIds.map((id) => areaOf.get(id)).filter((x) => x !== undefined);
     const chipBoxes = g.chipIds.map((id) => boxOf.get(id)).filter((x) => x !== undefined);
-    await ctx.publish(
-      SUBJECTS.tileRequested,
-      { runId, tileId, chipIds: g.chipIds, epsg: g.tile.epsg, footprintUtm: g.tile.footprintUtm, searchGeometry: tileSearchGeometry(g.tile), chipAreas, chipBoxes },
-      messageId(SUBJECTS.tileRequested, runId, tileId),
+    // Each tile is its own trace (linked to the run's): a run's thousands of chips never make one trace.
+    await withTileTrace({ runId, tileId, chipIds: g.chipIds }, () =>
+      ctx.publish(
+        SUBJECTS.tileRequested,
+        { runId, tileId, chipIds: g.chipIds, epsg: g.tile.epsg, footprintUtm: g.tile.footprintUtm, searchGeometry: tileSearchGeometry(g.tile), chipAreas, chipBoxes },
+        messageId(SUBJECTS.tileRequested, runId, tileId),
+      ),
     );
     tick();
   }

@@ -8,7 +8,7 @@ import { FMASK_BAND, SUBJECTS, bandFileName, confinedBandPath, granuleFoldersOf,
 import type { Band } from '@hls/contracts';
 import { checkedReprojectWindow, createReprojectPool, isValidReprojection, readRasterInfo, windowBounds } from '@hls/raster';
 import type { ReprojectPool, Resampling } from '@hls/raster';
-import { PermanentError, TransientError, withContext } from '@hls/runtime';
+import { PermanentError, TransientError, processMetrics, withContext } from '@hls/runtime';
 import type { Handler } from '@hls/runtime';
 
 /** Bilinear for reflectance, nearest for the categorical Fmask. */
@@ -75,7 +75,9 @@ export const bandFetchedHandler = (deps: ReprojectorDeps): Handler<'hls.band.fet
   } else {
     ctx.working();
     try {
+      const t0 = performance.now();
       const r = await deps.pool(workers).reproject(input, output, { resampling: resamplingFor(band), extent, maxPixels });
+      processMetrics().warped(band, (performance.now() - t0) / 1000);
       bbox5070 = r.bbox5070;
       ctx.log.info({ output, width: r.window.width, height: r.window.height, maxTransformError: r.maxTransformError }, 'band reprojected');
     } catch (e) {

@@ -15,7 +15,7 @@ import {
   type NatsConfig,
   type Subject,
 } from '@hls/contracts';
-import { SpanKind, extractTraceContext, hlsAttributes, injectTraceHeaders, withSpan, type Logger, type Span } from '@hls/telemetry';
+import { SpanKind, extractTraceContext, hlsAttributes, injectTraceHeaders, withSpan, type HlsIds, type Logger, type Span } from '@hls/telemetry';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -55,7 +55,8 @@ export interface ConsumeOptions {
 export type ErrorClassifier = (e: unknown) => 'retry' | 'dead-letter';
 
 export interface ConsumeHooks {
-  onStart?(subject: string): void;
+  /** deliveryCount > 1: a redelivery. */
+  onStart?(subject: string, deliveryCount: number): void;
   onFinish?(subject: string, outcome: 'ok' | 'retry' | 'dlq', seconds: number): void;
   /** Called after a DLQ publish with the event when it parsed (to mark its chips/tile failed). */
   onDeadLetter?(subject: string, event: unknown, reason: string): Promise<void>;
@@ -112,13 +113,15 @@ export const consumerName = (service: string, subject: string): string => `${ser
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function idsOf(ev: unknown): { runId?: string; tileId?: string; chipId?: string; granuleId?: string } {
+/** The hls.* ids an event carries (chipIds: the tile's chips, on tile-level events). */
+export function idsOf(ev: unknown): HlsIds {
   if (typeof ev !== 'object' || ev === null) return {};
   const o = ev as Record<string, unknown>;
   const s = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
   const scene = typeof o.scene === 'object' && o.scene !== null ? (o.scene as Record<string, unknown>) : undefined;
   const granule = s('granuleId') ?? (typeof scene?.granuleId === 'string' ? scene.granuleId : undefined);
-  return { runId: s('runId'), tileId: s('tileId'), chipId: s('chipId'), granuleId: granule };
+  const chipIds = Array.isArray(o.chipIds) ? o.chipIds.filter((c): c is string => typeof c === 'string') : undefined;
+  return { runId: s('runId'), tileId: s('tileId'), chipId: s('chipId'), chipIds, granuleId: granule };
 }
 
 export interface BusOptions {
@@ -260,15 +263,22 @@ export class Bus {
       await this.jsm.streams.info(name);
       return true;
     } catch (e) {
-      if (e instanceof JetStreamApiError && /not found/i.test(e.message)) return false;
+      if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) return false;
       throw e;
     }
   }
 
-  /** Validate and publish an event with a deterministic message id, inside a producer span. */
-  async publish<S extends Subject>(subject: S, input: EventInput<S>, msgId: string): Promise<{ duplicate: boolean; seq: number }> {
+  /**
+   * Validate and publish an event with a deterministic message id, inside a producer span. `spanIds`: ids
+   * the publisher knows beyond the event's own (a band event's tile chips); the event's ids win, and a
+   * chip's event keeps its one chip id.
+   */
+  async publish<S extends Subject>(subject: S, input: EventInput<S>, msgId: string, spanIds: HlsIds = {}): Promise<{ duplicate: boolean; seq: number }> {
     const ev = makeEvent(subject, input);
-    return withSpan(`publish ${subject}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, ...hlsAttributes(idsOf(ev)) } }, () =>
+    const own = idsOf(ev);
+    const ids: HlsIds = { ...spanIds, ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) };
+    if (own.chipId) delete ids.chipIds;
+    return withSpan(`publish ${subject}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, ...hlsAttributes(ids) } }, () =>
       this.publishRaw(subject, JSON.stringify(ev), { msgId }),
     );
   }
@@ -300,8 +310,8 @@ export class Bus {
 
     const handleOne = async (m: JsMsg): Promise<void> => {
       const started = performance.now();
-      hooks.onStart?.(subject);
       const deliveries = m.info.deliveryCount;
+      hooks.onStart?.(subject, deliveries);
       const parent = extractTraceContext(m.headers);
       const ac = new AbortController();
       controllers.add(ac);

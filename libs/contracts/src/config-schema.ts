@@ -170,6 +170,8 @@ export const ConfigSchema = z
     services: z.record(z.string(), ServiceTuningSchema).default({}),
     /** Health, readiness and Prometheus metrics of a service process. */
     health_port: port.default(9464),
+    /** Address the health server binds: loopback unless set (a Kubernetes pod sets 0.0.0.0 for its probes). */
+    health_host: z.string().min(1).default('127.0.0.1'),
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;

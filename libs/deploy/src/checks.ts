@@ -429,6 +429,7 @@ export function checkDeployments(root: string, objects: K8sDoc[], nats?: NatsRel
         continue;
       }
       const healthPort = r.config.health_port;
+      if (LOOPBACK_HOSTS.has(r.config.health_host)) q(`health_host ${r.config.health_host}: the kubelet's probes and Prometheus cannot reach the pod (use 0.0.0.0)`);
       const probes = [
         ['livenessProbe', c.livenessProbe, '/healthz'],
         ['readinessProbe', c.readinessProbe, '/readyz'],

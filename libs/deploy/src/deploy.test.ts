@@ -175,6 +175,12 @@ describe('each check fires on a broken copy', () => {
     expectProblem(problems, 'deploy/k8s/base/qa-filter.yaml', /prometheus.io\/port 9464 is not health_port 9000/);
   });
 
+  test('health on loopback: probes cannot reach it', () => {
+    const dir = copyRepo();
+    edit(dir, 'deploy/config/config.yaml', /^health_host: .*$/m, 'health_host: 127.0.0.1');
+    expectProblem(checkK8s(dir, FAST), 'deploy/k8s/base/qa-filter.yaml', /health_host 127\.0\.0\.1: the kubelet's probes and Prometheus cannot reach the pod \(use 0\.0\.0\.0\)/);
+  });
+
   test('ScaledObject on a consumer the service does not have, and on a missing Deployment', () => {
     const dir = copyRepo();
     edit(dir, 'deploy/k8s/base/scaledobjects.yaml', 'consumer: reprojector--hls_band_fetched', 'consumer: reprojector--hls_band_reprojected');

@@ -9,6 +9,8 @@ export const finishedKey = (runId: string): string => kvKey(runId, 'finished');
 export const completionKey = (runId: string): string => kvKey(runId, 'completion');
 export const tileKey = (runId: string, tileId: string): string => kvKey(runId, tileId);
 export const bandsKey = (runId: string, tileId: string): string => kvKey(runId, tileId, 'bands');
+/** Each reprojected band's span (W3C traceparent), so the tile-ready fan-in links all 21. */
+export const bandSpansKey = (runId: string, tileId: string): string => kvKey(runId, tileId, 'band-spans');
 export const readyKey = (runId: string, tileId: string): string => kvKey(runId, tileId, 'ready');
 export const chipKey = (runId: string, chipId: string): string => kvKey(runId, chipId);
 export const countsKey = (runId: string): string => kvKey(runId, 'counts');

@@ -5,7 +5,7 @@ import { kvMutate, kvStore, type Bus, type KvStore } from '@hls/bus';
 import { BANDS, BANDS_PER_TILE, KV_BUCKETS, SUBJECTS, messageId, parseGranuleId, type EventInput } from '@hls/contracts';
 import { Kvm } from '@nats-io/kv';
 import type { z } from 'zod';
-import { bandsKey, chipKey, completionKey, countsKey, entityOf, failedKey, finishedKey, readyKey, runKey, specKey, tileKey } from './keys.ts';
+import { bandSpansKey, bandsKey, chipKey, completionKey, countsKey, entityOf, failedKey, finishedKey, readyKey, runKey, specKey, tileKey } from './keys.ts';
 import {
   ChipRecordSchema,
   RunFailedSchema,
@@ -160,9 +160,15 @@ export class RunLedger {
    * several racing replicas exactly one publishes; a crash between marker and publish is covered because
    * the marker says 'publishing' until confirmed).
    */
-  async addReprojectedBand(runId: string, tileId: string, granuleId: string, band: string): Promise<{ ready: boolean; mustPublish: boolean; have: number }> {
+  async addReprojectedBand(runId: string, tileId: string, granuleId: string, band: string, traceparent?: string): Promise<{ ready: boolean; mustPublish: boolean; have: number }> {
     const tiles = this.stores.tiles;
     const granules = (await this.tile(runId, tileId))?.granuleIds ?? [];
+    // Before the band joins the set: whoever sees the set complete finds every band's span.
+    if (traceparent) {
+      await kvMutate<Record<string, string>>(tiles, bandSpansKey(runId, tileId), (prev) =>
+        prev?.[`${granuleId}.${band}`] === traceparent ? undefined : { ...prev, [`${granuleId}.${band}`]: traceparent },
+      );
+    }
     const { value } = await kvMutate<string[]>(tiles, bandsKey(runId, tileId), (prev) => {
       const set = new Set(prev ?? []);
       const k = `${granuleId}.${band}`;
@@ -177,6 +183,13 @@ export class RunLedger {
     if (await tiles.create(readyKey(runId, tileId), { state: 'publishing' })) return { ready, mustPublish: true, have };
     const marker = (await tiles.get(readyKey(runId, tileId)))?.value as { state?: string } | undefined;
     return { ready, mustPublish: marker?.state !== 'published', have };
+  }
+
+  /** The W3C traceparent of each reprojected band of a tile, by `<granule>.<band>` (those recorded). */
+  async bandTraceparents(runId: string, tileId: string): Promise<Record<string, string>> {
+    const v = (await this.stores.tiles.get(bandSpansKey(runId, tileId)))?.value;
+    if (typeof v !== 'object' || v === null) return {};
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
   }
 
   async markTileReadyPublished(runId: string, tileId: string): Promise<void> {

@@ -5,7 +5,7 @@ import { startLocalStack } from '@hls/local-stack';
 import { DEFAULT_WORLD, SMALL_WORLD, ensureWorld, type World, type WorldOptions } from '@hls/world';
 import { runPipeline, unfinishedRun, type PipelineOptions, type PipelineResult } from './run.ts';
 
-export interface DemoOptions extends Pick<PipelineOptions, 'services' | 'processes' | 'progress' | 'timeoutMs' | 'runId'> {
+export interface DemoOptions extends Pick<PipelineOptions, 'services' | 'processes' | 'progress' | 'timeoutMs' | 'runId' | 'beforeHealthClose'> {
   dataDir: string;
   seed?: number;
   /** The small test world (few chips, rasters around them only). */
@@ -50,6 +50,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       ...(o.processes ? { processes: o.processes } : {}),
       ...(o.progress ? { progress: o.progress } : {}),
       ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+      ...(o.beforeHealthClose ? { beforeHealthClose: o.beforeHealthClose } : {}),
       ...(o.runId ? { runId: o.runId } : {}),
     });
     return { ...r, world, ...(abandoned ? { abandoned } : {}) };

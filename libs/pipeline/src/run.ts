@@ -8,8 +8,8 @@ import { openSync, closeSync, mkdirSync, writeFileSync, readFileSync, existsSync
 import { join, resolve } from 'node:path';
 import { Bus } from '@hls/bus';
 import { datasetDir, type Config, type ServiceName } from '@hls/contracts';
-import { startServices, type RunningServices, type ServiceDefinition } from '@hls/runtime';
-import { createLogger, type Logger } from '@hls/telemetry';
+import { processMetrics, startHealthServer, startServices, type HealthServer, type RunningServices, type ServiceDefinition } from '@hls/runtime';
+import { createLogger, startTelemetry, type Logger } from '@hls/telemetry';
 import { startPrivateNats, type PrivateNats } from '@hls/local-stack';
 import { endOrphans, startServiceProcesses, type ServiceProcesses } from './processes.ts';
 import { follow, newRunId, submitRun } from './submit.ts';
@@ -46,6 +46,8 @@ export interface PipelineOptions {
   logFile?: string;
   /** Extra lines printed before the progress (world, servers). */
   notes?: string[];
+  /** In-process runs: called with the health/metrics server once the run has ended, before it closes (tests scrape it). */
+  beforeHealthClose?: (health: HealthServer) => Promise<void>;
 }
 
 export interface PipelineResult extends RunSummary {
@@ -82,10 +84,13 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const logFile = o.logFile ?? join(dataDir, 'logs', `${label}.log`);
   const logFd = openSync(logFile, 'a');
   const log: Logger = createLogger({ name: label, level: process.env.LOG_LEVEL ?? 'info', pretty: false, fd: logFd });
+  // Every run mode traces as the services do (OTEL_* decide where spans go); --processes children start their own.
+  const telemetry = startTelemetry(`hls-chips-${label}`);
 
   const natsMode = o.nats ?? (process.env.NATS_URL ? 'config' : 'private');
   let nats: PrivateNats | undefined;
   let services: RunningServices | undefined;
+  let health: HealthServer | undefined;
   let procs: ServiceProcesses | undefined;
   let bus: Bus | undefined;
   const out = o.progress;
@@ -146,6 +151,18 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
         { config, log, healthPort: false },
       );
       note(`services: ${o.services.length} in this process (log ${logFile})`);
+      // One health and metrics endpoint for the process and all its services; a taken port costs the
+      // endpoint, not the run.
+      const running = services;
+      try {
+        health = await startHealthServer({ port: config.health_port, host: config.health_host, ready: () => !running.bus.nc.isClosed(), metrics: processMetrics() });
+        note(`metrics: http://${config.health_host}:${health.port}/metrics`);
+      } catch (e) {
+        note(`metrics: none: cannot serve on ${config.health_host}:${config.health_port}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (telemetry.exporting) {
+      note(`traces: exported over OTLP (one trace per tile, and one for the run)`);
     }
 
     // The same submit as `hls-chips submit` against deployed services: inputs to the object store, then the request.
@@ -177,9 +194,13 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
         log.warn({ err: e }, 'while shutting down');
       }
     };
+    const h = health;
+    if (h && o.beforeHealthClose) await quietly(() => o.beforeHealthClose?.(h));
+    await quietly(() => h?.close());
     await quietly(() => procs?.stop());
     await quietly(() => services?.stop(10_000));
     for (const s of o.services) await quietly(() => s.stop());
+    await quietly(() => telemetry.flush());
     await quietly(() => bus?.close());
     await quietly(() => nats?.stop());
     closeSync(logFd);

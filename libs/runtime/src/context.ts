@@ -10,10 +10,12 @@ import type { RunInput } from './run-inputs.ts';
 import type { Logger } from '@hls/telemetry';
 
 export interface SpanIds {
-  runId?: string;
-  tileId?: string;
-  chipId?: string;
-  granuleId?: string;
+  runId?: string | undefined;
+  tileId?: string | undefined;
+  chipId?: string | undefined;
+  /** The tile's chips, on tile-level work (spans only: log lines would get too long). */
+  chipIds?: readonly string[] | undefined;
+  granuleId?: string | undefined;
 }
 
 export interface ServiceContext {
@@ -34,7 +36,7 @@ export interface ServiceContext {
   readonly ledger: RunLedger;
   /** Tell JetStream the handler is still alive (long downloads, warps). */
   working(): void;
-  /** Add hls.* attributes to the handler's span and log bindings. */
+  /** Add hls.* attributes to the handler's span (and its publishes' spans) and log bindings. */
   annotate(ids: SpanIds): void;
   readonly signal: AbortSignal;
 }

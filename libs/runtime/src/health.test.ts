@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Bus } from '@hls/bus';
 import { ConfigSchema, SUBJECTS, messageId } from '@hls/contracts';
-import { startNats, waitFor, type NatsHandle } from '@hls/testing';
+import { parsePromText, promSum, startNats, waitFor, type NatsHandle } from '@hls/testing';
 import { createLogger } from '@hls/telemetry';
 import { startServices } from './service.ts';
 
@@ -17,7 +17,7 @@ after(async () => {
 });
 
 describe('service health endpoints', () => {
-  it('serve liveness, readiness and Prometheus metrics that count handled and failed messages', async () => {
+  it('serve liveness, readiness and Prometheus metrics that count handled, retried and failed messages, on loopback', async () => {
     const config = ConfigSchema.parse({ nats: { url: nats.url } });
     const svc = await startServices(
       [
@@ -30,8 +30,9 @@ describe('service health endpoints', () => {
           },
         },
       ],
-      { config, log, healthPort: 0, consume: { 'qa-filter': { maxDeliver: 1, backoffMs: [10] } } },
+      { config, log, healthPort: 0, consume: { 'qa-filter': { maxDeliver: 2, backoffMs: [10] } } },
     );
+    assert.equal(svc.health?.host, '127.0.0.1', 'loopback unless health_host says otherwise');
     const base = `http://127.0.0.1:${svc.health?.port}`;
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     assert.equal((await fetch(`${base}/readyz`)).status, 200);
@@ -59,8 +60,15 @@ describe('service health endpoints', () => {
     assert.match(metrics, /hls_messages_handled_total\{[^}]*service="qa-filter"[^}]*subject="hls.chip.clipped"[^}]*outcome="ok"[^}]*\} 1/);
     assert.match(metrics, /hls_messages_failed_total\{service="qa-filter",subject="hls.chip.clipped"\} 1/);
     assert.match(metrics, /hls_messages_in_flight\{service="qa-filter",subject="hls.chip.clipped"\} 0/);
-    assert.match(metrics, /hls_handler_duration_seconds_count\{service="qa-filter",subject="hls.chip.clipped"\} 2/);
+    assert.match(metrics, /hls_handler_duration_seconds_count\{service="qa-filter",subject="hls.chip.clipped"\} 3/);
     assert.match(metrics, /# TYPE hls_handler_duration_seconds histogram/);
+    // Valid exposition text: the retry was a redelivery; the stage histogram times the successful handling;
+    // process and Node metrics are there.
+    const { samples } = parsePromText(metrics);
+    assert.equal(promSum(samples, 'hls_consumer_redeliveries_total', { service: 'qa-filter', subject: SUBJECTS.chipClipped }), 1);
+    assert.equal(promSum(samples, 'hls_messages_handled_total', { outcome: 'retry' }), 1);
+    assert.equal(promSum(samples, 'hls_stage_duration_seconds_count', { stage: 'qa', service: 'qa-filter' }), 1);
+    assert.ok(promSum(samples, 'process_resident_memory_bytes') > 0);
 
     await bus.close();
     const port = svc.health?.port;

@@ -1,15 +1,15 @@
 // Run one or more services in this process: one NATS connection, the durable consumers of each
 // service's subjects, health/metrics endpoints, and a graceful SIGTERM (stop pulling, let in-flight
 // handlers finish up to a deadline, nak the rest, exit 0).
-import { Bus, type ConsumeOptions, type ConsumerHandle, type MessageContext, type ObjectBucket } from '@hls/bus';
+import { Bus, idsOf, type ConsumeOptions, type ConsumerHandle, type MessageContext, type ObjectBucket } from '@hls/bus';
 import { CHIP_TERMINAL_SUBJECTS, OBJECT_BUCKETS, SERVICE_SUBJECTS, SUBJECTS, datasetDir, messageId, type Config, type EventOf, type ServiceName, type Subject } from '@hls/contracts';
 import { RunLedger } from '@hls/ledger';
-import { createLogger, hlsAttributes, type Logger } from '@hls/telemetry';
+import { createLogger, hlsAttributes, type HlsIds, type Logger } from '@hls/telemetry';
 import { resolve } from 'node:path';
 import type { Handler, ServiceContext } from './context.ts';
 import { NotImplementedError, TransientError, classifyError } from './errors.ts';
 import { startHealthServer, type HealthServer } from './health.ts';
-import { ServiceMetrics } from './metrics.ts';
+import { processMetrics, stageOfConsumer, type ServiceMetrics } from './metrics.ts';
 import { readRunInput } from './run-inputs.ts';
 
 export type ServiceHandlers = { [S in Subject]?: Handler<S> };
@@ -38,7 +38,7 @@ export function notImplemented<S extends Subject>(service: ServiceName, subject:
 export interface StartOptions {
   config: Config;
   log?: Logger;
-  /** Port for /healthz, /readyz, /metrics; false for none (one-process runs and tests). */
+  /** Port for /healthz, /readyz, /metrics (default config.health_port); false for none (tests, a process that serves its own). */
   healthPort?: number | false;
   /** Override per-service consume options (tests use short ack waits and backoffs). */
   consume?: Partial<Record<ServiceName, ConsumeOptions>>;
@@ -111,12 +111,17 @@ export interface ContextParts {
   message: Pick<MessageContext, 'span' | 'signal' | 'working'>;
   /** Observe each acknowledged publish (tests compare redelivered events). */
   onPublished?(ack: PublishAck): void;
+  /** Count what is published (default: the process's metrics). */
+  metrics?: ServiceMetrics;
 }
 
 /** The ServiceContext a handler gets: the one way to build it, for services and tests alike. */
 export function createServiceContext(p: ContextParts): ServiceContext {
   const { bus, service, ledger, runCache, message: m } = p;
+  const metrics = p.metrics ?? processMetrics();
   let bound = p.log;
+  // The ids the handler's span has: its publishes' spans get them too (a band event's tile chips).
+  let known: HlsIds = {};
   const ctx: ServiceContext = {
     service,
     get log() {
@@ -138,7 +143,8 @@ export function createServiceContext(p: ContextParts): ServiceContext {
       return datasetDir(resolve(config.data_dir), config.train_dataset_name);
     },
     async publish(subject, event, msgId) {
-      const ack = await bus.publish(subject, event, msgId);
+      const ack = await bus.publish(subject, event, msgId, known);
+      if (!ack.duplicate) metrics.published(subject, event);
       // The ledger keeps the tile's state from what was published about it (after the publish: a crash in
       // between is redelivered, publishes the same id again and records it then).
       await ledger.observe(subject, event);
@@ -148,7 +154,11 @@ export function createServiceContext(p: ContextParts): ServiceContext {
     working: () => m.working(),
     annotate(ids) {
       m.span.setAttributes(hlsAttributes(ids));
-      bound = bound.child(Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== undefined)));
+      // A tile's chip list is for spans: log lines would get too long.
+      const { chipIds: _chipIds, ...logIds } = ids;
+      known = { ...known, ...Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== undefined)) };
+      const bindings = Object.fromEntries(Object.entries(logIds).filter(([, v]) => v !== undefined));
+      if (Object.keys(bindings).length > 0) bound = bound.child(bindings);
     },
     signal: m.signal,
   };
@@ -158,7 +168,7 @@ export function createServiceContext(p: ContextParts): ServiceContext {
 export async function startServices(defs: ServiceDefinition[], opts: StartOptions): Promise<RunningServices> {
   const log = opts.log ?? createLogger({ name: defs.map((d) => d.name).join('+') });
   const bus = await Bus.connect({ nats: opts.config.nats, name: defs.map((d) => d.name).join('+'), log });
-  const metrics = new ServiceMetrics();
+  const metrics = processMetrics();
   const consumers: ConsumerHandle[] = [];
   let ready = false;
   try {
@@ -174,17 +184,22 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
         const c = await bus.consume(
           def.name,
           subject,
-          (ev, m) => {
-            const ids = ev as { runId?: string; tileId?: string; chipId?: string; granuleId?: string };
-            const ctx = createServiceContext({ bus, service: def.name, log: slog.child({ subject }), ledger, inputs, runCache, message: m });
-            ctx.annotate({ runId: ids.runId, tileId: ids.tileId, chipId: ids.chipId, granuleId: ids.granuleId });
+          async (ev, m) => {
+            const ids = idsOf(ev);
+            const ctx = createServiceContext({ bus, service: def.name, log: slog.child({ subject }), ledger, inputs, runCache, message: m, metrics });
+            const stage = stageOfConsumer(def.name, subject);
+            if (stage) m.span.setAttribute('hls.stage', stage);
+            // Tile-level events without the tile's chip list (a band's) find it in the ledger, so every span
+            // of a tile names its chips.
+            if (!ids.chipId && !ids.chipIds && ids.runId && ids.tileId) ids.chipIds = (await ledger.tile(ids.runId, ids.tileId))?.chipIds;
+            ctx.annotate(ids);
             return handler(ev, ctx);
           },
           {
             ...tuning[def.name],
             classify: classifyError,
             hooks: {
-              onStart: (s) => metrics.start(def.name, s),
+              onStart: (s, deliveries) => metrics.start(def.name, s, deliveries),
               onFinish: (s, outcome, secs) => metrics.finish(def.name, s, outcome, secs),
               onDeadLetter: (s, ev, reason) => failEntities(bus, ledger, def.name, s, ev, reason),
             },
@@ -200,7 +215,7 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
     throw e;
   }
   const port = opts.healthPort === undefined ? opts.config.health_port : opts.healthPort;
-  const health = port === false ? undefined : await startHealthServer({ port, ready: () => ready && !bus.nc.isClosed(), metrics });
+  const health = port === false ? undefined : await startHealthServer({ port, host: opts.config.health_host, ready: () => ready && !bus.nc.isClosed(), metrics });
   return {
     bus,
     metrics,

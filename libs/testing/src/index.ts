@@ -1,3 +1,5 @@
 export * from './nats-server.ts';
 export * from './otlp-receiver.ts';
 export * from './tmp.ts';
+export * from './prom-text.ts';
+export * from './trace-checks.ts';

@@ -10,6 +10,7 @@ export interface ReceivedSpan {
   name: string;
   serviceName: string;
   attributes: Record<string, unknown>;
+  links: Array<{ traceId: string; spanId: string; attributes: Record<string, unknown> }>;
 }
 
 export interface OtlpReceiver {
@@ -18,14 +19,29 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
+type KeyValue = { key: string; value: Record<string, unknown> };
 interface OtlpJson {
   resourceSpans?: Array<{
     resource?: { attributes?: Array<{ key: string; value: Record<string, unknown> }> };
-    scopeSpans?: Array<{ spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: Array<{ key: string; value: Record<string, unknown> }> }> }>;
+    scopeSpans?: Array<{ spans?: Array<{
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        attributes?: KeyValue[];
+        links?: Array<{ traceId: string; spanId: string; attributes?: KeyValue[] }>;
+      }>;
+    }>;
   }>;
 }
 
-const attrValue = (v: Record<string, unknown>): unknown => Object.values(v)[0];
+// Scalars are the one field of the value; arrays (hls.chip_ids) are {arrayValue: {values: [...]}}.
+const attrValue = (v: Record<string, unknown>): unknown => {
+  const x = Object.values(v)[0];
+  if (v.arrayValue && typeof x === 'object' && x !== null) return ((x as { values?: Array<Record<string, unknown>> }).values ?? []).map(attrValue);
+  return x;
+};
+const attrsOf = (kv: KeyValue[] | undefined): Record<string, unknown> => Object.fromEntries((kv ?? []).map((a) => [a.key, attrValue(a.value)]));
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
@@ -47,7 +63,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
                 parentSpanId: s.parentSpanId ?? '',
                 name: s.name,
                 serviceName: String(svc ? attrValue(svc.value) : ''),
-                attributes: Object.fromEntries((s.attributes ?? []).map((a) => [a.key, attrValue(a.value)])),
+                attributes: attrsOf(s.attributes),
+                links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: attrsOf(l.attributes) })),
               });
         }
       }

@@ -72,8 +72,24 @@ const COLOURS = { none: '#bbbbbb', indexed: '#c6dbef', searched: '#9ecae1', sele
     const dt = document.createElement('dt');
     dt.textContent = term;
     const d = document.createElement('dd');
-    d.textContent = value;
+    if (typeof value === 'string') d.textContent = value;
+    else d.append(...value);
     dl.append(dt, d);
+  }
+  // `hls-chips web --trace-url 'http://HOST:16686/trace/{traceId}'`: trace ids link to the trace viewer.
+  const traceUrl = (await hls.json('/api/config')).traceUrl;
+  function traceIdsView(ids) {
+    if (!ids || !ids.length) return '-';
+    if (!traceUrl) return ids.join('\n');
+    return ids.flatMap((t, i) => {
+      const a = document.createElement('a');
+      a.href = traceUrl.replaceAll('{traceId}', encodeURIComponent(t));
+      a.target = '_blank';
+      a.rel = 'noopener';
+      a.className = 'trace-link';
+      a.textContent = t;
+      return i ? [document.createElement('br'), a] : [a];
+    });
   }
   function showChip(id) {
     selectedId = id;
@@ -91,7 +107,7 @@ const COLOURS = { none: '#bbbbbb', indexed: '#c6dbef', searched: '#9ecae1', sele
       dd(dl, 'nodata pixels', String(v.qa.nodataCount));
     } else dd(dl, 'QA', '-');
     dd(dl, 'reason', v.reason ? `${v.reason}${v.detail ? `: ${v.detail}` : ''}` : '-');
-    dd(dl, 'trace id', v.traceIds && v.traceIds.length ? v.traceIds.join('\n') : '-');
+    dd(dl, 'trace id', traceIdsView(v.traceIds));
   }
   function setCounts(counts, u) {
     if (counts) for (const s of STATES) $(`count-${s}`).textContent = String(counts[s] || 0);

@@ -16,6 +16,8 @@ export interface WebAppOptions {
   port?: number;
   host?: string;
   baseMap?: BaseMap;
+  /** Trace viewer URL template with `{traceId}`: the run view links trace ids. */
+  traceUrl?: string;
   log?: (msg: string) => void;
 }
 
@@ -72,6 +74,7 @@ export async function startWebApp(o: WebAppOptions): Promise<WebApp> {
     ...(feed ? { feed } : {}),
     ...(feedBus ? { readRunInput: runInputReader(feedBus) } : {}),
     ...(o.baseMap ? { baseMap: o.baseMap } : {}),
+    ...(o.traceUrl ? { traceUrl: o.traceUrl } : {}),
     ...(o.port !== undefined ? { port: o.port } : {}),
     ...(o.host ? { host: o.host } : {}),
     log,

@@ -1,6 +1,6 @@
 // The run view in real headless Chromium against a private nats-server: real pipeline events for two
 // real chips (valid per the contracts schemas, with traceparent headers) change the chips' colours and
-// the counts live; the chip panel shows tile, scenes, QA, reason and trace id. A second server started
+// the counts live; the chip panel shows tile, scenes, QA, reason and trace id (a link with --trace-url). A second server started
 // afterwards rebuilds the same state from the stream.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -28,6 +28,7 @@ let idx: Awaited<ReturnType<typeof indexChips>>;
 const tmp = tempDir('hls-web-run-');
 const TRACE_A = '0af7651916cd43dd8448eb211c80319c';
 const TRACE_B = '4bf92f3577b34da6a3ce929d0e0e4736';
+const JAEGER = 'http://jaeger.invalid:16686/trace/{traceId}';
 
 before(async () => {
   requireFixtures();
@@ -40,7 +41,7 @@ before(async () => {
   [a, b] = [of(group.chipIds[0]), of(group.chipIds[1])] as [AssignedChip, AssignedChip];
   assert.ok(a && b);
   const cfg = NatsConfigSchema.parse({ url: nats.url });
-  app = await startWebApp({ chipsFile: CHIPS_FILE, gridFile: GRID_KML, outDir: tmp.dir, nats: cfg });
+  app = await startWebApp({ chipsFile: CHIPS_FILE, gridFile: GRID_KML, outDir: tmp.dir, nats: cfg, traceUrl: JAEGER });
   assert.ok(app.feed, `run feed on: ${app.natsProblem ?? ''}`);
   bus = await Bus.connect({ nats: cfg, name: 'web test publisher', log: createLogger({ name: 'test', level: 'warn' }) });
   // The page was started before any run: the services create the stream and buckets and the feed picks them up.
@@ -121,6 +122,8 @@ test('chip colours and stage counts follow the run events live; the chip panel e
   assert.match(panel, /40\.20, 0\.15, 2\.30/);
   assert.match(panel, new RegExp(TRACE_B));
   assert.doesNotMatch(panel, new RegExp(TRACE_A), 'only the chip’s own events give its trace ids');
+  // --trace-url: the trace id is a link into the trace viewer.
+  assert.equal(await page.getAttribute('#chip-panel a.trace-link', 'href'), `http://jaeger.invalid:16686/trace/${TRACE_B}`);
   await screenshot(page, 'run-terminal-panel');
   await page.close();
 });

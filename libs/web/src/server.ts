@@ -31,6 +31,8 @@ export interface WebServerOptions {
   readRunInput?: (ref: RunInputRef) => Promise<Uint8Array>;
   /** Off by default: the overlays need no internet. */
   baseMap?: BaseMap;
+  /** Trace viewer URL template with `{traceId}` (Jaeger: http://HOST:16686/trace/{traceId}): trace ids become links. */
+  traceUrl?: string;
   /** Largest request body accepted (bytes). */
   maxBody?: number;
   /**
@@ -191,7 +193,7 @@ export function createWebHandler(o: WebServerOptions): (req: IncomingMessage, re
       return sendFile(res, root ? safeJoin(root, rest.join('/')) : undefined);
     }
     if (method === 'GET' && path === '/api/config') {
-      return sendJson(res, 200, { chipsFile: o.chipsFile ?? null, chipCount: chips.length, tileCount: o.tiles?.length ?? 0, baseMap: o.baseMap ?? null, runs: o.feed !== undefined });
+      return sendJson(res, 200, { chipsFile: o.chipsFile ?? null, chipCount: chips.length, tileCount: o.tiles?.length ?? 0, baseMap: o.baseMap ?? null, traceUrl: o.traceUrl ?? null, runs: o.feed !== undefined });
     }
     if (method === 'GET' && path === '/api/chips') return sendJson(res, 200, (chipsDoc ??= chipsGeoJson(chips)));
     if (method === 'GET' && path === '/api/grid') return sendJson(res, 200, (tilesDoc ??= tilesGeoJson(o.tiles ?? [])));

@@ -15,7 +15,18 @@ const main = join(import.meta.dirname, '..', 'main.ts');
 
 test('web --help names the options', () => {
   const s = execFileSync(process.execPath, [main, 'web', '--help'], { encoding: 'utf8' });
-  for (const o of ['--port', '--host', '--chips', '--grid', '--config', '--out', '--basemap', '--no-nats']) assert.match(s, new RegExp(o));
+  for (const o of ['--port', '--host', '--chips', '--grid', '--config', '--out', '--basemap', '--trace-url', '--no-nats']) assert.match(s, new RegExp(o));
+});
+
+test('web --trace-url without {traceId} is one error line', () => {
+  let err = '';
+  try {
+    execFileSync(process.execPath, [main, 'web', '--port', '0', '--no-nats', '--chips', CHIPS, '--grid', KML, '--out', dir, '--trace-url', 'http://localhost:16686/trace/'], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (e) {
+    err = String((e as { stderr?: string }).stderr);
+  }
+  assert.match(err, /^hls-chips: .*--trace-url "http:\/\/localhost:16686\/trace\/": must contain \{traceId\}/m);
+  assert.equal(err.trim().split('\n').length, 1, err);
 });
 
 test('hls-chips web serves the AOI selector on 127.0.0.1, saves a selection, refuses a hostile name, stops on SIGTERM', async () => {

@@ -13,7 +13,20 @@ interface WebOptions {
   out: string;
   basemap?: string;
   basemapAttribution?: string;
+  traceUrl?: string;
   nats: boolean;
+}
+
+/** An http(s) URL template that names {traceId}: anything else would give the page dead links. */
+export function checkTraceUrl(template: string): void {
+  if (!template.includes('{traceId}')) throw new Error(`--trace-url ${JSON.stringify(template)}: must contain {traceId}`);
+  let u: URL;
+  try {
+    u = new URL(template.replaceAll('{traceId}', '0'));
+  } catch {
+    throw new Error(`--trace-url ${JSON.stringify(template)}: not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`--trace-url ${JSON.stringify(template)}: must be http or https`);
 }
 
 export function register(program: Command): void {
@@ -32,6 +45,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'directory that holds aoi_selections/', '.')
     .option('--basemap <url>', 'base-map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: none; env HLS_WEB_BASEMAP)')
     .option('--basemap-attribution <text>', 'attribution shown for the base map')
+    .option('--trace-url <template>', "trace viewer URL with {traceId}, e.g. 'http://localhost:16686/trace/{traceId}' (Jaeger): trace ids become links")
     .option('--no-nats', 'do not connect to NATS (no run view)');
   web.action(async (o: WebOptions) => {
     try {
@@ -40,6 +54,7 @@ export function register(program: Command): void {
       const chipsFile = o.chips ?? cfg.chip_payload_filename;
       const gridFile = o.grid ?? cfg.grid_kml;
       const basemap = o.basemap ?? process.env.HLS_WEB_BASEMAP;
+      if (o.traceUrl !== undefined) checkTraceUrl(o.traceUrl);
       // Loaded here, not at CLI start: other commands do not pay for the server and NATS client.
       const { startWebApp } = await import('@hls/web');
       const app = await startWebApp({
@@ -49,6 +64,7 @@ export function register(program: Command): void {
         ...(o.nats ? { nats: cfg.nats } : {}),
         port: o.port,
         host: o.host,
+        ...(o.traceUrl ? { traceUrl: o.traceUrl } : {}),
         ...(basemap ? { baseMap: { url: basemap, ...(o.basemapAttribution ? { attribution: o.basemapAttribution } : {}) } } : {}),
         log: (m) => process.stderr.write(`${m}\n`),
       });
