@@ -3,6 +3,7 @@
 import { SUBJECTS, messageId } from '@hls/contracts';
 import { buildDataset as buildAnalytics, type BuildDatasetOptions, type DatasetSummary } from '@hls/analytics';
 import { assembleTrackChips, refreshFiltered } from '@hls/chips';
+import { software, sourceCatalogueOf, writeDatasetStac } from '@hls/dataset-stac';
 import type { RunCounts } from '@hls/ledger';
 import type { ServiceContext } from '@hls/runtime';
 
@@ -38,6 +39,16 @@ export async function publishDataset(runId: string, ctx: ServiceContext, counts:
   if (refreshed.removed.length > 0) ctx.log.warn({ chips: refreshed.removed }, `chips_filtered/: removed ${refreshed.removed.length} corrupt chip(s) with no good copy in chips/`);
   const summary = await buildDataset(dir, chips, { seed: run.config.split.seed, trainFraction: run.config.split.train_fraction });
   if (summary.empty) ctx.log.warn(`run ${runId}: ${summary.empty}`);
+  const src = sourceCatalogueOf(run.config);
+  const stac = await writeDatasetStac(dir, {
+    chipIds: chips.accepted,
+    software: software(),
+    ...(run.config.dataset ? { describe: run.config.dataset } : {}),
+    ...(src.catalogue ? { sourceCatalogue: src.catalogue } : {}),
+    ...(src.itemUrl ? { sourceItemUrl: src.itemUrl } : {}),
+  });
+  if (stac.skipped.length > 0) ctx.log.warn({ chips: stac.skipped }, `stac/: ${stac.skipped.length} accepted chip(s) left out of the catalog`);
+  summary.files.push(...stac.files);
   await ctx.publish(
     SUBJECTS.datasetReady,
     { runId, datasetDir: dir, train: summary.train, val: summary.val, files: summary.files },

@@ -121,6 +121,18 @@ export const ServiceTuningSchema = z
   })
   .strict();
 
+/** How the dataset describes itself in its STAC Collection and dataset card (all optional). */
+export const DatasetDescriptionSchema = z
+  .object({
+    title: z.string().optional(),
+    description: z.string().optional(),
+    /** SPDX license id, `various` or `proprietary` (STAC's license field). */
+    license: z.string().regex(/^[\w\-.+]+$/, 'expected an SPDX license id, various or proprietary').optional(),
+    citation: z.string().optional(),
+    keywords: z.array(z.string()).optional(),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     data_dir: z.string().default('./data'),
@@ -174,6 +186,8 @@ export const ConfigSchema = z
     services: z.record(z.string(), ServiceTuningSchema).default({}),
     /** Health, readiness and Prometheus metrics of a service process. */
     health_port: port.default(9464),
+    /** Title, description, license and citation of the dataset (STAC Collection, dataset card). */
+    dataset: DatasetDescriptionSchema.optional(),
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '@hls/config';
 import { buildDataset, writeBandStats, writeClassDistribution, writeClassWeights, writeSplit } from '@hls/analytics';
 import { assembleTrackChips } from '@hls/chips';
+import { software, sourceCatalogueOf, writeDatasetStac } from '@hls/dataset-stac';
 import { resolveDatasetDir, type DatasetFlags } from './chip.ts';
 import { fraction, wholeNumber } from '../options.ts';
 
@@ -65,5 +66,24 @@ export function register(program: Command): void {
       const tracked = await assembleTrackChips(dir);
       const r = await buildDataset(dir, splitSettings(o));
       print({ dataset: dir, tracked, train: r.train, val: r.val, files: r.files });
+    });
+
+  common(ds.command('stac').argument('[dataset-dir]', 'dataset dir (same as --dataset)'))
+    .description(
+      'the accepted chips as a STAC catalog: <dataset>/stac/collection.json and stac/items/<chip>.json (footprint, EPSG:5070 grid, ' +
+        'assets with checksums and bands, dates, split, source granules). With --config, its dataset: section and the scene source it names go in too',
+    )
+    .action(async (dirArg: string | undefined, o: DatasetFlags) => {
+      const dir = dirArg ?? resolveDatasetDir(o);
+      // The config's scene source is only claimed as the dataset's when a config is given.
+      const c = o.config || process.env.HLS_CONFIG ? loadConfig({ file: o.config }) : undefined;
+      const src = c ? sourceCatalogueOf(c) : {};
+      const r = await writeDatasetStac(dir, {
+        software: software(),
+        ...(c?.dataset ? { describe: c.dataset } : {}),
+        ...(src.catalogue ? { sourceCatalogue: src.catalogue } : {}),
+        ...(src.itemUrl ? { sourceItemUrl: src.itemUrl } : {}),
+      });
+      print({ dataset: dir, items: r.items.length, skipped: r.skipped, files: r.files.length, collection: 'stac/collection.json' });
     });
 }
