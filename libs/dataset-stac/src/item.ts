@@ -105,7 +105,7 @@ export function chipItem(i: ItemInputs): StacItem {
     'label:methods': ['automated'],
     'label:classes': [{ name: null, classes: CLASS_NAMES.map((_, v) => v) }],
     ...(chip.classCounts
-      ? { 'label:overviews': [{ property_key: null, counts: chip.classCounts.map((count, v) => ({ name: CLASS_NAMES[v] ?? String(v), count })) }] }
+      ? { 'label:overviews': [{ counts: chip.classCounts.map((count, v) => ({ name: CLASS_NAMES[v] ?? String(v), count })) }] }
       : {}),
     ...(chip.split ? { split: chip.split } : {}),
     'hls:tile_id': parseGranuleId(granules[0]!).tileId,
