@@ -7,3 +7,4 @@ export * from './collection.ts';
 export * from './write.ts';
 export * from './source.ts';
 export * from './software.ts';
+export * from './card.ts';

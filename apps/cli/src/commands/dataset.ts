@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '@hls/config';
 import { buildDataset, writeBandStats, writeClassDistribution, writeClassWeights, writeSplit } from '@hls/analytics';
 import { assembleTrackChips } from '@hls/chips';
-import { software, sourceCatalogueOf, writeDatasetStac } from '@hls/dataset-stac';
+import { software, sourceCatalogueOf, writeDatasetCard, writeDatasetStac } from '@hls/dataset-stac';
+import { withoutSecrets } from '@hls/contracts';
 import { resolveDatasetDir, type DatasetFlags } from './chip.ts';
 import { fraction, wholeNumber } from '../options.ts';
 
@@ -85,5 +86,23 @@ export function register(program: Command): void {
         ...(src.itemUrl ? { sourceItemUrl: src.itemUrl } : {}),
       });
       print({ dataset: dir, items: r.items.length, skipped: r.skipped, files: r.files.length, collection: 'stac/collection.json' });
+    });
+
+  common(ds.command('card').argument('[dataset-dir]', 'dataset dir (same as --dataset)'))
+    .description(
+      'the dataset card <dataset>/README.md: chips by outcome and reason (track_chips.csv, chips_id.json), class distribution, split, band statistics, ' +
+        'software version, how to load it (TerraTorch, pystac/rasterio). With --config: the config used (credentials removed), its dataset: section and scene source',
+    )
+    .action(async (dirArg: string | undefined, o: DatasetFlags) => {
+      const dir = dirArg ?? resolveDatasetDir(o);
+      const c = o.config || process.env.HLS_CONFIG ? loadConfig({ file: o.config }) : undefined;
+      const src = c ? sourceCatalogueOf(c) : {};
+      const r = await writeDatasetCard(dir, {
+        software: software(),
+        ...(c ? { config: withoutSecrets(c) } : {}),
+        ...(c?.dataset ? { describe: c.dataset } : {}),
+        ...(src.catalogue ? { sourceCatalogue: src.catalogue } : {}),
+      });
+      print({ dataset: dir, file: r.file });
     });
 }
