@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BANDS, CDL_GRID, HLS, REFLECTANCE_BANDS, reprojectedBandPath, type BBox, type GranuleId } from '@hls/contracts';
+import { BANDS, CDL_GRID, CLASS_NAMES, HLS, REFLECTANCE_BANDS, reprojectedBandPath, type BBox, type GranuleId } from '@hls/contracts';
 import { readRasterWindow, writeGeoTiff } from '@hls/raster';
 import { gdalinfo, rasterioView } from '@hls/raster/testing';
 import { REAL_FIXTURES } from '@hls/common';
@@ -201,6 +201,12 @@ print(json.dumps(dict(
     const gi = gdalinfo(join(dir, r.files.merged));
     assert.equal(gi.metadata?.['']?.ACQUISITION_DATES, dates.join(','));
     assert.deepEqual(gi.bands.map((b) => [b.description, b.scale, b.offset]), names.map((n) => [n, 0.0001, 0]));
+    // A small COG: 128 px internal tiles, one 112 px overview, the COG layout GDAL recognises.
+    assert.equal(gi.metadata?.IMAGE_STRUCTURE?.LAYOUT, 'COG');
+    for (const b of gi.bands) {
+      assert.deepEqual(b.block, [128, 128]);
+      assert.deepEqual(b.overviews?.map((v) => v.size), [[112, 112]]);
+    }
 
     const fmask = rasterioView(join(dir, r.files.fmask));
     assert.deepEqual(fmask.descriptions, ['Fmask_t1', 'Fmask_t2', 'Fmask_t3']);
@@ -208,7 +214,15 @@ print(json.dumps(dict(
     assert.equal(fmask.tags.ACQUISITION_DATES, dates.join(','));
     const mask = rasterioView(join(dir, r.files.mask));
     assert.equal(mask.nodata, 0);
-    assert.equal(gdalinfo(join(dir, r.files.mask)).bands[0]?.noDataValue, 0);
+    const maskInfo = gdalinfo(join(dir, r.files.mask)).bands[0]!;
+    assert.equal(maskInfo.noDataValue, 0);
+    // The class names beside the colour map: band items CLASS_<value>, read by GDAL and rasterio alike.
+    assert.equal(maskInfo.description, 'crop_class');
+    assert.deepEqual(
+      Object.entries(maskInfo.metadata?.[''] ?? {}).sort((a, b) => Number(a[0].slice(6)) - Number(b[0].slice(6))),
+      CLASS_NAMES.map((n, v) => [`CLASS_${v}`, n]),
+    );
+    assert.equal(mask.bandTags[0]?.CLASS_3, 'Corn');
     assert.deepEqual(mask.colormap?.['3'], [...CLASS_COLORS[3]!, 255]);
     // Same pixels as the chip clipped in the test above: only metadata was added.
     for (const f of ['merged', 'fmask', 'mask'] as const) {

@@ -1,7 +1,7 @@
 // Clip one chip (generate_training_chips.py process_chip): its 224 x 224 box on the CDL grid out of the
 // reprojected bands of the tile's 3 scenes (date order), the Fmask bands and the CDL source, then QA.
 // Writes chips/<chip>_merged.tif (18 x Int16), chips_fmask/<chip>_Fmask.tif (3 x UInt8) and
-// chips/<chip>.mask.tif (UInt8 classes with a colour map, nodata 0), with the band descriptions, scale/offset
+// chips/<chip>.mask.tif (UInt8 classes with a colour map and class names, nodata 0), with the band descriptions, scale/offset
 // and acquisition dates training code reads (chip-metadata.ts). Outputs are written atomically by @hls/raster.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,13 +22,15 @@ import {
   type QaFigures,
 } from '@hls/contracts';
 import { DTYPE_INFO, openRaster, sha256File, writeGeoTiff, type GeoTransform, type OpenRaster, type TypedArray } from '@hls/raster';
-import { fmaskChipMetadata, mergedChipMetadata } from './chip-metadata.ts';
+import { fmaskChipMetadata, maskChipMetadata, mergedChipMetadata } from './chip-metadata.ts';
 import { classPalette } from './colormap.ts';
 import { chipQaFigures, clipNegativesInPlace } from './qa.ts';
 import { reclassCdl, type ReclassTable } from './reclass.ts';
 import { writeTextAtomic } from './track-chips.ts';
 
 const EPS = 1e-6;
+/** Tile side of the merged chip: 224 px chips get 2 x 2 tiles and one 112 px overview. */
+export const MERGED_CHIP_BLOCK = 128;
 const PX = CDL_GRID.pixelSize;
 
 export interface ChipBoxOk {
@@ -244,10 +246,12 @@ export async function clipChip(input: ClipChipInput, o: ClipChipOptions): Promis
     const chip = input.chipId as ChipId;
     const files = { merged: mergedChipPath(chip), mask: maskChipPath(chip), fmask: fmaskChipPath(chip) };
     const common = { width: CHIP.pixels, height: CHIP.pixels, geoTransform: box.geoTransform, epsg: CDL_GRID.epsg, tiled: false };
-    await writeGeoTiff(join(o.datasetDir, files.merged), { ...common, bands, nodata: HLS.reflectanceNodata, gdalMetadata: mergedChipMetadata(scenes) });
+    // The merged chip as a small COG (internal tiles and one overview), so GIS tools open it fast.
+    const cog = { tiled: true, blockSize: MERGED_CHIP_BLOCK, overviews: true, cog: true };
+    await writeGeoTiff(join(o.datasetDir, files.merged), { ...common, ...cog, bands, nodata: HLS.reflectanceNodata, gdalMetadata: mergedChipMetadata(scenes) });
     await writeGeoTiff(join(o.datasetDir, files.fmask), { ...common, bands: fmask, nodata: HLS.fmaskNodata, gdalMetadata: fmaskChipMetadata(scenes) });
     // Class 0 of the mask is "no data".
-    await writeGeoTiff(join(o.datasetDir, files.mask), { ...common, bands: [mask], nodata: 0, colorMap: classPalette() });
+    await writeGeoTiff(join(o.datasetDir, files.mask), { ...common, bands: [mask], nodata: 0, colorMap: classPalette(), gdalMetadata: maskChipMetadata() });
     const hash = (f: string) => sha256File(join(o.datasetDir, f));
     const sha256 = { merged: await hash(files.merged), mask: await hash(files.mask), fmask: await hash(files.fmask) };
     const rec: ClipRecord = { ...want, qa, files, sha256 };
