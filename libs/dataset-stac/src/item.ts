@@ -6,7 +6,7 @@ import { transformPoint } from '@hls/geo';
 import { CHIP_SHAPE, fmaskEoBands, fmaskRasterBands, maskRasterBands, mergedEoBands, mergedRasterBands, type EoBand, type RasterBand } from './bands.ts';
 import type { FileFacts } from './checksum.ts';
 import type { ChipFacts, SourceScene } from './dataset-facts.ts';
-import { GEOTIFF_MEDIA_TYPE, JSON_MEDIA_TYPE, STAC_EXTENSIONS, STAC_VERSION } from './stac-versions.ts';
+import { COG_MEDIA_TYPE, GEOTIFF_MEDIA_TYPE, JSON_MEDIA_TYPE, STAC_EXTENSIONS, STAC_VERSION } from './stac-versions.ts';
 
 export interface StacLink {
   rel: string;
@@ -134,7 +134,7 @@ export function chipItem(i: ItemInputs): StacItem {
     assets: {
       merged: {
         href: i.toDataset + chip.files.merged,
-        type: GEOTIFF_MEDIA_TYPE,
+        type: COG_MEDIA_TYPE,
         title: '18-band HLS reflectance, 3 dates x B02 B03 B04 B8A B11 B12',
         roles: ['data'],
         'eo:bands': mergedEoBands(dates),
@@ -145,6 +145,7 @@ export function chipItem(i: ItemInputs): StacItem {
         href: i.toDataset + chip.files.mask,
         type: GEOTIFF_MEDIA_TYPE,
         title: 'Crop class mask (reclassified CDL)',
+        description: `UInt8 class values 0..${CLASS_NAMES.length - 1}: ${CLASS_NAMES.map((n, v) => `${v} ${n}`).join(', ')}; 0 = no data`,
         roles: ['labels', 'labels-raster'],
         'raster:bands': maskRasterBands(),
         ...i.files.mask,

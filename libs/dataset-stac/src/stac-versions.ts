@@ -11,6 +11,8 @@ export const STAC_EXTENSIONS = {
 } as const;
 
 export const GEOTIFF_MEDIA_TYPE = 'image/tiff; application=geotiff';
+/** The merged chips are written as COGs (libs/chips clip.ts). */
+export const COG_MEDIA_TYPE = 'image/tiff; application=geotiff; profile=cloud-optimized';
 export const JSON_MEDIA_TYPE = 'application/json';
 
 /** Where the catalog goes, relative to the dataset dir: `stac/collection.json`, `stac/items/<chip>.json`. */
