@@ -1,6 +1,7 @@
 // hls-chips dataset split|stats|weights|distribution|all: the original's analytics scripts
 // (split_training_data, calc_band_mean_sd, calc_class_weights, generate_class_distribution) over
 // <dataset>/chips_filtered/, each usable alone. Logic: @hls/analytics.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '@hls/config';
 import { buildDataset, writeBandStats, writeClassDistribution, writeClassWeights, writeSplit } from '@hls/analytics';
@@ -21,6 +22,13 @@ function splitSettings(o: SplitFlags): { seed: number; trainFraction: number } {
 }
 
 const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`);
+
+/** The dataset dir from the argument or the flags; it must exist (a typo must not pass as an empty dataset). */
+function existingDatasetDir(dirArg: string | undefined, o: DatasetFlags): string {
+  const dir = dirArg ?? resolveDatasetDir(o);
+  if (!existsSync(dir)) throw new Error(`${dir}: no such dataset directory`);
+  return dir;
+}
 
 export function register(program: Command): void {
   const ds = program.command('dataset').description('dataset analytics over <dataset>/chips_filtered/: split, band statistics, class weights, class distribution');
@@ -75,7 +83,7 @@ export function register(program: Command): void {
         'assets with checksums and bands, dates, split, source granules). With --config, its dataset: section and the scene source it names go in too',
     )
     .action(async (dirArg: string | undefined, o: DatasetFlags) => {
-      const dir = dirArg ?? resolveDatasetDir(o);
+      const dir = existingDatasetDir(dirArg, o);
       // The config's scene source is only claimed as the dataset's when a config is given.
       const c = o.config || process.env.HLS_CONFIG ? loadConfig({ file: o.config }) : undefined;
       const src = c ? sourceCatalogueOf(c) : {};
@@ -94,7 +102,7 @@ export function register(program: Command): void {
         'software version, how to load it (TerraTorch, pystac/rasterio). With --config: the config used (credentials removed), its dataset: section and scene source',
     )
     .action(async (dirArg: string | undefined, o: DatasetFlags) => {
-      const dir = dirArg ?? resolveDatasetDir(o);
+      const dir = existingDatasetDir(dirArg, o);
       const c = o.config || process.env.HLS_CONFIG ? loadConfig({ file: o.config }) : undefined;
       const src = c ? sourceCatalogueOf(c) : {};
       const r = await writeDatasetCard(dir, {
