@@ -48,7 +48,7 @@ export const handleChipClip: Handler<'hls.chip.clip'> = async (event, ctx) => {
   ctx.working();
   let r;
   try {
-    r = await clipChip({ chipId, bbox5070: bbox, scenes: event.scenes }, { datasetDir: dir, cdlSource: source, reclass, reuse: true });
+    r = await clipChip({ chipId, bbox5070: bbox, scenes: event.scenes }, { datasetDir: dir, cdlSource: source, reclass, reuse: true, quicklooks: run.config.quicklooks });
   } catch (e) {
     const msg = `chip ${chipId} of tile ${tileId}: ${e instanceof Error ? e.message : String(e)}`;
     // A file that is there but unreadable will not get better; a missing one may still be arriving.

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import { REAL_FIXTURES } from '@hls/common';
 import { CLASS_COLORS } from './colormap.ts';
 import { checkChipBox, clipChip, RasterCache } from './clip.ts';
 import { decideQa } from './qa.ts';
+import { QUICKLOOK_WHITE_DN, quicklookPaths } from './quicklook.ts';
 import { loadReclassTable } from './reclass.ts';
 import { writeSyntheticTile } from './testing/synthetic.ts';
 
@@ -230,6 +232,37 @@ print(json.dumps(dict(
       const b = await readRasterWindow(join(dir, r.files[f].replace('chip_meta', 'chip_001_002')));
       assert.deepEqual(a.bands, b.bands, f);
     }
+  });
+
+  it('quick-looks: true colour per date and the mask in class colours, as GDAL decodes the PNGs', async () => {
+    const reclass = await loadReclassTable(RECLASS);
+    const scenes = GRANULES.map((g, i) => ({ granuleId: g, date: DATES[i]! }));
+    const r = await clipChip({ chipId: 'chip_look', bbox5070: chipBox(20, 30), scenes }, { datasetDir: dir, cdlSource: join(dir, 'cdl.tif'), reclass, quicklooks: true });
+    assert.ok(r.ok);
+    if (!r.ok) return;
+    const looks = quicklookPaths('chip_look');
+    assert.deepEqual(looks, { dates: [1, 2, 3].map((t) => `chips_quicklook/chip_look_t${t}.png`), mask: 'chips_quicklook/chip_look_mask.png' });
+    const merged = await readRasterWindow(join(dir, r.files.merged));
+    const mask = await readRasterWindow(join(dir, r.files.mask));
+    const byte = (dn: number) => (dn <= 0 ? 0 : dn >= QUICKLOOK_WHITE_DN ? 255 : Math.round((dn * 255) / QUICKLOOK_WHITE_DN));
+    // GDAL's PNG driver decodes each file; its SHA-256 per band is compared with the expected bytes.
+    const decoded = JSON.parse(
+      py(
+        'import json,sys,hashlib,rasterio\nout=[]\nfor f in sys.argv[1:]:\n  with rasterio.open(f) as s:\n    a=s.read()\n    out.append([s.driver,s.count,s.width,s.height,[hashlib.sha256(a[i].tobytes()).hexdigest() for i in range(s.count)]])\nprint(json.dumps(out))',
+        [...looks.dates, looks.mask].map((f) => join(dir, f)),
+      ),
+    ) as [string, number, number, number, string[]][];
+    const sha = (a: Uint8Array) => createHash('sha256').update(a).digest('hex');
+    const channel = (band: ArrayLike<number>) => Uint8Array.from(band as ArrayLike<number>, (v) => byte(v));
+    for (let t = 0; t < 3; t++) {
+      const [driver, count, w, h, shas] = decoded[t]!;
+      assert.deepEqual([driver, count, w, h], ['PNG', 3, 224, 224]);
+      // R G B = B04 B03 B02 of date t.
+      assert.deepEqual(shas, [2, 1, 0].map((b) => sha(channel(merged.bands[t * 6 + b]!))), `date ${t + 1}`);
+    }
+    const m = mask.bands[0]!;
+    const [, , , , maskShas] = decoded[3]!;
+    assert.deepEqual(maskShas, [0, 1, 2].map((c) => sha(Uint8Array.from(m as ArrayLike<number>, (v) => CLASS_COLORS[v]![c]!))));
   });
 
   it('a chip reaching past the rasters is filled with nodata and fails QA with nodata; a bad box is rejected', async () => {

@@ -186,6 +186,8 @@ export const ConfigSchema = z
     services: z.record(z.string(), ServiceTuningSchema).default({}),
     /** Health, readiness and Prometheus metrics of a service process. */
     health_port: port.default(9464),
+    /** Quick-look PNGs of every clipped chip (true colour per date, the mask in class colours): chips_quicklook/. */
+    quicklooks: z.boolean().default(false),
     /** Title, description, license and citation of the dataset (STAC Collection, dataset card). */
     dataset: DatasetDescriptionSchema.optional(),
   })

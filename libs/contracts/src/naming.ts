@@ -29,6 +29,8 @@ export const DATASET_DIRS = {
   chips: 'chips',
   fmask: 'chips_fmask',
   filtered: 'chips_filtered',
+  /** Quick-look PNGs of the clipped chips (optional, config `quicklooks`). */
+  quicklooks: 'chips_quicklook',
   bandStats: 'band_stats',
   plots: 'plots',
 } as const;
