@@ -4,7 +4,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { crc32, deflateSync } from 'node:zlib';
 import { join } from 'node:path';
-import { DATASET_DIRS, HLS, REFLECTANCE_BANDS, SCENES_PER_TILE } from '@hls/contracts';
+import { HLS, REFLECTANCE_BANDS, quicklookPath } from '@hls/contracts';
 import { CLASS_COLORS } from './colormap.ts';
 
 /** Reflectance DN shown as full white: 0.3 reflectance, bright enough for fields and soil. */
@@ -13,8 +13,8 @@ export const QUICKLOOK_WHITE_DN = 3000;
 /** The chip's quick-looks, relative to the dataset dir: one per date, then the mask. */
 export function quicklookPaths(chipId: string): { dates: string[]; mask: string } {
   return {
-    dates: Array.from({ length: SCENES_PER_TILE }, (_, t) => join(DATASET_DIRS.quicklooks, `${chipId}_t${t + 1}.png`)),
-    mask: join(DATASET_DIRS.quicklooks, `${chipId}_mask.png`),
+    dates: (['t1', 't2', 't3'] as const).map((v) => quicklookPath(chipId, v)),
+    mask: quicklookPath(chipId, 'mask'),
   };
 }
 
