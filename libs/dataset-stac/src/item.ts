@@ -74,6 +74,8 @@ export interface ItemInputs {
   toCollection: string;
   /** The source STAC item of a granule, when the catalogue it came from is known. */
   sourceItemUrl?: (granuleId: string) => string | undefined;
+  /** The chip's quick-look PNGs (relative to the dataset dir), when they were written. */
+  quicklooks?: { dates: string[]; mask: string };
 }
 
 export function chipItem(i: ItemInputs): StacItem {
@@ -122,6 +124,13 @@ export function chipItem(i: ItemInputs): StacItem {
     const href = i.sourceItemUrl?.(g);
     if (href) links.push({ rel: 'derived_from', href, type: 'application/geo+json', title: g });
   }
+  const looks: Record<string, StacAsset> = {};
+  if (i.quicklooks) {
+    for (const [t, rel] of i.quicklooks.dates.entries()) {
+      looks[`quicklook_t${t + 1}`] = { href: i.toDataset + rel, type: 'image/png', title: `True colour (B04 B03 B02), ${dates[t] ?? `date ${t + 1}`}`, roles: t === 0 ? ['thumbnail', 'overview'] : ['overview'] };
+    }
+    looks.quicklook_mask = { href: i.toDataset + i.quicklooks.mask, type: 'image/png', title: 'Crop class mask in the class colours', roles: ['overview'] };
+  }
   return {
     type: 'Feature',
     stac_version: STAC_VERSION,
@@ -159,6 +168,7 @@ export function chipItem(i: ItemInputs): StacItem {
         'raster:bands': fmaskRasterBands(),
         ...i.files.fmask,
       },
+      ...looks,
     },
   };
 }

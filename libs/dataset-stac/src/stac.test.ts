@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CDL_GRID, CHIP, CLASS_NAMES, ConfigSchema, type BBox } from '@hls/contracts';
-import { classPalette, fmaskChipMetadata, mergedChipMetadata } from '@hls/chips';
+import { classPalette, fmaskChipMetadata, mergedChipMetadata, writeQuicklooks } from '@hls/chips';
 import { writeGeoTiff } from '@hls/raster';
 import { sha256Multihash } from './checksum.ts';
 import { granuleInstant, type StacItem } from './item.ts';
@@ -47,6 +47,8 @@ describe('dataset STAC catalog', () => {
   before(async () => {
     dir = join(await mkdtemp(join(tmpdir(), 'dataset-stac-')), 'crops2022');
     for (const [k, [id, b]] of Object.entries(CHIPS).entries()) await acceptedChip(dir, id, b, k);
+    // One chip with quick-looks (config quicklooks): they become overview assets of its item.
+    await writeQuicklooks(dir, 'chip_100_370', n, Array.from({ length: 18 }, () => new Int16Array(n * n).fill(1000)), new Uint8Array(n * n).fill(3));
     await writeFile(join(dir, 'train_ids.csv'), 'ids\n100_370\n104_374\n');
     await writeFile(join(dir, 'val_ids.csv'), 'ids\n103_370\n');
     await writeFile(
@@ -116,6 +118,17 @@ describe('dataset STAC catalog', () => {
       assert.equal(a['file:checksum'], `1220${await sha256(join(dir, rel))}`);
       assert.equal(a['file:size'], bytes.length);
     }
+    assert.deepEqual(
+      Object.entries(item.assets).filter(([k]) => k.startsWith('quicklook')).map(([k, a]) => [k, a.href, a.roles]),
+      [
+        ['quicklook_t1', '../../chips_quicklook/chip_100_370_t1.png', ['thumbnail', 'overview']],
+        ['quicklook_t2', '../../chips_quicklook/chip_100_370_t2.png', ['overview']],
+        ['quicklook_t3', '../../chips_quicklook/chip_100_370_t3.png', ['overview']],
+        ['quicklook_mask', '../../chips_quicklook/chip_100_370_mask.png', ['overview']],
+      ],
+    );
+    const other = JSON.parse(await readFile(join(dir, 'stac', 'items', 'chip_103_370.json'), 'utf8')) as StacItem;
+    assert.deepEqual(Object.keys(other.assets), ['merged', 'mask', 'fmask'], 'no quick-looks, no quick-look assets');
     const merged = item.assets.merged!;
     assert.deepEqual(merged['eo:bands']!.map((x) => x.name).slice(0, 7), ['B02_t1', 'B03_t1', 'B04_t1', 'B8A_t1', 'B11_t1', 'B12_t1', 'B02_t2']);
     assert.deepEqual(merged['raster:bands']![17], { data_type: 'int16', nodata: -9999, scale: 0.0001, offset: 0, spatial_resolution: 30 });

@@ -1,6 +1,7 @@
 // Writes <dataset>/stac/: collection.json and items/<chip>.json for the accepted chips; items of chips
 // no longer accepted are removed, so the catalog always matches the dataset it sits in.
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { quicklookPaths } from '@hls/chips';
 import { join } from 'node:path';
 import { fileFacts } from './checksum.ts';
 import { datasetCollection, type DatasetDescription, type StacCollection } from './collection.ts';
@@ -48,6 +49,8 @@ export async function writeDatasetStac(datasetDir: string, o: WriteStacOptions):
   for (const chip of facts.chips) {
     const abs = (f: string) => join(datasetDir, f);
     const files = { merged: await fileFacts(abs(chip.files.merged)), mask: await fileFacts(abs(chip.files.mask)), fmask: await fileFacts(abs(chip.files.fmask)) };
+    const looks = quicklookPaths(chip.chipId);
+    const haveLooks = (await Promise.all([...looks.dates, looks.mask].map((f) => access(abs(f)).then(() => true, () => false)))).every(Boolean);
     const item = chipItem({
       chip,
       collectionId: facts.name,
@@ -56,6 +59,7 @@ export async function writeDatasetStac(datasetDir: string, o: WriteStacOptions):
       toDataset: '../../',
       toCollection: `../${COLLECTION_FILE}`,
       ...(o.sourceItemUrl ? { sourceItemUrl: o.sourceItemUrl } : {}),
+      ...(haveLooks ? { quicklooks: looks } : {}),
     });
     await writeJsonAtomic(join(itemsDir, `${chip.chipId}.json`), item);
     items.push({ item, href: `./${ITEMS_DIR}/${chip.chipId}.json` });
