@@ -62,7 +62,7 @@ export const chipClipHandler = (deps: ChipperDeps): Handler<'hls.chip.clip'> => 
   ctx.working();
   let r;
   try {
-    r = await clipChip({ chipId, bbox5070: bbox, scenes: event.scenes }, { datasetDir: dir, cdlSource: source, reclass, reuse: true });
+    r = await clipChip({ chipId, bbox5070: bbox, scenes: event.scenes }, { datasetDir: dir, cdlSource: source, reclass, reuse: true, quicklooks: run.config.quicklooks });
   } catch (e) {
     const what = `chip ${chipId} of tile ${tileId}`;
     // A missing band file may still be arriving on a shared volume; anything else is what its error says.

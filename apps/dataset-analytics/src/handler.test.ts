@@ -103,7 +103,10 @@ describe('dataset-analytics publishDataset', () => {
       assert.equal(await readFile(join(d, 'training_data.txt'), 'utf8'), '');
       for (const f of ['global_stats.txt', 'class_weights.csv', 'plots']) assert.equal(existsSync(join(d, f)), false, f);
       const ev = (await other.published()).find((p) => p.subject === 'hls.dataset.ready')?.data as EventOf<'hls.dataset.ready'>;
-      assert.deepEqual(ev.files.sort(), ['train_ids.csv', 'training_data.txt', 'val_ids.csv', 'validation_data.txt']);
+      // The dataset card says why it is empty: the run's one chip, rejected with its reason (from the ledger).
+      assert.deepEqual(ev.files.sort(), ['README.md', 'train_ids.csv', 'training_data.txt', 'val_ids.csv', 'validation_data.txt']);
+      assert.match(await readFile(join(d, 'README.md'), 'utf8'), /\| rejected \| no-tile \| 1 \|/);
+      assert.equal(existsSync(join(d, 'stac')), false);
       const end = await other.ctx.ledger.runEnd('run0');
       assert.match(end.finished?.empty ?? '', /no chip was accepted/);
       assert.deepEqual(end.finished?.counts, { accepted: 0, rejected: 1, failed: 0 });

@@ -1,8 +1,9 @@
 // dataset-analytics: the "compute the dataset" part. When the run is complete (hls.run.completed),
 // buildDataset runs over the run's own accepted chips and publishDataset announces it.
-import { SUBJECTS, messageId } from '@hls/contracts';
+import { SUBJECTS, messageId, withoutSecrets } from '@hls/contracts';
 import { buildDataset as buildAnalytics, type BuildDatasetOptions, type DatasetSummary } from '@hls/analytics';
 import { assembleTrackChips, refreshFiltered } from '@hls/chips';
+import { software, sourceCatalogueOf, writeDatasetCard, writeDatasetStac } from '@hls/dataset-stac';
 import type { RunCounts } from '@hls/ledger';
 import { TransientError, systemErrorCode, type ServiceContext } from '@hls/runtime';
 
@@ -45,6 +46,26 @@ export async function publishDataset(runId: string, ctx: ServiceContext, counts:
     throw e;
   }
   if (summary.empty) ctx.log.warn(`run ${runId}: ${summary.empty}`);
+  const src = sourceCatalogueOf(run.config);
+  const stac = await writeDatasetStac(dir, {
+    chipIds: chips.accepted,
+    software: software(),
+    ...(run.config.dataset ? { describe: run.config.dataset } : {}),
+    ...(src.catalogue ? { sourceCatalogue: src.catalogue } : {}),
+    ...(src.itemUrl ? { sourceItemUrl: src.itemUrl } : {}),
+  });
+  if (stac.skipped.length > 0) ctx.log.warn({ chips: stac.skipped }, `stac/: ${stac.skipped.length} accepted chip(s) left out of the catalog`);
+  summary.files.push(...stac.files);
+  const outcomes = [...(await ctx.ledger.chips(runId)).values()].map((c) => ({ state: c.state, ...(c.reason ? { reason: c.reason } : {}) }));
+  const card = await writeDatasetCard(dir, {
+    chipIds: chips.accepted,
+    outcomes,
+    config: withoutSecrets(run.config),
+    software: software(),
+    ...(run.config.dataset ? { describe: run.config.dataset } : {}),
+    ...(src.catalogue ? { sourceCatalogue: src.catalogue } : {}),
+  });
+  summary.files.push(card.file);
   await ctx.publish(
     SUBJECTS.datasetReady,
     { runId, datasetDir: dir, train: summary.train, val: summary.val, files: summary.files },

@@ -1,7 +1,7 @@
 // What training code reads from a chip besides its pixels, written as GDAL metadata: band
 // descriptions (`B02_t1` ... `B12_t3`, `Fmask_t1` ...), the reflectance scale and offset on every
 // merged band, and the acquisition dates (dataset item `ACQUISITION_DATES`, per band `ACQUISITION_DATE`).
-import { FMASK_BAND, HLS, REFLECTANCE_BANDS } from '@hls/contracts';
+import { CLASS_NAMES, FMASK_BAND, HLS, REFLECTANCE_BANDS } from '@hls/contracts';
 import type { GdalMetadata } from '@hls/raster';
 import type { SceneRef } from './clip.ts';
 
@@ -35,4 +35,14 @@ export function fmaskChipMetadata(scenes: readonly SceneRef[]): GdalMetadata {
     items: datasetItems(scenes),
     bands: scenes.map((s, t) => ({ description: chipBandName(FMASK_BAND, t), items: { [ACQUISITION_DATE]: s.date } })),
   };
+}
+
+/** Band item of the label mask: the name of class `value` (`CLASS_3=Corn`). */
+export const classNameItem = (value: number): string => `CLASS_${value}`;
+/** The label mask's band description. */
+export const MASK_BAND_DESCRIPTION = 'crop_class';
+
+/** The label mask's metadata: what each class value means (GDAL keeps no category names inside a GeoTIFF). */
+export function maskChipMetadata(): GdalMetadata {
+  return { bands: [{ description: MASK_BAND_DESCRIPTION, items: Object.fromEntries(CLASS_NAMES.map((name, v) => [classNameItem(v), name])) }] };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,13 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BANDS, CDL_GRID, HLS, REFLECTANCE_BANDS, reprojectedBandPath, type BBox, type GranuleId } from '@hls/contracts';
+import { BANDS, CDL_GRID, CLASS_NAMES, HLS, REFLECTANCE_BANDS, reprojectedBandPath, type BBox, type GranuleId } from '@hls/contracts';
 import { readRasterWindow, writeGeoTiff } from '@hls/raster';
 import { gdalinfo, rasterioView } from '@hls/raster/testing';
 import { REAL_FIXTURES } from '@hls/common';
 import { CLASS_COLORS } from './colormap.ts';
 import { checkChipBox, clipChip, RasterCache } from './clip.ts';
 import { decideQa } from './qa.ts';
+import { QUICKLOOK_WHITE_DN, quicklookPaths } from './quicklook.ts';
 import { loadReclassTable } from './reclass.ts';
 import { writeSyntheticTile } from './testing/synthetic.ts';
 
@@ -201,6 +203,12 @@ print(json.dumps(dict(
     const gi = gdalinfo(join(dir, r.files.merged));
     assert.equal(gi.metadata?.['']?.ACQUISITION_DATES, dates.join(','));
     assert.deepEqual(gi.bands.map((b) => [b.description, b.scale, b.offset]), names.map((n) => [n, 0.0001, 0]));
+    // A small COG: 128 px internal tiles, one 112 px overview, the COG layout GDAL recognises.
+    assert.equal(gi.metadata?.IMAGE_STRUCTURE?.LAYOUT, 'COG');
+    for (const b of gi.bands) {
+      assert.deepEqual(b.block, [128, 128]);
+      assert.deepEqual(b.overviews?.map((v) => v.size), [[112, 112]]);
+    }
 
     const fmask = rasterioView(join(dir, r.files.fmask));
     assert.deepEqual(fmask.descriptions, ['Fmask_t1', 'Fmask_t2', 'Fmask_t3']);
@@ -208,7 +216,15 @@ print(json.dumps(dict(
     assert.equal(fmask.tags.ACQUISITION_DATES, dates.join(','));
     const mask = rasterioView(join(dir, r.files.mask));
     assert.equal(mask.nodata, 0);
-    assert.equal(gdalinfo(join(dir, r.files.mask)).bands[0]?.noDataValue, 0);
+    const maskInfo = gdalinfo(join(dir, r.files.mask)).bands[0]!;
+    assert.equal(maskInfo.noDataValue, 0);
+    // The class names beside the colour map: band items CLASS_<value>, read by GDAL and rasterio alike.
+    assert.equal(maskInfo.description, 'crop_class');
+    assert.deepEqual(
+      Object.entries(maskInfo.metadata?.[''] ?? {}).sort((a, b) => Number(a[0].slice(6)) - Number(b[0].slice(6))),
+      CLASS_NAMES.map((n, v) => [`CLASS_${v}`, n]),
+    );
+    assert.equal(mask.bandTags[0]?.CLASS_3, 'Corn');
     assert.deepEqual(mask.colormap?.['3'], [...CLASS_COLORS[3]!, 255]);
     // Same pixels as the chip clipped in the test above: only metadata was added.
     for (const f of ['merged', 'fmask', 'mask'] as const) {
@@ -216,6 +232,37 @@ print(json.dumps(dict(
       const b = await readRasterWindow(join(dir, r.files[f].replace('chip_meta', 'chip_001_002')));
       assert.deepEqual(a.bands, b.bands, f);
     }
+  });
+
+  it('quick-looks: true colour per date and the mask in class colours, as GDAL decodes the PNGs', async () => {
+    const reclass = await loadReclassTable(RECLASS);
+    const scenes = GRANULES.map((g, i) => ({ granuleId: g, date: DATES[i]! }));
+    const r = await clipChip({ chipId: 'chip_look', bbox5070: chipBox(20, 30), scenes }, { datasetDir: dir, cdlSource: join(dir, 'cdl.tif'), reclass, quicklooks: true });
+    assert.ok(r.ok);
+    if (!r.ok) return;
+    const looks = quicklookPaths('chip_look');
+    assert.deepEqual(looks, { dates: [1, 2, 3].map((t) => `chips_quicklook/chip_look_t${t}.png`), mask: 'chips_quicklook/chip_look_mask.png' });
+    const merged = await readRasterWindow(join(dir, r.files.merged));
+    const mask = await readRasterWindow(join(dir, r.files.mask));
+    const byte = (dn: number) => (dn <= 0 ? 0 : dn >= QUICKLOOK_WHITE_DN ? 255 : Math.round((dn * 255) / QUICKLOOK_WHITE_DN));
+    // GDAL's PNG driver decodes each file; its SHA-256 per band is compared with the expected bytes.
+    const decoded = JSON.parse(
+      py(
+        'import json,sys,hashlib,rasterio\nout=[]\nfor f in sys.argv[1:]:\n  with rasterio.open(f) as s:\n    a=s.read()\n    out.append([s.driver,s.count,s.width,s.height,[hashlib.sha256(a[i].tobytes()).hexdigest() for i in range(s.count)]])\nprint(json.dumps(out))',
+        [...looks.dates, looks.mask].map((f) => join(dir, f)),
+      ),
+    ) as [string, number, number, number, string[]][];
+    const sha = (a: Uint8Array) => createHash('sha256').update(a).digest('hex');
+    const channel = (band: ArrayLike<number>) => Uint8Array.from(band as ArrayLike<number>, (v) => byte(v));
+    for (let t = 0; t < 3; t++) {
+      const [driver, count, w, h, shas] = decoded[t]!;
+      assert.deepEqual([driver, count, w, h], ['PNG', 3, 224, 224]);
+      // R G B = B04 B03 B02 of date t.
+      assert.deepEqual(shas, [2, 1, 0].map((b) => sha(channel(merged.bands[t * 6 + b]!))), `date ${t + 1}`);
+    }
+    const m = mask.bands[0]!;
+    const [, , , , maskShas] = decoded[3]!;
+    assert.deepEqual(maskShas, [0, 1, 2].map((c) => sha(Uint8Array.from(m as ArrayLike<number>, (v) => CLASS_COLORS[v]![c]!))));
   });
 
   it('a chip reaching past the rasters is filled with nodata and fails QA with nodata; a bad box is rejected', async () => {

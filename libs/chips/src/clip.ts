@@ -1,9 +1,9 @@
 // Clip one chip (generate_training_chips.py process_chip): its 224 x 224 box on the CDL grid out of the
 // reprojected bands of the tile's 3 scenes (date order), the Fmask bands and the CDL source, then QA.
 // Writes chips/<chip>_merged.tif (18 x Int16), chips_fmask/<chip>_Fmask.tif (3 x UInt8) and
-// chips/<chip>.mask.tif (UInt8 classes with a colour map, nodata 0), with the band descriptions, scale/offset
+// chips/<chip>.mask.tif (UInt8 classes with a colour map and class names, nodata 0), with the band descriptions, scale/offset
 // and acquisition dates training code reads (chip-metadata.ts). Outputs are written atomically by @hls/raster.
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CDL_GRID,
@@ -22,13 +22,16 @@ import {
   type QaFigures,
 } from '@hls/contracts';
 import { DTYPE_INFO, openRaster, sha256File, writeGeoTiff, type GeoTransform, type OpenRaster, type TypedArray } from '@hls/raster';
-import { fmaskChipMetadata, mergedChipMetadata } from './chip-metadata.ts';
+import { fmaskChipMetadata, maskChipMetadata, mergedChipMetadata } from './chip-metadata.ts';
 import { classPalette } from './colormap.ts';
 import { chipQaFigures, clipNegativesInPlace } from './qa.ts';
+import { quicklookPaths, writeQuicklooks } from './quicklook.ts';
 import { reclassCdl, type ReclassTable } from './reclass.ts';
 import { writeTextAtomic } from './track-chips.ts';
 
 const EPS = 1e-6;
+/** Tile side of the merged chip: 224 px chips get 2 x 2 tiles and one 112 px overview. */
+export const MERGED_CHIP_BLOCK = 128;
 const PX = CDL_GRID.pixelSize;
 
 export interface ChipBoxOk {
@@ -143,6 +146,8 @@ export interface ClipChipOptions {
   cache?: RasterCache;
   /** Reuse a previous clip of the same box and scenes when its outputs and QA record are all there. */
   reuse?: boolean;
+  /** Also write the chip's quick-look PNGs (chips_quicklook/). */
+  quicklooks?: boolean;
 }
 
 export interface ClippedChip {
@@ -190,6 +195,12 @@ export async function readClipRecord(datasetDir: string, chipId: string): Promis
   }
 }
 
+const allQuicklooks = (chipId: string): string[] => {
+  const p = quicklookPaths(chipId);
+  return [...p.dates, p.mask];
+};
+const fileExists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+
 /** True when the file hashes to `sha256` (false when it is missing or unreadable). */
 export async function fileMatches(path: string, sha256: string | undefined): Promise<boolean> {
   if (!sha256) return false;
@@ -221,7 +232,8 @@ export async function clipChip(input: ClipChipInput, o: ClipChipOptions): Promis
   const want = { bbox5070: [...input.bbox5070] as BBox, scenes, cdlSource: o.cdlSource };
   if (o.reuse) {
     const prev = await reusableClip(o.datasetDir, input.chipId, want);
-    if (prev) return { ok: true, reused: true, qa: prev.qa, files: prev.files, scenes };
+    const looks = !o.quicklooks || (await Promise.all(allQuicklooks(input.chipId).map((f) => fileExists(join(o.datasetDir, f))))).every(Boolean);
+    if (prev && looks) return { ok: true, reused: true, qa: prev.qa, files: prev.files, scenes };
   }
   const cache = o.cache ?? new RasterCache();
   try {
@@ -244,10 +256,13 @@ export async function clipChip(input: ClipChipInput, o: ClipChipOptions): Promis
     const chip = input.chipId as ChipId;
     const files = { merged: mergedChipPath(chip), mask: maskChipPath(chip), fmask: fmaskChipPath(chip) };
     const common = { width: CHIP.pixels, height: CHIP.pixels, geoTransform: box.geoTransform, epsg: CDL_GRID.epsg, tiled: false };
-    await writeGeoTiff(join(o.datasetDir, files.merged), { ...common, bands, nodata: HLS.reflectanceNodata, gdalMetadata: mergedChipMetadata(scenes) });
+    // The merged chip as a small COG (internal tiles and one overview), so GIS tools open it fast.
+    const cog = { tiled: true, blockSize: MERGED_CHIP_BLOCK, overviews: true, cog: true };
+    await writeGeoTiff(join(o.datasetDir, files.merged), { ...common, ...cog, bands, nodata: HLS.reflectanceNodata, gdalMetadata: mergedChipMetadata(scenes) });
     await writeGeoTiff(join(o.datasetDir, files.fmask), { ...common, bands: fmask, nodata: HLS.fmaskNodata, gdalMetadata: fmaskChipMetadata(scenes) });
     // Class 0 of the mask is "no data".
-    await writeGeoTiff(join(o.datasetDir, files.mask), { ...common, bands: [mask], nodata: 0, colorMap: classPalette() });
+    await writeGeoTiff(join(o.datasetDir, files.mask), { ...common, bands: [mask], nodata: 0, colorMap: classPalette(), gdalMetadata: maskChipMetadata() });
+    if (o.quicklooks) await writeQuicklooks(o.datasetDir, input.chipId, CHIP.pixels, bands, mask);
     const hash = (f: string) => sha256File(join(o.datasetDir, f));
     const sha256 = { merged: await hash(files.merged), mask: await hash(files.mask), fmask: await hash(files.fmask) };
     const rec: ClipRecord = { ...want, qa, files, sha256 };

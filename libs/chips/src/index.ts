@@ -7,3 +7,4 @@ export * from './clip.ts';
 export * from './filter.ts';
 export * from './dataset-chips.ts';
 export * from './chip-metadata.ts';
+export * from './quicklook.ts';

@@ -117,6 +117,18 @@ export const ServiceTuningSchema = z
   })
   .strict();
 
+/** How the dataset describes itself in its STAC Collection and dataset card (all optional). */
+export const DatasetDescriptionSchema = z
+  .object({
+    title: z.string().optional(),
+    description: z.string().optional(),
+    /** SPDX license id, `various` or `proprietary` (STAC's license field). */
+    license: z.string().regex(/^[\w\-.+]+$/, 'expected an SPDX license id, various or proprietary').optional(),
+    citation: z.string().optional(),
+    keywords: z.array(z.string()).optional(),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     data_dir: z.string().default('./data'),
@@ -172,6 +184,10 @@ export const ConfigSchema = z
     health_port: port.default(9464),
     /** Address the health server binds: loopback unless set (a Kubernetes pod sets 0.0.0.0 for its probes). */
     health_host: z.string().min(1).default('127.0.0.1'),
+    /** Quick-look PNGs of every clipped chip (true colour per date, the mask in class colours): chips_quicklook/. */
+    quicklooks: z.boolean().default(false),
+    /** Title, description, license and citation of the dataset (STAC Collection, dataset card). */
+    dataset: DatasetDescriptionSchema.optional(),
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;

@@ -29,6 +29,8 @@ export const DATASET_DIRS = {
   chips: 'chips',
   fmask: 'chips_fmask',
   filtered: 'chips_filtered',
+  /** Quick-look PNGs of the clipped chips (optional, config `quicklooks`). */
+  quicklooks: 'chips_quicklook',
   bandStats: 'band_stats',
   plots: 'plots',
 } as const;
@@ -45,6 +47,11 @@ export const mergedChipPath = (chip: ChipId): string => join(DATASET_DIRS.chips,
 export const maskChipPath = (chip: ChipId): string => join(DATASET_DIRS.chips, `${chip}.mask.tif`);
 export const fmaskChipPath = (chip: ChipId): string => join(DATASET_DIRS.fmask, `${chip}_Fmask.tif`);
 export const filteredChipPath = (file: string): string => join(DATASET_DIRS.filtered, file);
+/** The quick-looks of a chip: true colour of date 1..3, and the mask. */
+export const QUICKLOOK_VIEWS = ['t1', 't2', 't3', 'mask'] as const;
+export type QuicklookView = (typeof QUICKLOOK_VIEWS)[number];
+/** Relative to the dataset dir: `chips_quicklook/<chip>_<view>.png`. */
+export const quicklookPath = (chip: string, view: QuicklookView): string => join(DATASET_DIRS.quicklooks, `${chip}_${view}.png`);
 
 /**
  * A band file path taken from an event, resolved against the dataset dir, or null when it is not a file of

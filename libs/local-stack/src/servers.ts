@@ -76,6 +76,8 @@ export function demoConfig(dataDir: string, world: World, stacUrl: string, gatew
       'ipfs-fetcher': { concurrency: 2, ack_wait_ms: ackWaitMs, max_deliver: 5 },
     },
     reproject: { extent: 'footprint', workers: 2 },
+    // The web page shows each clipped chip's quick-looks.
+    quicklooks: true,
     // With NATS_URL set the demo runs on that server instead of a private one.
     ...(process.env.NATS_URL ? { nats: { url: process.env.NATS_URL } } : {}),
     health_port: 0,

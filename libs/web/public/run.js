@@ -40,14 +40,39 @@ const COLOURS = { none: '#bbbbbb', indexed: '#c6dbef', searched: '#9ecae1', sele
   const views = new Map(); // chip id -> latest ChipView
   const layers = new Map(); // chip id -> Leaflet layer
   let selectedId = null;
-  const style = (state) => ({ color: '#444', weight: 1, fillColor: COLOURS[state || 'none'], fillOpacity: 0.75 });
+  const style = (state, selected) => ({ color: selected ? '#000' : '#444', weight: selected ? 4 : 1, fillColor: COLOURS[state || 'none'], fillOpacity: 0.75 });
   function paint(id) {
     const layer = layers.get(id);
     const v = views.get(id);
     if (!layer) return;
-    layer.setStyle(style(v && v.state));
+    layer.setStyle(style(v && v.state, id === selectedId));
     const el = layer.getElement && layer.getElement();
-    if (el) el.setAttribute('data-state', v ? v.state : 'none');
+    if (el) {
+      el.setAttribute('data-state', v ? v.state : 'none');
+      el.toggleAttribute('data-selected', id === selectedId);
+    }
+  }
+  // The chip's quick-looks (written by the chipper when the config sets quicklooks): its 3 dates and its mask.
+  const CLIPPED = new Set(['clipped', 'accepted', 'rejected']);
+  function showLooks(v) {
+    const box = $('chip-looks');
+    if (box.dataset.chip === v.id && box.childElementCount) return;
+    box.replaceChildren();
+    box.dataset.chip = v.id;
+    if (!CLIPPED.has(v.state)) return;
+    const dates = v.scenes ? v.scenes.map((s) => s.date) : [];
+    for (const [view, caption] of [['t1', dates[0] || 'date 1'], ['t2', dates[1] || 'date 2'], ['t3', dates[2] || 'date 3'], ['mask', 'label mask']]) {
+      const fig = document.createElement('figure');
+      const img = new Image();
+      img.alt = `${v.id} ${caption}`;
+      img.dataset.view = view;
+      img.src = `/api/runs/${encodeURIComponent(runId)}/chips/${encodeURIComponent(v.id)}/quicklook/${view}.png`;
+      img.onerror = () => fig.remove();
+      const cap = document.createElement('figcaption');
+      cap.textContent = caption;
+      fig.append(img, cap);
+      box.append(fig);
+    }
   }
   function addLayer(id, layer) {
     layers.set(id, layer);
@@ -92,7 +117,10 @@ const COLOURS = { none: '#bbbbbb', indexed: '#c6dbef', searched: '#9ecae1', sele
     });
   }
   function showChip(id) {
+    const before = selectedId;
     selectedId = id;
+    if (before && before !== id) paint(before);
+    paint(id);
     const v = views.get(id) || { id, state: 'none', traceIds: [] };
     $('chip-panel').hidden = false;
     $('chip-title').textContent = id;
@@ -108,6 +136,7 @@ const COLOURS = { none: '#bbbbbb', indexed: '#c6dbef', searched: '#9ecae1', sele
     } else dd(dl, 'QA', '-');
     dd(dl, 'reason', v.reason ? `${v.reason}${v.detail ? `: ${v.detail}` : ''}` : '-');
     dd(dl, 'trace id', traceIdsView(v.traceIds));
+    showLooks(v);
   }
   function setCounts(counts, u) {
     if (counts) for (const s of STATES) $(`count-${s}`).textContent = String(counts[s] || 0);

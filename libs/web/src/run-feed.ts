@@ -81,6 +81,10 @@ export class RunFeed {
     return this.#runs.get(runId)?.payloadInputs;
   }
 
+  datasetDir(runId: string): string | undefined {
+    return this.#runs.get(runId)?.datasetDir;
+  }
+
   snapshot(runId: string): RunSnapshot | undefined {
     const m = this.#runs.get(runId);
     return m ? snapshot(m) : undefined;

@@ -1,6 +1,6 @@
 // What the run map shows: one state per chip, folded from the run's pipeline events. Pure: the same
 // events in the same order give the same model, whether they come from a replay or live.
-import { CHIP_TERMINAL_STATES, ChipIdSchema, EVENT_SCHEMAS, PROGRESS_STATES, SUBJECTS, isTerminalState, type ProgressState, type QaFigures, type RunInputRef, type RunInputs, type Subject } from '@hls/contracts';
+import { CHIP_TERMINAL_STATES, ChipIdSchema, EVENT_SCHEMAS, PROGRESS_STATES, SUBJECTS, datasetDir, isTerminalState, type ProgressState, type QaFigures, type RunInputRef, type RunInputs, type Subject } from '@hls/contracts';
 import { advance as advanceState, sceneRefs, stateMarkedBy } from '@hls/ledger';
 
 /** Chip states: the flow's progress states, in pipeline order; the last three are terminal. */
@@ -48,6 +48,8 @@ export interface RunModel {
   chipPayload?: string;
   /** The run's chip payload and twin in the run-inputs object store (the map draws their boxes). */
   payloadInputs?: { payload: RunInputRef; twin?: RunInputRef };
+  /** The run's dataset dir (from hls.run.requested's config). */
+  datasetDir?: string;
   expectedChips?: number;
   completed: boolean;
   chips: Map<string, ChipView>;
@@ -144,6 +146,11 @@ export function applyEvent(m: RunModel, subject: string, data: unknown, tracepar
       const inputs = ev.inputs as RunInputs;
       m.chipPayload = inputs.chipPayload.source ?? inputs.chipPayload.object;
       m.payloadInputs = { payload: inputs.chipPayload, ...(inputs.chipPayloadTwin ? { twin: inputs.chipPayloadTwin } : {}) };
+      {
+        // Where the run writes its dataset: the chips' quick-looks are served from there.
+        const c = ev.config as { data_dir?: unknown; train_dataset_name?: unknown } | undefined;
+        if (typeof c?.data_dir === 'string' && typeof c.train_dataset_name === 'string') m.datasetDir = datasetDir(c.data_dir, c.train_dataset_name);
+      }
       break;
     }
     case SUBJECTS.chipIndexed: {

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HlsError } from '@hls/common';
-import { RunIdSchema, type RunInputRef } from '@hls/contracts';
+import { ChipIdSchema, QUICKLOOK_VIEWS, RunIdSchema, quicklookPath, type QuicklookView, type RunInputRef } from '@hls/contracts';
 import { DEFAULT_AOI_MODE, aoiGeometries, chipsInAoi, parseChipPayload, selectionPaths, type PayloadText, validateSelectionName, writeAoiSelection, type AoiMode, type ChipRecord, type S2Tile } from '@hls/geo';
 import { chipsGeoJson, tilesGeoJson, type FeatureCollection } from './geojson.ts';
 import type { RunFeed } from './run-feed.ts';
@@ -219,6 +219,16 @@ export function createWebHandler(o: WebServerOptions): (req: IncomingMessage, re
       return sendJson(res, 201, { name, count: w.chips.length, ids: w.chips.map((c) => c.id), payload: w.payload, twin: w.twin });
     }
     if (method === 'GET' && path === '/api/runs') return sendJson(res, 200, { enabled: o.feed !== undefined, runs: o.feed?.runs() ?? [] });
+    const q = /^\/api\/runs\/([^/]+)\/chips\/([^/]+)\/quicklook\/([a-z0-9]+)\.png$/.exec(path);
+    if (method === 'GET' && q) {
+      const id = RunIdSchema.safeParse(decodeURIComponent(q[1] as string));
+      const chip = ChipIdSchema.safeParse(decodeURIComponent(q[2] as string));
+      const view = q[3] as QuicklookView;
+      if (!id.success || !chip.success || !QUICKLOOK_VIEWS.includes(view)) throw new HttpError(400, `bad quick-look request ${path}`);
+      const dir = o.feed?.datasetDir(id.data);
+      if (!dir) throw new HttpError(404, `run ${id.data}: dataset dir not known (no hls.run.requested seen)`);
+      return sendFile(res, join(dir, quicklookPath(chip.data, view)));
+    }
     const m = /^\/api\/runs\/([^/]+)(\/chips|\/events)?$/.exec(path);
     if (method === 'GET' && m) {
       const id = RunIdSchema.safeParse(decodeURIComponent(m[1] as string));

@@ -33,4 +33,16 @@ test('hls-chips chip, qa, dataset all run the original scripts\' steps on files 
   for (const f of a.files as string[]) assert.ok(existsSync(join(dir, f)), f);
   assert.equal(readFileSync(join(dir, 'class_weights.csv'), 'utf8').trim().split('\n').length, 14);
   assert.throws(() => execFileSync(process.execPath, [main, 'dataset', 'split', '--dataset', dir, '--train-fraction', '2'], { stdio: 'pipe' }), /must be between 0 and 1/);
+
+  // The dataset described: a STAC item per accepted chip, and the card.
+  const st = cli('dataset', 'stac', dir);
+  assert.deepEqual([st.items, st.skipped], [4, []]);
+  const collection = JSON.parse(readFileSync(join(dir, 'stac', 'collection.json'), 'utf8')) as { links: { rel: string }[]; summaries: Record<string, unknown> };
+  assert.equal(collection.links.filter((l) => l.rel === 'item').length, 4);
+  assert.ok(collection.summaries['raster:bands'], 'band statistics from global_stats.txt');
+  cli('dataset', 'card', '--dataset', dir);
+  const card = readFileSync(join(dir, 'README.md'), 'utf8');
+  assert.match(card, /\| accepted \| - \| 4 \|/);
+  assert.match(card, /\| rejected \| qa \| 1 \|/);
+  assert.throws(() => execFileSync(process.execPath, [main, 'dataset', 'stac', join(dir, 'nope')], { stdio: 'pipe' }), /hls-chips: .*nope: no such dataset directory/);
 });

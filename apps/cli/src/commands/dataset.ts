@@ -1,12 +1,12 @@
 // hls-chips dataset split|stats|weights|distribution|all: the original's analytics scripts
 // (split_training_data, calc_band_mean_sd, calc_class_weights, generate_class_distribution) over
 // <dataset>/chips_filtered/, each usable alone. Logic: @hls/analytics.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { resolveDatasetDir, type DatasetFlags } from './chip.ts';
 import { fraction, wholeNumber } from '../options.ts';
 
 type SplitFlags = DatasetFlags & { seed?: number; trainFraction?: number };
-
 
 /** Seed and fraction from flags, else the config's split section (default 42, 0.8). */
 async function splitSettings(o: SplitFlags): Promise<{ seed: number; trainFraction: number }> {
@@ -17,6 +17,13 @@ async function splitSettings(o: SplitFlags): Promise<{ seed: number; trainFracti
 }
 
 const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`);
+
+/** The dataset dir from the argument or the flags; it must exist (a typo must not pass as an empty dataset). */
+async function existingDatasetDir(dirArg: string | undefined, o: DatasetFlags): Promise<string> {
+  const dir = dirArg ?? (await resolveDatasetDir(o));
+  if (!existsSync(dir)) throw new Error(`${dir}: no such dataset directory`);
+  return dir;
+}
 
 export function register(program: Command): void {
   const ds = program.command('dataset').description('dataset analytics over <dataset>/chips_filtered/: split, band statistics, class weights, class distribution');
@@ -68,5 +75,44 @@ export function register(program: Command): void {
       const tracked = await assembleTrackChips(dir);
       const r = await buildDataset(dir, await splitSettings(o));
       print({ dataset: dir, tracked, train: r.train, val: r.val, files: r.files });
+    });
+
+  common(ds.command('stac').argument('[dataset-dir]', 'dataset dir (same as --dataset)'))
+    .description(
+      'the accepted chips as a STAC catalog: <dataset>/stac/collection.json and stac/items/<chip>.json (footprint, EPSG:5070 grid, ' +
+        'assets with checksums and bands, dates, split, source granules). With --config, its dataset: section and the scene source it names go in too',
+    )
+    .action(async (dirArg: string | undefined, o: DatasetFlags) => {
+      const dir = await existingDatasetDir(dirArg, o);
+      const [{ loadConfig }, { software, sourceCatalogueOf, writeDatasetStac }] = await Promise.all([import('@hls/config'), import('@hls/dataset-stac')]);
+      // The config's scene source is only claimed as the dataset's when a config is given.
+      const c = o.config || process.env.HLS_CONFIG ? loadConfig({ file: o.config }) : undefined;
+      const src = c ? sourceCatalogueOf(c) : {};
+      const r = await writeDatasetStac(dir, {
+        software: software(),
+        ...(c?.dataset ? { describe: c.dataset } : {}),
+        ...(src.catalogue ? { sourceCatalogue: src.catalogue } : {}),
+        ...(src.itemUrl ? { sourceItemUrl: src.itemUrl } : {}),
+      });
+      print({ dataset: dir, items: r.items.length, skipped: r.skipped, files: r.files.length, collection: 'stac/collection.json' });
+    });
+
+  common(ds.command('card').argument('[dataset-dir]', 'dataset dir (same as --dataset)'))
+    .description(
+      'the dataset card <dataset>/README.md: chips by outcome and reason (track_chips.csv, chips_id.json), class distribution, split, band statistics, ' +
+        'software version, how to load it (TerraTorch, pystac/rasterio). With --config: the config used (credentials removed), its dataset: section and scene source',
+    )
+    .action(async (dirArg: string | undefined, o: DatasetFlags) => {
+      const dir = await existingDatasetDir(dirArg, o);
+      const [{ loadConfig }, { withoutSecrets }, { software, sourceCatalogueOf, writeDatasetCard }] = await Promise.all([import('@hls/config'), import('@hls/contracts'), import('@hls/dataset-stac')]);
+      const c = o.config || process.env.HLS_CONFIG ? loadConfig({ file: o.config }) : undefined;
+      const src = c ? sourceCatalogueOf(c) : {};
+      const r = await writeDatasetCard(dir, {
+        software: software(),
+        ...(c ? { config: withoutSecrets(c) } : {}),
+        ...(c?.dataset ? { describe: c.dataset } : {}),
+        ...(src.catalogue ? { sourceCatalogue: src.catalogue } : {}),
+      });
+      print({ dataset: dir, file: r.file });
     });
 }

@@ -1,0 +1,77 @@
+// Quick-look PNGs of a chip, to see it without GIS tools: true colour (B04 B03 B02) of each date and the
+// label mask in the class colours, 224 x 224 each, in chips_quicklook/. PNG written here (zlib + CRC-32,
+// RGB 8-bit, no filter): a few lines, no image dependency.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { crc32, deflateSync } from 'node:zlib';
+import { join } from 'node:path';
+import { HLS, REFLECTANCE_BANDS, quicklookPath } from '@hls/contracts';
+import { CLASS_COLORS } from './colormap.ts';
+
+/** Reflectance DN shown as full white: 0.3 reflectance, bright enough for fields and soil. */
+export const QUICKLOOK_WHITE_DN = 3000;
+
+/** The chip's quick-looks, relative to the dataset dir: one per date, then the mask. */
+export function quicklookPaths(chipId: string): { dates: string[]; mask: string } {
+  return {
+    dates: (['t1', 't2', 't3'] as const).map((v) => quicklookPath(chipId, v)),
+    mask: quicklookPath(chipId, 'mask'),
+  };
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'ascii');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+/** An 8-bit RGB PNG of `rgb` (width * height * 3 bytes, row-major). */
+export function encodePngRgb(width: number, height: number, rgb: Uint8Array): Buffer {
+  if (rgb.length !== width * height * 3) throw new Error(`PNG: ${rgb.length} bytes for ${width} x ${height} RGB`);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB, deflate, no filter, no interlace
+  const raw = Buffer.alloc(height * (1 + width * 3));
+  for (let y = 0; y < height; y++) raw.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (1 + width * 3) + 1);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const toByte = (dn: number) => (dn === HLS.reflectanceNodata || dn <= 0 ? 0 : dn >= QUICKLOOK_WHITE_DN ? 255 : Math.round((dn * 255) / QUICKLOOK_WHITE_DN));
+
+/** True colour of date `t` from the merged chip's bands (date-major B02 B03 B04 B8A B11 B12). */
+export function trueColour(bands: readonly ArrayLike<number>[], t: number): Uint8Array {
+  const at = (b: string) => bands[t * REFLECTANCE_BANDS.length + REFLECTANCE_BANDS.indexOf(b as (typeof REFLECTANCE_BANDS)[number])]!;
+  const [r, g, b] = [at('B04'), at('B03'), at('B02')];
+  const out = new Uint8Array(r.length * 3);
+  for (let i = 0; i < r.length; i++) {
+    out[i * 3] = toByte(r[i]!);
+    out[i * 3 + 1] = toByte(g[i]!);
+    out[i * 3 + 2] = toByte(b[i]!);
+  }
+  return out;
+}
+
+/** The mask in the class colours of its colour map. */
+export function maskColours(mask: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(mask.length * 3);
+  for (let i = 0; i < mask.length; i++) out.set(CLASS_COLORS[mask[i]!] ?? [0, 0, 0], i * 3);
+  return out;
+}
+
+async function writeAtomic(path: string, data: Buffer): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/** Write the chip's quick-looks; returns their paths relative to the dataset dir. */
+export async function writeQuicklooks(datasetDir: string, chipId: string, size: number, bands: readonly ArrayLike<number>[], mask: ArrayLike<number>): Promise<string[]> {
+  const p = quicklookPaths(chipId);
+  for (const [t, rel] of p.dates.entries()) await writeAtomic(join(datasetDir, rel), encodePngRgb(size, size, trueColour(bands, t)));
+  await writeAtomic(join(datasetDir, p.mask), encodePngRgb(size, size, maskColours(mask)));
+  return [...p.dates, p.mask];
+}
