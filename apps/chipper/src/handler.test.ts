@@ -10,7 +10,7 @@ import { twinPathOf } from '@hls/geo';
 import { readRasterWindow } from '@hls/raster';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
-import { chipClipHandler, chipperCaches, handleTileReady } from './handler.ts';
+import { chipClipHandler, chipperCaches, handleTileReprojected } from './handler.ts';
 import { REAL_FIXTURES } from '@hls/common';
 
 const FIXTURES = `${REAL_FIXTURES}/chips`;
@@ -64,15 +64,15 @@ describe('chipper handlers on the real chip_085_328 box', () => {
       { chipId: 'chip_085_328', bbox5070: BOX_085_328 },
       { chipId: 'chip_085_329', bbox5070: [BOX_085_328[0] + 6720, BOX_085_328[1], BOX_085_328[2] + 6720, BOX_085_328[3]] },
     ];
-    const ev = parseEvent(SUBJECTS.tileReady, { schemaVersion: 1, runId: 'run1', tileId: '15TVG', chipIds: chips.map((c) => c.chipId), chips, scenes });
-    await handleTileReady(ev, ctx);
+    const ev = parseEvent(SUBJECTS.tileReprojected, { schemaVersion: 1, runId: 'run1', tileId: '15TVG', chipIds: chips.map((c) => c.chipId), chips, scenes });
+    await handleTileReprojected(ev, ctx);
     const jobs = await published();
     assert.deepEqual(jobs.map((p) => [p.subject, p.msgId]), [
-      ['hls.chip.clip', 'hls.chip.clip:run1:chip_085_328'],
-      ['hls.chip.clip', 'hls.chip.clip:run1:chip_085_329'],
+      ['hls.cmd.chip.clip', 'hls.cmd.chip.clip:run1:chip_085_328'],
+      ['hls.cmd.chip.clip', 'hls.cmd.chip.clip:run1:chip_085_329'],
     ]);
     // Each job carries its chip's box: the chipper never reads the payload again.
-    assert.deepEqual(jobs.map((p) => (p.data as EventOf<'hls.chip.clip'>).bbox5070), chips.map((c) => c.bbox5070));
+    assert.deepEqual(jobs.map((p) => (p.data as EventOf<'hls.cmd.chip.clip'>).bbox5070), chips.map((c) => c.bbox5070));
   });
 
   it('clips a chip job and publishes the QA figures; the same job again gives the same event and id', async () => {

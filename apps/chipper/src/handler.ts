@@ -1,5 +1,5 @@
-// chipper: hls.tile.ready -> one hls.chip.clip per chip with its box (so replicas share a big tile's
-// chips); hls.chip.clip -> clip merged / Fmask / mask chips and compute QA -> hls.chip.clipped (or
+// chipper: hls.tile.reprojected -> one hls.cmd.chip.clip per chip with its box (so replicas share a big tile's
+// chips); hls.cmd.chip.clip -> clip merged / Fmask / mask chips and compute QA -> hls.chip.clipped (or
 // hls.chip.rejected for a box that is not a 224 x 224 CDL-grid box). Outputs and message ids are
 // deterministic, so a redelivery rewrites the same files and publishes the same ids.
 import { SUBJECTS, messageId } from '@hls/contracts';
@@ -7,7 +7,7 @@ import { clipChip, parseReclassTable, type ReclassTable } from '@hls/chips';
 import { PermanentError, TransientError, systemErrorCode, withContext } from '@hls/runtime';
 import type { Handler, ServiceContext } from '@hls/runtime';
 
-export const handleTileReady: Handler<'hls.tile.ready'> = async (event, ctx) => {
+export const handleTileReprojected: Handler<'hls.tile.reprojected'> = async (event, ctx) => {
   const { runId, tileId, scenes } = event;
   ctx.annotate({ runId, tileId });
   for (const { chipId, bbox5070 } of event.chips) {
@@ -50,7 +50,7 @@ async function reclassTable(deps: ChipperDeps, ctx: ServiceContext, runId: strin
   });
 }
 
-export const chipClipHandler = (deps: ChipperDeps): Handler<'hls.chip.clip'> => async (event, ctx) => {
+export const chipClipHandler = (deps: ChipperDeps): Handler<'hls.cmd.chip.clip'> => async (event, ctx) => {
   const { runId, tileId, chipId, bbox5070: bbox } = event;
   ctx.annotate({ runId, tileId, chipId });
   const [dir, run] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId)]);

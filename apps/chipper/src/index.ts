@@ -2,12 +2,12 @@
 // service as its process runs it (createService).
 import { SUBJECTS } from '@hls/contracts';
 import type { ServiceHandlers, ServiceInstance } from '@hls/runtime';
-import { chipClipHandler, chipperCaches, handleTileReady, type ChipperDeps } from './handler.ts';
+import { chipClipHandler, chipperCaches, handleTileReprojected, type ChipperDeps } from './handler.ts';
 
 export { chipperCaches, type ChipperDeps } from './handler.ts';
 
 export function createChipperHandlers(deps: ChipperDeps): ServiceHandlers {
-  return { [SUBJECTS.tileReady]: handleTileReady, [SUBJECTS.chipClip]: chipClipHandler(deps) };
+  return { [SUBJECTS.tileReprojected]: handleTileReprojected, [SUBJECTS.chipClip]: chipClipHandler(deps) };
 }
 
 /** The chipper with its own caches; nothing to close. */

@@ -52,12 +52,12 @@ test('status: every chip terminal is not yet complete; rejected and failed tiles
   await ledger.recordRunRequested(makeEvent(SUBJECTS.runRequested, { runId: 'st1', requestedAt: 'now', config, inputs: unreadRunInputs('st1') }));
   await ledger.recordExpectedChips('st1', { expectedChips: 3 });
   await ledger.observe(SUBJECTS.tileRequested, { runId: 'st1', tileId: '15TVG', chipIds: ['chip_a', 'chip_b'] });
-  await ledger.observe(SUBJECTS.tileScenes, { runId: 'st1', tileId: '15TVG', chipIds: ['chip_a', 'chip_b'] });
+  await ledger.observe(SUBJECTS.tileSearched, { runId: 'st1', tileId: '15TVG', chipIds: ['chip_a', 'chip_b'] });
   await ledger.observe(SUBJECTS.tileRejected, { runId: 'st1', tileId: '15TVG', chipIds: ['chip_a', 'chip_b'], reason: 'no-scenes', detail: 'tile 15TVG: 2 candidates' });
   await ledger.observe(SUBJECTS.tileRequested, { runId: 'st1', tileId: '14TPL', chipIds: ['chip_c'] });
   await ledger.observe(SUBJECTS.tileFailed, { runId: 'st1', tileId: '14TPL', chipIds: ['chip_c'], reason: 'dlq:ipfs-fetcher', detail: 'no provider' });
   // A late event of a rejected tile does not bring it back.
-  await ledger.observe(SUBJECTS.tileScenes, { runId: 'st1', tileId: '14TPL', chipIds: ['chip_c'] });
+  await ledger.observe(SUBJECTS.tileSearched, { runId: 'st1', tileId: '14TPL', chipIds: ['chip_c'] });
   for (const c of ['chip_a', 'chip_b']) await ledger.recordChipTerminal('st1', c, { state: 'rejected', reason: 'no-scenes: tile 15TVG' });
   await ledger.recordChipTerminal('st1', 'chip_c', { state: 'failed', reason: 'dlq:ipfs-fetcher' });
   const before = await runStatus(ledger, 'st1');

@@ -58,14 +58,14 @@ describe('dataset-analytics publishDataset', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('builds every dataset file from the run\'s own chips with its split settings, publishes hls.dataset.ready once, records the run finished', async () => {
+  it('builds every dataset file from the run\'s own chips with its split settings, publishes hls.dataset.built once, records the run finished', async () => {
     const s = await publishDataset('run1', real.ctx, { accepted: 5, rejected: 0, failed: 0 });
     assert.deepEqual([s.train, s.val], [3, 2]);
     const published = await real.published();
     assert.equal(published.length, 1);
-    assert.equal(published[0]!.subject, 'hls.dataset.ready');
-    assert.equal(published[0]!.msgId, 'hls.dataset.ready:run1');
-    const ev = published[0]!.data as EventOf<'hls.dataset.ready'>;
+    assert.equal(published[0]!.subject, 'hls.dataset.built');
+    assert.equal(published[0]!.msgId, 'hls.dataset.built:run1');
+    const ev = published[0]!.data as EventOf<'hls.dataset.built'>;
     assert.equal(ev.datasetDir, dir);
     for (const f of ev.files) assert.ok(existsSync(join(dir, f)), f);
     for (const f of ['track_chips.csv', 'train_ids.csv', 'val_ids.csv', 'training_data.txt', 'validation_data.txt', 'global_stats.txt', 'class_weights.csv', 'band_stats/band_values_6.txt', 'training_dst.png', 'plots/training_dst.csv']) {
@@ -102,7 +102,7 @@ describe('dataset-analytics publishDataset', () => {
       assert.equal(await readFile(join(d, 'val_ids.csv'), 'utf8'), 'ids\n');
       assert.equal(await readFile(join(d, 'training_data.txt'), 'utf8'), '');
       for (const f of ['global_stats.txt', 'class_weights.csv', 'plots']) assert.equal(existsSync(join(d, f)), false, f);
-      const ev = (await other.published()).find((p) => p.subject === 'hls.dataset.ready')?.data as EventOf<'hls.dataset.ready'>;
+      const ev = (await other.published()).find((p) => p.subject === 'hls.dataset.built')?.data as EventOf<'hls.dataset.built'>;
       // The dataset card says why it is empty: the run's one chip, rejected with its reason (from the ledger).
       assert.deepEqual(ev.files.sort(), ['README.md', 'train_ids.csv', 'training_data.txt', 'val_ids.csv', 'validation_data.txt']);
       assert.match(await readFile(join(d, 'README.md'), 'utf8'), /\| rejected \| no-tile \| 1 \|/);

@@ -26,7 +26,7 @@ async function runChips(ctx: ServiceContext, runId: string): Promise<RunChips> {
 }
 
 /**
- * Build the run's dataset from its own chips with its split settings, publish hls.dataset.ready
+ * Build the run's dataset from its own chips with its split settings, publish hls.dataset.built
  * (deterministic id) and record the run finished in the ledger.
  */
 export async function publishDataset(runId: string, ctx: ServiceContext, counts: RunCounts): Promise<DatasetSummary> {
@@ -67,9 +67,9 @@ export async function publishDataset(runId: string, ctx: ServiceContext, counts:
   });
   summary.files.push(card.file);
   await ctx.publish(
-    SUBJECTS.datasetReady,
+    SUBJECTS.datasetBuilt,
     { runId, datasetDir: dir, train: summary.train, val: summary.val, files: summary.files },
-    messageId(SUBJECTS.datasetReady, runId),
+    messageId(SUBJECTS.datasetBuilt, runId),
   );
   await ctx.ledger.recordRunFinished(runId, { counts, train: summary.train, val: summary.val, files: summary.files, ...(summary.empty ? { empty: summary.empty } : {}) });
   return summary;

@@ -1,6 +1,6 @@
 // dataset-analytics: counts the run's terminal chips and asks the ledger whether the run is complete
 // (hls.run.completed, once); on hls.run.completed it builds the dataset from the run's own chips,
-// publishes hls.dataset.ready and records the run finished.
+// publishes hls.dataset.built and records the run finished.
 import { SUBJECTS, type EventOf } from '@hls/contracts';
 import type { ChipTerminalState } from '@hls/contracts';
 import type { Handler, ServiceContext, ServiceHandlers, ServiceInstance } from '@hls/runtime';

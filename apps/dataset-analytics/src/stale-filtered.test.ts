@@ -53,6 +53,6 @@ describe('dataset-analytics with a stale corrupt file in chips_filtered/', () =>
     assert.equal(s.train + s.val, 3);
     assert.deepEqual(readFileSync(stale), good, 'redone from chips/');
     const published = await real.published();
-    assert.deepEqual(published.map((p) => p.subject), ['hls.dataset.ready']);
+    assert.deepEqual(published.map((p) => p.subject), ['hls.dataset.built']);
   });
 });

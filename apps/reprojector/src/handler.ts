@@ -1,6 +1,6 @@
 // reprojector: hls.band.fetched -> warp the band onto the CDL grid -> hls.band.reprojected.
 // Idempotent: a valid existing output is reused; the output path and message id are deterministic.
-// Whether the tile is complete and the hls.tile.ready publish are wired in index.ts with the tiles KV
+// Whether the tile is complete and the hls.tile.reprojected publish are wired in index.ts with the tiles KV
 // compare-and-set. The warp worker pool is a dependency, given by whoever makes the handler.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -13,7 +13,7 @@ export function createReprojectorHandlers(deps: ReprojectorDeps): ServiceHandler
   return {
     [SUBJECTS.bandFetched]: async (ev, ctx) => {
       await handleBandFetched(ev, ctx);
-      // The band that completes the tile's 21 publishes hls.tile.ready, exactly once across replicas.
+      // The band that completes the tile's 21 publishes hls.tile.reprojected, exactly once across replicas.
       // This band's span is kept so the tile-ready fan-in can link it.
       const { mustPublish, have } = await ctx.ledger.addReprojectedBand(ev.runId, ev.tileId, ev.granuleId, ev.band, activeTraceparent());
       ctx.log.debug({ have }, 'tile band progress');
@@ -22,7 +22,7 @@ export function createReprojectorHandlers(deps: ReprojectorDeps): ServiceHandler
       if (!tile?.granuleIds) throw new TransientError(`tile ${ev.tileId} of run ${ev.runId}: the ledger has no selected granules of it`);
       if (!tile.chips) throw new TransientError(`tile ${ev.tileId} of run ${ev.runId}: the ledger has no chip boxes of it`);
       // The tile's 21 bands join here: one span linking every band's span (3 scenes' fetches), parent of
-      // hls.tile.ready, so each chip's trace reaches all of its scenes and not only this last band's.
+      // hls.tile.reprojected, so each chip's trace reaches all of its scenes and not only this last band's.
       const links = Object.entries(await ctx.ledger.bandTraceparents(ev.runId, ev.tileId))
         .map(([band, tp]) => linkToTraceparent(tp, { 'hls.band': band }))
         .filter((l): l is Link => l !== undefined);
@@ -30,9 +30,9 @@ export function createReprojectorHandlers(deps: ReprojectorDeps): ServiceHandler
       const { chips, granuleIds } = tile;
       await withSpan(`join tile ${ev.tileId}`, { links, attributes: { ...hlsAttributes(ids), 'hls.stage': 'reproject', 'hls.bands_linked': links.length } }, () =>
         ctx.publish(
-          SUBJECTS.tileReady,
+          SUBJECTS.tileReprojected,
           { runId: ev.runId, tileId: ev.tileId, chipIds: tile.chipIds, chips, scenes: sceneRefs(granuleIds) },
-          messageId(SUBJECTS.tileReady, ev.runId, ev.tileId),
+          messageId(SUBJECTS.tileReprojected, ev.runId, ev.tileId),
         ),
       );
       await ctx.ledger.markTileReadyPublished(ev.runId, ev.tileId);

@@ -7,7 +7,7 @@ import { BANDS, datasetDir, parseEvent } from '@hls/contracts';
 import type { EventOf } from '@hls/contracts';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
 import { startNats, type NatsHandle } from '@hls/testing';
-import { handleTileScenes } from './handler.ts';
+import { handleTileSearched } from './handler.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'scene-selector-'));
 // Both runs write into one dataset: selected_tiles.csv merges every tile's part.
@@ -43,15 +43,15 @@ function scene(tile: string, doy: number, cloud: number, coverage: number) {
   };
 }
 
-function tileScenes(tile: string, scenes: unknown[], problems: unknown[] = [], runId = 'run-1'): EventOf<'hls.tile.scenes'> {
-  return parseEvent('hls.tile.scenes', { schemaVersion: 1, runId, tileId: tile, chipIds: ['chip_001_002', 'chip_001_003'], scenes, problems });
+function tileScenes(tile: string, scenes: unknown[], problems: unknown[] = [], runId = 'run-1'): EventOf<'hls.tile.searched'> {
+  return parseEvent('hls.tile.searched', { schemaVersion: 1, runId, tileId: tile, chipIds: ['chip_001_002', 'chip_001_003'], scenes, problems });
 }
 
 describe('scene-selector handler', () => {
   it('publishes 3 scenes in date order with slots, and writes selected_tiles.csv and tile_payloads.json', async () => {
     const { ctx, published } = await context('run-1', {});
     const ev = tileScenes('15TVG', [scene('15TVG', 200, 1, 100), scene('15TVG', 100, 0, 100), scene('15TVG', 150, 2, 100), scene('15TVG', 180, 3, 100), scene('15TVG', 120, 30, 100)]);
-    await handleTileScenes(ev, ctx);
+    await handleTileSearched(ev, ctx);
     const stored = await published();
     assert.deepEqual(stored.map((p) => [p.subject, p.msgId]), [0, 1, 2].map((s) => ['hls.scene.selected', `hls.scene.selected:run-1:15TVG:${s}`]));
     const sel = stored.map((p) => p.data as EventOf<'hls.scene.selected'>);
@@ -71,7 +71,7 @@ describe('scene-selector handler', () => {
   it('the `upper` middle option takes index n/2, as the original code did', async () => {
     const { ctx, published } = await context('run-upper', { scene_selection: { middle: 'upper' } });
     const ev = tileScenes('14TQL', [100, 150, 180, 200].map((d) => scene('14TQL', d, 0, 100)), [], 'run-upper');
-    await handleTileScenes(ev, ctx);
+    await handleTileSearched(ev, ctx);
     const stored = await published();
     assert.deepEqual(stored.map((p) => p.msgId), [0, 1, 2].map((s) => `hls.scene.selected:run-upper:14TQL:${s}`));
     assert.equal((stored[1]!.data as EventOf<'hls.scene.selected'>).scene.granuleId, 'HLS.S30.T14TQL.2022180T170851.v2.0');
@@ -85,7 +85,7 @@ describe('scene-selector handler', () => {
     const ev = tileScenes('15TWG', [scene('15TWG', 100, 0, 100), scene('15TWG', 150, 0, 40), scene('15TWG', 200, 9, 100)], [
       { granuleId: 'HLS.S30.T15TWG.2022160T170851.v2.0', source: 'x.cmr.xml', message: 'bad' },
     ]);
-    await handleTileScenes(ev, ctx);
+    await handleTileSearched(ev, ctx);
     const stored = await published();
     assert.deepEqual(stored.map((p) => [p.subject, p.msgId]), [
       ['hls.tile.rejected', 'hls.tile.rejected:run-1:15TWG'],

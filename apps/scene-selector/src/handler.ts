@@ -1,4 +1,4 @@
-// scene-selector: hls.tile.scenes -> cloud filter, coverage cascade, first/middle/last by date ->
+// scene-selector: hls.tile.searched -> cloud filter, coverage cascade, first/middle/last by date ->
 // 3 x hls.scene.selected (slot 0/1/2), or hls.tile.rejected plus hls.chip.rejected ("no-scenes") for
 // every chip of the tile. The selected scenes are written as the tile's part file
 // (<dataset>/.scene-parts/<tile>.json, atomic); selected_tiles.csv and tile_payloads.json are then
@@ -9,7 +9,7 @@ import { SUBJECTS, messageId } from '@hls/contracts';
 import type { Handler } from '@hls/runtime';
 import { mergeSceneParts, removeScenePart, selectScenes, writeScenePart } from '@hls/stac';
 
-export const handleTileScenes: Handler<'hls.tile.scenes'> = async (event, ctx) => {
+export const handleTileSearched: Handler<'hls.tile.searched'> = async (event, ctx) => {
   const { runId, tileId, chipIds, scenes, problems } = event;
   ctx.annotate({ runId, tileId });
   const { config } = await ctx.run(runId);

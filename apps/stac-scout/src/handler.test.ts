@@ -67,9 +67,9 @@ describe('stac-scout handler', () => {
     const stored = await published();
     assert.equal(stored.length, 1);
     const p = stored[0]!;
-    assert.equal(p.subject, 'hls.tile.scenes');
-    assert.equal(p.msgId, 'hls.tile.scenes:run-1:15TVG');
-    const ev = p.data as EventOf<'hls.tile.scenes'>;
+    assert.equal(p.subject, 'hls.tile.searched');
+    assert.equal(p.msgId, 'hls.tile.searched:run-1:15TVG');
+    const ev = p.data as EventOf<'hls.tile.searched'>;
     assert.deepEqual(ev.chipIds, ['chip_001_002', 'chip_001_003']);
     assert.deepEqual(ev.scenes.map((s) => [s.granuleId, s.cloudCover, s.spatialCoverage]), [
       ['HLS.S30.T15TVG.2022100T170851.v2.0', 0, 100],
@@ -84,7 +84,7 @@ describe('stac-scout handler', () => {
     const scenesFor = async (runId: string, chipAreas: ReturnType<typeof square>[]) => {
       const { ctx, published } = await context(runId, { stac: { url: server.url } });
       await handleTileRequested(parseEvent('hls.tile.requested', { ...event, runId, chipAreas }), ctx);
-      return ((await published())[0]!.data as EventOf<'hls.tile.scenes'>).scenes;
+      return ((await published())[0]!.data as EventOf<'hls.tile.searched'>).scenes;
     };
     // One chip inside the granules' footprint, one far outside it: every granule touches the first.
     assert.equal((await scenesFor('run-areas-1', [square(-93.6, 41.9), square(-80, 30)])).length, 4);
@@ -96,8 +96,8 @@ describe('stac-scout handler', () => {
     const { ctx, published } = await context('run-dir', { stac: { type: 'directory', path: join(dir, 'granules') } });
     await handleTileRequested(requested('run-dir'), ctx);
     const stored = await published();
-    assert.deepEqual(stored.map((p) => p.msgId), ['hls.tile.scenes:run-dir:15TVG']);
-    const ev = stored[0]!.data as EventOf<'hls.tile.scenes'>;
+    assert.deepEqual(stored.map((p) => p.msgId), ['hls.tile.searched:run-dir:15TVG']);
+    const ev = stored[0]!.data as EventOf<'hls.tile.searched'>;
     assert.equal(ev.scenes.length, 4);
     assert.equal(ev.problems.length, 1);
     assert.equal(ev.problems[0]!.granuleId, 'HLS.S30.T15TVG.2022160T170851.v2.0');
@@ -110,7 +110,7 @@ describe('stac-scout handler', () => {
     await writeFile(mapping, JSON.stringify([{ filename: 'HLS.S30.T15TVG.2022150T170851.v2.0.B11.tif', cid }]));
     const { ctx, published } = await context('run-cids', { stac: { type: 'directory', path: join(dir, 'granules'), cid_mapping_file: mapping } });
     await handleTileRequested(requested('run-cids'), ctx);
-    const ev = (await published())[0]!.data as EventOf<'hls.tile.scenes'>;
+    const ev = (await published())[0]!.data as EventOf<'hls.tile.searched'>;
     assert.equal(ev.scenes[1]!.bands.find((b) => b.band === 'B11')!.cid, cid);
   });
 

@@ -1,5 +1,5 @@
 // stac-scout: hls.tile.requested -> search the run's scene source for the tile -> read each item's
-// metadata (the .cmr.xml when the search result lacks coverage) -> hls.tile.scenes with every readable
+// metadata (the .cmr.xml when the search result lacks coverage) -> hls.tile.searched with every readable
 // scene and, named, the documents that could not be read. Deterministic message id per (run, tile).
 import { Limiter } from '@hls/common';
 import { SUBJECTS, messageId } from '@hls/contracts';
@@ -67,8 +67,8 @@ export const tileRequestedHandler = (deps: StacScoutDeps): Handler<'hls.tile.req
   for (const p of found.problems) ctx.log.warn({ tileId, granuleId: p.granuleId, source: p.source }, `unreadable scene metadata: ${p.message}`);
   ctx.log.info({ tileId, scenes: found.scenes.length, problems: found.problems.length, otherTiles: found.otherTiles, outsideChips: found.outsideChips }, 'scenes found');
   await ctx.publish(
-    SUBJECTS.tileScenes,
+    SUBJECTS.tileSearched,
     { runId, tileId, chipIds, scenes: found.scenes, problems: found.problems },
-    messageId(SUBJECTS.tileScenes, runId, tileId),
+    messageId(SUBJECTS.tileSearched, runId, tileId),
   );
 };

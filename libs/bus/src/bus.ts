@@ -108,7 +108,7 @@ export const DEFAULT_CONSUME: Required<Omit<ConsumeOptions, 'hooks'>> = {
   autoHeartbeat: true,
 };
 
-/** Consumer name for a service and subject: `chipper--hls_tile_ready`. */
+/** Consumer name for a service and subject: `chipper--hls_tile_reprojected`. */
 export const consumerName = (service: string, subject: string): string => `${service}--${subject.replaceAll('.', '_')}`;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

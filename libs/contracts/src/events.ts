@@ -83,7 +83,7 @@ export type Scene = z.infer<typeof SceneSchema>;
 
 const SceneProblemSchema = z.object({ granuleId: z.string().optional(), source: z.string(), message: z.string() });
 
-export const TileScenesSchema = z.object({
+export const TileSearchedSchema = z.object({
   ...base,
   tileId: TileIdSchema,
   chipIds: z.array(ChipIdSchema).min(1),
@@ -146,7 +146,7 @@ const SceneRefSchema = z.object({ granuleId: GranuleIdSchema, date: isoDate });
 /** A chip with its box on the CDL grid, EPSG:5070 metres: all a chip job needs to know of the chip. */
 const ChipBoxSchema = z.object({ chipId: ChipIdSchema, bbox5070: BBoxSchema });
 
-export const TileReadySchema = z.object({
+export const TileReprojectedSchema = z.object({
   ...base,
   tileId: TileIdSchema,
   chipIds: z.array(ChipIdSchema).min(1),
@@ -212,7 +212,7 @@ export const ChipFailedSchema = z.object({
 
 const CountsSchema = z.object({ accepted: z.number().int(), rejected: z.number().int(), failed: z.number().int() });
 export const RunCompletedSchema = z.object({ ...base, expected: z.number().int(), counts: CountsSchema });
-export const DatasetReadySchema = z.object({
+export const DatasetBuiltSchema = z.object({
   ...base,
   datasetDir: z.string(),
   train: z.number().int(),
@@ -238,20 +238,20 @@ export const EVENT_SCHEMAS = {
   [SUBJECTS.runRequested]: RunRequestedSchema,
   [SUBJECTS.chipIndexed]: ChipIndexedSchema,
   [SUBJECTS.tileRequested]: TileRequestedSchema,
-  [SUBJECTS.tileScenes]: TileScenesSchema,
+  [SUBJECTS.tileSearched]: TileSearchedSchema,
   [SUBJECTS.sceneSelected]: SceneSelectedSchema,
   [SUBJECTS.tileRejected]: TileRejectedSchema,
   [SUBJECTS.tileFailed]: TileFailedSchema,
   [SUBJECTS.bandFetched]: BandFetchedSchema,
   [SUBJECTS.bandReprojected]: BandReprojectedSchema,
-  [SUBJECTS.tileReady]: TileReadySchema,
+  [SUBJECTS.tileReprojected]: TileReprojectedSchema,
   [SUBJECTS.chipClip]: ChipClipSchema,
   [SUBJECTS.chipClipped]: ChipClippedSchema,
   [SUBJECTS.chipAccepted]: ChipAcceptedSchema,
   [SUBJECTS.chipRejected]: ChipRejectedSchema,
   [SUBJECTS.chipFailed]: ChipFailedSchema,
   [SUBJECTS.runCompleted]: RunCompletedSchema,
-  [SUBJECTS.datasetReady]: DatasetReadySchema,
+  [SUBJECTS.datasetBuilt]: DatasetBuiltSchema,
 } as const satisfies Record<Subject, z.ZodType>;
 
 export type EventOf<S extends Subject> = z.infer<(typeof EVENT_SCHEMAS)[S]>;

@@ -19,3 +19,7 @@ test("the README's flow section is the generated one (node tools/flow-readme.ts)
   const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
   assert.ok(readme.includes(flowReadmeBlock()), 'README.md flow section is stale: run node tools/flow-readme.ts');
 });
+
+test('naming rule: events in the past tense, the one command under hls.cmd.', () => {
+  for (const s of Object.values(SUBJECTS)) assert.match(s, /^hls\.(cmd\.[a-z]+\.[a-z]+|[a-z]+\.[a-z]+ed)$/, s);
+});

@@ -61,13 +61,13 @@ export const FLOW: readonly FlowStep[] = [
     stage: 'search',
     service: 'stac-scout',
     consumes: [SUBJECTS.tileRequested],
-    publishes: [SUBJECTS.tileScenes],
+    publishes: [SUBJECTS.tileSearched],
     does: "search the STAC API for the tile's HLS scenes, read each scene's metadata, band links and CIDs",
   },
   {
     stage: 'select',
     service: 'scene-selector',
-    consumes: [SUBJECTS.tileScenes],
+    consumes: [SUBJECTS.tileSearched],
     publishes: [SUBJECTS.sceneSelected, SUBJECTS.tileRejected, SUBJECTS.chipRejected],
     does: 'cloud filter, coverage cascade, first/middle/last by date',
   },
@@ -82,13 +82,13 @@ export const FLOW: readonly FlowStep[] = [
     stage: 'reproject',
     service: 'reprojector',
     consumes: [SUBJECTS.bandFetched],
-    publishes: [SUBJECTS.bandReprojected, SUBJECTS.tileReady],
+    publishes: [SUBJECTS.bandReprojected, SUBJECTS.tileReprojected],
     does: "warp the band onto the CDL grid; the tile's 21st band announces the tile",
   },
   {
     stage: 'clip',
     service: 'chipper',
-    consumes: [SUBJECTS.tileReady, SUBJECTS.chipClip],
+    consumes: [SUBJECTS.tileReprojected, SUBJECTS.chipClip],
     publishes: [SUBJECTS.chipClip, SUBJECTS.chipClipped, SUBJECTS.chipRejected],
     does: 'one job per chip; clip the merged, Fmask and mask chips, compute the QA figures',
   },
@@ -105,7 +105,7 @@ export const FLOW: readonly FlowStep[] = [
     // Terminal chips decide the run's completion; hls.run.completed (from whichever service saw the last
     // chip, or chip-index for a run without chips) starts the dataset step.
     consumes: [...CHIP_TERMINAL_SUBJECTS, SUBJECTS.runCompleted],
-    publishes: [SUBJECTS.runCompleted, SUBJECTS.datasetReady],
+    publishes: [SUBJECTS.runCompleted, SUBJECTS.datasetBuilt],
     does: 'record terminal chips; once all are in: split, band statistics, class weights, plots',
   },
 ];
@@ -121,10 +121,10 @@ export const SERVICE_SUBJECTS = ((): Record<ServiceName, readonly Subject[]> => 
 export const STATE_MARKED_BY: Partial<Record<Subject, ProgressState>> = {
   [SUBJECTS.chipIndexed]: 'indexed',
   [SUBJECTS.tileRequested]: 'indexed',
-  [SUBJECTS.tileScenes]: 'searched',
+  [SUBJECTS.tileSearched]: 'searched',
   [SUBJECTS.sceneSelected]: 'selected',
   [SUBJECTS.bandFetched]: 'fetched',
-  [SUBJECTS.tileReady]: 'reprojected',
+  [SUBJECTS.tileReprojected]: 'reprojected',
   [SUBJECTS.chipClipped]: 'clipped',
   [SUBJECTS.chipAccepted]: 'accepted',
   [SUBJECTS.chipRejected]: 'rejected',

@@ -72,7 +72,7 @@ describe('the repo deploy files', () => {
 
   test('consumer names come from the bus naming rule over the subjects in contracts', () => {
     for (const service of SERVICES) assert.deepEqual(serviceConsumers(service), SERVICE_SUBJECTS[service].map((s) => consumerName(service, s)));
-    assert.equal(consumerName('chipper', 'hls.tile.ready'), 'chipper--hls_tile_ready');
+    assert.equal(consumerName('chipper', 'hls.tile.reprojected'), 'chipper--hls_tile_reprojected');
   });
 
   test('each scaled service has one trigger per durable consumer it creates, through the headless NATS service', () => {
@@ -252,14 +252,14 @@ describe('each check fires on a broken copy', () => {
   });
 
   test('a subject renamed in contracts, and a consumer without a trigger', () => {
-    const renamed = { ...SERVICE_SUBJECTS, chipper: [SUBJECTS.tileReady, 'hls.cmd.chip.clip'] } as unknown as typeof SERVICE_SUBJECTS;
+    const renamed = { ...SERVICE_SUBJECTS, chipper: [SUBJECTS.tileReprojected, 'hls.cmd.chip.clip'] } as unknown as typeof SERVICE_SUBJECTS;
     let problems = checkK8s(ROOT, { ...FAST, serviceSubjects: renamed });
-    expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /ScaledObject chipper: consumer chipper--hls_chip_clip is not one of chipper's durable consumers/);
+    expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /ScaledObject chipper: consumer chipper--hls_cmd_chip_clip is not one of chipper's durable consumers/);
     expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /ScaledObject chipper: no trigger on consumer chipper--hls_cmd_chip_clip/);
     const dir = copyRepo();
-    edit(dir, 'deploy/k8s/base/scaledobjects.yaml', /\n {4}- type: nats-jetstream\n(.*\n){4}\s+consumer: chipper--hls_chip_clip\n(.*\n)*$/, '\n');
+    edit(dir, 'deploy/k8s/base/scaledobjects.yaml', /\n {4}- type: nats-jetstream\n(.*\n){4}\s+consumer: chipper--hls_cmd_chip_clip\n(.*\n)*$/, '\n');
     problems = checkK8s(dir, FAST);
-    expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /ScaledObject chipper: no trigger on consumer chipper--hls_chip_clip: lag there would not scale chipper/);
+    expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /ScaledObject chipper: no trigger on consumer chipper--hls_cmd_chip_clip: lag there would not scale chipper/);
   });
 
   test('stream replicas that do not match the NATS servers', () => {

@@ -156,7 +156,7 @@ export class RunLedger {
 
   /**
    * Add one reprojected band to the tile's set. Returns whether the tile has all 21 bands of its selected
-   * scenes, and whether hls.tile.ready still has to be published (decided by a create-only marker, so of
+   * scenes, and whether hls.tile.reprojected still has to be published (decided by a create-only marker, so of
    * several racing replicas exactly one publishes; a crash between marker and publish is covered because
    * the marker says 'publishing' until confirmed).
    */

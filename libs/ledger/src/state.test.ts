@@ -27,7 +27,7 @@ test('a tile through its events: boxes from the request, granules from the selec
     { chipId: 'chip_1_2', bbox5070: boxes[0] },
     { chipId: 'chip_1_3', bbox5070: boxes[1] },
   ]);
-  t = reduceTile(t, SUBJECTS.tileScenes, T, AT)!;
+  t = reduceTile(t, SUBJECTS.tileSearched, T, AT)!;
   assert.equal(t.state, 'searched');
   const granuleIds = ['HLS.S30.T15TVG.2022152T170851.v2.0', 'HLS.S30.T15TVG.2022182T170851.v2.0', 'HLS.S30.T15TVG.2022222T170851.v2.0'];
   t = reduceTile(t, SUBJECTS.sceneSelected, { ...T, granuleIds }, AT)!;
@@ -36,6 +36,6 @@ test('a tile through its events: boxes from the request, granules from the selec
   assert.equal(reduceTile(t, SUBJECTS.bandReprojected, { ...T, granuleId: granuleIds[0], band: 'B04' }, AT), undefined, 'band events mark no tile state');
   const failed = reduceTile(t, SUBJECTS.tileFailed, { ...T, reason: 'dlq:ipfs-fetcher', detail: 'no provider' }, AT)!;
   assert.deepEqual([failed.state, failed.reason, failed.detail, failed.chips?.length], ['failed', 'dlq:ipfs-fetcher', 'no provider', 2]);
-  assert.equal(reduceTile(failed, SUBJECTS.tileReady, T, AT), undefined, 'a failed tile stays failed');
+  assert.equal(reduceTile(failed, SUBJECTS.tileReprojected, T, AT), undefined, 'a failed tile stays failed');
   assert.equal(reduceTile(undefined, SUBJECTS.chipClipped, { ...T, chipId: 'chip_1_2' }, AT), undefined, 'chip events are not tile events');
 });

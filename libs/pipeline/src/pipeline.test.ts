@@ -25,8 +25,8 @@ describe('RunTracker', () => {
     t.add(SUBJECTS.bandFetched, { runId: 'r1', reused: true, bytes: 100, source: 'local' }, 30);
     t.add(SUBJECTS.bandFetched, { runId: 'r1', reused: false, bytes: 2_000_000, source: 'https' }, 40);
     t.add(SUBJECTS.bandReprojected, { runId: 'r1', reused: true }, 50);
-    t.add(SUBJECTS.tileReady, { runId: 'r1', tileId: '15TUL', chipIds: ['a', 'b'] }, 60);
-    t.add(SUBJECTS.tileReady, { runId: 'r1', tileId: '15TUL', chipIds: ['a', 'b'] }, 61);
+    t.add(SUBJECTS.tileReprojected, { runId: 'r1', tileId: '15TUL', chipIds: ['a', 'b'] }, 60);
+    t.add(SUBJECTS.tileReprojected, { runId: 'r1', tileId: '15TUL', chipIds: ['a', 'b'] }, 61);
     t.add(SUBJECTS.chipAccepted, { runId: 'r1', chipId: 'a' }, 70);
     t.add(SUBJECTS.chipRejected, { runId: 'r1', chipId: 'b', reason: 'qa' }, 80);
     t.add(SUBJECTS.chipFailed, { runId: 'r1', chipId: 'c', reason: 'cid-unavailable: bafy' }, 90);

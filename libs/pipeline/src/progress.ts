@@ -31,7 +31,7 @@ export class RunTracker {
   readonly tilesRejected = new Set<string>();
   readonly tilesFailed = new Set<string>();
   readonly tilesReady = new Set<string>();
-  /** Chips of tiles that reached hls.tile.ready (the chipper's work). */
+  /** Chips of tiles that reached hls.tile.reprojected (the chipper's work). */
   chipsToClip = 0;
   readonly clipped = new Set<string>();
   readonly terminal = new Map<string, TerminalChip>();
@@ -78,7 +78,7 @@ export class RunTracker {
         this.bandsReprojected++;
         if (e.reused) this.bandsReprojectedReused++;
         break;
-      case SUBJECTS.tileReady:
+      case SUBJECTS.tileReprojected:
         if (e.tileId && !this.tilesReady.has(e.tileId)) {
           this.tilesReady.add(e.tileId);
           this.chipsToClip += e.chipIds?.length ?? 0;
@@ -103,7 +103,7 @@ export class RunTracker {
       case SUBJECTS.runCompleted:
         this.completed = true;
         break;
-      case SUBJECTS.datasetReady:
+      case SUBJECTS.datasetBuilt:
         this.datasetReady = { datasetDir: e.datasetDir ?? '', files: e.files ?? [] };
         break;
     }

@@ -203,7 +203,7 @@ export async function follow(bus: Bus, o: FollowOptions): Promise<RunSummary> {
   const messages = await throughBlips(async () => (await bus.js.consumers.get(STREAMS.events.name)).consume());
   let settle: (() => void) | undefined;
   const finished = new Promise<void>((r) => (settle = r));
-  // The ledger says when the run is finished; hls.dataset.ready comes after every chip event in the
+  // The ledger says when the run is finished; hls.dataset.built comes after every chip event in the
   // stream, so once the tracker has it too the summary counts every chip.
   let ledgerFinished: RunFinished | undefined;
   const settleWhenFinished = (): void => {

@@ -43,7 +43,7 @@ test('each domain error states its retryability and a stable code; the classific
     [new RasterTooLargeError('a.tif', 'over the limit'), 'raster-too-large', 'dead-letter'],
     [new BandSourceError('https', 'HTTP 503 (3 attempts)', { retryable: true }), 'band-source', 'retry'],
     [new BandSourceError('local', 'no such band'), 'band-source', 'dead-letter'],
-    [new EventValidationError('hls.tile.ready', 'chipIds: required'), 'event-validation', 'dead-letter'],
+    [new EventValidationError('hls.tile.reprojected', 'chipIds: required'), 'event-validation', 'dead-letter'],
   ];
   for (const [e, code, disposition] of cases) {
     assert.ok(e instanceof HlsError && e instanceof Error, e.name);
@@ -99,7 +99,7 @@ test('malformed data is dead-lettered, anything unknown retried', () => {
   const zod = ConfigSchema.safeParse({ nats: { url: 5 } });
   assert.equal(zod.success, false);
   assert.equal(classifyError(zod.error), 'dead-letter');
-  assert.throws(() => parseEvent(SUBJECTS.tileReady, {}), (e: unknown) => classifyError(e) === 'dead-letter');
+  assert.throws(() => parseEvent(SUBJECTS.tileReprojected, {}), (e: unknown) => classifyError(e) === 'dead-letter');
   assert.equal(classifyError(new Error('something we did not foresee')), 'retry');
   assert.equal(classifyError('a thrown string'), 'retry');
   // A message text never decides: a plain Error saying "ENOENT" is still unknown.

@@ -10,7 +10,7 @@ test('chips move through the stages and end in one terminal state', () => {
   const m = newRunModel(RUN);
   for (const s of [indexed('chip_1_1', '15TVG', [-93, 42]), indexed('chip_1_2', '15TVG', [-93.1, 42])]) applyEvent(m, s.subject, s.data);
   assert.deepEqual(snapshot(m).counts, { indexed: 2, searched: 0, selected: 0, fetched: 0, reprojected: 0, clipped: 0, accepted: 0, rejected: 0, failed: 0 });
-  const changed = applyEvent(m, SUBJECTS.tileReady, tileReady('15TVG', ['chip_1_1', 'chip_1_2']).data);
+  const changed = applyEvent(m, SUBJECTS.tileReprojected, tileReady('15TVG', ['chip_1_1', 'chip_1_2']).data);
   assert.deepEqual(changed.sort(), ['chip_1_1', 'chip_1_2']);
   assert.equal(m.chips.get('chip_1_1')?.state, 'reprojected');
   assert.equal(m.chips.get('chip_1_2')?.scenes?.[2]?.date, '2022-08-10');

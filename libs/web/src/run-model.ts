@@ -165,7 +165,7 @@ export function applyEvent(m: RunModel, subject: string, data: unknown, tracepar
       addToTile(m, ev.tileId as string, ev.chipIds as string[]);
       for (const id of ev.chipIds as string[]) changed.add(id);
       break;
-    case SUBJECTS.tileScenes:
+    case SUBJECTS.tileSearched:
       addToTile(m, ev.tileId as string, ev.chipIds as string[]);
       onTile(ev.tileId as string, marked!);
       break;
@@ -183,7 +183,7 @@ export function applyEvent(m: RunModel, subject: string, data: unknown, tracepar
     case SUBJECTS.bandFetched:
       onTile(ev.tileId as string, marked!);
       break;
-    case SUBJECTS.tileReady:
+    case SUBJECTS.tileReprojected:
       addToTile(m, ev.tileId as string, ev.chipIds as string[]);
       setScenes(m, ev.tileId as string, ev.scenes as SceneRef[]);
       onTile(ev.tileId as string, marked!);

@@ -43,8 +43,8 @@ test('chips change state on the map as the demo runs, and end as the summary say
   const gate = new Promise<void>((r) => (release = r));
   const services = createServices(SERVICES).map((s) => {
     if (s.def.name !== 'chipper') return s;
-    const clip = s.def.handlers[SUBJECTS.chipClip] as Handler<'hls.chip.clip'>;
-    const gated: Handler<'hls.chip.clip'> = async (ev, ctx) => {
+    const clip = s.def.handlers[SUBJECTS.chipClip] as Handler<'hls.cmd.chip.clip'>;
+    const gated: Handler<'hls.cmd.chip.clip'> = async (ev, ctx) => {
       await gate;
       return clip(ev, ctx);
     };

@@ -27,7 +27,7 @@ export function indexed(chipId: string, tileId: string, center: [number, number]
 }
 export function tileReady(tileId: string, chipIds: string[]): Step {
   const chips = chipIds.map((chipId) => ({ chipId, bbox5070: [0, 0, 6720, 6720] as [number, number, number, number] }));
-  return step(SUBJECTS.tileReady, { runId: RUN, tileId, chipIds, chips, scenes: scenesOf(tileId) });
+  return step(SUBJECTS.tileReprojected, { runId: RUN, tileId, chipIds, chips, scenes: scenesOf(tileId) });
 }
 export function clipped(chipId: string, tileId: string, qa = QA_GOOD): Step {
   return step(SUBJECTS.chipClipped, {
