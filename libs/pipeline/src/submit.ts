@@ -8,14 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Bus } from '@hls/bus';
 import {
-  KV_BUCKETS,
   OBJECT_BUCKETS,
   STREAMS,
   SUBJECTS,
   datasetDir,
-  kvKey,
   messageId,
-  parseEvent,
   withoutSecrets,
   type Config,
   type EventOf,
