@@ -4,6 +4,9 @@
 const STATES = ['indexed', 'searched', 'selected', 'fetched', 'reprojected', 'clipped', 'accepted', 'rejected', 'failed'];
 const LABELS = { indexed: 'indexed', searched: 'scenes searched', selected: 'scenes selected', fetched: 'fetched', reprojected: 'reprojected', clipped: 'clipped', accepted: 'accepted', rejected: 'rejected', failed: 'failed' };
 const COLOURS = { none: '#bbbbbb', indexed: '#c6dbef', searched: '#9ecae1', selected: '#6baed6', fetched: '#4292c6', reprojected: '#2171b5', clipped: '#9e67c8', accepted: '#2ca25f', rejected: '#f39c12', failed: '#d7301f' };
+// Rejected chips get one colour per reason (warm hues, distinct from the states'), in the order reasons appear.
+const REASON_COLOURS = ['#f39c12', '#8c510a', '#e7298a', '#fdd835', '#a6761d', '#ff7f00', '#c51b7d', '#bf812d'];
+const reasonKey = (reason) => String(reason || 'unknown').split(':')[0];
 (async () => {
   const { map } = await hls.makeMap();
   const $ = (id) => document.getElementById(id);
@@ -40,17 +43,54 @@ const COLOURS = { none: '#bbbbbb', indexed: '#c6dbef', searched: '#9ecae1', sele
   const views = new Map(); // chip id -> latest ChipView
   const layers = new Map(); // chip id -> Leaflet layer
   let selectedId = null;
-  const style = (state, selected) => ({ color: selected ? '#000' : '#444', weight: selected ? 4 : 1, fillColor: COLOURS[state || 'none'], fillOpacity: 0.75 });
+  const reasonColours = new Map(); // rejection reason -> colour, with a legend row each
+  function reasonColour(reason) {
+    const k = reasonKey(reason);
+    let c = reasonColours.get(k);
+    if (!c) {
+      c = REASON_COLOURS[reasonColours.size % REASON_COLOURS.length];
+      reasonColours.set(k, c);
+      const tr = $('reasons').tBodies[0].insertRow();
+      tr.dataset.reason = k;
+      tr.insertCell().innerHTML = `<span class="swatch" style="background:${c}"></span> rejected: ${k.replace(/[<>&]/g, '')}`;
+      const td = tr.insertCell();
+      td.className = 'n';
+      td.textContent = '0';
+      $('reasons').hidden = false;
+    }
+    return c;
+  }
+  const fillOf = (v) => (v && v.state === 'rejected' ? reasonColour(v.reason) : COLOURS[(v && v.state) || 'none']);
+  const style = (v, selected) => ({ color: selected ? '#000' : '#444', weight: selected ? 4 : 1, fillColor: fillOf(v), fillOpacity: 0.75 });
   function paint(id) {
     const layer = layers.get(id);
     const v = views.get(id);
     if (!layer) return;
-    layer.setStyle(style(v && v.state, id === selectedId));
+    layer.setStyle(style(v, id === selectedId));
     const el = layer.getElement && layer.getElement();
     if (el) {
       el.setAttribute('data-state', v ? v.state : 'none');
       el.toggleAttribute('data-selected', id === selectedId);
+      if (v && v.state === 'rejected') el.setAttribute('data-reason', reasonKey(v.reason));
     }
+  }
+  function countReasons() {
+    const n = new Map();
+    for (const v of views.values()) if (v.state === 'rejected') n.set(reasonKey(v.reason), (n.get(reasonKey(v.reason)) || 0) + 1);
+    for (const tr of $('reasons').tBodies[0].rows) tr.cells[1].textContent = String(n.get(tr.dataset.reason) || 0);
+  }
+  // Tile labels: each tile's id at the centre of its chips on the map.
+  const tileLabels = new Map(); // tile id -> Leaflet marker
+  function labelTile(tileId) {
+    const chips = [...views.values()].filter((v) => v.tileId === tileId && layers.has(v.id)).map((v) => layers.get(v.id));
+    if (!chips.length) return;
+    const at = L.featureGroup(chips).getBounds().getCenter();
+    let m = tileLabels.get(tileId);
+    if (!m) {
+      m = L.marker(at, { icon: L.divIcon({ className: 'tile-label', html: `<span data-tile="${tileId.replace(/[^0-9A-Z]/g, '')}">${tileId.replace(/[^0-9A-Z]/g, '')}</span>`, iconSize: null }), interactive: false, keyboard: false });
+      tileLabels.set(tileId, m);
+      m.addTo(map);
+    } else m.setLatLng(at);
   }
   // The chip's quick-looks (written by the chipper when the config sets quicklooks): its 3 dates and its mask.
   const CLIPPED = new Set(['clipped', 'accepted', 'rejected']);
@@ -86,7 +126,7 @@ const COLOURS = { none: '#bbbbbb', indexed: '#c6dbef', searched: '#9ecae1', sele
     layer.addTo(map);
   }
   const boxes = await hls.json(`/api/runs/${encodeURIComponent(runId)}/chips`);
-  const group = L.geoJSON(boxes, { style: style(null) });
+  const group = L.geoJSON(boxes, { style: style(null, false) });
   for (const l of group.getLayers()) {
     group.removeLayer(l);
     addLayer(l.feature.properties.id, l);
@@ -145,14 +185,19 @@ const COLOURS = { none: '#bbbbbb', indexed: '#c6dbef', searched: '#9ecae1', sele
     $('run-status').textContent = `${total} chips seen${exp}, ${layers.size} on the map${u.completed ? ' (run complete)' : ''}`;
   }
   function apply(chips) {
+    const tiles = new Set();
     for (const v of chips) {
+      const before = views.get(v.id);
       views.set(v.id, v);
       if (!layers.has(v.id) && v.center) {
         addLayer(v.id, L.circleMarker([v.center[1], v.center[0]], { radius: 6 }));
       }
       paint(v.id);
       if (v.id === selectedId) showChip(v.id);
+      if (v.tileId && (!before || before.tileId !== v.tileId || !tileLabels.has(v.tileId))) tiles.add(v.tileId);
     }
+    for (const t of tiles) labelTile(t);
+    countReasons();
   }
   const es = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events`);
   es.addEventListener('snapshot', (e) => {
@@ -167,7 +212,7 @@ const COLOURS = { none: '#bbbbbb', indexed: '#c6dbef', searched: '#9ecae1', sele
     setCounts(u.counts, u);
   });
   es.onerror = () => ($('run-status').textContent += ' (reconnecting)');
-  window.hlsRun = { map, views, layers, showChip };
+  window.hlsRun = { map, views, layers, showChip, tileLabels };
 })().catch((e) => {
   document.getElementById('run-status').textContent = `error: ${e.message}`;
 });

@@ -111,6 +111,18 @@ test('chip colours and stage counts follow the run events live; the chip panel e
   assert.equal(await count(page, 'clipped'), 0);
   const fills = new Set([indexedFill, await fillOf(page, a.chip.id), await fillOf(page, b.chip.id)]);
   assert.equal(fills.size, 3, `indexed, accepted and rejected chips get different colours: ${[...fills].join(' ')}`);
+  // The tile is labelled on the map; a chip rejected for another reason gets another colour and legend row.
+  await page.waitForSelector(`.tile-label [data-tile="${tile}"]`, { timeout: 15_000 });
+  const c = idx.assigned.filter((x) => x.chip.id !== a.chip.id && x.chip.id !== b.chip.id)[1] as AssignedChip;
+  await publish(indexed(c.chip.id, c.tile.name, c.chip.center), TRACE_B, c.chip.id);
+  await publish(rejected(c.chip.id, c.tile.name, 'no-scenes', `tile ${c.tile.name}: 2 candidates`), TRACE_B, c.chip.id);
+  // Off the zoomed view: present in the page, not visible.
+  await page.waitForSelector(`path[data-chip="${c.chip.id}"][data-state="rejected"]`, { state: 'attached', timeout: 15_000 });
+  assert.equal(await page.getAttribute(`path[data-chip="${c.chip.id}"]`, 'data-reason'), 'no-scenes');
+  assert.notEqual(await fillOf(page, c.chip.id), await fillOf(page, b.chip.id), 'qa and no-scenes rejections get different colours');
+  assert.equal(await page.textContent('#reasons tr[data-reason="qa"] td.n'), '1');
+  assert.equal(await page.textContent('#reasons tr[data-reason="no-scenes"] td.n'), '1');
+  await page.waitForSelector(`.tile-label [data-tile="${c.tile.name}"]`, { state: 'attached', timeout: 15_000 });
 
   await page.click(`path[data-chip="${b.chip.id}"]`);
   await page.waitForSelector('#chip-panel:not([hidden])');
@@ -138,7 +150,8 @@ test('a server started after the events rebuilds the run from the stream (with t
       async () => {
         const r = await fetch(`${late.url}/api/runs/${RUN}`);
         const s = r.ok ? ((await r.json()) as RunSnapshot) : undefined;
-        return s && s.counts.accepted + s.counts.rejected + s.counts.failed === 3 ? s : undefined;
+        // a accepted, b and the third chip rejected (first test), `gone` failed.
+        return s && s.counts.accepted + s.counts.rejected + s.counts.failed === 4 ? s : undefined;
       },
       { what: 'replayed run snapshot' },
     );

@@ -42,6 +42,6 @@ export function clipped(chipId: string, tileId: string, qa = QA_GOOD): Step {
 export function accepted(chipId: string, tileId: string): Step {
   return step(SUBJECTS.chipAccepted, { runId: RUN, chipId, tileId, qa: QA_GOOD });
 }
-export function rejected(chipId: string, tileId: string): Step {
-  return step(SUBJECTS.chipRejected, { runId: RUN, chipId, tileId, reason: 'qa', detail: 'bad Fmask value 40.20 % in date 1', qa: QA_BAD });
+export function rejected(chipId: string, tileId: string, reason = 'qa', detail = 'bad Fmask value 40.20 % in date 1'): Step {
+  return step(SUBJECTS.chipRejected, { runId: RUN, chipId, tileId, reason, detail, ...(reason === 'qa' ? { qa: QA_BAD } : {}) });
 }
