@@ -131,6 +131,9 @@ export interface BusOptions {
   log: Logger;
 }
 
+/** How long a JetStream management request (stream, consumer, bucket set-up) may take. */
+const JSM_TIMEOUT_MS = 30_000;
+
 export class Bus {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
@@ -150,7 +153,9 @@ export class Bus {
 
   static async connect(opts: BusOptions): Promise<Bus> {
     const nc = await connectNats(opts.nats, opts.name);
-    const jsm = await jetstreamManager(nc);
+    // Stream and bucket changes on a cluster (raising replicas) take the servers more than the default 5 s
+    // when they are busy; these are rare set-up calls, so they may wait.
+    const jsm = await jetstreamManager(nc, { timeout: JSM_TIMEOUT_MS });
     return new Bus(nc, jsm, opts.log, opts.nats.replicas);
   }
 

@@ -252,10 +252,10 @@ describe('each check fires on a broken copy', () => {
   });
 
   test('a subject renamed in contracts, and a consumer without a trigger', () => {
-    const renamed = { ...SERVICE_SUBJECTS, chipper: [SUBJECTS.tileReprojected, 'hls.cmd.chip.clip'] } as unknown as typeof SERVICE_SUBJECTS;
+    const renamed = { ...SERVICE_SUBJECTS, chipper: [SUBJECTS.tileReprojected, 'hls.cmd.chip.cut'] } as unknown as typeof SERVICE_SUBJECTS;
     let problems = checkK8s(ROOT, { ...FAST, serviceSubjects: renamed });
     expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /ScaledObject chipper: consumer chipper--hls_cmd_chip_clip is not one of chipper's durable consumers/);
-    expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /ScaledObject chipper: no trigger on consumer chipper--hls_cmd_chip_clip/);
+    expectProblem(problems, 'deploy/k8s/base/scaledobjects.yaml', /ScaledObject chipper: no trigger on consumer chipper--hls_cmd_chip_cut/);
     const dir = copyRepo();
     edit(dir, 'deploy/k8s/base/scaledobjects.yaml', /\n {4}- type: nats-jetstream\n(.*\n){4}\s+consumer: chipper--hls_cmd_chip_clip\n(.*\n)*$/, '\n');
     problems = checkK8s(dir, FAST);
