@@ -30,7 +30,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
-import { headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { NoRespondersError, TimeoutError, headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { PermanentError, TransientError } from '@hls/common';
 import { connectNats } from './connect.ts';
 import { kvStore, type KvStore } from './kv.ts';
@@ -134,9 +134,33 @@ export interface BusOptions {
 /** How long a JetStream management request (stream, consumer, bucket set-up) may take. */
 const JSM_TIMEOUT_MS = 30_000;
 
+/**
+ * Run a set-up call again while the cluster cannot answer it yet: right after servers start or replicas
+ * change, JetStream elects stream leaders and answers 503 (no responders), "temporarily unavailable" or
+ * not at all. Set-up is idempotent, so a repeat is safe.
+ */
+async function settled<T>(call: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (e) {
+      if (i >= attempts || !isClusterSettling(e)) throw e;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** (i - 1)));
+    }
+  }
+}
+
+function isClusterSettling(e: unknown): boolean {
+  // 10008: "JetStream system temporarily unavailable" (no meta or stream leader yet).
+  if (e instanceof JetStreamApiError) return e.status === 503 || e.code === 10008;
+  return e instanceof TimeoutError || e instanceof NoRespondersError;
+}
+
 export class Bus {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
+  /** For bucket set-up: the management timeout. */
+  readonly #admin: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly log: Logger;
   readonly replicas: number;
@@ -146,6 +170,7 @@ export class Bus {
   private constructor(nc: NatsConnection, jsm: JetStreamManager, log: Logger, replicas: number) {
     this.nc = nc;
     this.js = jetstream(nc);
+    this.#admin = jetstream(nc, { timeout: JSM_TIMEOUT_MS });
     this.jsm = jsm;
     this.log = log;
     this.replicas = replicas;
@@ -169,6 +194,10 @@ export class Bus {
   }
 
   async ensureStream(): Promise<void> {
+    await settled(() => this.#ensureStream());
+  }
+
+  async #ensureStream(): Promise<void> {
     const cfg = {
       name: STREAMS.events.name,
       subjects: [...STREAMS.events.subjects],
@@ -188,7 +217,11 @@ export class Bus {
     }
   }
 
-  async ensureConsumer(service: string, subject: string, opts: ConsumeOptions): Promise<string> {
+  ensureConsumer(service: string, subject: string, opts: ConsumeOptions): Promise<string> {
+    return settled(() => this.#ensureConsumer(service, subject, opts));
+  }
+
+  async #ensureConsumer(service: string, subject: string, opts: ConsumeOptions): Promise<string> {
     const o = { ...DEFAULT_CONSUME, ...opts };
     const name = consumerName(service, subject);
     const cfg: Partial<ConsumerConfig> = {
@@ -218,10 +251,13 @@ export class Bus {
   async kv(bucket: string): Promise<KvStore> {
     let s = this.#kvs.get(bucket);
     if (!s) {
-      const kv = await new Kvm(this.js).create(bucket, { history: 5, replicas: this.replicas });
-      // create() leaves an existing bucket as it is: raise its replicas as ensureStream does the stream's.
-      const { streamInfo } = await kv.status();
-      if (streamInfo.config.num_replicas < this.replicas) await this.jsm.streams.update(streamInfo.config.name, { num_replicas: this.replicas });
+      const kv = await settled(async () => {
+        const kv = await new Kvm(this.#admin).create(bucket, { history: 5, replicas: this.replicas });
+        // create() leaves an existing bucket as it is: raise its replicas as ensureStream does the stream's.
+        const { streamInfo } = await kv.status();
+        if (streamInfo.config.num_replicas < this.replicas) await this.jsm.streams.update(streamInfo.config.name, { num_replicas: this.replicas });
+        return kv;
+      });
       s = kvStore(kv);
       this.#kvs.set(bucket, s);
     }
@@ -247,7 +283,7 @@ export class Bus {
   async objects(bucket: string): Promise<ObjectBucket> {
     let s = this.#objects.get(bucket);
     if (!s) {
-      s = objectBucket(bucket, await new Objm(this.js).create(bucket, { replicas: this.replicas }));
+      s = objectBucket(bucket, await settled(() => new Objm(this.#admin).create(bucket, { replicas: this.replicas })));
       this.#objects.set(bucket, s);
     }
     return s;
