@@ -26,13 +26,19 @@ interface Published {
   msgId: string;
 }
 
-function fakeContext(published: Published[], stac: { type: 'api' | 'directory'; path?: string } = { type: 'api' }): ServiceContext {
+function fakeContext(
+  published: Published[],
+  stac: { type: 'api' | 'directory'; path?: string } = { type: 'api' },
+  chips?: Array<[number, number, number, number]>,
+): ServiceContext {
   const noop = () => undefined;
   const log = { info: noop, warn: noop, error: noop, debug: noop, child: () => log };
   return {
     service: 'reprojector',
     log,
-    run: async () => ({ config: ConfigSchema.parse({ reproject: { extent: 'footprint', workers: 1 }, stac }) }),
+    run: async () => ({ config: ConfigSchema.parse({ reproject: { extent: 'footprint', workers: 1 }, stac, processing: chips ? 'chips' : 'tiles' }) }),
+    // The ledger's tile record: the chips mode reads the tile's chip boxes from it.
+    ledger: { tile: async () => (chips ? { chips: chips.map((bbox5070, i) => ({ chipId: `chip_${i}_0`, bbox5070 })) } : undefined) },
     datasetDir: async () => dir,
     publish: async (subject: string, event: unknown, msgId: string) => {
       published.push({ subject, event, msgId });
@@ -174,4 +180,39 @@ test('a sparse 100,000 x 100,000 band, or one whose IFD chain loops, fails perma
   writeFileSync(loop, b);
   await assert.rejects(handleBandFetched(fetched('B8A'), fakeContext(published)), (e: Error) => e instanceof PermanentError && /IFD chain loops/.test(e.message));
   assert.deepEqual(published, [], 'nothing published for either');
+});
+
+test('processing: chips: only the chip windows are warped (the same pixels as the whole tile), a partial copy missing a needed block fails permanently', async () => {
+  const n = 400;
+  const g = GranuleId('HLS.S30.T15TVG.2022160T170851.v2.0');
+  const refl = new Int16Array(n * n).map((_, i) => ((i * 7919) % 3001) - 5);
+  const gt: [number, number, number, number, number, number] = [499980, 30, 0, 4600020, 0, -30];
+  await writeGeoTiff(join(dir, tileBandPath(g, 'B04')), { width: n, height: n, bands: [refl], geoTransform: gt, epsg: utmEpsg(15), nodata: -9999, tiled: true, blockSize: 128 });
+  const ev = { ...fetched('B04'), granuleId: g, path: tileBandPath(g, 'B04') };
+  // The whole tile first (tiles mode), kept aside, then the chips mode over the same input.
+  const tilesOut: Published[] = [];
+  await handleBandFetched(ev, fakeContext(tilesOut));
+  const out = join(dir, 'tiles_reprojected', `${g}.B04.tif`);
+  const whole = await readRasterWindow(out);
+  const [minX, , , maxY] = (tilesOut[0]!.event as EventOf<'hls.band.reprojected'>).bbox5070;
+  const box: [number, number, number, number] = [minX + 30 * 60, maxY - 30 * (60 + 224), minX + 30 * (60 + 224), maxY - 30 * 60];
+  const chipsOut: Published[] = [];
+  await handleBandFetched(ev, fakeContext(chipsOut, { type: 'api' }, [box]));
+  assert.equal((chipsOut[0]!.event as EventOf<'hls.band.reprojected'>).reused, false, 'a whole-tile file is not reused for chips');
+  const part = await readRasterWindow(out);
+  assert.deepEqual(part.geoTransform, whole.geoTransform);
+  for (let y = 60; y < 60 + 224; y++) {
+    assert.deepEqual(part.bands[0]!.subarray(y * part.width + 60, y * part.width + 284), whole.bands[0]!.subarray(y * whole.width + 60, y * whole.width + 284), `row ${y}`);
+  }
+  assert.equal(part.bands[0]![(part.height - 1) * part.width + part.width - 1], -9999, 'outside the chips: nodata');
+
+  // A partial copy (ranged fetch) that holds only block 0: the chip needs others.
+  const { writePartialCopy } = await import('@hls/raster');
+  const g2 = GranuleId('HLS.S30.T15TVG.2022170T170851.v2.0');
+  const full = readFileSync(join(dir, tileBandPath(g, 'B04')));
+  await writePartialCopy(join(dir, tileBandPath(g2, 'B04')), full.length, [{ offset: 0, bytes: full }], [0], 'test');
+  await assert.rejects(
+    handleBandFetched({ ...ev, granuleId: g2, path: tileBandPath(g2, 'B04') }, fakeContext([], { type: 'api' }, [box])),
+    (e: Error) => e instanceof PermanentError && /the chips need source block\(s\)/.test(e.message) && e.message.includes(g2),
+  );
 });

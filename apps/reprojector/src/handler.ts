@@ -6,10 +6,20 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FMASK_BAND, SUBJECTS, bandFileName, confinedBandPath, granuleFoldersOf, messageId, reprojectedBandPath } from '@hls/contracts';
 import type { Band } from '@hls/contracts';
-import { checkedReprojectWindow, createReprojectPool, isValidReprojection, readRasterInfo, windowBounds } from '@hls/raster';
-import type { ReprojectPool, Resampling } from '@hls/raster';
+import {
+  checkedReprojectWindow,
+  chipSourcePlan,
+  createReprojectPool,
+  isValidReprojection,
+  missingBlocksError,
+  missingChipBlocks,
+  readPartialCopy,
+  readRasterInfo,
+  windowBounds,
+} from '@hls/raster';
+import type { Box, ReprojectPool, Resampling } from '@hls/raster';
 import { PermanentError, TransientError, processMetrics, withContext } from '@hls/runtime';
-import type { Handler } from '@hls/runtime';
+import type { Handler, ServiceContext } from '@hls/runtime';
 
 /** Bilinear for reflectance, nearest for the categorical Fmask. */
 export const resamplingFor = (band: Band): Resampling => (band === FMASK_BAND ? 'nearest' : 'bilinear');
@@ -35,11 +45,20 @@ export function lazyReprojectPool(): { pool(workers: number): ReprojectPool; clo
   };
 }
 
+/** The tile's chip boxes, kept by the ledger since hls.tile.requested. */
+async function tileChipBoxes(ctx: ServiceContext, runId: string, tileId: string): Promise<Box[]> {
+  const boxes = (await ctx.ledger.tile(runId, tileId))?.chips?.map((c) => c.bbox5070) ?? [];
+  if (boxes.length === 0) throw new PermanentError(`tile ${tileId} of run ${runId}: the run ledger holds no chip boxes for it (processing: chips warps only the chips)`);
+  return boxes;
+}
+
 export const bandFetchedHandler = (deps: ReprojectorDeps): Handler<'hls.band.fetched'> => async (event, ctx) => {
   const { runId, tileId, granuleId, band } = event;
   ctx.annotate({ runId, tileId, granuleId });
   const [dir, run] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId)]);
   const { extent, workers } = run.config.reproject;
+  // Chips mode: only the windows of the tile's chips (their boxes are in the ledger since hls.tile.requested).
+  const chips = run.config.processing === 'chips' ? await tileChipBoxes(ctx, runId, tileId) : undefined;
   const maxPixels = run.config.limits.max_raster_pixels;
   // The path the fetcher published: relative to the dataset (a download) or absolute (a band in place, in one
   // of the run's granule folders). Anything else is refused: an event is input, not a licence to read files.
@@ -60,15 +79,23 @@ export const bandFetchedHandler = (deps: ReprojectorDeps): Handler<'hls.band.fet
   // Header, georeferencing, data extent and size limits are checked here, in this thread, so a corrupt,
   // unsupported or oversized input is a permanent error (the fetcher verified its bytes; retrying cannot help).
   let window;
+  // A partial copy (ranged fetch) holds only some blocks: the warp must need no other.
+  let availableBlocks: number[] | undefined;
   try {
-    window = checkedReprojectWindow(await readRasterInfo(input), extent, maxPixels);
+    const info = await readRasterInfo(input);
+    window = checkedReprojectWindow(info, extent, maxPixels);
+    availableBlocks = chips ? (await readPartialCopy(input))?.blocks : undefined;
+    if (chips && availableBlocks) {
+      const missing = missingChipBlocks(chipSourcePlan(info, chips, { extent, resampling: resamplingFor(band) }), availableBlocks);
+      if (missing.length > 0) throw missingBlocksError(input, missing);
+    }
   } catch (e) {
     throw withContext(`granule ${granuleId} band ${band}: cannot reproject ${input}`, e);
   }
 
   let bbox5070: [number, number, number, number];
   let reused = false;
-  if (await isValidReprojection(output, input, extent)) {
+  if (await isValidReprojection(output, input, extent, chips)) {
     bbox5070 = windowBounds(window);
     reused = true;
     ctx.log.info({ output }, 'reprojected band already present and valid');
@@ -76,10 +103,13 @@ export const bandFetchedHandler = (deps: ReprojectorDeps): Handler<'hls.band.fet
     ctx.working();
     try {
       const t0 = performance.now();
-      const r = await deps.pool(workers).reproject(input, output, { resampling: resamplingFor(band), extent, maxPixels });
+      const r = await deps.pool(workers).reproject(input, output, { resampling: resamplingFor(band), extent, maxPixels, chips, availableBlocks });
       processMetrics().warped(band, (performance.now() - t0) / 1000);
       bbox5070 = r.bbox5070;
-      ctx.log.info({ output, width: r.window.width, height: r.window.height, maxTransformError: r.maxTransformError }, 'band reprojected');
+      ctx.log.info(
+        { output, width: r.window.width, height: r.window.height, maxTransformError: r.maxTransformError, blocksRead: r.blocksRead, pixelsWarped: r.pixelsWarped },
+        chips ? 'chip windows reprojected' : 'band reprojected',
+      );
     } catch (e) {
       // The input passed the checks above; a failure in the worker (its class lost crossing the thread) may pass.
       throw new TransientError(`granule ${granuleId} band ${band}: cannot reproject ${input}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

@@ -167,6 +167,11 @@ export const ConfigSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * chips: fetch and warp only the windows the tile's chips cover (sparse files in tiles_reprojected/);
+     * tiles: warp every band whole (the original's method; tiles_reprojected/ holds whole tiles).
+     */
+    processing: z.enum(['chips', 'tiles']).default('chips'),
     reproject: z
       .object({
         extent: z.enum(['footprint', 'padded']).default('footprint'),

@@ -29,6 +29,8 @@ export interface BlockLayout {
   offsets: ArrayLike<number>;
   byteCounts: ArrayLike<number>;
   littleEndian: boolean;
+  /** What a sparse block (no bytes) reads as: the nodata value, as GDAL reads it (0 without one). */
+  nodata?: number | null;
 }
 
 export function canReadFast(l: BlockLayout): boolean {
@@ -100,7 +102,7 @@ async function loadBlock(l: BlockLayout, fh: FileHandle, index: number, by: numb
   const rows = l.tiled ? l.blockHeight : Math.min(l.blockHeight, l.height - by * l.blockHeight);
   const cols = l.blockWidth;
   const size = cols * rows * bps;
-  if (count === 0) return new ctor(cols * rows); // sparse block: GDAL reads it as 0
+  if (count === 0) return new ctor(cols * rows).fill(l.nodata ?? 0); // sparse block: GDAL reads it as nodata
   const raw = Buffer.allocUnsafe(count);
   const { bytesRead } = await fh.read(raw, 0, count, offset);
   if (bytesRead !== count) throw new Error(`block ${index} is truncated: ${bytesRead} of ${count} bytes at offset ${offset}`);

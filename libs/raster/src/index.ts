@@ -11,8 +11,12 @@ export { cdlWindowFor, snapToCdlGrid, windowBounds, windowGeoTransform } from '.
 export type { GridWindow, ExtentMode } from './grid.ts';
 export { coordGrid, defaultMaxError, exactPixelTransform, interpolate, warpBand, warpWithGrid } from './warp.ts';
 export type { CoordGrid, Resampling, WarpOptions, WarpSource } from './warp.ts';
-export { checkedReprojectWindow, reprojectFile, isValidReprojection } from './reproject.ts';
+export { CHIP_WINDOWS_ITEM, chipSourcePlan, missingBlocksError, missingChipBlocks, checkedReprojectWindow, reprojectFile, isValidReprojection } from './reproject.ts';
+export { blockRuns, blocksCovering, chipRects, coalesceRanges, planChipWindows, sourceWindowFor } from './chip-windows.ts';
+export type { BlockGrid, Box, ByteRange, ChipWindowPlan } from './chip-windows.ts';
 export type { ReprojectOptions, ReprojectResult } from './reproject.ts';
 export { createReprojectPool } from './pool.ts';
 export type { ReprojectPool } from './pool.ts';
 export { CHECKSUM_SUFFIX, checksumPath, hasValidChecksum, sha256File, writeChecksum } from './checksum.ts';
+export { PARTIAL_COPY_SUFFIX, partialCopySidecar, readPartialCopy, writePartialCopy } from './partial-copy.ts';
+export type { PartialCopyInfo } from './partial-copy.ts';

@@ -211,6 +211,7 @@ async function describeImage(source: string, image: GeoTIFFImage, fileSize: numb
     offsets,
     byteCounts: counts,
     littleEndian: (image as unknown as { littleEndian: boolean }).littleEndian === true,
+    nodata: nodata === null || Number.isNaN(nodata) ? null : nodata,
   };
   const info: RasterInfo = {
     source,

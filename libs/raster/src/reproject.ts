@@ -1,12 +1,15 @@
-// Reproject a GeoTIFF file onto the CDL grid: read, warp every band, write a tiled DEFLATE COG.
+// Reproject a GeoTIFF file onto the CDL grid: read, warp every band, write a tiled DEFLATE GeoTIFF; or, in
+// the chips mode, only the chips' windows of it (a sparse file of the same grid).
 import { CDL_GRID } from '@hls/contracts/domain';
 import { hasValidChecksum, writeChecksum } from './checksum.ts';
-import { assertWithinLimit, openRaster, readRasterInfo } from './read.ts';
-import type { RasterInfo } from './read.ts';
+import { blockRuns, blocksCovering, chipRects, planChipWindows, type Box, type ChipWindowPlan } from './chip-windows.ts';
+import { assertWithinLimit, openRaster, RasterReadError, readRasterInfo } from './read.ts';
+import type { OpenRaster, RasterInfo } from './read.ts';
+import { DTYPE_INFO, type PixelWindow } from './types.ts';
 import { cdlWindowFor, windowBounds, windowGeoTransform } from './grid.ts';
 import type { ExtentMode, GridWindow } from './grid.ts';
 import { coordGrid, defaultMaxError, warpWithGrid } from './warp.ts';
-import type { Resampling } from './warp.ts';
+import type { CoordGrid, Resampling } from './warp.ts';
 import { writeGeoTiff } from './write.ts';
 
 export interface ReprojectOptions {
@@ -17,7 +20,22 @@ export interface ReprojectOptions {
   level?: number;
   /** Largest input or output raster, pixels x bands (default LIMITS.maxRasterPixels). */
   maxPixels?: number;
+  /**
+   * Chips mode: warp only these boxes (EPSG:5070, the tile's chips) and write a sparse tile-sized file
+   * holding only the blocks they touch; the source is read only in the blocks they need.
+   */
+  chips?: Box[];
+  /**
+   * The source blocks a partial (ranged) copy of the input holds: a block the chips need that is not
+   * among them is an error, never a silent zero.
+   */
+  availableBlocks?: readonly number[];
 }
+
+/** GDAL metadata item of a chips-mode output: the chip rectangles it holds (JSON), for reuse checks. */
+export const CHIP_WINDOWS_ITEM = 'HLS_CHIP_WINDOWS';
+/** Block side of a chips-mode output: small blocks keep the sparse file close to the chips' area. */
+const CHIP_MODE_BLOCK = 256;
 
 export interface ReprojectResult {
   input: string;
@@ -27,6 +45,9 @@ export interface ReprojectResult {
   bbox5070: [number, number, number, number];
   /** Largest interpolation error of the coordinate transform found by the check, source pixels. */
   maxTransformError: number;
+  /** Chips mode: source blocks decoded and destination pixels warped. */
+  blocksRead?: number;
+  pixelsWarped?: number;
 }
 
 /**
@@ -40,13 +61,42 @@ export function checkedReprojectWindow(src: RasterInfo, extent: ExtentMode = 'fo
   return window;
 }
 
+/**
+ * What the chips mode reads of a band file: the tile window and grid the whole-tile warp would use, the
+ * chips' rectangles in it and the source blocks they need. The fetcher (which blocks to fetch) and the
+ * reprojector (which blocks to decode) both ask this, so they agree.
+ */
+export function chipSourcePlan(
+  src: RasterInfo,
+  chips: readonly Box[],
+  options: { extent?: ExtentMode; resampling?: Resampling; maxErrorPx?: number } = {},
+): ChipWindowPlan & { window: GridWindow; grid: CoordGrid } {
+  const resampling = options.resampling ?? 'bilinear';
+  const window = cdlWindowFor(src, options.extent ?? 'footprint');
+  const grid = coordGrid(src, window, options.maxErrorPx ?? defaultMaxError(resampling));
+  const blockGrid = { width: src.width, height: src.height, blockWidth: src.blockWidth, blockHeight: src.blockHeight };
+  return { window, grid, ...planChipWindows(blockGrid, window, grid, chips, resampling) };
+}
+
+/** Source blocks the chips need that `available` lacks (a partial copy's), ascending. */
+export function missingChipBlocks(plan: ChipWindowPlan, available: readonly number[]): number[] {
+  const have = new Set(available);
+  return plan.blocks.filter((b) => !have.has(b));
+}
+
+/** The error for a partial copy without a block the chips need: names the file and the blocks. */
+export function missingBlocksError(source: string, missing: readonly number[]): RasterReadError {
+  return new RasterReadError(source, `the chips need source block(s) ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', ...' : ''} that this partial copy does not hold`);
+}
+
 export async function reprojectFile(input: string, output: string, options: ReprojectOptions = {}): Promise<ReprojectResult> {
   const src = await openRaster(input, { maxPixels: options.maxPixels });
   try {
     const window = checkedReprojectWindow(src, options.extent ?? 'footprint', options.maxPixels);
-    const raster = await src.read();
     const resampling = options.resampling ?? 'bilinear';
     const grid = coordGrid(src, window, options.maxErrorPx ?? defaultMaxError(resampling));
+    if (options.chips) return await reprojectChipWindows(src, input, output, window, grid, options.chips, resampling, options);
+    const raster = await src.read();
     const bands = raster.bands.map((data) =>
       warpWithGrid({ width: src.width, height: src.height, data, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata }, window, grid, { resampling }),
     );
@@ -70,17 +120,85 @@ export async function reprojectFile(input: string, output: string, options: Repr
 }
 
 /**
+ * The chips mode: the same window and grid as the whole-tile warp, but only the source blocks the chips
+ * need are decoded (into a tile-sized buffer, so the kernel indexes as it does for the whole tile) and only
+ * the chips' pixels are warped: each is the value the tiles mode writes.
+ */
+async function reprojectChipWindows(
+  src: OpenRaster,
+  input: string,
+  output: string,
+  window: GridWindow,
+  grid: CoordGrid,
+  chips: readonly Box[],
+  resampling: Resampling,
+  options: ReprojectOptions,
+): Promise<ReprojectResult> {
+  const blockGrid = { width: src.width, height: src.height, blockWidth: src.blockWidth, blockHeight: src.blockHeight };
+  const plan = planChipWindows(blockGrid, window, grid, chips, resampling);
+  if (options.availableBlocks) {
+    const missing = missingChipBlocks(plan, options.availableBlocks);
+    if (missing.length > 0) throw missingBlocksError(input, missing);
+  }
+  const ctor = DTYPE_INFO[src.dtype].ctor;
+  const data = Array.from({ length: src.bandCount }, () => new ctor(src.width * src.height));
+  for (const run of blockRuns(blockGrid, plan.blocks)) {
+    const part = await src.read({ window: run });
+    part.bands.forEach((b, i) => {
+      const dst = data[i]!;
+      for (let y = 0; y < run.height; y++) dst.set(b.subarray(y * run.width, (y + 1) * run.width), (run.y + y) * src.width + run.x);
+    });
+  }
+  const bands = data.map((d) =>
+    warpWithGrid({ width: src.width, height: src.height, data: d, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata }, window, grid, { resampling, rects: plan.rects }),
+  );
+  const outGrid = { width: window.width, height: window.height, blockWidth: CHIP_MODE_BLOCK, blockHeight: CHIP_MODE_BLOCK };
+  await writeGeoTiff(output, {
+    width: window.width,
+    height: window.height,
+    bands,
+    geoTransform: windowGeoTransform(window),
+    epsg: window.epsg,
+    nodata: src.nodata,
+    tiled: true,
+    blockSize: CHIP_MODE_BLOCK,
+    presentBlocks: blocksCovering(outGrid, plan.rects),
+    level: options.level ?? 6,
+    gdalMetadata: { items: { [CHIP_WINDOWS_ITEM]: chipWindowsItem(plan.rects) } },
+  });
+  await writeChecksum(output);
+  return {
+    input,
+    output,
+    window,
+    bbox5070: windowBounds(window),
+    maxTransformError: grid.maxError,
+    blocksRead: plan.blocks.length,
+    pixelsWarped: plan.rects.reduce((n, r) => n + r.width * r.height, 0),
+  };
+}
+
+/** The rectangles as a canonical JSON list (sorted), so equal sets compare equal as text. */
+function chipWindowsItem(rects: readonly PixelWindow[]): string {
+  return JSON.stringify(rects.map((r) => [r.x, r.y, r.width, r.height]).sort((a, b) => a[1]! - b[1]! || a[0]! - b[0]! || a[2]! - b[2]! || a[3]! - b[3]!));
+}
+
+/**
  * Whether `path` already holds a complete reprojection of `input`: the bytes we wrote (its `.sha256`
- * sidecar matches), on the CDL grid and covering the window we would write. Anything else means
+ * sidecar matches), on the CDL grid and covering the window we would write, and (chips mode) holding
+ * exactly the chips asked for; a chips-mode file never passes for a whole tile. Anything else means
  * "not valid" (it will be redone).
  */
-export async function isValidReprojection(path: string, input: string, extent: ExtentMode = 'footprint'): Promise<boolean> {
+export async function isValidReprojection(path: string, input: string, extent: ExtentMode = 'footprint', chips?: readonly Box[]): Promise<boolean> {
   if (!(await hasValidChecksum(path))) return false;
   try {
     const [out, src] = await Promise.all([readRasterInfo(path), readRasterInfo(input)]);
     const want = cdlWindowFor(src, extent);
     const gt = out.geoTransform;
+    const held = out.metadata[CHIP_WINDOWS_ITEM];
+    const chipsMatch = chips ? held === chipWindowsItem(chipRects(want, chips)) : held === undefined;
     return (
+      chipsMatch &&
       out.epsg === CDL_GRID.epsg &&
       out.width === want.width &&
       out.height === want.height &&

@@ -6,7 +6,7 @@ import { crsOf, transformer } from './crs.ts';
 import type { Georeferenced } from './crs.ts';
 import type { GridWindow } from './grid.ts';
 import { DTYPE_INFO } from './types.ts';
-import type { DType, GeoTransform, TypedArray } from './types.ts';
+import type { DType, GeoTransform, PixelWindow, TypedArray } from './types.ts';
 
 export type Resampling = 'bilinear' | 'nearest';
 
@@ -28,6 +28,11 @@ export interface WarpOptions {
   maxErrorPx?: number;
   /** Output nodata (default: the source's; 0 when it has none). */
   dstNodata?: number;
+  /**
+   * Warp only these destination rectangles (chip windows); the rest stays nodata. Each pixel gets the
+   * value the whole-window warp gives it (same grid, same arithmetic).
+   */
+  rects?: readonly PixelWindow[];
 }
 
 /** Source pixel coordinates of destination pixel centres, sampled every `step` pixels. */
@@ -190,8 +195,13 @@ export function warpWithGrid(src: WarpSource, dst: GridWindow, grid: CoordGrid, 
   // transform; they are recomputed exactly (a fraction of a percent of pixels).
   const refine = !bilinear && grid.exact && grid.step > 1 ? grid.exact : null;
   const margin = 2 * grid.maxError + 1e-9;
+  // Per row, the [from, to) spans to compute: the whole row, or the rectangles crossing it.
+  const whole = [0, dst.width];
+  const spansOf = options.rects ? rowSpans(options.rects, dst) : null;
 
   for (let iy = 0; iy < dst.height; iy++) {
+    const spans = spansOf ? spansOf[iy]! : whole;
+    if (spans.length === 0) continue;
     // Grid values interpolated to this row, then linear along the row between grid columns.
     const r = Math.min(Math.floor(iy / step), grid.rows - 2);
     const fy = (iy - r * step) / step;
@@ -209,94 +219,119 @@ export function warpWithGrid(src: WarpSource, dst: GridWindow, grid: CoordGrid, 
       const sy0 = rowSy[c]!;
       const dsx = (rowSx[c + 1]! - sx0) / step;
       const dsy = (rowSy[c + 1]! - sy0) / step;
-      if (!bilinear) {
-        for (let ix = xStart; ix < xEnd; ix++) {
-          const k = ix - xStart;
-          let sx = sx0 + k * dsx;
-          let sy = sy0 + k * dsy;
-          if (refine !== null) {
-            const fx = sx - Math.floor(sx);
-            const fy = sy - Math.floor(sy);
-            if (fx < margin || fx > 1 - margin || fy < margin || fy > 1 - margin) [sx, sy] = refine(ix + 0.5, iy + 0.5);
+      for (let q = 0; q < spans.length; q += 2) {
+        const from = Math.max(xStart, spans[q]!);
+        const to = Math.min(xEnd, spans[q + 1]!);
+        if (from >= to) continue;
+        if (!bilinear) {
+          for (let ix = from; ix < to; ix++) {
+            const k = ix - xStart;
+            let sx = sx0 + k * dsx;
+            let sy = sy0 + k * dsy;
+            if (refine !== null) {
+              const fx = sx - Math.floor(sx);
+              const fy = sy - Math.floor(sy);
+              if (fx < margin || fx > 1 - margin || fy < margin || fy > 1 - margin) [sx, sy] = refine(ix + 0.5, iy + 0.5);
+            }
+            if (!(sx >= 0 && sy >= 0 && sx < W && sy < H)) continue;
+            const centre = s[(sy | 0) * W + (sx | 0)]!;
+            if (hasNd && (centre === ndv || (ndIsNaN && Number.isNaN(centre)))) continue;
+            out[outRow + ix] = centre;
           }
-          if (!(sx >= 0 && sy >= 0 && sx < W && sy < H)) continue;
-          const centre = s[(sy | 0) * W + (sx | 0)]!;
-          if (hasNd && (centre === ndv || (ndIsNaN && Number.isNaN(centre)))) continue;
-          out[outRow + ix] = centre;
+          continue;
         }
-        continue;
-      }
-      if (hasNd && !ndIsNaN) {
-        // The common case (integer reflectance with a nodata value), kept free of other branches.
-        for (let ix = xStart; ix < xEnd; ix++) {
-          const k = ix - xStart;
-          const sx = sx0 + k * dsx;
-          const sy = sy0 + k * dsy;
-          if (!(sx >= 0 && sy >= 0 && sx < W && sy < H)) continue;
-          if (s[(sy | 0) * W + (sx | 0)] === ndv) continue;
-          // floor(s - 0.5) for s >= 0; weights written as GDAL does, so rounding ties go the same way.
-          const x0 = ((sx + 0.5) | 0) - 1;
-          const y0 = ((sy + 0.5) | 0) - 1;
-          const rx = 1.5 - (sx - x0);
-          const ry = 1.5 - (sy - y0);
-          let value: number;
-          if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
-            const i = y0 * W + x0;
-            const v00 = s[i]!;
-            const v10 = s[i + 1]!;
-            const v01 = s[i + W]!;
-            const v11 = s[i + W + 1]!;
-            if (v00 !== ndv && v10 !== ndv && v01 !== ndv && v11 !== ndv) {
-              const m1 = rx * ry;
-              const m2 = (1 - rx) * ry;
-              const m3 = rx * (1 - ry);
-              const m4 = (1 - rx) * (1 - ry);
-              const acc = v00 * m1 + v10 * m2 + v01 * m3 + v11 * m4;
-              const div = m1 + m2 + m3 + m4;
-              value = div === 1 ? acc : acc / div;
+        if (hasNd && !ndIsNaN) {
+          // The common case (integer reflectance with a nodata value), kept free of other branches.
+          for (let ix = from; ix < to; ix++) {
+            const k = ix - xStart;
+            const sx = sx0 + k * dsx;
+            const sy = sy0 + k * dsy;
+            if (!(sx >= 0 && sy >= 0 && sx < W && sy < H)) continue;
+            if (s[(sy | 0) * W + (sx | 0)] === ndv) continue;
+            // floor(s - 0.5) for s >= 0; weights written as GDAL does, so rounding ties go the same way.
+            const x0 = ((sx + 0.5) | 0) - 1;
+            const y0 = ((sy + 0.5) | 0) - 1;
+            const rx = 1.5 - (sx - x0);
+            const ry = 1.5 - (sy - y0);
+            let value: number;
+            if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+              const i = y0 * W + x0;
+              const v00 = s[i]!;
+              const v10 = s[i + 1]!;
+              const v01 = s[i + W]!;
+              const v11 = s[i + W + 1]!;
+              if (v00 !== ndv && v10 !== ndv && v01 !== ndv && v11 !== ndv) {
+                const m1 = rx * ry;
+                const m2 = (1 - rx) * ry;
+                const m3 = rx * (1 - ry);
+                const m4 = (1 - rx) * (1 - ry);
+                const acc = v00 * m1 + v10 * m2 + v01 * m3 + v11 * m4;
+                const div = m1 + m2 + m3 + m4;
+                value = div === 1 ? acc : acc / div;
+              } else {
+                value = partial(s, W, H, x0, y0, rx, ry, ndv, false);
+              }
             } else {
               value = partial(s, W, H, x0, y0, rx, ry, ndv, false);
             }
-          } else {
-            value = partial(s, W, H, x0, y0, rx, ry, ndv, false);
+            if (value !== value) continue; // NaN: no valid neighbour
+            if (isInt) {
+              value = Math.floor(value + 0.5);
+              if (value < lo) value = lo;
+              else if (value > hi) value = hi;
+              // A valid result must not read as nodata (GDAL nudges it the same way).
+              if (value === dstNd) value = dstNd + 1 <= hi ? dstNd + 1 : dstNd - 1;
+            }
+            out[outRow + ix] = value;
           }
-          if (value !== value) continue; // NaN: no valid neighbour
+          continue;
+        }
+        for (let ix = from; ix < to; ix++) {
+          const k = ix - xStart;
+          const sx = sx0 + k * dsx;
+          const sy = sy0 + k * dsy;
+          // Also rejects NaN.
+          if (!(sx >= 0 && sy >= 0 && sx < W && sy < H)) continue;
+          const cx = sx | 0;
+          const cy = sy | 0;
+          const centre = s[cy * W + cx]!;
+          if (hasNd && (centre === ndv || (ndIsNaN && Number.isNaN(centre)))) continue;
+          const x0 = Math.floor(sx - 0.5);
+          const y0 = Math.floor(sy - 0.5);
+          let value = partial(s, W, H, x0, y0, 1.5 - (sx - x0), 1.5 - (sy - y0), hasNd ? ndv : NaN, ndIsNaN);
+          if (Number.isNaN(value)) continue;
           if (isInt) {
             value = Math.floor(value + 0.5);
             if (value < lo) value = lo;
             else if (value > hi) value = hi;
-            // A valid result must not read as nodata (GDAL nudges it the same way).
-            if (value === dstNd) value = dstNd + 1 <= hi ? dstNd + 1 : dstNd - 1;
+            if (hasNd && value === dstNd) value = dstNd + 1 <= hi ? dstNd + 1 : dstNd - 1;
           }
           out[outRow + ix] = value;
         }
-        continue;
-      }
-      for (let ix = xStart; ix < xEnd; ix++) {
-        const k = ix - xStart;
-        const sx = sx0 + k * dsx;
-        const sy = sy0 + k * dsy;
-        // Also rejects NaN.
-        if (!(sx >= 0 && sy >= 0 && sx < W && sy < H)) continue;
-        const cx = sx | 0;
-        const cy = sy | 0;
-        const centre = s[cy * W + cx]!;
-        if (hasNd && (centre === ndv || (ndIsNaN && Number.isNaN(centre)))) continue;
-        const x0 = Math.floor(sx - 0.5);
-        const y0 = Math.floor(sy - 0.5);
-        let value = partial(s, W, H, x0, y0, 1.5 - (sx - x0), 1.5 - (sy - y0), hasNd ? ndv : NaN, ndIsNaN);
-        if (Number.isNaN(value)) continue;
-        if (isInt) {
-          value = Math.floor(value + 0.5);
-          if (value < lo) value = lo;
-          else if (value > hi) value = hi;
-          if (hasNd && value === dstNd) value = dstNd + 1 <= hi ? dstNd + 1 : dstNd - 1;
-        }
-        out[outRow + ix] = value;
       }
     }
   }
   return out;
+}
+
+/** Per destination row, the sorted, merged [from, to) column spans the rectangles cover. */
+function rowSpans(rects: readonly PixelWindow[], dst: GridWindow): number[][] {
+  const rows: Array<Array<[number, number]>> = Array.from({ length: dst.height }, () => []);
+  for (const r of rects) {
+    const x0 = Math.max(0, r.x);
+    const x1 = Math.min(dst.width, r.x + r.width);
+    if (x1 <= x0) continue;
+    for (let y = Math.max(0, r.y); y < Math.min(dst.height, r.y + r.height); y++) rows[y]!.push([x0, x1]);
+  }
+  return rows.map((list) => {
+    list.sort((a, b) => a[0] - b[0]);
+    const flat: number[] = [];
+    for (const [a, b] of list) {
+      if (flat.length > 0 && a <= flat[flat.length - 1]!) flat[flat.length - 1] = Math.max(flat[flat.length - 1]!, b);
+      else flat.push(a, b);
+    }
+    return flat;
+  });
 }
 
 /**

@@ -58,7 +58,15 @@ export interface WriteGeoTiffOptions {
   cog?: boolean;
   /** Dataset and band metadata, band descriptions, scale/offset: the GDAL_METADATA tag, as GDAL writes it. */
   gdalMetadata?: GdalMetadata;
+  /**
+   * Tiled, no overviews: write only these blocks (row-major indices); the others are sparse (offset and
+   * byte count 0), which GDAL reads as nodata. For chip windows: a tile-sized file holding only the chips.
+   */
+  presentBlocks?: readonly number[];
 }
+
+/** A sparse block: no bytes, offset 0. */
+const EMPTY = Buffer.alloc(0);
 
 const T = { BYTE: 1, ASCII: 2, SHORT: 3, LONG: 4, DOUBLE: 12 } as const;
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 12: 8 };
@@ -111,6 +119,7 @@ function validate(o: WriteGeoTiffOptions): DType {
   if (o.geoTransform.length !== 6 || o.geoTransform.some((v) => !Number.isFinite(v))) throw new Error('geoTransform must be 6 finite numbers');
   geoKeysOf(o);
   if (o.cog && !(o.tiled ?? (width > 512 || height > 512))) throw new Error('a COG layout needs a tiled image');
+  if (o.presentBlocks && (!(o.tiled ?? (width > 512 || height > 512)) || o.overviews || o.cog)) throw new Error('sparse blocks need a tiled image without overviews or COG layout');
   if ((o.gdalMetadata?.bands?.length ?? 0) > bands.length) throw new Error(`GDAL metadata for ${o.gdalMetadata?.bands?.length} bands, the image has ${bands.length}`);
   const bs = o.blockSize ?? 512;
   if (bs % 16 !== 0 || bs <= 0) throw new Error(`block size ${bs} is not a positive multiple of 16`);
@@ -150,16 +159,21 @@ export async function encodeGeoTiff(o: WriteGeoTiffOptions): Promise<Buffer> {
     const down = Math.ceil(lv.height / bh);
     const raw: Buffer[] = [];
     const planes = planar === 2 ? nb : 1;
+    const present = o.presentBlocks ? new Set(o.presentBlocks) : null;
     for (let p = 0; p < planes; p++) {
       for (let ty = 0; ty < down; ty++) {
         for (let tx = 0; tx < across; tx++) {
+          if (present && !present.has(ty * across + tx)) {
+            raw.push(EMPTY);
+            continue;
+          }
           // Strips are cut to the image height; tiles are always full size (padding is ignored by readers).
           const h = tiled ? bh : Math.min(bh, lv.height - ty * bh);
           raw.push(extractBlock(lv, info.ctor, planar === 2 ? [p] : [...Array(nb).keys()], tx * bw, ty * bh, bw, h, predictor === 2));
         }
       }
     }
-    const chunks = compress === 'deflate' ? await Promise.all(raw.map((b) => deflate(b, { level, strategy }))) : raw;
+    const chunks = compress === 'deflate' ? await Promise.all(raw.map((b) => (b === EMPTY ? b : deflate(b, { level, strategy })))) : raw;
     const tags: Tag[] = [];
     const add = (tag: number, type: number, values: number[]) => tags.push({ tag, type, values });
     if (li > 0) add(254, T.LONG, [1]);
@@ -363,6 +377,10 @@ function assemble(levels: EncodedLevel[], tiled: boolean, cog: boolean): Buffer 
   const offsetsOf: number[][] = levels.map(() => []);
   for (let li = levels.length - 1; li >= 0; li--) {
     for (const c of levels[li]!.chunks) {
+      if (c.length === 0) {
+        offsetsOf[li]!.push(0);
+        continue;
+      }
       offsetsOf[li]!.push(pos + leader);
       pos += c.length + 2 * leader;
     }
@@ -402,6 +420,7 @@ function assemble(levels: EncodedLevel[], tiled: boolean, cog: boolean): Buffer 
   });
   levels.forEach((lv, li) => {
     lv.chunks.forEach((c, i) => {
+      if (c.length === 0) return;
       const at = offsetsOf[li]![i]!;
       c.copy(buf, at);
       if (cog) {

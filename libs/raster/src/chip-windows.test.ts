@@ -1,0 +1,183 @@
+// Chips mode against the tiles mode and GDAL: an HLS-like UTM COG (256-px DEFLATE blocks) warped whole and
+// by chip windows onto the same CDL-grid window. The chips' pixels must be byte-identical to the whole
+// warp's, within 1 DN of gdalwarp -et 0, and the source read only in the blocks the chips need.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { CDL_GRID } from '@hls/contracts/domain';
+import {
+  CHIP_WINDOWS_ITEM,
+  blockRuns,
+  chipRects,
+  coalesceRanges,
+  isValidReprojection,
+  openRaster,
+  readRasterInfo,
+  readRasterWindow,
+  reprojectFile,
+  utmEpsg,
+  writeGeoTiff,
+  type Box,
+  type Raster,
+} from './index.ts';
+import { fmaskBand, reflectanceBand } from './testing/fixtures.ts';
+import { gdalinfo, run } from './testing/gdal.ts';
+import { compare, gdalwarp } from './testing/warp-compare.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'raster-chips-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const N = 1200;
+const CHIP = 224 * CDL_GRID.pixelSize;
+
+/** A chip box on the CDL lattice whose top-left pixel is `dc`, `dr` pixels into the window. */
+function chipAt(window: [number, number, number, number], dc: number, dr: number): Box {
+  const minX = window[0] + dc * CDL_GRID.pixelSize;
+  const maxY = window[3] - dr * CDL_GRID.pixelSize;
+  return [minX, maxY - CHIP, minX + CHIP, maxY];
+}
+
+async function makeCog(name: string, zone: number, x0: number, y0: number, band: Int16Array | Uint8Array, nodata: number): Promise<string> {
+  const plain = join(dir, `${name}.plain.tif`);
+  const cog = join(dir, `${name}.tif`);
+  await writeGeoTiff(plain, { width: N, height: N, bands: [band], geoTransform: [x0, 30, 0, y0, 0, -30], epsg: utmEpsg(zone), nodata, compress: 'none' });
+  run('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'BLOCKSIZE=256', plain, cog]);
+  return cog;
+}
+
+/** The pixels of `rect` of a raster. */
+function cut(r: Raster, rect: { x: number; y: number; width: number; height: number }): number[] {
+  const b = r.bands[0]!;
+  const out: number[] = [];
+  for (let y = rect.y; y < rect.y + rect.height; y++) out.push(...b.subarray(y * r.width + rect.x, y * r.width + rect.x + rect.width));
+  return out;
+}
+
+describe('chip windows', () => {
+  test('chips mode: byte-identical chips to the tiles mode, within 1 DN of gdalwarp, only the needed blocks read', async () => {
+    const refl = reflectanceBand(N, N, 7);
+    const fmask = fmaskBand(N, N, 7, refl);
+    const srcR = await makeCog('r', 15, 600000, 4800000, refl, -9999);
+    const srcF = await makeCog('f', 15, 600000, 4800000, fmask, 255);
+
+    const wholeR = join(dir, 'r.tiles.tif');
+    const tiles = await reprojectFile(srcR, wholeR, { resampling: 'bilinear' });
+    const bb = tiles.bbox5070;
+    const w = tiles.window;
+    // Inside, at the window's corner (partly outside the source footprint), overlapping pairs, and one
+    // box hanging over the window's edge.
+    const chips: Box[] = [
+      chipAt(bb, 300, 250),
+      chipAt(bb, 0, 0),
+      chipAt(bb, 700, 640),
+      chipAt(bb, 800, 700),
+      chipAt(bb, w.width - 100, 500),
+    ];
+    const chipsR = join(dir, 'r.chips.tif');
+    const res = await reprojectFile(srcR, chipsR, { resampling: 'bilinear', chips });
+    assert.deepEqual(res.window, w);
+    const info = await readRasterInfo(srcR);
+    const totalBlocks = Math.ceil(N / info.blockWidth) * Math.ceil(N / info.blockHeight);
+    assert.ok(res.blocksRead! > 0 && res.blocksRead! < totalBlocks, `blocks read ${res.blocksRead} of ${totalBlocks}`);
+
+    const wholeF = join(dir, 'f.tiles.tif');
+    const chipsF = join(dir, 'f.chips.tif');
+    await reprojectFile(srcF, wholeF, { resampling: 'nearest' });
+    await reprojectFile(srcF, chipsF, { resampling: 'nearest', chips });
+
+    const [a, b, fa, fb] = await Promise.all([readRasterWindow(wholeR), readRasterWindow(chipsR), readRasterWindow(wholeF), readRasterWindow(chipsF)]);
+    assert.deepEqual(b.geoTransform, a.geoTransform);
+    const rects = chipRects(w, chips);
+    assert.equal(rects.length, chips.length);
+    for (const rect of rects) {
+      assert.deepEqual(cut(b, rect), cut(a, rect), `reflectance of chip window ${JSON.stringify(rect)}`);
+      assert.deepEqual(cut(fb, rect), cut(fa, rect), `Fmask of chip window ${JSON.stringify(rect)}`);
+    }
+    // Outside the chips the sparse file reads as nodata (GDAL's rule for missing blocks).
+    assert.equal(b.bands[0]![(w.height - 1) * w.width + Math.floor(w.width / 2)], -9999);
+
+    // GDAL reads the sparse file: the same chip pixels through gdal_translate.
+    const gi = gdalinfo(chipsR);
+    assert.equal(gi.bands[0]?.noDataValue, -9999);
+    const viaGdal = join(dir, 'chip0.gdal.tif');
+    const r0 = rects[0]!;
+    run('gdal_translate', ['-q', '-srcwin', String(r0.x), String(r0.y), String(r0.width), String(r0.height), chipsR, viaGdal]);
+    const g0 = await readRasterWindow(viaGdal);
+    assert.deepEqual([...g0.bands[0]!], cut(a, r0));
+
+    // gdalwarp -et 0 on the chips' pixels.
+    const gdalR = join(dir, 'r.gdal.tif');
+    gdalwarp(srcR, gdalR, tiles, 'bilinear', -9999);
+    const g = await readRasterWindow(gdalR);
+    const gdalF = join(dir, 'f.gdal.tif');
+    gdalwarp(srcF, gdalF, tiles, 'near', 255);
+    const gf = await readRasterWindow(gdalF);
+    const ours = rects.flatMap((r) => cut(b, r));
+    const theirs = rects.flatMap((r) => cut(g, r));
+    const c = compare(Int16Array.from(ours), Int16Array.from(theirs), -9999);
+    assert.ok(c.validBoth > 0.5 * c.total, JSON.stringify(c));
+    assert.ok(c.within1 >= 0.9999 * c.validBoth, `within 1 DN of gdalwarp on 99.99 % of valid pixels: ${JSON.stringify(c)}`);
+    const cf = compare(Uint8Array.from(rects.flatMap((r) => cut(fb, r))), Uint8Array.from(rects.flatMap((r) => cut(gf, r))), 255);
+    assert.ok(cf.identical >= 0.9999 * cf.total, `Fmask: ${JSON.stringify(cf)}`);
+    console.log(`chips mode: ${res.blocksRead} of ${totalBlocks} source blocks; bilinear ${JSON.stringify(c)}; nearest ${JSON.stringify(cf)}`);
+  });
+
+  test('reuse: a chips-mode file is valid only for the same chips, never for the whole tile, and a tile file never for chips', async () => {
+    const refl = reflectanceBand(N, N, 8);
+    const src = await makeCog('reuse', 14, 500000, 4600000, refl, -9999);
+    const whole = join(dir, 'reuse.tiles.tif');
+    const t = await reprojectFile(src, whole);
+    const chips = [chipAt(t.bbox5070, 100, 100), chipAt(t.bbox5070, 500, 300)];
+    const part = join(dir, 'reuse.chips.tif');
+    await reprojectFile(src, part, { chips });
+    assert.equal((await readRasterInfo(part)).metadata[CHIP_WINDOWS_ITEM] !== undefined, true);
+    assert.equal(await isValidReprojection(part, src, 'footprint', chips), true);
+    assert.equal(await isValidReprojection(part, src, 'footprint', [...chips].reverse()), true, 'order does not matter');
+    assert.equal(await isValidReprojection(part, src, 'footprint', chips.slice(0, 1)), false);
+    assert.equal(await isValidReprojection(part, src, 'footprint'), false);
+    assert.equal(await isValidReprojection(whole, src, 'footprint', chips), false);
+    assert.equal(await isValidReprojection(whole, src, 'footprint'), true);
+  });
+
+  test('a partial copy that lacks a block the chips need is an error naming the file and the blocks', async () => {
+    const refl = reflectanceBand(N, N, 9);
+    const src = await makeCog('partial', 16, 300000, 4200000, refl, -9999);
+    const t = await reprojectFile(src, join(dir, 'partial.tiles.tif'));
+    const chips = [chipAt(t.bbox5070, 400, 400)];
+    await assert.rejects(
+      reprojectFile(src, join(dir, 'partial.chips.tif'), { chips, availableBlocks: [0] }),
+      (e: Error) => e.message.startsWith(`${src}: the chips need source block(s)`) && /partial copy/.test(e.message),
+    );
+  });
+
+  test('block runs and byte ranges merge neighbours', () => {
+    const g = { width: 1000, height: 600, blockWidth: 256, blockHeight: 256 };
+    // 4 blocks across, 3 down: 0 1 | 3 on row 0; 5 6 7 on row 1 (7 is cut to the image's width).
+    assert.deepEqual(blockRuns(g, [0, 1, 3, 5, 6, 7]), [
+      { x: 0, y: 0, width: 512, height: 256 },
+      { x: 768, y: 0, width: 232, height: 256 },
+      { x: 256, y: 256, width: 744, height: 256 },
+    ]);
+    assert.deepEqual(coalesceRanges([{ offset: 100, length: 10 }, { offset: 0, length: 50 }, { offset: 112, length: 8 }, { offset: 60, length: 0 }], 2), [
+      { offset: 0, length: 50 },
+      { offset: 100, length: 20 },
+    ]);
+  });
+
+  test('the chips mode opens what it writes with our reader in blocks', async () => {
+    const refl = reflectanceBand(N, N, 10);
+    const src = await makeCog('open', 13, 400000, 4500000, refl, -9999);
+    const out = join(dir, 'open.chips.tif');
+    const t = await reprojectFile(src, join(dir, 'open.tiles.tif'));
+    await reprojectFile(src, out, { chips: [chipAt(t.bbox5070, 10, 10)] });
+    const r = await openRaster(out);
+    try {
+      assert.equal(r.tiled, true);
+      assert.equal(r.blockWidth, 256);
+    } finally {
+      await r.close();
+    }
+  });
+});
