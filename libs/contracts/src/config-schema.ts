@@ -1,7 +1,7 @@
 // The pipeline configuration: the original pipeline's keys and defaults (snake_case, so its config.yaml
 // keeps working), plus what the event-driven version needs. libs/config loads YAML + env into this.
 import { z } from 'zod';
-import { BAND_SOURCES, BANDS, CLASS_NAMES, LIMITS, SEARCH_WINDOW, SELECTION_DEFAULTS, type BandSourceName } from './domain.ts';
+import { BAND_SOURCES, BANDS, CLASS_NAMES, LIMITS, PROCESSING_MODES, SEARCH_WINDOW, SELECTION_DEFAULTS, type BandSourceName } from './domain.ts';
 
 /**
  * An instant (RFC 3339, `2022-09-30T00:00:00Z`) or a bare date, which means that day's 00:00:00Z, as the
@@ -171,7 +171,7 @@ export const ConfigSchema = z
      * chips: fetch and warp only the windows the tile's chips cover (sparse files in tiles_reprojected/);
      * tiles: warp every band whole (the original's method; tiles_reprojected/ holds whole tiles).
      */
-    processing: z.enum(['chips', 'tiles']).default('chips'),
+    processing: z.enum(PROCESSING_MODES).default('chips'),
     reproject: z
       .object({
         extent: z.enum(['footprint', 'padded']).default('footprint'),

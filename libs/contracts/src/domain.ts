@@ -16,6 +16,9 @@ export const BANDS_PER_TILE = SCENES_PER_TILE * BANDS.length;
 /** Where band files come from, tried in the configured order for every band. */
 export const BAND_SOURCES = ['local', 'ipfs', 'https'] as const;
 export type BandSourceName = (typeof BAND_SOURCES)[number];
+/** How bands are processed (config `processing`): only the chips' windows, or whole tiles as the original. */
+export const PROCESSING_MODES = ['chips', 'tiles'] as const;
+export type ProcessingMode = (typeof PROCESSING_MODES)[number];
 
 export const HLS = {
   /** HLS S30 v2.0 reflectance: Int16, scale 0.0001. */

@@ -1,6 +1,6 @@
 // The demo: the sample world, the local stack over it (@hls/local-stack), then runPipeline.
 import { resolve } from 'node:path';
-import type { BandSourceName } from '@hls/contracts';
+import type { BandSourceName, ProcessingMode } from '@hls/contracts';
 import { startLocalStack } from '@hls/local-stack';
 import { DEFAULT_WORLD, SMALL_WORLD, ensureWorld, type World, type WorldOptions } from '@hls/world';
 import { runPipeline, unfinishedRun, type PipelineOptions, type PipelineResult } from './run.ts';
@@ -19,6 +19,8 @@ export interface DemoOptions extends Pick<PipelineOptions, 'services' | 'process
    * folders, in place), `https` (the LP DAAC emulator, with Earthdata Login by a token made for the run).
    */
   bands?: BandSourceName;
+  /** `chips` (default: only the chips' windows are fetched and warped) or `tiles` (whole tiles). */
+  processing?: ProcessingMode;
 }
 
 export interface DemoResult extends PipelineResult {
@@ -40,7 +42,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const abandoned = unfinished && stack.notResumable ? `cannot resume the unfinished run ${unfinished}: ${stack.notResumable}; starting a new run instead` : undefined;
     if (abandoned) say(`demo: ${abandoned}`);
     const r = await runPipeline({
-      config: stack.config,
+      config: o.processing ? { ...stack.config, processing: o.processing } : stack.config,
       chipPayload: world.chipPayload,
       gridKml: world.gridKml,
       services: o.services,

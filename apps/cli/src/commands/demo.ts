@@ -1,6 +1,6 @@
 // hls-chips demo: the whole pipeline on a generated sample world, no account and no internet.
 import { resolve } from 'node:path';
-import { BAND_SOURCES } from '@hls/contracts/domain';
+import { BAND_SOURCES, PROCESSING_MODES } from '@hls/contracts/domain';
 import { SERVICES } from '@hls/contracts/flow';
 import type { Command } from 'commander';
 import { positiveNumber, wholeNumber } from '../options.ts';
@@ -19,13 +19,17 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'give up after this long', positiveNumber, 1800)
     .option('--ack-wait <seconds>', "services' ack wait: how soon a killed run's in-flight work is redelivered on restart", positiveNumber, 120)
     .option('--bands <source>', `where the bands come from: ipfs (the local IPFS provider), local (the granule folders, in place), https (a local LP DAAC emulator with Earthdata Login)`, 'ipfs')
+    .option('--processing <mode>', `chips (fetch and warp only the chips' windows) or tiles (whole tiles, as the original)`, 'chips')
     .option('--json', 'print the summary as JSON on stdout')
-    .action(async (o: { dataDir: string; seed: number; small?: boolean; processes?: boolean; timeout: number; ackWait: number; bands: string; json?: boolean }) => {
+    .action(async (o: { dataDir: string; seed: number; small?: boolean; processes?: boolean; timeout: number; ackWait: number; bands: string; processing: string; json?: boolean }) => {
       const bands = BAND_SOURCES.find((b) => b === o.bands);
       if (!bands) throw new Error(`--bands must be one of ${BAND_SOURCES.join(', ')}, got '${o.bands}'`);
+      const processing = PROCESSING_MODES.find((m) => m === o.processing);
+      if (!processing) throw new Error(`--processing must be one of ${PROCESSING_MODES.join(', ')}, got '${o.processing}'`);
       const [{ exitCode, formatSummary, runDemo }, { createServices, serviceEntry }] = await Promise.all([import('@hls/pipeline'), import('../registry.ts')]);
       const r = await runDemo({
         bands,
+        processing,
         dataDir: resolve(o.dataDir),
         seed: o.seed,
         small: o.small === true,
