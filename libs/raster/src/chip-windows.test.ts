@@ -2,7 +2,7 @@
 // by chip windows onto the same CDL-grid window. The chips' pixels must be byte-identical to the whole
 // warp's, within 1 DN of gdalwarp -et 0, and the source read only in the blocks the chips need.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -12,14 +12,17 @@ import {
   blockRuns,
   chipRects,
   coalesceRanges,
+  copyChipBlocks,
   isValidReprojection,
   openRaster,
+  readPartialCopy,
   readRasterInfo,
   readRasterWindow,
   reprojectFile,
   utmEpsg,
   writeGeoTiff,
   type Box,
+  type RangeReader,
   type Raster,
 } from './index.ts';
 import { fmaskBand, reflectanceBand } from './testing/fixtures.ts';
@@ -150,6 +153,46 @@ describe('chip windows', () => {
       reprojectFile(src, join(dir, 'partial.chips.tif'), { chips, availableBlocks: [0] }),
       (e: Error) => e.message.startsWith(`${src}: the chips need source block(s)`) && /partial copy/.test(e.message),
     );
+  });
+
+  test('a partial copy through byte ranges: header and the chips\' blocks only, and the same chips as from the whole file', async () => {
+    const refl = reflectanceBand(N, N, 11);
+    const src = await makeCog('ranged', 15, 560000, 4700000, refl, -9999);
+    const whole = readFileSync(src);
+    let bytesRead = 0;
+    let requests = 0;
+    const reader: RangeReader = {
+      size: whole.length,
+      read: async (ranges) => {
+        requests++;
+        return ranges.map((r) => {
+          bytesRead += r.length;
+          assert.ok(r.offset + r.length <= whole.length, 'inside the file');
+          return new Uint8Array(whole.subarray(r.offset, r.offset + r.length));
+        });
+      },
+    };
+    const t = await reprojectFile(src, join(dir, 'ranged.tiles.tif'));
+    const chips = [chipAt(t.bbox5070, 200, 200), chipAt(t.bbox5070, 210, 240), chipAt(t.bbox5070, 900, 800)];
+    const copy = join(dir, 'ranged.copy.tif');
+    const c = await copyChipBlocks(src, reader, chips, copy);
+    assert.ok(c.blocks > 0 && c.blocks < c.totalBlocks, JSON.stringify(c));
+    assert.equal(bytesRead >= c.bytesNeeded, true);
+    assert.ok(bytesRead <= 1.2 * c.bytesNeeded, `read ${bytesRead} bytes, the least is ${c.bytesNeeded}`);
+    assert.ok(bytesRead < whole.length / 2, `read ${bytesRead} of ${whole.length} bytes`);
+    assert.ok(requests <= 6, `${requests} read calls`);
+    const held = await readPartialCopy(copy);
+    assert.equal(held?.size, whole.length);
+    assert.equal(held?.origin, src);
+    // The reprojection of the copy, held to its blocks, equals the one of the whole file.
+    const fromCopy = join(dir, 'ranged.chips-copy.tif');
+    const fromWhole = join(dir, 'ranged.chips-whole.tif');
+    await reprojectFile(copy, fromCopy, { chips, availableBlocks: held!.blocks });
+    await reprojectFile(src, fromWhole, { chips });
+    assert.deepEqual((await readRasterWindow(fromCopy)).bands[0], (await readRasterWindow(fromWhole)).bands[0]);
+    // Other chips need blocks the copy lacks: refused, never read as holes.
+    await assert.rejects(reprojectFile(copy, join(dir, 'x.tif'), { chips: [chipAt(t.bbox5070, 600, 20)], availableBlocks: held!.blocks }), /partial copy does not hold/);
+    assert.equal(await readPartialCopy(src), null, 'a whole file has no sidecar');
   });
 
   test('block runs and byte ranges merge neighbours', () => {

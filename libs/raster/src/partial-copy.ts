@@ -4,6 +4,11 @@
 // the blocks it needs against the sidecar, so a hole is never read as data.
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { coalesceRanges, type Box } from './chip-windows.ts';
+import type { ExtentMode } from './grid.ts';
+import { openRangedRaster, type RangeReader } from './ranged.ts';
+import { chipSourcePlan } from './reproject.ts';
+import type { Resampling } from './warp.ts';
 
 export const PARTIAL_COPY_SUFFIX = '.blocks.json';
 export const partialCopySidecar = (path: string): string => `${path}${PARTIAL_COPY_SUFFIX}`;
@@ -79,4 +84,41 @@ export async function readPartialCopy(path: string): Promise<PartialCopyInfo | n
   const parsed = parseSidecar(json);
   if (typeof parsed === 'string') throw new Error(`${partialCopySidecar(path)}: not a partial-copy record: ${parsed}`);
   return parsed;
+}
+
+export interface ChipBlocksCopy {
+  /** Source blocks copied, of how many in the image. */
+  blocks: number;
+  totalBlocks: number;
+  /** Bytes of header and blocks the copy holds (the least a window read of these chips takes). */
+  bytesNeeded: number;
+  size: number;
+}
+
+/**
+ * Copy of a band file what a tile's chips need, through a range reader: its header, then the source blocks
+ * the chips mode will decode (chipSourcePlan, as the reprojector asks), neighbouring blocks merged into one
+ * read when less than `gap` bytes apart. Written as a partial copy at `out`.
+ */
+export async function copyChipBlocks(
+  name: string,
+  reader: RangeReader,
+  chips: readonly Box[],
+  out: string,
+  options: { extent?: ExtentMode; resampling?: Resampling; gap?: number; signal?: AbortSignal } = {},
+): Promise<ChipBlocksCopy> {
+  const r = await openRangedRaster(name, reader, { signal: options.signal });
+  try {
+    const plan = chipSourcePlan(r.info, chips, options);
+    const ranges = coalesceRanges(plan.blocks.map((b) => r.blockRange(b)), options.gap ?? 0);
+    const bytes = await reader.read(ranges, options.signal);
+    const header = r.headerPieces();
+    const pieces = [...header, ...ranges.map((g, i) => ({ offset: g.offset, bytes: bytes[i]! }))];
+    await writePartialCopy(out, reader.size, pieces, plan.blocks, name);
+    const totalBlocks = Math.ceil(r.info.width / r.info.blockWidth) * Math.ceil(r.info.height / r.info.blockHeight);
+    const bytesNeeded = header.reduce((n, p) => n + p.bytes.length, 0) + plan.blocks.reduce((n, b) => n + r.blockRange(b).length, 0);
+    return { blocks: plan.blocks.length, totalBlocks, bytesNeeded, size: reader.size };
+  } finally {
+    await r.close();
+  }
 }

@@ -111,6 +111,20 @@ export async function openRaster(source: string, options: OpenOptions = {}): Pro
     // Opening fails on the file itself (not a TIFF) or on the way to it (a URL's network): only the latter may pass.
     throw new RasterReadError(source, `cannot open as GeoTIFF: ${describe(e)}`, { cause: e, retryable: isRetryableSystemError(e) });
   }
+  return (await openTiff(source, tiff, fileSize, !isUrl(source), options)).raster;
+}
+
+/**
+ * Describe an opened TIFF (checks, georeferencing, block layout) and give its reader. `local`: the file is on
+ * disk at `source`, so the fast block decoder may read it. Closes the TIFF when it cannot be read.
+ */
+export async function openTiff(
+  source: string,
+  tiff: GeoTIFF,
+  fileSize: number | null,
+  local: boolean,
+  options: OpenOptions = {},
+): Promise<{ raster: OpenRaster; layout: BlockLayout }> {
   try {
     // Before geotiff.js follows the chain itself (it would loop forever on a cycle).
     let imageCount: number;
@@ -121,18 +135,19 @@ export async function openRaster(source: string, options: OpenOptions = {}): Pro
     }
     const image = await tiff.getImage(0);
     const { info, layout } = await describeImage(source, image, fileSize, imageCount);
-    const fast = fileSize !== null && canReadFast(layout) ? layout : null;
+    const fast = local && fileSize !== null && canReadFast(layout) ? layout : null;
     if (!fast && !layout.littleEndian && layout.predictor !== 1 && layout.dtype !== 'uint8' && layout.dtype !== 'int8') {
       // geotiff.js undoes the predictor before byte-swapping: it would return wrong values.
       throw new RasterReadError(source, `unsupported layout: big-endian ${layout.dtype} with a predictor and compression ${layout.compression} (or read remotely)`);
     }
-    return {
+    const raster: OpenRaster = {
       ...info,
       read: (o = {}) => readImage(info, image, fast, o.window, o.bands, o.signal, o.maxPixels ?? options.maxPixels),
       close: async () => {
         tiff.close();
       },
     };
+    return { raster, layout };
   } catch (e) {
     tiff.close();
     if (e instanceof RasterReadError) throw e;
