@@ -18,6 +18,8 @@ import type { EarthdataAuth } from '@hls/stac';
 import { hashFile, hashName } from './checksum.ts';
 import { EarthdataSession, Transient, causeOf, headerOf } from './earthdata-session.ts';
 import { BandSourceError, safeUrl } from './errors.ts';
+import { openHttpsRanged } from './https-ranged.ts';
+import type { RangedBand } from './ranged.ts';
 
 export interface HttpsSettings {
   /** Hosts (suffix match) credentials may go to. */
@@ -65,6 +67,11 @@ export class HttpsBandSource {
       return { path: outPath, bytes, reused: true, resumedFrom: 0, checksumVerified: asset.checksum !== undefined };
     }
     return this.limiter.run(() => this.#download(href, asset, outPath, o), o.signal);
+  }
+
+  /** Open `asset.href` for ranged reads through this source's login session and concurrency limit. */
+  openRanged(asset: BandAsset, signal?: AbortSignal): Promise<RangedBand> {
+    return openHttpsRanged({ session: this.session, limiter: this.limiter, settings: this.settings }, asset, signal);
   }
 
   /** A file already at the final path is kept only when metadata says what it must be and it is that. */
