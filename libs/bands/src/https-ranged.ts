@@ -36,6 +36,8 @@ class HttpsRangedBand implements RangedBand {
   readonly #where: string;
   readonly #metaSize: number | undefined;
   #received = 0;
+  /** The server answered a Range request with the whole file: each read is then one pass, sliced. */
+  #ignoresRange = false;
 
   constructor(deps: HttpsRangedDeps, href: string, metaSize: number | undefined) {
     this.#d = deps;
@@ -45,7 +47,8 @@ class HttpsRangedBand implements RangedBand {
   }
 
   async open(signal?: AbortSignal): Promise<void> {
-    const { total } = await this.#retrying('bytes=0-0', (s) => this.#exchange(0, 0, s, signal), signal);
+    const { total, whole } = await this.#retrying('bytes=0-0', (s) => this.#exchange(0, 0, s, signal), signal);
+    this.#ignoresRange = whole;
     if (total === undefined) {
       // Neither Content-Range nor Content-Length: only the metadata can say how long the file is.
       if (this.#metaSize === undefined) throw new BandSourceError('https', `${this.#where}: the server gives no file size (no Content-Range or Content-Length)`);
@@ -69,6 +72,14 @@ class HttpsRangedBand implements RangedBand {
   async read(ranges: readonly ByteRange[], signal?: AbortSignal): Promise<Uint8Array[]> {
     const bad = rangesProblem(ranges, this.size);
     if (bad) throw new BandSourceError('https', `${this.#where}: ${bad}`);
+    const wanted = ranges.filter((r) => r.length > 0);
+    if (this.#ignoresRange && wanted.length > 1) {
+      // Every request would bring the file from its start: one answer, read as far as the last range ends.
+      const from = Math.min(...wanted.map((r) => r.offset));
+      const to = Math.max(...wanted.map((r) => r.offset + r.length)) - 1;
+      const { bytes } = await this.#retrying(`bytes=${from}-${to}`, (a) => this.#exchange(from, to, a, signal), signal);
+      return ranges.map((r) => bytes.slice(r.offset - from, r.offset - from + r.length));
+    }
     // One failed range ends the read: the others' requests are cancelled, not left running.
     const inner = new AbortController();
     const s = signal ? AbortSignal.any([signal, inner.signal]) : inner.signal;
@@ -111,10 +122,10 @@ class HttpsRangedBand implements RangedBand {
   }
 
   /**
-   * One request for bytes `start`..`end` (inclusive) through the login hops; the bytes and the file size the
-   * answer gives (undefined when it gives none). `caller` is the caller's own signal (its abort is not a timeout).
+   * One request for bytes `start`..`end` (inclusive) through the login hops; the bytes, the file size the
+   * answer gives (undefined when it gives none) and whether it was a whole-file 200. `caller` is the caller's own signal (its abort is not a timeout).
    */
-  async #exchange(start: number, end: number, signal: AbortSignal | undefined, caller: AbortSignal | undefined): Promise<{ bytes: Uint8Array; total: number | undefined }> {
+  async #exchange(start: number, end: number, signal: AbortSignal | undefined, caller: AbortSignal | undefined): Promise<{ bytes: Uint8Array; total: number | undefined; whole: boolean }> {
     const { timeoutMs } = this.#d.settings;
     const idle = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -158,7 +169,7 @@ class HttpsRangedBand implements RangedBand {
       }
       const timedOut = (): boolean => idle.signal.aborted && !signal?.aborted;
       const bytes = await this.#body(res, { start, end, first, last, stopEarly: status === 200 }, kick, timedOut);
-      return { bytes, total };
+      return { bytes, total, whole: status === 200 };
     } catch (e) {
       if (e instanceof Transient || e instanceof BandSourceError) throw e;
       if (caller?.aborted) throw caller.reason;

@@ -79,6 +79,21 @@ test('ranges across leaf boundaries equal the file; only the root and the leaves
   file.close();
 });
 
+test('leaves beyond the cache budget are dropped least recently used first; internal nodes are kept', async () => {
+  const file = await fetcher().openFile(fx.cidOf(BIG), { cacheBytes: 2 * CHUNK });
+  const at = (leaf: number): Promise<Uint8Array> => file.read(leaf * CHUNK + 1, 1);
+  await at(0);
+  await at(1);
+  await at(0);
+  assert.equal(file.blocksFetched, 3, 'root, leaves 0 and 1: both within the budget');
+  await at(2); // drops leaf 1, the least recently used
+  await at(0);
+  assert.equal(file.blocksFetched, 4);
+  await at(1);
+  assert.equal(file.blocksFetched, 5, 'leaf 1 fetched again; the root never');
+  assert.deepEqual(Buffer.from(await file.read(CHUNK - 1, 2)), original(BIG).subarray(CHUNK - 1, CHUNK + 1));
+});
+
 test('a one-block file (a raw root) reads its ranges from that block', async () => {
   const file = await fetcher().openFile(fx.cidOf(SMALL));
   assert.equal(file.size, 777);

@@ -131,28 +131,31 @@ class UnixFsRangedFile implements RangedFile {
 
   async #leaf(cid: CID, expected: number | undefined, signal: AbortSignal): Promise<Uint8Array> {
     const id = cid.toString();
-    const hit = this.#leaves.get(id);
-    if (hit) {
+    let bytes = this.#leaves.get(id);
+    if (bytes) {
       // Most recently used goes last.
       this.#leaves.delete(id);
-      this.#leaves.set(id, hit);
-      return hit;
+      this.#leaves.set(id, bytes);
+    } else {
+      bytes = await this.#block(cid, expected, signal);
+      this.#keep(id, bytes);
     }
-    const bytes = await this.#block(cid, expected, signal);
-    // A raw leaf is exactly its file bytes: its parent's size for it must match.
+    // A raw leaf is exactly its file bytes: the parent's size for it must match.
     if (expected !== undefined && bytes.length !== expected) {
       throw new UnsupportedDagError(this.cid, `leaf ${id} holds ${bytes.length} bytes, its parent says ${expected}`, this.#context);
     }
-    if (!this.#leaves.has(id) && bytes.length <= this.#cacheBytes) {
-      this.#leaves.set(id, bytes);
-      this.#leafBytes += bytes.length;
-      for (const [k, v] of this.#leaves) {
-        if (this.#leafBytes <= this.#cacheBytes) break;
-        this.#leaves.delete(k);
-        this.#leafBytes -= v.length;
-      }
-    }
     return bytes;
+  }
+
+  #keep(id: string, bytes: Uint8Array): void {
+    if (this.#leaves.has(id) || bytes.length > this.#cacheBytes) return;
+    this.#leaves.set(id, bytes);
+    this.#leafBytes += bytes.length;
+    for (const [k, v] of this.#leaves) {
+      if (this.#leafBytes <= this.#cacheBytes) break;
+      this.#leaves.delete(k);
+      this.#leafBytes -= v.length;
+    }
   }
 
   async #node(cid: CID, expected: number | undefined, tsize: number | undefined, signal: AbortSignal | undefined): Promise<Node> {
