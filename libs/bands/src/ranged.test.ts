@@ -10,6 +10,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { ConfigSchema, bandFileName, type BandAsset, type GranuleId } from '@hls/contracts';
 import { parseCid, startProvider, type CID, type Provider } from '@hls/ipfs';
 import { emptyLpDaacFaults, startLpDaacEmulator, type LpDaacEmulator } from '@hls/stac';
+import { freePort } from '@hls/testing';
 import { BandSourceError } from './errors.ts';
 import { HttpsBandSource } from './https.ts';
 import { openLocalRanged } from './local-ranged.ts';
@@ -275,6 +276,29 @@ describe('BandSources.openRanged', () => {
       assert.match(none.tried[2]?.error ?? '', /B8A\.tif: HTTP 404/);
     } finally {
       provider.faults.missing.delete(missingCid);
+      await sources.close();
+    }
+  });
+
+  test('no IPFS backend reachable and no other source has the band: the outcome is retryable', async () => {
+    const dead = await freePort();
+    const sources = new BandSources(
+      bandSourceSettings(
+        ConfigSchema.parse({
+          band_sources: ['local', 'ipfs'],
+          ipfs: { backends: [{ type: 'gateway', urls: [`http://127.0.0.1:${dead}`] }], timeout_ms: 10_000, retries: 0 },
+        }),
+        {},
+      ),
+    );
+    try {
+      const r = await sources.openRanged({ granuleId: G, asset: asset('B02', { cid: cidOf('B02') }), datasetDir: join(root, 'ds') });
+      assert.equal(r.ok, false);
+      if (r.ok) return;
+      assert.equal(r.retryable, true);
+      assert.deepEqual(r.tried.map((t) => [t.source, t.retryable]), [['local', false], ['ipfs', true]]);
+      assert.match(r.tried[1]?.error ?? '', new RegExp(`no IPFS backend reachable: cid-unavailable: ${cidOf('B02')}`));
+    } finally {
       await sources.close();
     }
   });
