@@ -123,7 +123,8 @@ class HttpsRangedBand implements RangedBand {
 
   /**
    * One request for bytes `start`..`end` (inclusive) through the login hops; the bytes, the file size the
-   * answer gives (undefined when it gives none) and whether it was a whole-file 200. `caller` is the caller's own signal (its abort is not a timeout).
+   * answer gives (undefined when it gives none) and whether it was a whole-file 200. `caller` is the
+   * caller's own signal (its abort is not a timeout).
    */
   async #exchange(start: number, end: number, signal: AbortSignal | undefined, caller: AbortSignal | undefined): Promise<{ bytes: Uint8Array; total: number | undefined; whole: boolean }> {
     const { timeoutMs } = this.#d.settings;
