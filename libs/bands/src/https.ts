@@ -10,14 +10,16 @@
 // backoff, then reported transient; a refused login, a missing file or wrong bytes are not.
 import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { mkdir, rename, stat, unlink } from 'node:fs/promises';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import { Limiter, backoffDelay, sleep } from '@hls/common';
 import type { BandAsset } from '@hls/contracts';
-import { EarthdataCredentials, missingCredentialsMessage, retryAfterMs, type EarthdataAuth } from '@hls/stac';
+import type { EarthdataAuth } from '@hls/stac';
 import { hashFile, hashName } from './checksum.ts';
-import { BandSourceError, errorMessage, safeUrl } from './errors.ts';
+import { EarthdataSession, Transient, causeOf, headerOf } from './earthdata-session.ts';
+import { BandSourceError, safeUrl } from './errors.ts';
+import { openHttpsRanged } from './https-ranged.ts';
+import type { RangedBand } from './ranged.ts';
 
 export interface HttpsSettings {
   /** Hosts (suffix match) credentials may go to. */
@@ -44,26 +46,15 @@ export interface HttpsResult {
 
 export const httpsPartPath = (outPath: string): string => join(dirname(outPath), `.${basename(outPath)}.https.part`);
 
-const MAX_HOPS = 10;
-
-class Transient extends Error {
-  readonly waitMs: number | undefined;
-  constructor(message: string, waitMs?: number) {
-    super(message);
-    this.waitMs = waitMs;
-  }
-}
-
 export class HttpsBandSource {
   readonly settings: Required<HttpsSettings>;
   readonly limiter: Limiter;
-  readonly #credentials: EarthdataCredentials;
-  /** host -> cookie name -> value; a cookie goes back only to the host that set it. */
-  readonly #cookies = new Map<string, Map<string, string>>();
+  /** The login session (cookies) shared by downloads and ranged reads of this source. */
+  readonly session: EarthdataSession;
 
   constructor(auth: EarthdataAuth, settings: HttpsSettings) {
     this.settings = { backoffBaseMs: 500, backoffMaxMs: 30_000, ...settings };
-    this.#credentials = new EarthdataCredentials(auth, settings.authHosts);
+    this.session = new EarthdataSession(auth, settings.authHosts);
     this.limiter = new Limiter(settings.concurrency);
   }
 
@@ -76,6 +67,11 @@ export class HttpsBandSource {
       return { path: outPath, bytes, reused: true, resumedFrom: 0, checksumVerified: asset.checksum !== undefined };
     }
     return this.limiter.run(() => this.#download(href, asset, outPath, o), o.signal);
+  }
+
+  /** Open `asset.href` for ranged reads through this source's login session and concurrency limit. */
+  openRanged(asset: BandAsset, signal?: AbortSignal): Promise<RangedBand> {
+    return openHttpsRanged({ session: this.session, limiter: this.limiter, settings: this.settings }, asset, signal);
   }
 
   /** A file already at the final path is kept only when metadata says what it must be and it is that. */
@@ -158,47 +154,12 @@ export class HttpsBandSource {
     const fd = openSync(part, have > 0 ? 'r+' : 'w');
     let pos = have;
     try {
-      let url = new URL(href);
-      for (let hop = 0; ; hop++) {
-        if (hop > MAX_HOPS) throw new BandSourceError('https', `${safeUrl(href)}: more than ${MAX_HOPS} redirects`);
-        const headers: Record<string, string> = { accept: '*/*' };
-        // The token, else the netrc entry of this very host (URS); both only on an auth host.
-        const auth = this.#credentials.header(url);
-        if (auth) headers.authorization = auth;
-        const cookie = this.#cookieHeader(url.host);
-        if (cookie) headers.cookie = cookie;
-        if (have > 0) headers.range = `bytes=${have}-`;
-        try {
-          res = await get(url, headers, signal);
-        } catch (e) {
-          if (o.signal?.aborted) throw e;
-          throw lost(url, e);
-        }
-        kick();
-        this.#storeCookies(url.host, res.headers['set-cookie'] ?? []);
-        const status = res.statusCode ?? 0;
-        const location = res.headers.location;
-        if (status >= 300 && status < 400 && location) {
-          res.resume();
-          url = new URL(location, url);
-          continue;
-        }
-        break;
-      }
+      const answer = await this.session.get(href, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal, callerSignal: o.signal, lost, onAnswer: kick });
+      res = answer.res;
+      const url = answer.url;
       const status = res.statusCode ?? 0;
-      const header = (name: string): string | undefined => {
-        const v = res?.headers[name];
-        return Array.isArray(v) ? v[0] : v;
-      };
-      if (status !== 200 && status !== 206) res.resume();
-      if (status === 401 || status === 403) {
-        const why = this.#credentials.present
-          ? `HTTP ${status} at ${url.host}: Earthdata Login refused the credentials (check EARTHDATA_TOKEN or the netrc entry for ${url.host})`
-          : `HTTP ${status} at ${url.host}: ${missingCredentialsMessage(url.host)}`;
-        throw new BandSourceError('https', `${safeUrl(href)}: ${why}`);
-      }
-      if (status === 429) throw new Transient(`HTTP 429 at ${url.host}`, retryAfterMs(header('retry-after') ?? null));
-      if (status >= 500 || status === 408) throw new Transient(`HTTP ${status} at ${url.host}`);
+      const header = (name: string): string | undefined => (res ? headerOf(res, name) : undefined);
+      this.session.check(res, url, href);
       if (status === 416 && have > 0) {
         // The part is as long as (or longer than) the file: start over.
         await unlink(part).catch(() => undefined);
@@ -262,31 +223,6 @@ export class HttpsBandSource {
       if (pos === 0) await unlink(part).catch(() => undefined);
     }
   }
-
-  #cookieHeader(host: string): string | undefined {
-    const jar = this.#cookies.get(host);
-    return jar && jar.size > 0 ? [...jar].map(([k, v]) => `${k}=${v}`).join('; ') : undefined;
-  }
-
-  #storeCookies(host: string, setCookie: readonly string[]): void {
-    for (const c of setCookie) {
-      const [pair = ''] = c.split(';', 1);
-      const i = pair.indexOf('=');
-      if (i <= 0) continue;
-      let jar = this.#cookies.get(host);
-      if (!jar) this.#cookies.set(host, (jar = new Map()));
-      jar.set(pair.slice(0, i).trim(), pair.slice(i + 1).trim());
-    }
-  }
-}
-
-/** One GET, no redirect following; resolves with the response head (the body still to read). */
-function get(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'GET', headers, signal }, resolve);
-    req.once('error', reject);
-    req.end();
-  });
 }
 
 async function sizeOf(path: string): Promise<number> {
@@ -295,9 +231,4 @@ async function sizeOf(path: string): Promise<number> {
   } catch {
     return 0;
   }
-}
-
-function causeOf(e: unknown): string {
-  const c = (e as { cause?: { code?: string; message?: string } }).cause;
-  return c?.code ?? c?.message ?? errorMessage(e);
 }

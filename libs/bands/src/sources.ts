@@ -4,11 +4,14 @@
 // when none served the band makes the whole answer transient, so the scene is retried, not failed.
 import { join } from 'node:path';
 import { bandSourcesOf, granuleFoldersOf, tileBandPath, type BandAsset, type BandSourceName, type Config, type GranuleId } from '@hls/contracts';
-import { BlockVerificationError, CidUnavailableError, UnsupportedDagError, createFetcher, type Fetcher, type IpfsSettings } from '@hls/ipfs';
+import { createFetcher, type Fetcher, type IpfsSettings } from '@hls/ipfs';
 import { earthdataAuthFromEnv, type EarthdataAuth } from '@hls/stac';
 import { BandSourceError, errorMessage } from './errors.ts';
 import { HttpsBandSource, type HttpsSettings } from './https.ts';
+import { ipfsBandError, openIpfsRanged } from './ipfs-ranged.ts';
 import { localBand } from './local.ts';
+import { openLocalRanged } from './local-ranged.ts';
+import type { RangedBand } from './ranged.ts';
 
 export interface BandSourceSettings {
   order: readonly BandSourceName[];
@@ -43,6 +46,10 @@ export interface BandRequest {
 
 export type BandOutcome =
   | { ok: true; source: BandSourceName; path: string; bytes: number; reused: boolean; cid?: string }
+  | { ok: false; retryable: boolean; tried: Array<{ source: BandSourceName; error: string; retryable: boolean }> };
+
+export type RangedOutcome =
+  | { ok: true; band: RangedBand }
   | { ok: false; retryable: boolean; tried: Array<{ source: BandSourceName; error: string; retryable: boolean }> };
 
 export class BandSources {
@@ -98,12 +105,7 @@ export class BandSources {
       }
       case 'ipfs': {
         if (!asset.cid) throw new BandSourceError('ipfs', `${asset.filename}: the scene lists no CID for it`);
-        let fetcher: Fetcher;
-        try {
-          fetcher = await this.ipfsFetcher();
-        } catch (e) {
-          throw new BandSourceError('ipfs', `cannot start the IPFS backends: ${errorMessage(e)}`, { retryable: true, cause: e });
-        }
+        const fetcher = await this.#startedFetcher();
         try {
           const r = await fetcher.fetchToFile(asset.cid, out, {
             context: { granule: granuleId, band: asset.band },
@@ -113,12 +115,49 @@ export class BandSources {
           return { path: r.path, bytes: r.bytes, reused: r.reused, cid: r.cid };
         } catch (e) {
           if (req.signal?.aborted) throw e;
-          // No backend reachable at all says nothing about the CID.
-          if (e instanceof CidUnavailableError && e.unreachable) throw new BandSourceError('ipfs', `no IPFS backend reachable: ${e.message}`, { retryable: true, cause: e });
-          if (e instanceof CidUnavailableError || e instanceof BlockVerificationError || e instanceof UnsupportedDagError) throw new BandSourceError('ipfs', e.message, { cause: e });
-          throw new BandSourceError('ipfs', `${asset.cid}: ${errorMessage(e)}`, { retryable: true, cause: e });
+          throw ipfsBandError(e, asset.cid);
         }
       }
+    }
+  }
+
+  /**
+   * Open the band for ranged reads: each source in order, the first that can open it wins (the same
+   * fallback as `fetch`, and the same outcome when none can). Nothing is downloaded whole.
+   */
+  async openRanged(req: BandRequest): Promise<RangedOutcome> {
+    const tried: Array<{ source: BandSourceName; error: string; retryable: boolean }> = [];
+    for (const source of this.order) {
+      try {
+        return { ok: true, band: await this.#openRanged(source, req) };
+      } catch (e) {
+        if (req.signal?.aborted) throw e;
+        if (!(e instanceof BandSourceError)) throw e;
+        tried.push({ source, error: e.message, retryable: e.retryable });
+      }
+    }
+    return { ok: false, retryable: tried.some((t) => t.retryable), tried };
+  }
+
+  async #openRanged(source: BandSourceName, req: BandRequest): Promise<RangedBand> {
+    const { granuleId, asset } = req;
+    switch (source) {
+      case 'local':
+        return openLocalRanged((await localBand(granuleId, asset, this.#s.localDirs)).path);
+      case 'https':
+        return this.https.openRanged(asset, req.signal);
+      case 'ipfs': {
+        if (!asset.cid) throw new BandSourceError('ipfs', `${asset.filename}: the scene lists no CID for it`);
+        return openIpfsRanged(await this.#startedFetcher(), granuleId, asset, req.signal);
+      }
+    }
+  }
+
+  async #startedFetcher(): Promise<Fetcher> {
+    try {
+      return await this.ipfsFetcher();
+    } catch (e) {
+      throw new BandSourceError('ipfs', `cannot start the IPFS backends: ${errorMessage(e)}`, { retryable: true, cause: e });
     }
   }
 

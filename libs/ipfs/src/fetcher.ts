@@ -21,7 +21,9 @@ import {
   errorMessage,
   type FetchContext,
 } from './errors.ts';
+import { allOrAbort } from './all-or-abort.ts';
 import { importFile } from './importer.ts';
+import { openRangedFile, type OpenFileOptions, type RangedFile } from './ranged-file.ts';
 import { BlockTooLargeError, type BlockSource } from './sources/types.ts';
 
 export interface FetcherOptions {
@@ -201,6 +203,16 @@ export class Fetcher {
     }
   }
 
+  /**
+   * Open `cid` (a UnixFS file) for ranged reads: only the root block now, then per `read(offset, length)` the
+   * blocks overlapping the range, each verified like every other block of this fetcher (same sources, retries,
+   * timeout and concurrency limit). Throws CidUnavailableError / BlockVerificationError / UnsupportedDagError.
+   */
+  openFile(cidInput: string | CID, o: OpenFileOptions = {}): Promise<RangedFile> {
+    const cid = typeof cidInput === 'string' ? parseCid(cidInput) : cidInput;
+    return openRangedFile(cid, (c, req) => this.getBlock(c, req), o);
+  }
+
   async close(): Promise<void> {
     for (const s of this.sources) await s.close?.();
   }
@@ -308,24 +320,6 @@ interface WalkResult {
 
 /** Internal: a leaf of an existing file does not match (verify mode). */
 class MismatchSignal extends Error {}
-
-/** Run all tasks; on the first failure abort the rest, wait for them to settle, and rethrow that failure. */
-async function allOrAbort(tasks: Array<() => Promise<unknown>>, ctrl: AbortController): Promise<void> {
-  let first: { e: unknown } | undefined;
-  await Promise.all(
-    tasks.map(async (t) => {
-      try {
-        await t();
-      } catch (e) {
-        if (!first) {
-          first = { e };
-          ctrl.abort(e);
-        }
-      }
-    }),
-  );
-  if (first) throw first.e;
-}
 
 async function exists(p: string): Promise<boolean> {
   try {

@@ -2,6 +2,7 @@ export { parseCid, verifyBlock, hashMatches, cidOfBlock, CODEC_RAW, CODEC_DAG_PB
 export { BlockVerificationError, CidUnavailableError, UnsupportedDagError, describeContext, isUnreachable, type FetchContext } from './errors.ts';
 export { FsBlockStore, MemoryBlockStore, BlockNotFoundError, type BlockStore } from './blockstore.ts';
 export { KUBO_CIDV1_IMPORT, importFile, importDirectory, cidOfBytes, type ImportedFile, type ImportedTree } from './importer.ts';
+export { type RangedFile, type OpenFileOptions } from './ranged-file.ts';
 export { Fetcher, partPathFor, removePart, type FetcherOptions, type FetchOptions, type FetchProgress, type FetchResult } from './fetcher.ts';
 export { createFetcher, sourcesFor, settingsWithFlags, type IpfsSettings, type BackendFlags } from './backends.ts';
 export { gatewaySource, RAW_BLOCK_MEDIA_TYPE, CAR_MEDIA_TYPE } from './sources/gateway.ts';
