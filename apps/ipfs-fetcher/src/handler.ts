@@ -4,10 +4,12 @@
 // are in. A band no source can serve fails the tile and its chips with reason
 // `band-unavailable: <band> (tried <sources>)`: a domain outcome, not an error. A source failing
 // transiently (no IPFS backend reachable, 5xx, 429, timeouts) when none served the band naks the scene.
-import { isAbsolute, relative } from 'node:path';
-import { BANDS, SUBJECTS, messageId, type Band, type BandSourceName, type GranuleId } from '@hls/contracts';
-import { BandSources, bandSourceSettings, bandUnavailableReason, type BandSourceSettings } from '@hls/bands';
-import { TransientError, type Handler } from '@hls/runtime';
+import { isAbsolute, join, relative } from 'node:path';
+import { BANDS, SUBJECTS, messageId, tileBandPath, type Band, type BandSourceName, type GranuleId } from '@hls/contracts';
+import { BandSources, bandSourceSettings, bandUnavailableReason, type BandOutcome, type BandRequest, type BandSourceSettings } from '@hls/bands';
+import { discardPartialCopy } from '@hls/raster';
+import { PermanentError, TransientError, type Handler } from '@hls/runtime';
+import { fetchChipBlocks } from './chip-blocks.ts';
 
 export interface IpfsFetcherDeps {
   /** The band sources of a run's settings (`band_sources`, IPFS backends, HTTPS, local folders). */
@@ -38,6 +40,15 @@ export function bandSourceSets(): { sources(settings: BandSourceSettings): BandS
 type Served = { band: Band; ok: true; source: BandSourceName; path: string; bytes: number; reused: boolean; cid?: string };
 type Unserved = { band: Band; ok: false; reason: string; error: string };
 
+/**
+ * The whole band file (tiles mode). A chips-mode partial copy at the download's path goes first: it has the
+ * file's size, and a source that checks no more than size would take its holes for data.
+ */
+async function wholeBand(sources: BandSources, req: BandRequest): Promise<BandOutcome> {
+  await discardPartialCopy(join(req.datasetDir, tileBandPath(req.granuleId, req.asset.band)));
+  return sources.fetch(req);
+}
+
 export const sceneSelectedHandler = (deps: IpfsFetcherDeps): Handler<'hls.scene.selected'> => async (event, ctx) => {
   const { runId, tileId, scene } = event;
   const granule = scene.granuleId as GranuleId;
@@ -53,10 +64,16 @@ export const sceneSelectedHandler = (deps: IpfsFetcherDeps): Handler<'hls.scene.
     ctx.working();
   };
 
+  // Chips mode: only the header and the blocks under the tile's chips (their boxes are in the ledger).
+  const chips = run.config.processing === 'chips' ? ((await ctx.ledger.tile(runId, tileId))?.chips?.map((c) => c.bbox5070) ?? []) : undefined;
+  if (chips?.length === 0) throw new PermanentError(`tile ${tileId} of run ${runId}: the run ledger holds no chip boxes for it (processing: chips fetches only the chips)`);
+
   const outcomes = await Promise.all(
     BANDS.map(async (band): Promise<Served | Unserved> => {
       const asset = scene.bands.find((b) => b.band === band) ?? { band, filename: `${granule}.${band}.tif` };
-      const r = await sources.fetch({ granuleId: granule, asset, datasetDir: dataset, signal: ctx.signal, onProgress: beat });
+      const r = chips
+        ? await fetchChipBlocks(sources, { granuleId: granule, asset, datasetDir: dataset, chips, extent: run.config.reproject.extent, signal: ctx.signal })
+        : await wholeBand(sources, { granuleId: granule, asset, datasetDir: dataset, signal: ctx.signal, onProgress: beat });
       if (r.ok) {
         // Downloads are named relative to the dataset; a band used in place keeps its absolute path.
         const rel = relative(dataset, r.path);

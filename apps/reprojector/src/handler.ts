@@ -4,7 +4,7 @@
 // compare-and-set. The warp worker pool is a dependency, given by whoever makes the handler.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FMASK_BAND, SUBJECTS, bandFileName, confinedBandPath, granuleFoldersOf, messageId, reprojectedBandPath } from '@hls/contracts';
+import { SUBJECTS, resamplingOf, bandFileName, confinedBandPath, granuleFoldersOf, messageId, reprojectedBandPath } from '@hls/contracts';
 import type { Band } from '@hls/contracts';
 import {
   checkedReprojectWindow,
@@ -21,8 +21,8 @@ import type { Box, ReprojectPool, Resampling } from '@hls/raster';
 import { PermanentError, TransientError, processMetrics, withContext } from '@hls/runtime';
 import type { Handler, ServiceContext } from '@hls/runtime';
 
-/** Bilinear for reflectance, nearest for the categorical Fmask. */
-export const resamplingFor = (band: Band): Resampling => (band === FMASK_BAND ? 'nearest' : 'bilinear');
+/** Bilinear for reflectance, nearest for the categorical Fmask (one rule, in contracts: the fetcher plans with it too). */
+export const resamplingFor = (band: Band): Resampling => resamplingOf(band);
 
 export interface ReprojectorDeps {
   /** The warp worker pool; `workers` is the run's `reproject.workers` (0: one per CPU). */

@@ -7,6 +7,8 @@ export type Band = (typeof BANDS)[number];
 export const REFLECTANCE_BANDS = ['B02', 'B03', 'B04', 'B8A', 'B11', 'B12'] as const satisfies readonly Band[];
 export type ReflectanceBand = (typeof REFLECTANCE_BANDS)[number];
 export const FMASK_BAND = 'Fmask' as const satisfies Band;
+/** How a band is resampled onto the CDL grid: bilinear for reflectance, nearest for the categorical Fmask. */
+export const resamplingOf = (band: Band): 'bilinear' | 'nearest' => (band === FMASK_BAND ? 'nearest' : 'bilinear');
 
 /** Scenes per tile (first, middle, last by date). */
 export const SCENES_PER_TILE = 3;

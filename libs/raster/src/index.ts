@@ -18,7 +18,7 @@ export type { ReprojectOptions, ReprojectResult } from './reproject.ts';
 export { createReprojectPool } from './pool.ts';
 export type { ReprojectPool } from './pool.ts';
 export { CHECKSUM_SUFFIX, checksumPath, hasValidChecksum, sha256File, writeChecksum } from './checksum.ts';
-export { PARTIAL_COPY_SUFFIX, copyChipBlocks, partialCopySidecar, readPartialCopy, writePartialCopy } from './partial-copy.ts';
+export { PARTIAL_COPY_SUFFIX, copyChipBlocks, discardPartialCopy, partialCopySidecar, readPartialCopy, writePartialCopy } from './partial-copy.ts';
 export type { ChipBlocksCopy, PartialCopyInfo } from './partial-copy.ts';
 export { openRangedRaster } from './ranged.ts';
 export type { RangeReader, RangedRaster } from './ranged.ts';

@@ -2,7 +2,7 @@
 // header and the blocks a tile's chips need; the rest are holes), and a `.blocks.json` sidecar naming
 // which blocks of the first image it holds. Readers open it as the original; the chips mode checks
 // the blocks it needs against the sidecar, so a hole is never read as data.
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { coalesceRanges, type Box } from './chip-windows.ts';
 import type { ExtentMode } from './grid.ts';
@@ -64,6 +64,15 @@ export async function writePartialCopy(
   await rename(tmp, path);
   const info: PartialCopyInfo = { size, blocks: [...blocks], ranges: pieces.map((p) => [p.offset, p.bytes.length]), origin };
   await writeFile(partialCopySidecar(path), JSON.stringify(info));
+}
+
+/** Remove a partial copy at `path` (file and sidecar); a whole file (no sidecar) is left alone. */
+export async function discardPartialCopy(path: string): Promise<boolean> {
+  // Even an unreadable sidecar marks a partial copy.
+  if (!(await stat(partialCopySidecar(path)).then(() => true, () => false))) return false;
+  await rm(partialCopySidecar(path), { force: true });
+  await rm(path, { force: true });
+  return true;
 }
 
 /** The sidecar of a partial copy, or null when `path` is a whole file (no sidecar). */
