@@ -45,7 +45,7 @@ after(async () => {
 
 /** A context on run `runId` whose dataset is `<root>/training_datasets/<runId>`; `events` reads back what it stored. */
 async function context(runId: string, extra: Record<string, unknown> = {}): Promise<RealServiceContext & { dataset: string; events(): Promise<Array<{ subject: string; event: Record<string, unknown>; msgId?: string }>> }> {
-  const config = { data_dir: root, train_dataset_name: runId, ipfs: { backends: [{ type: 'gateway', urls: [provider.gateway] }], timeout_ms: 15_000, retries: 1, concurrency: 4 }, ...extra };
+  const config = { data_dir: root, train_dataset_name: runId, processing: 'tiles', ipfs: { backends: [{ type: 'gateway', urls: [provider.gateway] }], timeout_ms: 15_000, retries: 1, concurrency: 4 }, ...extra };
   const real = await realServiceContext({ nats, service: 'ipfs-fetcher', run: { runId, config } });
   contexts.push(real);
   const events = async () => (await real.published()).map((p) => ({ subject: p.subject, event: p.data as Record<string, unknown>, msgId: p.msgId }));
@@ -141,7 +141,7 @@ test('no IPFS backend reachable is a transient error: nothing fails, nothing is 
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const dead = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
   await new Promise((r) => srv.close(r));
-  const config = { data_dir: root, train_dataset_name: runId, ipfs: { backends: [{ type: 'gateway', urls: [dead] }], timeout_ms: 500, retries: 1, concurrency: 4 } };
+  const config = { data_dir: root, train_dataset_name: runId, processing: 'tiles', ipfs: { backends: [{ type: 'gateway', urls: [dead] }], timeout_ms: 500, retries: 1, concurrency: 4 } };
   const real = await realServiceContext({ nats, service: 'ipfs-fetcher', run: { runId, config } });
   contexts.push(real);
   await assert.rejects(handleSceneSelected(sceneEvent(bandCids(), runId), real.ctx), (e: Error) => {
@@ -172,7 +172,7 @@ test('a gateway streaming an endless body fails the tile and its chips at the fi
   await new Promise<void>((r) => endless.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(endless.address() as AddressInfo).port}`;
   try {
-    const config = { data_dir: root, train_dataset_name: runId, ipfs: { backends: [{ type: 'gateway', urls: [url] }], timeout_ms: 60_000, retries: 0, concurrency: 2, max_block_bytes: 300_000 } };
+    const config = { data_dir: root, train_dataset_name: runId, processing: 'tiles', ipfs: { backends: [{ type: 'gateway', urls: [url] }], timeout_ms: 60_000, retries: 0, concurrency: 2, max_block_bytes: 300_000 } };
     const real = await realServiceContext({ nats, service: 'ipfs-fetcher', run: { runId, config } });
     contexts.push(real);
     // Handled (no throw, so no redelivery): the outcome is the tile's failure, with the reason.
