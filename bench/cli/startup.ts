@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 const args = process.argv.slice(2);
 const mainAt = args.indexOf('--main');
 const main = mainAt >= 0 ? resolve(args[mainAt + 1]!) : join(import.meta.dirname, '../../apps/cli/src/main.ts');
+const bin = join(import.meta.dirname, '../../apps/cli/bin/hls-chips.mjs');
 const runs = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--main') ?? 15);
 const tmp = mkdtempSync(join(tmpdir(), 'hls-startup-bench-'));
 const emptyTs = join(tmp, 'empty.ts');
@@ -24,6 +25,10 @@ const cases: Array<[string, string[]]> = [
   ['hls-chips reproject --help', [main, 'reproject', '--help']],
   ['hls-chips chip --help', [main, 'chip', '--help']],
   ['hls-chips reproject <missing file> (fails)', [main, 'reproject', missing]],
+  // The installed command: the plain-JavaScript start-up copy (tools/build-cli.ts), no type stripping.
+  ['bin: hls-chips --help', [bin, '--help']],
+  ['bin: hls-chips reproject --help', [bin, 'reproject', '--help']],
+  ['bin: hls-chips reproject <missing file>', [bin, 'reproject', missing]],
 ];
 
 /** Children's user + system CPU seconds so far (Linux /proc; undefined elsewhere). */

@@ -6,7 +6,7 @@
 // the command module asked for when it is named after the command (commands/<name>.ts).
 import { Command, CommanderError } from 'commander';
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatFailure, takeVerbose, usageFailure } from './failure.ts';
 
@@ -22,8 +22,10 @@ export async function buildProgram(args?: readonly string[]): Promise<Command> {
     // Taken out of argv before parsing (takeVerbose), so it works after any command too; listed here for --help.
     .option('--verbose', 'on failure, print the stack trace and causes (also HLS_DEBUG=1)');
   const dir = join(import.meta.dirname, 'commands');
+  // .ts from the source, .mjs from the plain-JavaScript start-up copy (tools/build-cli.ts).
+  const ext = extname(import.meta.filename);
   const modules = readdirSync(dir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .filter((f) => f.endsWith(ext) && !f.endsWith(`.test${ext}`))
     .sort();
   const register = async (f: string): Promise<void> => {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { register?: (p: Command) => void };
@@ -31,7 +33,7 @@ export async function buildProgram(args?: readonly string[]): Promise<Command> {
     mod.register(program);
   };
   const name = args?.[2];
-  const own = name && modules.includes(`${name}.ts`) ? `${name}.ts` : undefined;
+  const own = name && modules.includes(`${name}${ext}`) ? `${name}${ext}` : undefined;
   if (own) {
     await register(own);
     if (program.commands.some((c) => c.name() === name)) return program;
@@ -40,7 +42,8 @@ export async function buildProgram(args?: readonly string[]): Promise<Command> {
   return program;
 }
 
-if (import.meta.main) {
+/** Run the command line `process.argv`: the one way it ends is here (exit code, one line on failure). */
+export async function main(): Promise<void> {
   const { argv, verbose } = takeVerbose(process.argv);
   const fail = (e: unknown): void => {
     if (e instanceof CommanderError) {
@@ -61,3 +64,5 @@ if (import.meta.main) {
     fail(e);
   }
 }
+
+if (import.meta.main) await main();

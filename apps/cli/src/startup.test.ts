@@ -27,11 +27,11 @@ process.on('exit', () => writeFileSync(process.env.STARTUP_TEST_LOADED_FILE, url
 );
 
 let n = 0;
-function loaded(args: string[]): { status: number | null; stdout: string; stderr: string; modules: string[] } {
+function loaded(args: string[], o: { entry?: string; env?: Record<string, string> } = {}): { status: number | null; stdout: string; stderr: string; modules: string[] } {
   const out = join(tmp, `loaded-${n++}.txt`);
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(recorder).href, main, ...args], {
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(recorder).href, o.entry ?? main, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, HLS_DEBUG: '', STARTUP_TEST_LOADED_FILE: out },
+    env: { ...process.env, HLS_DEBUG: '', STARTUP_TEST_LOADED_FILE: out, ...o.env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, modules: readFileSync(out, 'utf8').split('\n').filter(Boolean) };
 }
@@ -98,4 +98,42 @@ test('a command loads its libraries when it runs, and still fails in one line (s
   const verbose = loaded(['reproject', missing, '--verbose']);
   assert.equal(verbose.status, 1);
   assert.match(verbose.stderr, /^hls-chips: .*cannot open as GeoTIFF.*\n.*\n\s+at /);
+});
+
+// The installed command (bin/hls-chips.mjs) starts from a plain-JavaScript copy of the start-up path, made
+// by tools/build-cli.ts (here into a temporary directory): no .ts file loads, so neither does Node's type
+// stripper. A copy that no longer matches its sources is never used.
+const bin = join(import.meta.dirname, '..', 'bin', 'hls-chips.mjs');
+const buildTool = join(import.meta.dirname, '..', '..', '..', 'tools', 'build-cli.ts');
+
+test('bin/hls-chips.mjs: help and a failing command from the JavaScript copy load no .ts file and say the same', () => {
+  // Inside the repository, as the real copy is: its imports of npm packages resolve from node_modules.
+  const start = join(import.meta.dirname, '..', 'dist', `test-start-${process.pid}`);
+  after(() => rmSync(start, { recursive: true, force: true }));
+  const b = spawnSync(process.execPath, [buildTool, '--out', start], { encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  assert.match(b.stdout, /start-up copy: \d+ modules/);
+  const env = { HLS_CLI_START: start };
+  for (const args of [['--help'], ['reproject', '--help'], ['qa', '--help'], ['status', '--help']]) {
+    const r = loaded(args, { entry: bin, env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.modules.filter((u) => u.endsWith('.ts')), [], `${args.join(' ')} loaded TypeScript`);
+    assert.equal(r.stdout, loaded(args).stdout, `${args.join(' ')}: the same help as from the source`);
+  }
+  // The work runs from the source, and a failure is still one line.
+  const missing = join(tmp, 'missing.tif');
+  const r = loaded(['reproject', missing], { entry: bin, env });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, `hls-chips: ${missing}: cannot open as GeoTIFF: ENOENT: no such file or directory, stat '${missing}'\n`);
+  assert.ok(r.modules.some((u) => /\/libs\/raster\/src\/.*\.ts$/.test(u)));
+  assert.ok(!r.modules.some((u) => u.endsWith('/apps/cli/src/main.ts')), 'started from the copy');
+
+  // A source changed since the copy was made (here: its recorded size): the copy is not used.
+  const manifestPath = join(start, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { sources: Record<string, { size: number }> };
+  manifest.sources['apps/cli/src/commands/reproject.ts']!.size += 1;
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+  const stale = loaded(['reproject', '--help'], { entry: bin, env });
+  assert.equal(stale.status, 0, stale.stderr);
+  assert.ok(stale.modules.some((u) => u.endsWith('/apps/cli/src/main.ts')), 'a stale copy is not used: started from the source');
 });

@@ -20,7 +20,7 @@ export class ConfigError extends HlsError {
 export const ENV_PREFIX = 'HLS_';
 
 /** HLS_* variables that are process settings, not config keys. */
-export const RESERVED_ENV = new Set(['HLS_CONFIG', 'HLS_SHUTDOWN_DEADLINE_MS', 'HLS_DEBUG', 'HLS_FIXTURES_DIR', 'HLS_WORLD_FIXTURES_DIR', 'HLS_WEB_BASEMAP']);
+export const RESERVED_ENV = new Set(['HLS_CONFIG', 'HLS_CLI_START', 'HLS_CLI_FROM_SOURCE', 'HLS_SHUTDOWN_DEADLINE_MS', 'HLS_DEBUG', 'HLS_FIXTURES_DIR', 'HLS_WORLD_FIXTURES_DIR', 'HLS_WEB_BASEMAP']);
 
 /** Well-known variables mapped onto config keys. */
 const WELL_KNOWN: Record<string, string[]> = {
