@@ -57,8 +57,6 @@ export const bandFetchedHandler = (deps: ReprojectorDeps): Handler<'hls.band.fet
   ctx.annotate({ runId, tileId, granuleId });
   const [dir, run] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId)]);
   const { extent, workers } = run.config.reproject;
-  // Chips mode: only the windows of the tile's chips (their boxes are in the ledger since hls.tile.requested).
-  const chips = run.config.processing === 'chips' ? await tileChipBoxes(ctx, runId, tileId) : undefined;
   const maxPixels = run.config.limits.max_raster_pixels;
   // The path the fetcher published: relative to the dataset (a download) or absolute (a band in place, in one
   // of the run's granule folders). Anything else is refused: an event is input, not a licence to read files.
@@ -81,9 +79,12 @@ export const bandFetchedHandler = (deps: ReprojectorDeps): Handler<'hls.band.fet
   let window;
   // A partial copy (ranged fetch) holds only some blocks: the warp must need no other.
   let availableBlocks: number[] | undefined;
+  let chips: Box[] | undefined;
   try {
     const info = await readRasterInfo(input);
     window = checkedReprojectWindow(info, extent, maxPixels);
+    // Chips mode: only the windows of the tile's chips (their boxes are in the ledger since hls.tile.requested).
+    chips = run.config.processing === 'chips' ? await tileChipBoxes(ctx, runId, tileId) : undefined;
     availableBlocks = chips ? (await readPartialCopy(input))?.blocks : undefined;
     if (chips && availableBlocks) {
       const missing = missingChipBlocks(chipSourcePlan(info, chips, { extent, resampling: resamplingFor(band) }), availableBlocks);
