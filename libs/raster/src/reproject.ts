@@ -5,7 +5,7 @@ import { hasValidChecksum, writeChecksum } from './checksum.ts';
 import { blockRuns, blocksCovering, chipRects, planChipWindows, type Box, type ChipWindowPlan } from './chip-windows.ts';
 import { assertWithinLimit, openRaster, RasterReadError, readRasterInfo } from './read.ts';
 import type { OpenRaster, RasterInfo } from './read.ts';
-import { DTYPE_INFO, type PixelWindow } from './types.ts';
+import { DTYPE_INFO, type DType, type PixelWindow, type TypedArray } from './types.ts';
 import { cdlWindowFor, windowBounds, windowGeoTransform } from './grid.ts';
 import type { ExtentMode, GridWindow } from './grid.ts';
 import { coordGrid, defaultMaxError, warpWithGrid } from './warp.ts';
@@ -140,8 +140,9 @@ async function reprojectChipWindows(
     const missing = missingChipBlocks(plan, options.availableBlocks);
     if (missing.length > 0) throw missingBlocksError(input, missing);
   }
-  const ctor = DTYPE_INFO[src.dtype].ctor;
-  const data = Array.from({ length: src.bandCount }, () => new ctor(src.width * src.height));
+  // Tile-sized arrays, kept for the next band of this thread: nothing outside the chips' blocks is read
+  // (the source's rest is never sampled, the output's rest is never written), so they need no clearing.
+  const data = Array.from({ length: src.bandCount }, (_, i) => scratchArray(src.dtype, src.width * src.height, `source ${i}`));
   for (const run of blockRuns(blockGrid, plan.blocks)) {
     const part = await src.read({ window: run });
     part.bands.forEach((b, i) => {
@@ -149,10 +150,18 @@ async function reprojectChipWindows(
       for (let y = 0; y < run.height; y++) dst.set(b.subarray(y * run.width, (y + 1) * run.width), (run.y + y) * src.width + run.x);
     });
   }
-  const bands = data.map((d) =>
-    warpWithGrid({ width: src.width, height: src.height, data: d, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata }, window, grid, { resampling, rects: plan.rects }),
-  );
   const outGrid = { width: window.width, height: window.height, blockWidth: CHIP_MODE_BLOCK, blockHeight: CHIP_MODE_BLOCK };
+  const present = blocksCovering(outGrid, plan.rects);
+  const dstNodata = src.nodata ?? 0;
+  const bands = data.map((d, i) => {
+    const out = scratchArray(src.dtype, window.width * window.height, `output ${i}`);
+    // The blocks written hold nodata where no chip is: set them, then warp the chips over them.
+    for (const block of blockRuns(outGrid, present)) {
+      for (let y = block.y; y < block.y + block.height; y++) out.fill(dstNodata, y * window.width + block.x, y * window.width + block.x + block.width);
+    }
+    const source = { width: src.width, height: src.height, data: d, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata };
+    return warpWithGrid(source, window, grid, { resampling, rects: plan.rects, out });
+  });
   await writeGeoTiff(output, {
     width: window.width,
     height: window.height,
@@ -162,7 +171,7 @@ async function reprojectChipWindows(
     nodata: src.nodata,
     tiled: true,
     blockSize: CHIP_MODE_BLOCK,
-    presentBlocks: blocksCovering(outGrid, plan.rects),
+    presentBlocks: present,
     level: options.level ?? 6,
     gdalMetadata: { items: { [CHIP_WINDOWS_ITEM]: chipWindowsItem(plan.rects) } },
   });
@@ -176,6 +185,20 @@ async function reprojectChipWindows(
     blocksRead: plan.blocks.length,
     pixelsWarped: plan.rects.reduce((n, r) => n + r.width * r.height, 0),
   };
+}
+
+const scratch = new Map<string, TypedArray>();
+/** A reusable array of `length` values of `dtype` for `use` (one per use, per thread); its contents are whatever was left. */
+function scratchArray(dtype: DType, length: number, use: string): TypedArray {
+  const key = `${use} ${dtype} ${length}`;
+  let a = scratch.get(key);
+  if (!a) {
+    // One size at a time per use: a tile of another size replaces it.
+    for (const k of scratch.keys()) if (k.startsWith(`${use} `)) scratch.delete(k);
+    a = new DTYPE_INFO[dtype].ctor(length);
+    scratch.set(key, a);
+  }
+  return a;
 }
 
 /** The rectangles as a canonical JSON list (sorted), so equal sets compare equal as text. */

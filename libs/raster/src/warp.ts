@@ -33,6 +33,11 @@ export interface WarpOptions {
    * value the whole-window warp gives it (same grid, same arithmetic).
    */
   rects?: readonly PixelWindow[];
+  /**
+   * Write into this array (width x height of the destination) instead of a new one filled with nodata:
+   * only the pixels warped are written, the caller has set the rest.
+   */
+  out?: TypedArray;
 }
 
 /** Source pixel coordinates of destination pixel centres, sampled every `step` pixels. */
@@ -172,10 +177,16 @@ export function warpBand(src: WarpSource, dst: GridWindow, options: WarpOptions)
 
 export function warpWithGrid(src: WarpSource, dst: GridWindow, grid: CoordGrid, options: WarpOptions): TypedArray {
   const info = DTYPE_INFO[src.dtype];
-  const out = new info.ctor(dst.width * dst.height);
   const nd = src.nodata;
   const dstNd = options.dstNodata ?? nd ?? 0;
-  out.fill(dstNd);
+  let out: TypedArray;
+  if (options.out) {
+    if (options.out.length !== dst.width * dst.height || !(options.out instanceof info.ctor)) throw new Error(`warp: the output array is not ${dst.width} x ${dst.height} ${src.dtype}`);
+    out = options.out;
+  } else {
+    out = new info.ctor(dst.width * dst.height);
+    out.fill(dstNd);
+  }
   const isInt = info.sampleFormat !== 3;
   const [lo, hi] = typeRange(src.dtype);
   // Source value that marks nodata; NaN never equals itself, so a NaN nodata is checked with isNaN.
