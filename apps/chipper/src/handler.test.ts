@@ -20,7 +20,9 @@ const BOX_085_328: [number, number, number, number] = [-151935, 2594685, -145215
 const RECLASS = join(FIXTURES, 'cdl_total_dst.csv');
 
 describe('chipper handlers on the real chip_085_328 box', () => {
-  const handleChipClip = chipClipHandler(chipperCaches());
+  const deps = chipperCaches();
+  const handleChipClip = chipClipHandler(deps);
+  after(() => deps.tileRasters.close());
   let root = '';
   let dir = '';
   let tile: SyntheticTile;
@@ -100,6 +102,8 @@ describe('chipper handlers on the real chip_085_328 box', () => {
     const merged = await readRasterWindow(join(dir, ev.files.merged));
     assert.equal(merged.bands.length, 18);
     assert.deepEqual(merged.geoTransform, [-151935, 30, 0, 2601405, 0, -30]);
+    // The tile's band files stay open for its next chips: one set for the tile.
+    assert.equal(deps.tileRasters.tiles, 1);
   });
 
   it('a job whose box is not a 224 x 224 box on the CDL grid ends its chip rejected, naming it', async () => {

@@ -3,7 +3,7 @@
 // hls.chip.rejected for a box that is not a 224 x 224 CDL-grid box). Outputs and message ids are
 // deterministic, so a redelivery rewrites the same files and publishes the same ids.
 import { SUBJECTS, messageId } from '@hls/contracts';
-import { clipChip, parseReclassTable, type ReclassTable } from '@hls/chips';
+import { RasterCache, clipChip, parseReclassTable, type ReclassTable } from '@hls/chips';
 import { PermanentError, TransientError, systemErrorCode, withContext } from '@hls/runtime';
 import type { Handler, ServiceContext } from '@hls/runtime';
 
@@ -16,12 +16,61 @@ export const handleTileReprojected: Handler<'hls.tile.reprojected'> = async (eve
   ctx.log.info({ chips: event.chips.length }, 'tile fanned out into chip jobs');
 };
 
-/** What the chip handler keeps between messages: the runs' reclass tables, read once, by the SHA-256 of their objects. */
+/** What the chip handler keeps between messages: the runs' reclass tables, read once, by the SHA-256 of their objects; the open band files of the tiles being clipped. */
 export interface ChipperDeps {
   reclassCache: Map<string, Promise<ReclassTable>>;
+  tileRasters: TileRasters;
 }
 
-export const chipperCaches = (): ChipperDeps => ({ reclassCache: new Map() });
+/** How long a tile's band files stay open after its last chip job (more of its chips are usually queued). */
+const TILE_IDLE_MS = 30_000;
+
+/**
+ * The open band files (21 per tile, and the CDL) shared by the chip jobs of one tile: each chip would
+ * otherwise open and parse 22 GeoTIFF headers. A tile's files are closed once no job of it has run for
+ * TILE_IDLE_MS, never while one runs.
+ */
+export class TileRasters {
+  readonly #open = new Map<string, { cache: RasterCache; inflight: number; timer?: NodeJS.Timeout }>();
+
+  async use<T>(runId: string, tileId: string, fn: (cache: RasterCache) => Promise<T>): Promise<T> {
+    const key = `${runId}/${tileId}`;
+    let entry = this.#open.get(key);
+    if (!entry) this.#open.set(key, (entry = { cache: new RasterCache(), inflight: 0 }));
+    clearTimeout(entry.timer);
+    entry.inflight++;
+    try {
+      return await fn(entry.cache);
+    } finally {
+      entry.inflight--;
+      if (entry.inflight === 0) {
+        const e = entry;
+        e.timer = setTimeout(() => {
+          if (e.inflight > 0 || this.#open.get(key) !== e) return;
+          this.#open.delete(key);
+          void e.cache.close();
+        }, TILE_IDLE_MS);
+        e.timer.unref();
+      }
+    }
+  }
+
+  /** Tiles with open files (tests). */
+  get tiles(): number {
+    return this.#open.size;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.#open.values()];
+    this.#open.clear();
+    for (const e of all) {
+      clearTimeout(e.timer);
+      await e.cache.close();
+    }
+  }
+}
+
+export const chipperCaches = (): ChipperDeps => ({ reclassCache: new Map(), tileRasters: new TileRasters() });
 
 function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
   let p = cache.get(key);
@@ -62,7 +111,9 @@ export const chipClipHandler = (deps: ChipperDeps): Handler<'hls.cmd.chip.clip'>
   ctx.working();
   let r;
   try {
-    r = await clipChip({ chipId, bbox5070: bbox, scenes: event.scenes }, { datasetDir: dir, cdlSource: source, reclass, reuse: true, quicklooks: run.config.quicklooks });
+    r = await deps.tileRasters.use(runId, tileId, (cache) =>
+      clipChip({ chipId, bbox5070: bbox, scenes: event.scenes }, { datasetDir: dir, cdlSource: source, reclass, reuse: true, quicklooks: run.config.quicklooks, cache }),
+    );
   } catch (e) {
     const what = `chip ${chipId} of tile ${tileId}`;
     // A missing band file may still be arriving on a shared volume; anything else is what its error says.

@@ -4,13 +4,14 @@ import { SUBJECTS } from '@hls/contracts';
 import type { ServiceHandlers, ServiceInstance } from '@hls/runtime';
 import { chipClipHandler, chipperCaches, handleTileReprojected, type ChipperDeps } from './handler.ts';
 
-export { chipperCaches, type ChipperDeps } from './handler.ts';
+export { TileRasters, chipperCaches, type ChipperDeps } from './handler.ts';
 
 export function createChipperHandlers(deps: ChipperDeps): ServiceHandlers {
   return { [SUBJECTS.tileReprojected]: handleTileReprojected, [SUBJECTS.chipClip]: chipClipHandler(deps) };
 }
 
-/** The chipper with its own caches; nothing to close. */
+/** The chipper with its own caches; stop() closes the band files still open. */
 export function createService(): ServiceInstance {
-  return { def: { name: 'chipper', handlers: createChipperHandlers(chipperCaches()) }, stop: async () => {} };
+  const deps = chipperCaches();
+  return { def: { name: 'chipper', handlers: createChipperHandlers(deps) }, stop: () => deps.tileRasters.close() };
 }

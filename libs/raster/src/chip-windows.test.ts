@@ -10,8 +10,12 @@ import { CDL_GRID } from '@hls/contracts/domain';
 import {
   CHIP_WINDOWS_ITEM,
   blockRuns,
+  cdlWindowFor,
   chipRects,
   coalesceRanges,
+  coordGrid,
+  interpolate,
+  sourceWindowFor,
   copyChipBlocks,
   isValidReprojection,
   openRaster,
@@ -193,6 +197,28 @@ describe('chip windows', () => {
     // Other chips need blocks the copy lacks: refused, never read as holes.
     await assert.rejects(reprojectFile(copy, join(dir, 'x.tif'), { chips: [chipAt(t.bbox5070, 600, 20)], availableBlocks: held!.blocks }), /partial copy does not hold/);
     assert.equal(await readPartialCopy(src), null, 'a whole file has no sidecar');
+  });
+
+  test('a chip\'s source window from its grid cells\' corners holds every position the warp samples', async () => {
+    const src = { width: 3660, height: 3660, geoTransform: [399960, 30, 0, 4800000, 0, -30] as [number, number, number, number, number, number], epsg: utmEpsg(15) };
+    const window = cdlWindowFor(src);
+    const grid = coordGrid(src, window, 0.05);
+    let seed = 3;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    for (let k = 0; k < 40; k++) {
+      const rect = { x: rnd(window.width - 224), y: rnd(window.height - 224), width: 224, height: 224 };
+      const w = sourceWindowFor(grid, rect, src, 'bilinear')!;
+      // Every pixel's interpolated position, and the two source columns and rows bilinear reads around it.
+      for (let iy = rect.y; iy < rect.y + rect.height; iy += 7) {
+        for (let ix = rect.x; ix < rect.x + rect.width; ix += 5) {
+          const [x, y] = interpolate(grid, ix, iy);
+          // The warp reads only source pixels inside the image.
+          const cols = [Math.floor(x - 0.5), Math.floor(x - 0.5) + 1].filter((c) => c >= 0 && c < src.width);
+          const rows = [Math.floor(y - 0.5), Math.floor(y - 0.5) + 1].filter((r) => r >= 0 && r < src.height);
+          for (const c of cols) for (const r of rows) assert.ok(c >= w.x && c < w.x + w.width && r >= w.y && r < w.y + w.height, `pixel ${ix},${iy} reads ${c},${r}: outside ${JSON.stringify(w)}`);
+        }
+      }
+    }
   });
 
   test('block runs and byte ranges merge neighbours', () => {

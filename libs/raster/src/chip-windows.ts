@@ -41,30 +41,45 @@ export function sourceWindowFor(grid: CoordGrid, rect: PixelWindow, src: { width
   let maxX = -Infinity;
   let maxY = -Infinity;
   const { step, cols, rows, sx: gx, sy: gy } = grid;
-  for (let iy = rect.y; iy < rect.y + rect.height; iy++) {
+  const at = (ix: number, iy: number): void => {
     const r = Math.min(Math.floor(iy / step), rows - 2);
+    const c = Math.min(Math.floor(ix / step), cols - 2);
     const fy = (iy - r * step) / step;
-    for (let ix = rect.x; ix < rect.x + rect.width; ix++) {
-      const c = Math.min(Math.floor(ix / step), cols - 2);
-      const fx = (ix - c * step) / step;
-      const i = r * cols + c;
-      const x = (gx[i]! * (1 - fx) + gx[i + 1]! * fx) * (1 - fy) + (gx[i + cols]! * (1 - fx) + gx[i + cols + 1]! * fx) * fy;
-      const y = (gy[i]! * (1 - fx) + gy[i + 1]! * fx) * (1 - fy) + (gy[i + cols]! * (1 - fx) + gy[i + cols + 1]! * fx) * fy;
-      // NaN (a failed transform) compares false everywhere: skipped, as the warp skips it.
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
+    const fx = (ix - c * step) / step;
+    const i = r * cols + c;
+    const x = (gx[i]! * (1 - fx) + gx[i + 1]! * fx) * (1 - fy) + (gx[i + cols]! * (1 - fx) + gx[i + cols + 1]! * fx) * fy;
+    const y = (gy[i]! * (1 - fx) + gy[i + 1]! * fx) * (1 - fy) + (gy[i + cols]! * (1 - fx) + gy[i + cols + 1]! * fx) * fy;
+    // NaN (a failed transform) compares false everywhere: skipped, as the warp skips it.
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+  };
+  // Inside a grid cell the positions are bilinear in the pixel indices, so over the cell's part of the
+  // rectangle they are extreme at that part's four corners: those are the only pixels to evaluate.
+  const x1 = rect.x + rect.width - 1;
+  const y1 = rect.y + rect.height - 1;
+  const cellEnd = (k: number, n: number) => (k >= n - 2 ? Infinity : (k + 1) * step - 1);
+  for (let r = Math.min(Math.floor(rect.y / step), rows - 2); r <= Math.min(Math.floor(y1 / step), rows - 2); r++) {
+    const ya = Math.max(rect.y, r * step);
+    const yb = Math.min(y1, cellEnd(r, rows));
+    for (let c = Math.min(Math.floor(rect.x / step), cols - 2); c <= Math.min(Math.floor(x1 / step), cols - 2); c++) {
+      const xa = Math.max(rect.x, c * step);
+      const xb = Math.min(x1, cellEnd(c, cols));
+      at(xa, ya);
+      at(xb, ya);
+      at(xa, yb);
+      at(xb, yb);
     }
   }
   if (!(minX <= maxX && minY <= maxY)) return null;
   const m = KERNEL_MARGIN[resampling];
   const x0 = Math.max(0, Math.floor(minX - 0.5) - m);
   const y0 = Math.max(0, Math.floor(minY - 0.5) - m);
-  const x1 = Math.min(src.width, Math.floor(maxX) + 1 + m);
-  const y1 = Math.min(src.height, Math.floor(maxY) + 1 + m);
-  if (x1 <= x0 || y1 <= y0) return null;
-  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  const xe = Math.min(src.width, Math.floor(maxX) + 1 + m);
+  const ye = Math.min(src.height, Math.floor(maxY) + 1 + m);
+  if (xe <= x0 || ye <= y0) return null;
+  return { x: x0, y: y0, width: xe - x0, height: ye - y0 };
 }
 
 /** A block grid: tiles (or strips, blockWidth = width) of an image. */

@@ -72,11 +72,23 @@ export function chipSourcePlan(
   options: { extent?: ExtentMode; resampling?: Resampling; maxErrorPx?: number } = {},
 ): ChipWindowPlan & { window: GridWindow; grid: CoordGrid } {
   const resampling = options.resampling ?? 'bilinear';
-  const window = cdlWindowFor(src, options.extent ?? 'footprint');
-  const grid = coordGrid(src, window, options.maxErrorPx ?? defaultMaxError(resampling));
+  const extent = options.extent ?? 'footprint';
+  const maxError = options.maxErrorPx ?? defaultMaxError(resampling);
+  // A granule's bands share their georeferencing: the plan (a few thousand exact transforms) is made once.
+  const key = JSON.stringify([src.width, src.height, src.geoTransform, src.crs, src.blockWidth, src.blockHeight, chips, extent, resampling, maxError]);
+  const known = plans.get(key);
+  if (known) return known;
+  const window = cdlWindowFor(src, extent);
+  const grid = coordGrid(src, window, maxError);
   const blockGrid = { width: src.width, height: src.height, blockWidth: src.blockWidth, blockHeight: src.blockHeight };
-  return { window, grid, ...planChipWindows(blockGrid, window, grid, chips, resampling) };
+  const plan = { window, grid, ...planChipWindows(blockGrid, window, grid, chips, resampling) };
+  plans.set(key, plan);
+  if (plans.size > 64) plans.delete(plans.keys().next().value!);
+  return plan;
 }
+
+/** The last plans made (the plan is a pure function of its key). */
+const plans = new Map<string, ChipWindowPlan & { window: GridWindow; grid: CoordGrid }>();
 
 /** Source blocks the chips need that `available` lacks (a partial copy's), ascending. */
 export function missingChipBlocks(plan: ChipWindowPlan, available: readonly number[]): number[] {
@@ -94,8 +106,11 @@ export async function reprojectFile(input: string, output: string, options: Repr
   try {
     const window = checkedReprojectWindow(src, options.extent ?? 'footprint', options.maxPixels);
     const resampling = options.resampling ?? 'bilinear';
+    if (options.chips) {
+      const plan = chipSourcePlan(src, options.chips, { extent: options.extent, resampling, maxErrorPx: options.maxErrorPx });
+      return await reprojectChipWindows(src, input, output, plan, resampling, options);
+    }
     const grid = coordGrid(src, window, options.maxErrorPx ?? defaultMaxError(resampling));
-    if (options.chips) return await reprojectChipWindows(src, input, output, window, grid, options.chips, resampling, options);
     const raster = await src.read();
     const bands = raster.bands.map((data) =>
       warpWithGrid({ width: src.width, height: src.height, data, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata }, window, grid, { resampling }),
@@ -128,14 +143,12 @@ async function reprojectChipWindows(
   src: OpenRaster,
   input: string,
   output: string,
-  window: GridWindow,
-  grid: CoordGrid,
-  chips: readonly Box[],
+  plan: ChipWindowPlan & { window: GridWindow; grid: CoordGrid },
   resampling: Resampling,
   options: ReprojectOptions,
 ): Promise<ReprojectResult> {
+  const { window, grid } = plan;
   const blockGrid = { width: src.width, height: src.height, blockWidth: src.blockWidth, blockHeight: src.blockHeight };
-  const plan = planChipWindows(blockGrid, window, grid, chips, resampling);
   if (options.availableBlocks) {
     const missing = missingChipBlocks(plan, options.availableBlocks);
     if (missing.length > 0) throw missingBlocksError(input, missing);
@@ -193,8 +206,8 @@ function scratchArray(dtype: DType, length: number, use: string): TypedArray {
   const key = `${use} ${dtype} ${length}`;
   let a = scratch.get(key);
   if (!a) {
-    // One size at a time per use: a tile of another size replaces it.
-    for (const k of scratch.keys()) if (k.startsWith(`${use} `)) scratch.delete(k);
+    // One size at a time per use and type: a tile of another size replaces it.
+    for (const k of scratch.keys()) if (k.startsWith(`${use} ${dtype} `)) scratch.delete(k);
     a = new DTYPE_INFO[dtype].ctor(length);
     scratch.set(key, a);
   }
