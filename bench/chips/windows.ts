@@ -2,8 +2,8 @@
 // published dataset's density (8 chips per tile), each run in the chips mode and in the tiles mode from a
 // fresh dataset (bands over the local IPFS gateway, as the demo), in one process. Per run: wall seconds of
 // the run, bytes fetched; the chips mode's least bytes (the blocks its chips need plus headers by exact
-// ranges; over IPFS the whole 256 KiB leaves holding them); and gdalwarp -et 0 of one tile's 21 bands
-// whole (the original's method; its clip is negligible) scaled to the run's tiles.
+// ranges; over IPFS the whole 256 KiB leaves holding them); and gdalwarp (its defaults) of one tile's 21
+// bands whole (the original's method; its clip is negligible) scaled to the run's tiles.
 // The process's peak RSS at the end bounds each service's. `node bench/chips/windows.ts [--keep DIR]`
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
