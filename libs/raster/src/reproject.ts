@@ -10,7 +10,7 @@ import { cdlWindowFor, windowBounds, windowGeoTransform } from './grid.ts';
 import type { ExtentMode, GridWindow } from './grid.ts';
 import { coordGrid, defaultMaxError, warpWithGrid } from './warp.ts';
 import type { CoordGrid, Resampling } from './warp.ts';
-import { writeGeoTiff } from './write.ts';
+import { writeGeoTiff, type WriteGeoTiffOptions } from './write.ts';
 
 export interface ReprojectOptions {
   resampling?: Resampling;
@@ -115,17 +115,7 @@ export async function reprojectFile(input: string, output: string, options: Repr
     const bands = raster.bands.map((data) =>
       warpWithGrid({ width: src.width, height: src.height, data, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata }, window, grid, { resampling }),
     );
-    await writeGeoTiff(output, {
-      width: window.width,
-      height: window.height,
-      bands,
-      geoTransform: windowGeoTransform(window),
-      epsg: window.epsg,
-      nodata: src.nodata,
-      tiled: true,
-      blockSize: 512,
-      level: options.level ?? 6,
-    });
+    await writeOnGrid(output, window, bands, src.nodata, options, { blockSize: 512 });
     // After the file: a kill in between leaves no sidecar, so the output is redone, never trusted.
     await writeChecksum(output);
     return { input, output, window, bbox5070: windowBounds(window), maxTransformError: grid.maxError };
@@ -175,17 +165,9 @@ async function reprojectChipWindows(
     const source = { width: src.width, height: src.height, data: d, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata };
     return warpWithGrid(source, window, grid, { resampling, rects: plan.rects, out });
   });
-  await writeGeoTiff(output, {
-    width: window.width,
-    height: window.height,
-    bands,
-    geoTransform: windowGeoTransform(window),
-    epsg: window.epsg,
-    nodata: src.nodata,
-    tiled: true,
+  await writeOnGrid(output, window, bands, src.nodata, options, {
     blockSize: CHIP_MODE_BLOCK,
     presentBlocks: present,
-    level: options.level ?? 6,
     gdalMetadata: { items: { [CHIP_WINDOWS_ITEM]: chipWindowsItem(plan.rects) } },
   });
   await writeChecksum(output);
@@ -198,6 +180,28 @@ async function reprojectChipWindows(
     blocksRead: plan.blocks.length,
     pixelsWarped: plan.rects.reduce((n, r) => n + r.width * r.height, 0),
   };
+}
+
+/** A reprojected band file: tiled DEFLATE on the window's CDL-grid georeferencing. */
+function writeOnGrid(
+  output: string,
+  window: GridWindow,
+  bands: TypedArray[],
+  nodata: number | null,
+  options: ReprojectOptions,
+  layout: Pick<WriteGeoTiffOptions, 'blockSize' | 'presentBlocks' | 'gdalMetadata'>,
+): Promise<void> {
+  return writeGeoTiff(output, {
+    width: window.width,
+    height: window.height,
+    bands,
+    geoTransform: windowGeoTransform(window),
+    epsg: window.epsg,
+    nodata,
+    tiled: true,
+    level: options.level ?? 6,
+    ...layout,
+  });
 }
 
 const scratch = new Map<string, TypedArray>();
