@@ -14,12 +14,13 @@ interface ServerRecord {
   port: number;
 }
 
-const alive = (pid: number): boolean => {
+/** Whether a process with this pid exists (signal 0 checks without sending; EPERM: it exists, not ours). */
+export const processExists = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
   }
 };
 
@@ -41,11 +42,11 @@ function portAnswers(port: number): Promise<boolean> {
 }
 
 async function stopPid(pid: number): Promise<void> {
-  if (!alive(pid) || !isNatsServer(pid)) return;
+  if (!processExists(pid) || !isNatsServer(pid)) return;
   process.kill(pid, 'SIGTERM');
   const until = Date.now() + 5000;
-  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (processExists(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  if (processExists(pid)) process.kill(pid, 'SIGKILL');
 }
 
 export interface PrivateNats {
@@ -94,7 +95,7 @@ function privateNats(storeDir: string, rec: ServerRecord, reused: boolean): Priv
     watch(say, onLost, intervalMs = 1000) {
       let busy = false;
       const timer = setInterval(() => {
-        if (busy || stopped || (alive(pid) && isNatsServer(pid))) return;
+        if (busy || stopped || (processExists(pid) && isNatsServer(pid))) return;
         busy = true;
         const bin = findNatsServerBinary();
         say(`nats: the private nats-server (pid ${pid}) stopped; starting it again on the same store and port ${rec.port}`);
@@ -126,7 +127,7 @@ export async function startPrivateNats(storeDir: string): Promise<PrivateNats> {
   const recFile = join(storeDir, 'server.json');
   if (existsSync(recFile)) {
     const rec = JSON.parse(readFileSync(recFile, 'utf8')) as ServerRecord;
-    if (alive(rec.pid) && isNatsServer(rec.pid) && (await portAnswers(rec.port))) return privateNats(storeDir, rec, true);
+    if (processExists(rec.pid) && isNatsServer(rec.pid) && (await portAnswers(rec.port))) return privateNats(storeDir, rec, true);
     rmSync(recFile, { force: true });
   }
   const bin = findNatsServerBinary();

@@ -4,18 +4,10 @@
 // resumed run are exactly those of an uninterrupted one. Download `.part` files are kept: they resume.
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processExists } from '@hls/local-stack';
 
 const TEMP = [/\.tmp-(\d+)(?:-[0-9a-f]+)?$/, /\.(\d+)(?:\.[0-9a-z]+)?\.tmp$/];
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, it is just not ours.
-    return (e as { code?: string }).code === 'EPERM';
-  }
-};
 
 /** Remove stale temp files under `dir` (recursively); returns the paths removed. */
 export async function sweepStaleTemps(dir: string): Promise<string[]> {
@@ -29,7 +21,7 @@ export async function sweepStaleTemps(dir: string): Promise<string[]> {
   for (const e of entries) {
     if (!e.isFile()) continue;
     const m = TEMP.map((re) => re.exec(e.name)).find((x) => x !== null);
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || processExists(Number(m[1]))) continue;
     const p = join(e.parentPath, e.name);
     await rm(p, { force: true });
     removed.push(p);

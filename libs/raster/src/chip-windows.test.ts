@@ -24,14 +24,13 @@ import {
   readRasterWindow,
   reprojectFile,
   utmEpsg,
-  writeGeoTiff,
   type Box,
   type RangeReader,
   type Raster,
 } from './index.ts';
 import { fmaskBand, reflectanceBand } from './testing/fixtures.ts';
 import { gdalinfo, run } from './testing/gdal.ts';
-import { compare, gdalwarp } from './testing/warp-compare.ts';
+import { compare, gdalwarp, makeHlsCog } from './testing/warp-compare.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'raster-chips-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,13 +45,8 @@ function chipAt(window: [number, number, number, number], dc: number, dr: number
   return [minX, maxY - CHIP, minX + CHIP, maxY];
 }
 
-async function makeCog(name: string, zone: number, x0: number, y0: number, band: Int16Array | Uint8Array, nodata: number): Promise<string> {
-  const plain = join(dir, `${name}.plain.tif`);
-  const cog = join(dir, `${name}.tif`);
-  await writeGeoTiff(plain, { width: N, height: N, bands: [band], geoTransform: [x0, 30, 0, y0, 0, -30], epsg: utmEpsg(zone), nodata, compress: 'none' });
-  run('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'BLOCKSIZE=256', plain, cog]);
-  return cog;
-}
+const makeCog = (name: string, zone: number, x0: number, y0: number, band: Int16Array | Uint8Array, nodata: number): Promise<string> =>
+  makeHlsCog(dir, name, N, zone, x0, y0, band, nodata);
 
 /** The pixels of `rect` of a raster. */
 function cut(r: Raster, rect: { x: number; y: number; width: number; height: number }): number[] {

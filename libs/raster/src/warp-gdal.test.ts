@@ -5,10 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { readRasterWindow, reprojectFile, utmEpsg, writeGeoTiff } from './index.ts';
+import { readRasterWindow, reprojectFile } from './index.ts';
 import { fmaskBand, reflectanceBand } from './testing/fixtures.ts';
-import { run } from './testing/gdal.ts';
-import { compare, gdalwarp } from './testing/warp-compare.ts';
+import { compare, gdalwarp, makeHlsCog } from './testing/warp-compare.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'raster-warp-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,13 +19,8 @@ const CASES = [
   { name: 'zone 17 at the zone edge', zone: 17, x0: 790020, y0: 4400040, seed: 3 },
 ];
 
-async function makeCog(name: string, zone: number, x0: number, y0: number, band: Int16Array | Uint8Array, nodata: number): Promise<string> {
-  const plain = join(dir, `${name}.plain.tif`);
-  const cog = join(dir, `${name}.tif`);
-  await writeGeoTiff(plain, { width: N, height: N, bands: [band], geoTransform: [x0, 30, 0, y0, 0, -30], epsg: utmEpsg(zone), nodata, compress: 'none' });
-  run('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'BLOCKSIZE=256', plain, cog]);
-  return cog;
-}
+const makeCog = (name: string, zone: number, x0: number, y0: number, band: Int16Array | Uint8Array, nodata: number): Promise<string> =>
+  makeHlsCog(dir, name, N, zone, x0, y0, band, nodata);
 
 describe('warp matches gdalwarp -et 0', () => {
   for (const k of CASES) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DATASET_DIRS } from '@hls/contracts';
 import { after, test } from 'node:test';
 import { startProvider } from '@hls/ipfs';
-import { demoConfig } from '@hls/local-stack';
+import { demoConfig, processExists } from '@hls/local-stack';
 import { CID_MAPPING_FILE, addArchiveInfo, startLpDaacEmulator, startStacServer } from '@hls/stac';
 import { freePort } from '@hls/testing';
 import { ensureWorld, SMALL_WORLD } from '@hls/world';
@@ -202,21 +202,13 @@ test('a SIGTERM stops the run cleanly: its private nats-server is stopped too (n
     }),
   );
   const server = JSON.parse(readFileSync(join(data, 'nats', 'server.json'), 'utf8')) as { pid: number };
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  assert.ok(alive(server.pid), 'the private nats-server runs');
+  assert.ok(processExists(server.pid), 'the private nats-server runs');
   p.kill('SIGTERM');
   assert.equal(await exited, 1, stderr);
   const s = JSON.parse(stdout) as { complete: boolean; stopped?: string; runId: string };
   assert.equal(s.complete, false);
   assert.match(s.stopped ?? '', /^SIGTERM: the run is unfinished; the same command resumes it$/);
-  assert.equal(alive(server.pid), false, `nats-server ${server.pid} is still running`);
+  assert.equal(processExists(server.pid), false, `nats-server ${server.pid} is still running`);
   assert.equal(existsSync(join(data, 'nats', 'server.json')), false);
   assert.deepEqual(JSON.parse(readFileSync(join(data, 'runs', 'run.json'), 'utf8')), { runId: s.runId, done: false });
 });
