@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// hls-chips. Starts from the plain-JavaScript copy of the start-up path (apps/cli/dist/start, made by
-// tools/build-cli.ts on npm install: no type stripping, about 0.2 s less per start) while it matches every
-// source file it was made from and this Node; otherwise from the TypeScript source. Plain JavaScript on
+// hls-chips. Starts from the plain-JavaScript copy of the CLI and the libraries it runs (apps/cli/dist/start,
+// made by tools/build-cli.ts on npm install: no type stripping, about 0.2 s less per start) while it matches
+// every source file it was made from, this checkout's place and this Node; otherwise from the TypeScript source. Plain JavaScript on
 // purpose: loading any .ts file loads Node's type stripper.
 import { readFileSync, statSync } from 'node:fs';
 import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 // V8's code cache for the modules below (in the OS temp dir, keyed by content): later starts skip compiling them.
 module.enableCompileCache?.();
@@ -16,7 +17,7 @@ const root = new URL('../../../', import.meta.url);
 function current() {
   try {
     const m = JSON.parse(readFileSync(new URL('manifest.json', start), 'utf8'));
-    if (m.node !== process.version) return null;
+    if (m.node !== process.version || m.root !== fileURLToPath(root).replace(/\/$/, '')) return null;
     for (const [path, s] of Object.entries(m.sources)) {
       const st = statSync(new URL(path, root));
       if (st.size !== s.size || st.mtimeMs !== s.mtimeMs) return null;

@@ -100,13 +100,13 @@ test('a command loads its libraries when it runs, and still fails in one line (s
   assert.match(verbose.stderr, /^hls-chips: .*cannot open as GeoTIFF.*\n.*\n\s+at /);
 });
 
-// The installed command (bin/hls-chips.mjs) starts from a plain-JavaScript copy of the start-up path, made
-// by tools/build-cli.ts (here into a temporary directory): no .ts file loads, so neither does Node's type
-// stripper. A copy that no longer matches its sources is never used.
+// The installed command (bin/hls-chips.mjs) starts from a plain-JavaScript copy of the CLI and the libraries
+// it runs, made by tools/build-cli.ts (here into a temporary directory): no .ts file loads, so neither does
+// Node's type stripper. A copy that no longer matches its sources is never used.
 const bin = join(import.meta.dirname, '..', 'bin', 'hls-chips.mjs');
 const buildTool = join(import.meta.dirname, '..', '..', '..', 'tools', 'build-cli.ts');
 
-test('bin/hls-chips.mjs: help and a failing command from the JavaScript copy load no .ts file and say the same', () => {
+test('bin/hls-chips.mjs: help and a command run from the JavaScript copy load no .ts file and do the same', async () => {
   // Inside the repository, as the real copy is: its imports of npm packages resolve from node_modules.
   const start = join(import.meta.dirname, '..', 'dist', `test-start-${process.pid}`);
   after(() => rmSync(start, { recursive: true, force: true }));
@@ -120,20 +120,39 @@ test('bin/hls-chips.mjs: help and a failing command from the JavaScript copy loa
     assert.deepEqual(r.modules.filter((u) => u.endsWith('.ts')), [], `${args.join(' ')} loaded TypeScript`);
     assert.equal(r.stdout, loaded(args).stdout, `${args.join(' ')}: the same help as from the source`);
   }
-  // The work runs from the source, and a failure is still one line.
+  // A failure is still one line.
   const missing = join(tmp, 'missing.tif');
   const r = loaded(['reproject', missing], { entry: bin, env });
   assert.equal(r.status, 1);
   assert.equal(r.stderr, `hls-chips: ${missing}: cannot open as GeoTIFF: ENOENT: no such file or directory, stat '${missing}'\n`);
-  assert.ok(r.modules.some((u) => /\/libs\/raster\/src\/.*\.ts$/.test(u)));
   assert.ok(!r.modules.some((u) => u.endsWith('/apps/cli/src/main.ts')), 'started from the copy');
+
+  // The work runs from the copy too (the raster library, its EPSG data found beside the source) and writes
+  // the same file as the source does.
+  const { utmEpsg, writeGeoTiff } = await import('@hls/raster');
+  const input = join(tmp, 'band.tif');
+  const n = 300;
+  await writeGeoTiff(input, { width: n, height: n, bands: [new Int16Array(n * n).map((_, i) => (i * 37) % 9000)], geoTransform: [600000, 30, 0, 4800000, 0, -30], epsg: utmEpsg(14), nodata: -9999 });
+  const fromCopy = loaded(['reproject', input, '--out', join(tmp, 'copy.tif')], { entry: bin, env });
+  assert.equal(fromCopy.status, 0, fromCopy.stderr);
+  assert.deepEqual(fromCopy.modules.filter((u) => u.endsWith('.ts')), [], 'reproject from the copy loaded TypeScript');
+  assert.ok(fromCopy.modules.some((u) => /\/libs\/raster\/src\/.*\.mjs$/.test(u)));
+  const fromSource = loaded(['reproject', input, '--out', join(tmp, 'source.tif')]);
+  assert.equal(fromSource.status, 0, fromSource.stderr);
+  assert.ok(readFileSync(join(tmp, 'copy.tif')).equals(readFileSync(join(tmp, 'source.tif'))), 'the copy and the source wrote different files');
 
   // A source changed since the copy was made (here: its recorded size): the copy is not used.
   const manifestPath = join(start, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { sources: Record<string, { size: number }> };
-  manifest.sources['apps/cli/src/commands/reproject.ts']!.size += 1;
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { root: string; sources: Record<string, { size: number }> };
+  manifest.sources['libs/raster/src/reproject.ts']!.size += 1;
   writeFileSync(manifestPath, JSON.stringify(manifest));
   const stale = loaded(['reproject', '--help'], { entry: bin, env });
   assert.equal(stale.status, 0, stale.stderr);
   assert.ok(stale.modules.some((u) => u.endsWith('/apps/cli/src/main.ts')), 'a stale copy is not used: started from the source');
+  // Nor is a copy made for a checkout elsewhere (it names that checkout's files).
+  manifest.sources['libs/raster/src/reproject.ts']!.size -= 1;
+  writeFileSync(manifestPath, JSON.stringify({ ...manifest, root: '/elsewhere' }));
+  assert.ok(loaded(['--help'], { entry: bin, env }).modules.some((u) => u.endsWith('/apps/cli/src/main.ts')), 'a copy of another checkout is not used');
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+  assert.ok(!loaded(['--help'], { entry: bin, env }).modules.some((u) => u.endsWith('/apps/cli/src/main.ts')), 'the restored manifest is used again');
 });
