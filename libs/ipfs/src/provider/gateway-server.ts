@@ -34,10 +34,10 @@ export function carScope(url: URL): CarScope | string {
 }
 
 /** entity-bytes against a file of `size` bytes: an inclusive range, 'empty' (root only) or a 400 message. */
-export function resolveEntityBytes(b: { from: number; to: number | '*'; spec: string }, size: number): { from: number; to: number } | 'empty' | string {
+export function resolveEntityBytes(b: { from: number; to: number | '*'; spec: string }, size: number): { from: number; to: number } | 'empty' | { bad: string } {
   const from = b.from < 0 ? Math.max(0, size + b.from) : b.from;
   const to = b.to === '*' ? size - 1 : b.to < 0 ? size + b.to : Math.min(b.to, size - 1);
-  if (from >= size && size > 0) return `entity-bytes=${b.spec} starts past the end of the ${size}-byte file`;
+  if (from >= size && size > 0) return { bad: `entity-bytes=${b.spec} starts past the end of the ${size}-byte file` };
   return to < from ? 'empty' : { from, to };
 }
 
@@ -87,7 +87,7 @@ export function gatewayServer(store: ServedStore, stats: RequestStats): Server {
             // entity-bytes of something that is no file (a directory) is ignored, as the spec says.
             if (scope.scope === 'entity' && scope.bytes && what.kind === 'file') {
               const r = resolveEntityBytes(scope.bytes, what.size);
-              if (typeof r === 'string') return text(res, 400, r);
+              if (typeof r === 'object' && 'bad' in r) return text(res, 400, r.bad);
               range = r;
               etag = `"${id}.car.entity.${scope.bytes.spec}"`;
             }
