@@ -51,7 +51,7 @@ export function gatewaySource(baseUrl: string): BlockSource {
       const blocks: RangeBlocks['blocks'] = [];
       try {
         const car = await CarReader.fromBytes(body);
-        for await (const b of car.blocks()) blocks.push({ cid: b.cid as CID, bytes: b.bytes });
+        for await (const b of car.blocks()) blocks.push({ cid: b.cid, bytes: b.bytes });
       } catch (e) {
         throw new RangeUnsupportedError(`${url}: the answer is not a CAR: ${errorMessage(e)}`);
       }
