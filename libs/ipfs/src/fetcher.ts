@@ -24,7 +24,7 @@ import {
 import { allOrAbort } from './all-or-abort.ts';
 import { importFile } from './importer.ts';
 import { openRangedFile, type OpenFileOptions, type RangedFile } from './ranged-file.ts';
-import { BlockTooLargeError, type BlockSource } from './sources/types.ts';
+import { BlockTooLargeError, RangeUnsupportedError, type BlockSource } from './sources/types.ts';
 
 export interface FetcherOptions {
   /** Tried in order for every block. */
@@ -86,8 +86,10 @@ export class Fetcher {
   readonly limiter: Limiter;
   readonly sources: readonly BlockSource[];
   private readonly opts: Required<FetcherOptions>;
-  /** Block requests made, per source name (tests and benchmarks read it). */
+  /** Requests made (one per block, one per ranged CAR), per source name (tests and benchmarks read it). */
   readonly requests = new Map<string, number>();
+  /** Sources that answered a ranged request as not supported, with their answer: not asked for ranges again. */
+  readonly noRanges = new Map<BlockSource, string>();
 
   constructor(opts: FetcherOptions) {
     if (opts.sources.length === 0) throw new Error('an IPFS fetcher needs at least one backend');
@@ -145,6 +147,60 @@ export class Fetcher {
       if (attempt < this.opts.retries) await sleep(backoffDelay(attempt, this.opts.backoffBaseMs, this.opts.backoffMaxMs), req.signal);
     }
     throw new CidUnavailableError(id, reasons, { root: req.root, context: req.context, unreachable: unreachable === reasons.length });
+  }
+
+  /**
+   * The sources asked for ranged CARs, in order: those that serve them, up to the first source that does
+   * not (kubo, helia): a source listed earlier is preferred for blocks, and gets them one by one.
+   */
+  private rangeSources(): BlockSource[] {
+    const out: BlockSource[] = [];
+    for (const s of this.sources) {
+      if (this.noRanges.has(s)) continue;
+      if (!s.getRange) break;
+      out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * In one request, every block needed to read bytes `from`..`to` (inclusive) of the UnixFS file `root`,
+   * each verified against its CID (hash and codec), from the first source that serves ranged CARs. A block
+   * that does not verify throws BlockVerificationError naming it and the URL: a source that lies is not
+   * papered over. Undefined when no source serves the range (none can, or they answered 400/501, no CAR,
+   * more than the range needs, not found, an error): the caller then fetches the blocks one by one. The
+   * answer may lack blocks the range needs, or hold others: the caller walks the DAG and fills the gaps.
+   */
+  async getRangeBlocks(root: CID, from: number, to: number, req: BlockRequest = {}): Promise<Array<{ cid: CID; bytes: Uint8Array }> | undefined> {
+    // The leaves overlapping the range (two of them partly), the internal nodes on the way, CAR framing.
+    const span = to - from + 1;
+    const limit = span + Math.ceil(span / 16) + 3 * this.opts.maxBlockBytes;
+    // As many block timeouts as the answer can hold blocks of the largest size.
+    const timeoutMs = this.opts.timeoutMs * Math.ceil(limit / this.opts.maxBlockBytes);
+    for (const source of this.rangeSources()) {
+      const getRange = source.getRange?.bind(source);
+      if (!getRange) continue;
+      req.signal?.throwIfAborted();
+      const timer = new AbortController();
+      const t = setTimeout(() => timer.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      const signal = req.signal ? AbortSignal.any([req.signal, timer.signal]) : timer.signal;
+      try {
+        const car = await this.limiter.run(() => {
+          this.requests.set(source.name, (this.requests.get(source.name) ?? 0) + 1);
+          return getRange(root, { from, to }, signal, limit);
+        }, req.signal);
+        for (const b of car.blocks) verifyBlock(b.cid, b.bytes, { root: req.root, context: req.context, source: `${source.name} (CAR ${car.url})` });
+        return car.blocks;
+      } catch (e) {
+        if (req.signal?.aborted || e instanceof BlockVerificationError) throw e;
+        // Not served there, or more bytes than the range can need (the range was ignored): never again.
+        if (e instanceof RangeUnsupportedError || e instanceof BlockTooLargeError) this.noRanges.set(source, errorMessage(e));
+        // Anything else (not found, timed out, a server error) is left to the block by block fetch and its retries.
+      } finally {
+        clearTimeout(t);
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -206,11 +262,15 @@ export class Fetcher {
   /**
    * Open `cid` (a UnixFS file) for ranged reads: only the root block now, then per `read(offset, length)` the
    * blocks overlapping the range, each verified like every other block of this fetcher (same sources, retries,
-   * timeout and concurrency limit). Throws CidUnavailableError / BlockVerificationError / UnsupportedDagError.
+   * timeout and concurrency limit). When a source serves ranged CARs (a trustless gateway), the blocks of a
+   * read come in one request (getRangeBlocks), and the ones it lacks one by one. Throws CidUnavailableError / BlockVerificationError / UnsupportedDagError.
    */
   openFile(cidInput: string | CID, o: OpenFileOptions = {}): Promise<RangedFile> {
     const cid = typeof cidInput === 'string' ? parseCid(cidInput) : cidInput;
-    return openRangedFile(cid, (c, req) => this.getBlock(c, req), o);
+    return openRangedFile(cid, (c, req) => this.getBlock(c, req), o, {
+      available: () => this.rangeSources().length > 0,
+      get: (root, from, to, req) => this.getRangeBlocks(root, from, to, req),
+    });
   }
 
   async close(): Promise<void> {

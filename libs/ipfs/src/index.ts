@@ -7,7 +7,7 @@ export { Fetcher, partPathFor, removePart, type FetcherOptions, type FetchOption
 export { createFetcher, sourcesFor, settingsWithFlags, type IpfsSettings, type BackendFlags } from './backends.ts';
 export { gatewaySource, RAW_BLOCK_MEDIA_TYPE, CAR_MEDIA_TYPE } from './sources/gateway.ts';
 export { kuboSource } from './sources/kubo.ts';
-export { BlockMissingError, BlockTooLargeError, type BlockSource } from './sources/types.ts';
+export { BlockMissingError, BlockTooLargeError, RangeUnsupportedError, type BlockSource, type RangeBlocks } from './sources/types.ts';
 export { writeCidMapping, mappingEntries, type CidMappingEntry } from './mapping.ts';
 export { startProvider, type Provider, type ProviderOptions } from './provider/provider.ts';
 export { makeFaults, type Faults, type FaultOptions } from './provider/faults.ts';

@@ -1,5 +1,6 @@
-// Ranged reads by CID against the local provider's gateway: only the blocks overlapping a range are asked
-// for, each verified; DAGs of Kubo's CIDv1 import, deeper DAGs and dag-pb leaves with data.
+// Ranged reads by CID against the local provider's gateway, block by block (ranged CARs are off here, see
+// ranged-car.test.ts): only the blocks overlapping a range are asked for, each verified; DAGs of Kubo's
+// CIDv1 import, deeper DAGs and dag-pb leaves with data.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { BlockVerificationError } from './errors.ts';
 import { Fetcher } from './fetcher.ts';
 import { KUBO_CIDV1_IMPORT } from './importer.ts';
 import { gatewaySource } from './sources/gateway.ts';
+import type { BlockSource } from './sources/types.ts';
 import { CHUNK, GRANULE, bandFile, withProvider, type Fixture } from './test-support/fixtures.ts';
 
 const BIG = bandFile(GRANULE, 'B02');
@@ -27,7 +29,9 @@ after(async () => {
   await fx.cleanup();
 });
 
-const fetcher = (): Fetcher => new Fetcher({ sources: [gatewaySource(fx.provider.gateway)], timeoutMs: 15_000, retries: 1, concurrency: 4, backoffBaseMs: 20 });
+/** The gateway without its ranged CARs: blocks one by one, as from Kubo or Helia. */
+const blocksOnly = (s: BlockSource): BlockSource => ({ name: s.name, get: s.get.bind(s) });
+const fetcher = (): Fetcher => new Fetcher({ sources: [blocksOnly(gatewaySource(fx.provider.gateway))], timeoutMs: 15_000, retries: 1, concurrency: 4, backoffBaseMs: 20 });
 const original = (rel: string): Buffer => fx.originals.get(rel) as Buffer;
 const links = async (cid: string): Promise<CID[]> => dagPb.decode(await fx.provider.store.store.get(parseCid(cid))).Links.map((l) => l.Hash);
 const served = (cid: CID | string): number => fx.provider.store.served.get(cid.toString()) ?? 0;

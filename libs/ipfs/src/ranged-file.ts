@@ -4,6 +4,9 @@
 // its shape is checked against what its parent says (a leaf's length, a node's file size). Blocks fetched
 // are kept for the life of the open file (internal nodes always, leaves up to a byte budget), and a block
 // already in flight is awaited rather than asked for again, so the chips of one tile share their blocks.
+// When a source serves ranged CARs (a trustless gateway), a read whose range needs several blocks not held
+// yet asks for all of them in one request first; the verified blocks seed the walk, which fetches the ones
+// the answer lacked block by block and checks the shape of every one as usual.
 import * as dagPb from '@ipld/dag-pb';
 import { UnixFS } from 'ipfs-unixfs';
 import type { CID } from 'multiformats/cid';
@@ -13,6 +16,17 @@ import { UnsupportedDagError, describeContext, errorMessage, type FetchContext }
 
 /** What the ranged reader needs of a Fetcher: one verified block (hash and codec checked), or a throw. */
 export type VerifiedBlockGetter = (cid: CID, req: { root: string; context?: FetchContext; signal?: AbortSignal; maxBytes?: number }) => Promise<Uint8Array>;
+
+/** What the ranged reader can use of a Fetcher to get the blocks of a byte range in one request. */
+export interface VerifiedRangeGetter {
+  /** False when no source serves ranged requests (any more): blocks are fetched one by one. */
+  available(): boolean;
+  /**
+   * Verified blocks (hash and codec) for bytes `from`..`to` (inclusive) of the file `root`, possibly missing
+   * some or holding others; undefined when no source served it. Throws when a block does not verify.
+   */
+  get(root: CID, from: number, to: number, req: { root: string; context?: FetchContext; signal?: AbortSignal }): Promise<Array<{ cid: CID; bytes: Uint8Array }> | undefined>;
+}
 
 export interface OpenFileOptions {
   context?: FetchContext;
@@ -27,7 +41,10 @@ export interface RangedFile {
   readonly size: number;
   /** `length` bytes from `offset`, assembled from verified blocks; a range outside the file throws a RangeError naming the CID. */
   read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
-  /** Blocks fetched from the sources so far (root, internal nodes and leaves; cache hits not counted). */
+  /**
+   * Blocks fetched from the sources so far (root, internal nodes and leaves; cache hits not counted). Every
+   * block of a ranged CAR counts, the root it always repeats and any extra ones included.
+   */
   readonly blocksFetched: number;
   /** Bytes of those blocks. */
   readonly bytesFetched: number;
@@ -44,8 +61,8 @@ interface Node {
 }
 
 /** Open `root` for ranged reads: fetches and checks the root block only. */
-export async function openRangedFile(root: CID, getBlock: VerifiedBlockGetter, o: OpenFileOptions = {}): Promise<RangedFile> {
-  const f = new UnixFsRangedFile(root, getBlock, o);
+export async function openRangedFile(root: CID, getBlock: VerifiedBlockGetter, o: OpenFileOptions = {}, ranges?: VerifiedRangeGetter): Promise<RangedFile> {
+  const f = new UnixFsRangedFile(root, getBlock, o, ranges);
   await f.open(o.signal);
   return f;
 }
@@ -66,11 +83,15 @@ class UnixFsRangedFile implements RangedFile {
   readonly #inflight = new Map<string, { promise: Promise<Uint8Array>; signal: AbortSignal | undefined }>();
   /** The root when it is a raw block (a one-block file). */
   #rawRoot: Uint8Array | undefined;
+  readonly #ranges: VerifiedRangeGetter | undefined;
+  /** Verified blocks of ranged answers not yet taken by a walk, by CIDv1 (a gateway may answer v0 links as v1). */
+  readonly #seeded = new Map<string, Uint8Array>();
 
-  constructor(root: CID, getBlock: VerifiedBlockGetter, o: OpenFileOptions) {
+  constructor(root: CID, getBlock: VerifiedBlockGetter, o: OpenFileOptions, ranges?: VerifiedRangeGetter) {
     this.#root = root;
     this.cid = root.toString();
     this.#get = getBlock;
+    this.#ranges = ranges;
     this.#context = o.context;
     this.#cacheBytes = o.cacheBytes ?? 64 * 1024 * 1024;
   }
@@ -98,11 +119,110 @@ class UnixFsRangedFile implements RangedFile {
     // One failed block ends the read: the other fetches of this read are aborted rather than left running.
     const inner = new AbortController();
     const s = signal ? AbortSignal.any([signal, inner.signal]) : inner.signal;
-    await this.#fill(this.#root, 0, undefined, undefined, offset, out, s, inner);
+    const release = this.#ranges?.available() ? await this.#prefetch(offset, length, s) : undefined;
+    try {
+      await this.#fill(this.#root, 0, undefined, undefined, offset, out, s, inner);
+    } finally {
+      release?.();
+    }
+    return out;
+  }
+
+  /**
+   * Ask for the blocks of `offset`+`length` in one ranged request when more than one is not held yet (or a
+   * node on the way is not known yet, so how many is unknown); one block alone is asked for as before. The
+   * blocks known to be needed are in flight meanwhile: a read at the same time awaits them rather than asking
+   * again, and each one the answer lacks is then fetched on its own. The blocks stay seeded until the read
+   * is done (the walk takes them); `release` then drops the rest, caching the leaves within the budget.
+   */
+  async #prefetch(offset: number, length: number, signal: AbortSignal): Promise<() => void> {
+    const mine = new Map<string, CID>();
+    let done = false;
+    const seed = (cid: CID, bytes: Uint8Array): void => {
+      if (done) {
+        if (cid.code === CODEC_RAW) this.#keep(cid.toString(), bytes);
+        return;
+      }
+      const key = seedKey(cid);
+      this.#seeded.set(key, bytes);
+      mine.set(key, cid);
+    };
+    const release = (): void => {
+      done = true;
+      for (const [key, cid] of mine) {
+        const bytes = this.#seeded.get(key);
+        if (!bytes) continue;
+        this.#seeded.delete(key);
+        if (cid.code === CODEC_RAW) this.#keep(cid.toString(), bytes);
+      }
+    };
+    const need = this.#missing(offset, offset + length);
+    if (need.blocks.length < 2 && !need.unknownNode) return release;
+    const ranges = this.#ranges as VerifiedRangeGetter;
+    const answer = ranges.get(this.#root, offset, offset + length - 1, { root: this.cid, ...(this.#context ? { context: this.#context } : {}), signal }).then((blocks) => {
+      for (const b of blocks ?? []) {
+        this.blocksFetched++;
+        this.bytesFetched += b.bytes.length;
+        if (!this.#nodes.has(b.cid.toString())) seed(b.cid, b.bytes); // the root is known since opening
+      }
+    });
+    for (const n of need.blocks) {
+      const id = n.cid.toString();
+      const promise = answer.then(async () => {
+        const held = this.#seeded.get(seedKey(n.cid));
+        if (held) return held;
+        const bytes = await this.#fetch(n.cid, n.maxBytes, signal);
+        seed(n.cid, bytes);
+        return bytes;
+      });
+      // Awaited by the walk of this read or another; unobserved when this read fails first.
+      promise.catch(() => undefined);
+      this.#inflight.set(id, { promise, signal });
+      void promise
+        .finally(() => {
+          if (this.#inflight.get(id)?.promise === promise) this.#inflight.delete(id);
+        })
+        .catch(() => undefined);
+    }
+    await answer;
+    return release;
+  }
+
+  /**
+   * The blocks a range needs that are neither held, nor in flight, nor seeded, as far as the known nodes
+   * tell; `unknownNode` when one of them is a node (its children are not known yet).
+   */
+  #missing(want: number, wantEnd: number): { blocks: Array<{ cid: CID; maxBytes: number | undefined }>; unknownNode: boolean } {
+    const out = { blocks: [] as Array<{ cid: CID; maxBytes: number | undefined }>, unknownNode: false };
+    const root = this.#nodes.get(this.cid);
+    if (!root) return { ...out, unknownNode: true };
+    const listed = new Set<string>();
+    const visit = (node: Node, at: number): void => {
+      for (const c of node.children) {
+        const s = at + c.start;
+        if (s >= wantEnd || s + c.size <= want) continue;
+        const id = c.cid.toString();
+        const known = this.#nodes.get(id);
+        if (known) {
+          visit(known, s);
+          continue;
+        }
+        if (this.#leaves.has(id) || this.#inflight.has(id) || this.#seeded.has(seedKey(c.cid)) || listed.has(id)) continue;
+        listed.add(id);
+        if (c.cid.code === CODEC_RAW) {
+          out.blocks.push({ cid: c.cid, maxBytes: c.size });
+        } else {
+          out.blocks.push({ cid: c.cid, maxBytes: c.tsize !== undefined && c.tsize > 0 ? c.tsize : undefined });
+          out.unknownNode = true;
+        }
+      }
+    };
+    visit(root, 0);
     return out;
   }
 
   close(): void {
+    this.#seeded.clear();
     this.#nodes.clear();
     this.#leaves.clear();
     this.#leafBytes = 0;
@@ -208,11 +328,10 @@ class UnixFsRangedFile implements RangedFile {
         throw e;
       }
     }
-    const promise = this.#get(cid, { root: this.cid, ...(this.#context ? { context: this.#context } : {}), ...(signal ? { signal } : {}), ...(maxBytes !== undefined ? { maxBytes } : {}) }).then((bytes) => {
-      this.blocksFetched++;
-      this.bytesFetched += bytes.length;
-      return bytes;
-    });
+    // From a ranged answer (left there until its read is done, for the reads at the same time).
+    const seeded = this.#seeded.get(seedKey(cid));
+    if (seeded) return seeded;
+    const promise = this.#fetch(cid, maxBytes, signal);
     this.#inflight.set(id, { promise, signal });
     try {
       return await promise;
@@ -220,5 +339,15 @@ class UnixFsRangedFile implements RangedFile {
       if (this.#inflight.get(id)?.promise === promise) this.#inflight.delete(id);
     }
   }
+
+  /** One verified block from the sources, counted. */
+  async #fetch(cid: CID, maxBytes: number | undefined, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    const bytes = await this.#get(cid, { root: this.cid, ...(this.#context ? { context: this.#context } : {}), ...(signal ? { signal } : {}), ...(maxBytes !== undefined ? { maxBytes } : {}) });
+    this.blocksFetched++;
+    this.bytesFetched += bytes.length;
+    return bytes;
+  }
 }
+
+const seedKey = (cid: CID): string => cid.toV1().toString();
 

@@ -2,11 +2,11 @@
 // announces a huge Content-Length) is cut off at the limit, and memory stays bounded.
 import { BlockTooLargeError } from './types.ts';
 
-export async function readBodyLimited(res: Response, maxBytes: number, url: string): Promise<Uint8Array> {
+export async function readBodyLimited(res: Response, maxBytes: number, url: string, what = "the block's"): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => undefined);
-    throw new BlockTooLargeError(`${url}: Content-Length ${declared} is over the block's limit of ${maxBytes} bytes`);
+    throw new BlockTooLargeError(`${url}: Content-Length ${declared} is over ${what} limit of ${maxBytes} bytes`);
   }
   if (!res.body) return new Uint8Array();
   const reader = res.body.getReader();
@@ -18,7 +18,7 @@ export async function readBodyLimited(res: Response, maxBytes: number, url: stri
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw new BlockTooLargeError(`${url}: body cut off past the block's limit of ${maxBytes} bytes`);
+      throw new BlockTooLargeError(`${url}: body cut off past ${what} limit of ${maxBytes} bytes`);
     }
     chunks.push(value);
   }

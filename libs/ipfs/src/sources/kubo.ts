@@ -1,6 +1,8 @@
 // Kubo RPC source (the user's own Kubo node, or anything speaking its API): `POST /api/v0/block/get`.
 // Blocks, not `cat`, so every byte can be verified against its CID. Plain fetch rather than
 // kubo-rpc-client, whose block.get buffers the whole answer: the body is read up to the block's limit.
+// No ranged reads (getRange): `cat?offset&length` answers plain file bytes, which cannot be checked against
+// any CID, so a range is read from Kubo block by block (and likewise from Helia, whose bitswap is per block).
 import type { CID } from 'multiformats/cid';
 import { readBodyLimited } from './bounded-body.ts';
 import { BlockMissingError, type BlockSource } from './types.ts';

@@ -10,7 +10,27 @@ export interface BlockSource {
    * gives, else the configured cap): a larger answer throws BlockTooLargeError.
    */
   get(cid: CID, signal: AbortSignal, maxBytes: number): Promise<Uint8Array>;
+  /**
+   * Optional: in one request, the blocks needed to verify and read bytes `from`..`to` (inclusive; `*` is the
+   * end of the file) of the UnixFS file `root`, as the source sent them: unverified, the caller hashes every
+   * one. The body is never held past `maxBytes` (BlockTooLargeError). Throws RangeUnsupportedError when the
+   * source does not serve such requests, BlockMissingError when it lacks the root.
+   */
+  getRange?(root: CID, range: { from: number; to: number | '*' }, signal: AbortSignal, maxBytes: number): Promise<RangeBlocks>;
   close?(): Promise<void>;
+}
+
+/** The blocks of one ranged answer (a CAR) and the URL that gave them (for error messages). */
+export interface RangeBlocks {
+  url: string;
+  blocks: Array<{ cid: CID; bytes: Uint8Array }>;
+}
+
+/** The source does not serve ranged CARs (HTTP 400/501, or no CAR in the answer): blocks come one by one. */
+export class RangeUnsupportedError extends HlsError {
+  constructor(message: string) {
+    super('range-unsupported', message, { retryable: false });
+  }
 }
 
 /** The block is not at this source (a 404, "not found"): worth trying elsewhere, and later. */
