@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { tempDir } from '@hls/testing';
-import { ConfigError, loadConfig } from './index.ts';
+import { ConfigError, configGiven, loadConfig } from './index.ts';
 
 const tmp = tempDir('hls-config-');
 after(() => tmp.cleanup());
@@ -66,5 +66,17 @@ describe('loadConfig', () => {
     writeFileSync(f, 'data_dir: [unclosed\n');
     assert.throws(() => loadConfig({ file: f, env: {} }), (e: unknown) => e instanceof ConfigError && e.message.includes(f) && /line/.test(e.message));
     assert.throws(() => loadConfig({ file: join(tmp.dir, 'missing.yaml'), env: {} }), /cannot read config file/);
+  });
+});
+
+describe('configGiven', () => {
+  it('is false only when loadConfig would return the defaults', () => {
+    assert.equal(configGiven(undefined, {}), false);
+    assert.deepEqual(loadConfig({ env: {} }), loadConfig({ env: { HLS_DEBUG: '1', HLS_CONFIG: '/x.yaml', PATH: '/bin' } }));
+    // Process settings and unrelated variables configure nothing.
+    assert.equal(configGiven(undefined, { HLS_DEBUG: '1', HLS_CONFIG: '/x.yaml', PATH: '/bin', NATS_URL: '' }), false);
+    assert.equal(configGiven('run.yaml', {}), true);
+    assert.equal(configGiven(undefined, { HLS_LIMITS__MAX_RASTER_PIXELS: '1000' }), true);
+    assert.equal(configGiven(undefined, { NATS_URL: 'nats://127.0.0.1:4222' }), true);
   });
 });

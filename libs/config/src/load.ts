@@ -3,6 +3,7 @@
 import { HlsError } from '@hls/common';
 import { ConfigSchema, natsCredentials, type Config } from '@hls/contracts';
 import { readFileSync } from 'node:fs';
+import { ENV_PREFIX, RESERVED_ENV, WELL_KNOWN } from './env-keys.ts';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 
 /** A config that cannot be used as written: not retryable, the file or environment must change. */
@@ -15,24 +16,6 @@ export class ConfigError extends HlsError {
     this.file = file;
   }
 }
-
-/** Environment variables that override keys: HLS_<KEY>, `__` between nesting levels (HLS_NATS__URL). */
-export const ENV_PREFIX = 'HLS_';
-
-/** HLS_* variables that are process settings, not config keys. */
-export const RESERVED_ENV = new Set(['HLS_CONFIG', 'HLS_CLI_START', 'HLS_CLI_FROM_SOURCE', 'HLS_SHUTDOWN_DEADLINE_MS', 'HLS_DEBUG', 'HLS_FIXTURES_DIR', 'HLS_WORLD_FIXTURES_DIR', 'HLS_WEB_BASEMAP']);
-
-/** Well-known variables mapped onto config keys. */
-const WELL_KNOWN: Record<string, string[]> = {
-  NATS_URL: ['nats', 'url'],
-  NATS_USER: ['nats', 'user'],
-  NATS_PASSWORD: ['nats', 'pass'],
-  NATS_TOKEN: ['nats', 'token'],
-  NATS_CREDS: ['nats', 'creds_file'],
-  NATS_CA: ['nats', 'tls', 'ca_file'],
-  NATS_CERT: ['nats', 'tls', 'cert_file'],
-  NATS_KEY: ['nats', 'tls', 'key_file'],
-};
 
 /**
  * The config's NATS credentials as the environment variables above: how a child process gets them,

@@ -64,11 +64,17 @@ export async function readFast(l: BlockLayout, w: PixelWindow, bands: number[]):
   }
   const fh = await open(l.source, 'r');
   try {
-    // Blocks are inflated a batch at a time on libuv's thread pool (parallel, bounded memory).
+    // Blocks are inflated a batch at a time on libuv's thread pool (parallel, bounded memory); the next
+    // batch is already inflating while this one is copied out.
     const BATCH = 16;
+    const load = (j: number): Promise<TypedArray[]> => Promise.all(jobs.slice(j, j + BATCH).map((job) => loadBlock(l, fh, job.index, job.by)));
+    let next: Promise<TypedArray[]> | undefined = jobs.length > 0 ? load(0) : undefined;
     for (let j = 0; j < jobs.length; j += BATCH) {
       const batch = jobs.slice(j, j + BATCH);
-      const blocks = await Promise.all(batch.map((job) => loadBlock(l, fh, job.index, job.by)));
+      const blocks = await next!;
+      next = j + BATCH < jobs.length ? load(j + BATCH) : undefined;
+      // A failure of the batch ahead surfaces when it is awaited; until then it must not count as unhandled.
+      next?.catch(() => {});
       batch.forEach((job, k) => {
         const block = blocks[k]!;
         const dst = out[job.band]!;

@@ -157,23 +157,26 @@ export async function encodeGeoTiff(o: WriteGeoTiffOptions): Promise<Buffer> {
     const bh = tiled ? blockSize : rowsPerStrip;
     const across = Math.ceil(lv.width / bw);
     const down = Math.ceil(lv.height / bh);
-    const raw: Buffer[] = [];
+    // Each block goes to zlib (libuv's thread pool) as soon as it is cut out, so compressing overlaps the
+    // cutting of the next ones.
+    const pending: Array<Buffer | Promise<Buffer>> = [];
     const planes = planar === 2 ? nb : 1;
     const present = o.presentBlocks ? new Set(o.presentBlocks) : null;
     for (let p = 0; p < planes; p++) {
       for (let ty = 0; ty < down; ty++) {
         for (let tx = 0; tx < across; tx++) {
           if (present && !present.has(ty * across + tx)) {
-            raw.push(EMPTY);
+            pending.push(EMPTY);
             continue;
           }
           // Strips are cut to the image height; tiles are always full size (padding is ignored by readers).
           const h = tiled ? bh : Math.min(bh, lv.height - ty * bh);
-          raw.push(extractBlock(lv, info.ctor, planar === 2 ? [p] : [...Array(nb).keys()], tx * bw, ty * bh, bw, h, predictor === 2));
+          const raw = extractBlock(lv, info.ctor, planar === 2 ? [p] : [...Array(nb).keys()], tx * bw, ty * bh, bw, h, predictor === 2);
+          pending.push(compress === 'deflate' ? deflate(raw, { level, strategy }) : raw);
         }
       }
     }
-    const chunks = compress === 'deflate' ? await Promise.all(raw.map((b) => (b === EMPTY ? b : deflate(b, { level, strategy })))) : raw;
+    const chunks = await Promise.all(pending);
     const tags: Tag[] = [];
     const add = (tag: number, type: number, values: number[]) => tags.push({ tag, type, values });
     if (li > 0) add(254, T.LONG, [1]);

@@ -73,4 +73,8 @@ test('hls-chips reproject refuses a sparse 100,000 x 100,000 Int16 GeoTIFF in on
   const bad = spawnSync(process.execPath, [main, 'reproject', small, '--config', cfg], { encoding: 'utf8', env: { ...process.env, HLS_LIMITS__MAX_RASTER_PIXELS: 'lots' } });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /limits\.max_raster_pixels/);
+  // The environment alone sets it too (no config file: the command checks for one before loading the config).
+  const fromEnv = spawnSync(process.execPath, [main, 'reproject', small, '--out', join(dir, 'capped-env.tif')], { encoding: 'utf8', env: { ...process.env, HLS_LIMITS__MAX_RASTER_PIXELS: '1000' } });
+  assert.equal(fromEnv.status, 1, fromEnv.stderr);
+  assert.match(fromEnv.stderr, /over the limit of 1000 pixels x bands/);
 });

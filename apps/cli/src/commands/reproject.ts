@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { ExtentMode, Resampling } from '@hls/raster';
+import { LIMITS } from '@hls/contracts/domain';
 
 /** IN.tif -> IN_5070.tif next to it. */
 export function defaultReprojectOutput(input: string): string {
@@ -34,8 +35,12 @@ export function register(program: Command): void {
     .option('--config <file>', 'config YAML (limits.max_raster_pixels caps the input and output size; HLS_LIMITS__MAX_RASTER_PIXELS works too)')
     .action(async (input: string, o: { out?: string; resampling: Resampling; extent: ExtentMode; config?: string }) => {
       const output = o.out ?? defaultReprojectOutput(input.replace(/^https?:\/\/.*\//i, ''));
-      const [{ loadConfig }, { reprojectFile }] = await Promise.all([import('@hls/config'), import('@hls/raster')]);
-      const maxPixels = loadConfig({ file: o.config }).limits.max_raster_pixels;
+      // Nothing configured: the default limit, without loading the config's validation (zod, YAML).
+      const { configGiven } = await import('@hls/config/env');
+      const [maxPixels, { reprojectFile }] = await Promise.all([
+        configGiven(o.config) ? import('@hls/config').then(({ loadConfig }) => loadConfig({ file: o.config }).limits.max_raster_pixels) : LIMITS.maxRasterPixels,
+        import('@hls/raster'),
+      ]);
       const r = await reprojectFile(input, output, { resampling: o.resampling, extent: o.extent, maxPixels });
       process.stdout.write(`${JSON.stringify({ output: r.output, bbox5070: r.bbox5070, width: r.window.width, height: r.window.height })}\n`);
     });
