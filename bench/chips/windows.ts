@@ -71,7 +71,7 @@ const worlds = [
 
 console.log(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; data in ${root}`);
 for (const w of worlds) {
-  const results: Record<string, { seconds: number; bytes: number; accepted: number }> = {};
+  const results: Record<string, { seconds: number; bytes: number; accepted: number; stages: string }> = {};
   let least: Least | undefined;
   let gdal: { seconds: number; bands: number } | undefined;
   let tilesReady = 0;
@@ -79,7 +79,10 @@ for (const w of worlds) {
     const dataDir = join(root, `${w.name.replace(/\W+/g, '-')}-${processing}`);
     const r = await runDemo({ dataDir, world: w.world, processing, services: createServices(SERVICES), timeoutMs: 1_800_000 });
     if (!r.complete) throw new Error(`${w.name} ${processing}: the run did not complete`);
-    results[processing] = { seconds: r.seconds, bytes: r.bands.mbFetched * 1e6, accepted: r.accepted };
+    const stages = Object.entries(r.stages)
+      .map(([name, s]) => `${name} ${s.start.toFixed(1)}-${s.end.toFixed(1)}`)
+      .join(', ');
+    results[processing] = { seconds: r.seconds, bytes: r.bands.mbFetched * 1e6, accepted: r.accepted, stages };
     tilesReady = r.tiles.ready;
     if (processing === 'chips') least = await leastBytes(r.datasetDir);
     if (processing === 'tiles' && tilesReady > 0) gdal = gdalwarpTile(r.world.granuleDir, dataDir);
@@ -87,8 +90,8 @@ for (const w of worlds) {
   const c = results.chips!;
   const t = results.tiles!;
   console.log(`\n${w.name}: ${tilesReady} tiles with scenes, ${c.accepted} chips accepted (tiles mode ${t.accepted})`);
-  console.log(`  chips mode  ${c.seconds.toFixed(1)} s, ${mb(c.bytes)} fetched`);
-  console.log(`  tiles mode  ${t.seconds.toFixed(1)} s, ${mb(t.bytes)} fetched`);
+  console.log(`  chips mode  ${c.seconds.toFixed(1)} s, ${mb(c.bytes)} fetched (stages, s from start: ${c.stages})`);
+  console.log(`  tiles mode  ${t.seconds.toFixed(1)} s, ${mb(t.bytes)} fetched (stages, s from start: ${t.stages})`);
   if (least) console.log(`  least       ${mb(least.exact)} by exact ranges, ${mb(least.leaves)} as IPFS leaves (${least.files} partial copies); chips mode fetched ${(c.bytes / least.leaves).toFixed(2)}x the IPFS least`);
   if (gdal) console.log(`  gdalwarp    ${gdal.seconds.toFixed(1)} s for one tile's ${gdal.bands} bands whole (its defaults, one process per band); x ${tilesReady} tiles = ${(gdal.seconds * tilesReady).toFixed(1)} s of warping alone`);
   console.log(`  ratios: bytes tiles/chips ${(t.bytes / c.bytes).toFixed(1)}x, wall tiles/chips ${(t.seconds / c.seconds).toFixed(1)}x`);

@@ -74,6 +74,9 @@ const loadBefore = loadavg();
 const runOurs = join(import.meta.dirname, 'run-ours.ts');
 const gdalOpts = (extra: string[], o: string) => ['-q', '-overwrite', '-r', 'bilinear', ...grid, ...extra, src, join(out, o)];
 bench('ours: warp bilinear, DEFLATE+pred tiled COG out', node, [runOurs, 'warp', src, join(out, 'ours.tif')], true);
+// The installed command, as a user runs it (the plain-JavaScript copy `npm install` makes; start-up included).
+const cli = join(import.meta.dirname, '..', '..', 'apps', 'cli', 'bin', 'hls-chips.mjs');
+bench('ours: the CLI, hls-chips reproject (same output)', node, [cli, 'reproject', src, '--out', join(out, 'ours-cli.tif')]);
 bench('gdalwarp defaults (-et 0.125, uncompressed striped out)', 'gdalwarp', gdalOpts([], 'gdal-default.tif'));
 bench('gdalwarp -co COMPRESS=DEFLATE PREDICTOR=2 TILED=YES', 'gdalwarp', gdalOpts(['-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'TILED=YES'], 'gdal-deflate.tif'));
 bench('gdalwarp -et 0 (exact), DEFLATE+pred tiled', 'gdalwarp', gdalOpts(['-et', '0', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'TILED=YES'], 'gdal-et0.tif'));
@@ -99,6 +102,10 @@ for (const f of figures) {
 console.log(
   `ours warm (${warmRuns.length} warps in one process, as the service runs): median ${median(warmRuns).toFixed(2)} s per warp, ` +
     `peak RSS ${warm.maxRssMb.toFixed(0)} MB; ratio vs gdalwarp defaults wall ${(median(warmRuns) / base('gdalwarp defaults')).toFixed(2)}`,
+);
+console.log(
+  `ratio the CLI / gdalwarp: wall ${(base('ours: the CLI') / base('gdalwarp -co')).toFixed(2)} against the same kind of output, ` +
+    `${(base('ours: the CLI') / base('gdalwarp defaults')).toFixed(2)} against its defaults`,
 );
 console.log(
   `ratio ours / gdalwarp (DEFLATE+pred tiled, same kind of output): wall ${(base('ours: warp') / base('gdalwarp -co')).toFixed(2)}, ` +
