@@ -200,9 +200,15 @@ test('processing: chips: only the chip windows are warped (the same pixels as th
   await handleBandFetched(ev, fakeContext(chipsOut, { type: 'api' }, [box]));
   assert.equal((chipsOut[0]!.event as EventOf<'hls.band.reprojected'>).reused, false, 'a whole-tile file is not reused for chips');
   const part = await readRasterWindow(out);
-  assert.deepEqual(part.geoTransform, whole.geoTransform);
-  for (let y = 60; y < 60 + 224; y++) {
-    assert.deepEqual(part.bands[0]!.subarray(y * part.width + 60, y * part.width + 284), whole.bands[0]!.subarray(y * whole.width + 60, y * whole.width + 284), `row ${y}`);
+  // The file's image is grown to the chip's lattice: the chip is exactly one of its 224-px blocks.
+  assert.equal((box[0] - part.geoTransform[0]) % (224 * 30), 0);
+  assert.equal((part.geoTransform[3] - box[3]) % (224 * 30), 0);
+  const dx = (box[0] - part.geoTransform[0]) / 30;
+  const dy = (part.geoTransform[3] - box[3]) / 30;
+  for (let y = 0; y < 224; y++) {
+    const a = part.bands[0]!.subarray((dy + y) * part.width + dx, (dy + y) * part.width + dx + 224);
+    const b = whole.bands[0]!.subarray((60 + y) * whole.width + 60, (60 + y) * whole.width + 284);
+    assert.deepEqual(a, b, `row ${y}`);
   }
   assert.equal(part.bands[0]![(part.height - 1) * part.width + part.width - 1], -9999, 'outside the chips: nodata');
 

@@ -229,16 +229,69 @@ describe('chip windows', () => {
     ]);
   });
 
-  test('the chips mode opens what it writes with our reader in blocks', async () => {
+  test('chips on the published lattice: each chip is one block of the file, byte-identical to the tiles mode, read by GDAL', async () => {
+    const refl = reflectanceBand(N, N, 10);
+    const src = await makeCog('lattice', 13, 400000, 4500000, refl, -9999);
+    const t = await reprojectFile(src, join(dir, 'lattice.tiles.tif'));
+    const bb = t.bbox5070;
+    // The published chips sit on a 224-px (6720 m) lattice from the CDL grid's origin.
+    const col0 = Math.ceil((bb[0] - CDL_GRID.x0) / CHIP);
+    const row0 = Math.ceil((CDL_GRID.y0 - bb[3]) / CHIP);
+    const lattice = (i: number, j: number): Box => {
+      const minX = CDL_GRID.x0 + (col0 + i) * CHIP;
+      const maxY = CDL_GRID.y0 - (row0 + j) * CHIP;
+      return [minX, maxY - CHIP, minX + CHIP, maxY];
+    };
+    // Two neighbours and one apart.
+    const chips = [lattice(0, 0), lattice(1, 0), lattice(2, 3)];
+    const out = join(dir, 'lattice.chips.tif');
+    await reprojectFile(src, out, { chips });
+    const r = await openRaster(out);
+    try {
+      assert.equal(r.tiled, true);
+      assert.equal(r.blockWidth, 224);
+      assert.equal(r.blockHeight, 224);
+      // The image starts on the lattice: every chip is exactly one block.
+      assert.equal((r.geoTransform[0] - CDL_GRID.x0) % CHIP, 0);
+      assert.equal((CDL_GRID.y0 - r.geoTransform[3]) % CHIP, 0);
+    } finally {
+      await r.close();
+    }
+    // Only the chips' blocks hold bytes (GDAL's view of the file's blocks).
+    const script = [
+      'import sys, json; from osgeo import gdal',
+      // Keep the dataset referenced: a band outliving its dataset crashes GDAL's Python bindings.
+      'ds = gdal.Open(sys.argv[1]); b = ds.GetRasterBand(1); bx, by = b.GetBlockSize()',
+      'nx, ny = (b.XSize + bx - 1) // bx, (b.YSize + by - 1) // by',
+      "print(json.dumps(sum(1 for i in range(nx) for j in range(ny) if int(b.GetMetadataItem(f'BLOCK_SIZE_{i}_{j}', 'TIFF') or 0) > 0)))",
+    ].join('\n');
+    assert.equal(JSON.parse(run('/usr/bin/python3', ['-c', script, out])), chips.length);
+    const [whole, sparse] = await Promise.all([readRasterWindow(join(dir, 'lattice.tiles.tif')), readRasterWindow(out)]);
+    const rectIn = (ras: Raster, box: Box) => ({ x: Math.round((box[0] - ras.geoTransform[0]) / CDL_GRID.pixelSize), y: Math.round((ras.geoTransform[3] - box[3]) / CDL_GRID.pixelSize), width: 224, height: 224 });
+    for (const box of chips) {
+      assert.deepEqual(cut(sparse, rectIn(sparse, box)), cut(whole, rectIn(whole, box)), `chip ${JSON.stringify(box)}`);
+      // GDAL reads the same pixels by the chip's box.
+      const viaGdal = join(dir, 'lattice.gdal.tif');
+      run('gdal_translate', ['-q', '-projwin', String(box[0]), String(box[3]), String(box[2]), String(box[1]), out, viaGdal]);
+      const g = await readRasterWindow(viaGdal);
+      assert.deepEqual([...g.bands[0]!], cut(whole, rectIn(whole, box)));
+    }
+    // The same chips reuse the file; others do not.
+    assert.equal(await isValidReprojection(out, src, 'footprint', chips), true);
+    assert.equal(await isValidReprojection(out, src, 'footprint', chips.slice(0, 2)), false);
+  });
+
+  test('chips off one lattice (a clipped box, odd offsets): 256-px blocks on the tile window', async () => {
     const refl = reflectanceBand(N, N, 10);
     const src = await makeCog('open', 13, 400000, 4500000, refl, -9999);
-    const out = join(dir, 'open.chips.tif');
     const t = await reprojectFile(src, join(dir, 'open.tiles.tif'));
-    await reprojectFile(src, out, { chips: [chipAt(t.bbox5070, 10, 10)] });
+    const out = join(dir, 'open.chips.tif');
+    await reprojectFile(src, out, { chips: [chipAt(t.bbox5070, 10, 10), chipAt(t.bbox5070, 300, 17)] });
     const r = await openRaster(out);
     try {
       assert.equal(r.tiled, true);
       assert.equal(r.blockWidth, 256);
+      assert.deepEqual(r.geoTransform, (await readRasterInfo(join(dir, 'open.tiles.tif'))).geoTransform);
     } finally {
       await r.close();
     }

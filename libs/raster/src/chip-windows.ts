@@ -173,3 +173,35 @@ export function planChipWindows(
   const sourceWindows = rects.map((r) => sourceWindowFor(grid, r, src, resampling)).filter((w): w is PixelWindow => w !== null);
   return { rects, sourceWindows, blocks: blocksCovering(src, sourceWindows) };
 }
+
+/** Block side of a chips-mode output when its chips are not on one lattice. */
+export const CHIP_MODE_BLOCK = 256;
+
+/** How a chips-mode output lays out a tile's chips: its image, where the tile window sits in it, its blocks. */
+export interface ChipModeLayout {
+  /** The file's georeferenced image: the tile window, grown at its top and left edges when aligned. */
+  image: GridWindow;
+  /** The tile window's top-left pixel in the image. */
+  x: number;
+  y: number;
+  blockSize: number;
+  /** The chips' rectangles in the image. */
+  rects: PixelWindow[];
+}
+
+/**
+ * When the chips are equal squares on one lattice (the published chips: 224 px on a 6720 m lattice from the
+ * CDL grid's origin), the image is the tile window grown at its top-left to that lattice and its blocks are
+ * the chips' size: each chip is exactly one block, so reading a chip decodes its own pixels and no others.
+ * Otherwise the tile window with 256-px blocks. A block side must be a multiple of 16 (TIFF).
+ */
+export function chipModeLayout(window: GridWindow, rects: readonly PixelWindow[]): ChipModeLayout {
+  const s = rects[0]?.width ?? 0;
+  const first = rects[0];
+  const aligned = first !== undefined && s > 0 && s % 16 === 0 && rects.every((r) => r.width === s && r.height === s && (r.x - first.x) % s === 0 && (r.y - first.y) % s === 0);
+  if (!aligned) return { image: window, x: 0, y: 0, blockSize: CHIP_MODE_BLOCK, rects: [...rects] };
+  const x = (s - (first.x % s)) % s;
+  const y = (s - (first.y % s)) % s;
+  const image = { ...window, minX: window.minX - x * window.pixelSize, maxY: window.maxY + y * window.pixelSize, width: window.width + x, height: window.height + y };
+  return { image, x, y, blockSize: s, rects: rects.map((r) => ({ ...r, x: r.x + x, y: r.y + y })) };
+}

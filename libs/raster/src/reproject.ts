@@ -2,7 +2,7 @@
 // the chips mode, only the chips' windows of it (a sparse file of the same grid).
 import { CDL_GRID } from '@hls/contracts/domain';
 import { hasValidChecksum, writeChecksum } from './checksum.ts';
-import { blockRuns, blocksCovering, chipRects, planChipWindows, type Box, type ChipWindowPlan } from './chip-windows.ts';
+import { blockRuns, blocksCovering, chipModeLayout, chipRects, planChipWindows, type Box, type ChipWindowPlan } from './chip-windows.ts';
 import { assertWithinLimit, openRaster, RasterReadError, readRasterInfo } from './read.ts';
 import type { OpenRaster, RasterInfo } from './read.ts';
 import { DTYPE_INFO, type DType, type PixelWindow, type TypedArray } from './types.ts';
@@ -34,8 +34,6 @@ export interface ReprojectOptions {
 
 /** GDAL metadata item of a chips-mode output: the chip rectangles it holds (JSON), for reuse checks. */
 export const CHIP_WINDOWS_ITEM = 'HLS_CHIP_WINDOWS';
-/** Block side of a chips-mode output: small blocks keep the sparse file close to the chips' area. */
-const CHIP_MODE_BLOCK = 256;
 
 export interface ReprojectResult {
   input: string;
@@ -153,20 +151,23 @@ async function reprojectChipWindows(
       for (let y = 0; y < run.height; y++) dst.set(b.subarray(y * run.width, (y + 1) * run.width), (run.y + y) * src.width + run.x);
     });
   }
-  const outGrid = { width: window.width, height: window.height, blockWidth: CHIP_MODE_BLOCK, blockHeight: CHIP_MODE_BLOCK };
-  const present = blocksCovering(outGrid, plan.rects);
+  const layout = chipModeLayout(window, plan.rects);
+  const { image } = layout;
+  const outGrid = { width: image.width, height: image.height, blockWidth: layout.blockSize, blockHeight: layout.blockSize };
+  const present = blocksCovering(outGrid, layout.rects);
   const dstNodata = src.nodata ?? 0;
+  const outImage = { width: image.width, height: image.height, x: layout.x, y: layout.y };
   const bands = data.map((d, i) => {
-    const out = scratchArray(src.dtype, window.width * window.height, `output ${i}`);
+    const out = scratchArray(src.dtype, image.width * image.height, `output ${i}`);
     // The blocks written hold nodata where no chip is: set them, then warp the chips over them.
     for (const block of blockRuns(outGrid, present)) {
-      for (let y = block.y; y < block.y + block.height; y++) out.fill(dstNodata, y * window.width + block.x, y * window.width + block.x + block.width);
+      for (let y = block.y; y < block.y + block.height; y++) out.fill(dstNodata, y * image.width + block.x, y * image.width + block.x + block.width);
     }
     const source = { width: src.width, height: src.height, data: d, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata };
-    return warpWithGrid(source, window, grid, { resampling, rects: plan.rects, out });
+    return warpWithGrid(source, window, grid, { resampling, rects: plan.rects, out, outImage });
   });
-  await writeOnGrid(output, window, bands, src.nodata, options, {
-    blockSize: CHIP_MODE_BLOCK,
+  await writeOnGrid(output, image, bands, src.nodata, options, {
+    blockSize: layout.blockSize,
     presentBlocks: present,
     gdalMetadata: { items: { [CHIP_WINDOWS_ITEM]: chipWindowsItem(plan.rects) } },
   });
@@ -233,10 +234,13 @@ export async function isValidReprojection(path: string, input: string, extent: E
   if (!(await hasValidChecksum(path))) return false;
   try {
     const [out, src] = await Promise.all([readRasterInfo(path), readRasterInfo(input)]);
-    const want = cdlWindowFor(src, extent);
+    const window = cdlWindowFor(src, extent);
     const gt = out.geoTransform;
     const held = out.metadata[CHIP_WINDOWS_ITEM];
-    const chipsMatch = chips ? held === chipWindowsItem(chipRects(want, chips)) : held === undefined;
+    const rects = chips ? chipRects(window, chips) : undefined;
+    const chipsMatch = rects ? held === chipWindowsItem(rects) : held === undefined;
+    // A chips-mode file's image is its layout's (the window grown to the chips' lattice when aligned).
+    const want = rects ? chipModeLayout(window, rects).image : window;
     return (
       chipsMatch &&
       out.epsg === CDL_GRID.epsg &&

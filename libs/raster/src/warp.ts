@@ -38,6 +38,11 @@ export interface WarpOptions {
    * only the pixels warped are written, the caller has set the rest.
    */
   out?: TypedArray;
+  /**
+   * With `out`: the array is a larger image in which the destination window sits at (x, y); destination
+   * pixel (ix, iy) goes to image pixel (ix + x, iy + y). The window's own grid still places every value.
+   */
+  outImage?: { width: number; height: number; x: number; y: number };
 }
 
 /** Source pixel coordinates of destination pixel centres, sampled every `step` pixels. */
@@ -180,11 +185,13 @@ export function warpWithGrid(src: WarpSource, dst: GridWindow, grid: CoordGrid, 
   const nd = src.nodata;
   const dstNd = options.dstNodata ?? nd ?? 0;
   let out: TypedArray;
+  const image = options.outImage ?? { width: dst.width, height: dst.height, x: 0, y: 0 };
+  if (image.x < 0 || image.y < 0 || image.x + dst.width > image.width || image.y + dst.height > image.height) throw new Error('warp: the window does not fit in the output image');
   if (options.out) {
-    if (options.out.length !== dst.width * dst.height || !(options.out instanceof info.ctor)) throw new Error(`warp: the output array is not ${dst.width} x ${dst.height} ${src.dtype}`);
+    if (options.out.length !== image.width * image.height || !(options.out instanceof info.ctor)) throw new Error(`warp: the output array is not ${image.width} x ${image.height} ${src.dtype}`);
     out = options.out;
   } else {
-    out = new info.ctor(dst.width * dst.height);
+    out = new info.ctor(image.width * image.height);
     out.fill(dstNd);
   }
   const isInt = info.sampleFormat !== 3;
@@ -221,7 +228,7 @@ export function warpWithGrid(src: WarpSource, dst: GridWindow, grid: CoordGrid, 
       rowSx[c] = gsx[a]! * (1 - fy) + gsx[a + cols]! * fy;
       rowSy[c] = gsy[a]! * (1 - fy) + gsy[a + cols]! * fy;
     }
-    const outRow = iy * dst.width;
+    const outRow = (iy + image.y) * image.width + image.x;
     for (let c = 0; c < cols - 1; c++) {
       const xStart = c * step;
       if (xStart >= dst.width) break;
