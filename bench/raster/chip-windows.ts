@@ -8,36 +8,20 @@
 //                and over IPFS the whole 256 KiB leaves that hold them
 // `node bench/raster/chip-windows.ts [reps] [chips]`
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { hlsLikeBand, N } from './hls-band.ts';
 import { CDL_GRID, CHIP } from '@hls/contracts/domain';
-import { copyChipBlocks, readPartialCopy, readRasterInfo, reprojectFile, utmEpsg, windowBounds, writeGeoTiff, type Box, type RangeReader } from '@hls/raster';
+import { copyChipBlocks, readPartialCopy, readRasterInfo, reprojectFile, windowBounds, type Box, type RangeReader } from '@hls/raster';
 
 const reps = Number(process.argv[2] ?? 3);
 const chipCount = Number(process.argv[3] ?? 8);
 const out = join(import.meta.dirname, '..', 'out', 'chip-windows');
 mkdirSync(out, { recursive: true });
-const N = 3660;
 const LEAF = 256 * 1024;
 
-function band(): Int16Array {
-  const a = new Int16Array(N * N);
-  let seed = 12345;
-  for (let y = 0; y < N; y++) {
-    for (let x = 0; x < N; x++) {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      a[y * N + x] = Math.round(2500 + 1800 * Math.sin(x / 41) * Math.cos(y / 67) + 600 * Math.sin((x + y) / 9) + (seed >>> 24));
-    }
-  }
-  return a;
-}
-
-const plain = join(out, 'plain.tif');
-const src = join(out, 'HLS.S30.T15TVG.2022152T170851.v2.0.B04.tif');
-await writeGeoTiff(plain, { width: N, height: N, bands: [band()], geoTransform: [399960, 30, 0, 4800000, 0, -30], epsg: utmEpsg(15), nodata: -9999, compress: 'none' });
-execFileSync('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'BLOCKSIZE=256', plain, src]);
-rmSync(plain);
+const src = await hlsLikeBand(out, { blockSize: 256, wedge: false });
 const fileBytes = statSync(src).size;
 
 // Chips spread over the tile on the CDL lattice (deterministic).

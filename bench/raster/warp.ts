@@ -3,35 +3,17 @@
 // same output grid, output written. Also decode only: ours vs gdal_translate -of MEM.
 // Each run is its own process; prints median seconds, peak RSS and ratios. `node bench/raster/warp.ts [reps]`
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { cdlWindowFor, readRasterInfo, utmEpsg, windowBounds, writeGeoTiff } from '@hls/raster';
+import { hlsLikeBand, N } from './hls-band.ts';
+import { cdlWindowFor, readRasterInfo, windowBounds } from '@hls/raster';
 
 const reps = Number(process.argv[2] ?? 5);
 const out = join(import.meta.dirname, '..', 'out', 'raster');
 mkdirSync(out, { recursive: true });
-const N = 3660;
 
-function band(): Int16Array {
-  const a = new Int16Array(N * N);
-  let seed = 12345;
-  for (let y = 0; y < N; y++) {
-    for (let x = 0; x < N; x++) {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      const v = 2500 + 1800 * Math.sin(x / 41) * Math.cos(y / 67) + 600 * Math.sin((x + y) / 9) + (seed >>> 24);
-      // HLS tiles at a swath edge: a nodata wedge.
-      a[y * N + x] = x + 0.6 * y < 700 ? -9999 : Math.round(v);
-    }
-  }
-  return a;
-}
-
-const plain = join(out, 'src-plain.tif');
-const src = join(out, 'HLS.S30.T15TVG.2022152T170851.v2.0.B04.tif');
-await writeGeoTiff(plain, { width: N, height: N, bands: [band()], geoTransform: [399960, 30, 0, 4800000, 0, -30], epsg: utmEpsg(15), nodata: -9999, compress: 'none' });
-execFileSync('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'BLOCKSIZE=512', plain, src]);
-rmSync(plain);
+const src = await hlsLikeBand(out, { blockSize: 512, wedge: true });
 const info = await readRasterInfo(src);
 const [minX, minY, maxX, maxY] = windowBounds(cdlWindowFor(info));
 const grid = ['-t_srs', 'EPSG:5070', '-tr', '30', '30', '-te', String(minX), String(minY), String(maxX), String(maxY), '-srcnodata', '-9999', '-dstnodata', '-9999'];
