@@ -112,7 +112,9 @@ async function loadBlock(l: BlockLayout, fh: FileHandle, index: number, by: numb
   const raw = Buffer.allocUnsafe(count);
   const { bytesRead } = await fh.read(raw, 0, count, offset);
   if (bytesRead !== count) throw new Error(`block ${index} is truncated: ${bytesRead} of ${count} bytes at offset ${offset}`);
-  const bytes = l.compression === 1 ? raw : await inflate(raw, { chunkSize: Math.max(size, 16 * 1024) });
+  // One byte more than the block: zlib then ends in one output chunk (an exactly full one makes it allocate a
+  // second, empty chunk and concatenate the two, a copy of every block: about twice the inflate's cost).
+  const bytes = l.compression === 1 ? raw : await inflate(raw, { chunkSize: Math.max(size + 1, 16 * 1024) });
   if (bytes.length < size) throw new Error(`block ${index} decodes to ${bytes.length} bytes, expected ${size}`);
   // Inflated output is our own buffer: view it in place when aligned, else copy to an aligned one.
   let block: TypedArray;

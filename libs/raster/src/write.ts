@@ -172,7 +172,9 @@ export async function encodeGeoTiff(o: WriteGeoTiffOptions): Promise<Buffer> {
           // Strips are cut to the image height; tiles are always full size (padding is ignored by readers).
           const h = tiled ? bh : Math.min(bh, lv.height - ty * bh);
           const raw = extractBlock(lv, info.ctor, planar === 2 ? [p] : [...Array(nb).keys()], tx * bw, ty * bh, bw, h, predictor === 2);
-          pending.push(compress === 'deflate' ? deflate(raw, { level, strategy }) : raw);
+          // An output chunk the block's size (DEFLATE of raster data rarely grows it; if it does, zlib adds a
+          // chunk): one chunk, not the 16 KiB default's many, which zlib then concatenates (a third of the cost).
+          pending.push(compress === 'deflate' ? deflate(raw, { level, strategy, chunkSize: Math.max(raw.length + 64, 16 * 1024) }) : raw);
         }
       }
     }
