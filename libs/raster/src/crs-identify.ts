@@ -1,9 +1,10 @@
 // Which EPSG CRS a proj4 definition is: the same projection and parameters, the same ellipsoid, on
 // the same geographic CRS when that is known (GDAL's identification, reduced to what GeoKeys say).
-// UTM zones are tried first (one small file each); anything else scans the EPSG index once.
+// UTM zones and the CDL's Albers are tried first (one small file each); anything else scans the EPSG index once.
 import proj4 from 'proj4';
 import { allEpsgEntries, baseGeographicCode, epsgEntry } from './epsg-db.ts';
 import type { EpsgEntry } from './epsg-db.ts';
+import { CDL_GRID } from '@hls/contracts/domain';
 
 /** A projection reduced to comparable numbers: UTM as its Transverse Mercator, angles in degrees, lengths in metres. */
 interface Canonical {
@@ -134,6 +135,9 @@ export function identifyEpsg(t: IdentifyTarget): number | null {
       if (gcs === 4267 && !south) likely.push(26700 + zone);
     }
   }
+  // The CDL's own CRS (NAD83 / Conus Albers), which CDL files carry as a user-defined "USA_Contiguous_Albers_
+  // Equal_Area_Conic_USGS_version": every CDL read would otherwise load the whole EPSG index to name it.
+  if (t.projected && want.proj === 'aea' && (gcs === 4269 || gcs === null)) likely.push(CDL_GRID.epsg);
   for (const code of likely) {
     const e = epsgEntry(code);
     if (e && matches(e, want, ellipsoid, t)) return code;
