@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { BANDS, SUBJECTS, bandFileName, makeEvent, tileBandPath, type BandAsset,
 import { startLpDaacEmulator } from '@hls/stac';
 import { startProvider, type Provider } from '@hls/ipfs';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
-import { startNats, type NatsHandle } from '@hls/testing';
+import { startNats, tiffLike, type NatsHandle } from '@hls/testing';
 import { bandSourceSets, sceneSelectedHandler } from './handler.ts';
 
 const GRANULE = 'HLS.S30.T15TVG.2022152T170851.v2.0' as GranuleId;
@@ -189,15 +189,6 @@ test('a gateway streaming an endless body fails the tile and its chips at the fi
   }
 });
 
-/** Band-like files with a readable TIFF header (the local source checks it). */
-function tiffLike(size: number): Buffer {
-  const b = randomBytes(size);
-  b.write('II', 0, 'latin1');
-  b.writeUInt16LE(42, 2);
-  b.writeUInt32LE(8, 4);
-  b.writeUInt16LE(1, 8);
-  return b;
-}
 
 test('local granule folders: bands used in place, no copy, no IPFS; the event carries the path in place and the source', async () => {
   const folder = join(root, 'granules');

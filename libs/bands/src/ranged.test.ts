@@ -2,7 +2,6 @@
 // folder, the LP DAAC emulator (Earthdata Login redirects, signed URLs, Range) and the local IPFS provider
 // (Kubo CIDv1 import, verified blocks over its gateway); and BandSources.openRanged's ordered fallback.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { ConfigSchema, bandFileName, type BandAsset, type GranuleId } from '@hls/contracts';
 import { parseCid, startProvider, type CID, type Provider } from '@hls/ipfs';
 import { emptyLpDaacFaults, startLpDaacEmulator, type LpDaacEmulator } from '@hls/stac';
-import { freePort } from '@hls/testing';
+import { freePort, tiffLike } from '@hls/testing';
 import { BandSourceError } from './errors.ts';
 import { HttpsBandSource } from './https.ts';
 import { openLocalRanged } from './local-ranged.ts';
@@ -26,15 +25,6 @@ let emu: LpDaacEmulator;
 let provider: Provider;
 const bytes = new Map<string, Buffer>();
 
-/** A little-endian classic TIFF header (one IFD entry) followed by random bytes: `size` bytes in all. */
-function tiffLike(size: number): Buffer {
-  const b = randomBytes(size);
-  b.write('II', 0, 'latin1');
-  b.writeUInt16LE(42, 2);
-  b.writeUInt32LE(8, 4);
-  b.writeUInt16LE(1, 8);
-  return b;
-}
 
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'hls-ranged-'));

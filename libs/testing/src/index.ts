@@ -3,3 +3,4 @@ export * from './otlp-receiver.ts';
 export * from './tmp.ts';
 export * from './prom-text.ts';
 export * from './trace-checks.ts';
+export * from './tiff-like.ts';
