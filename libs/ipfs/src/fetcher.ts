@@ -111,16 +111,9 @@ export class Fetcher {
       for (const source of this.sources) {
         if (corruptAt.has(source)) continue;
         req.signal?.throwIfAborted();
-        // A ref'd timer (AbortSignal.timeout is unref'd: a hung request must not let the process exit early).
-        const timer = new AbortController();
-        const timeout = timer.signal;
-        const t = setTimeout(() => timer.abort(new Error(`timed out after ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
-        const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+        const timeout = refDeadline(this.opts.timeoutMs);
         try {
-          const bytes = await this.limiter.run(() => {
-            this.requests.set(source.name, (this.requests.get(source.name) ?? 0) + 1);
-            return source.get(cid, signal, limit);
-          }, req.signal);
+          const bytes = await this.request(source, timeout.signal, req.signal, (signal) => source.get(cid, signal, limit));
           if (bytes.length > limit) throw new BlockTooLargeError(`${source.name}: ${bytes.length} bytes, over the block's limit of ${limit} bytes`);
           verifyBlock(cid, bytes, { root: req.root, context: req.context, source: source.name });
           return bytes;
@@ -133,20 +126,29 @@ export class Fetcher {
             corruptAt.add(source);
             lastCorrupt = e;
             reasons.push(e.message);
-          } else if (timeout.aborted) {
+          } else if (timeout.signal.aborted) {
             reasons.push(`${source.name}: timed out after ${this.opts.timeoutMs} ms`);
           } else {
             if (isUnreachable(e)) unreachable++;
             reasons.push(`${source.name}: ${errorMessage(e)}`);
           }
         } finally {
-          clearTimeout(t);
+          timeout.clear();
         }
       }
       if (corruptAt.size === this.sources.length && lastCorrupt) throw lastCorrupt;
       if (attempt < this.opts.retries) await sleep(backoffDelay(attempt, this.opts.backoffBaseMs, this.opts.backoffMaxMs), req.signal);
     }
     throw new CidUnavailableError(id, reasons, { root: req.root, context: req.context, unreachable: unreachable === reasons.length });
+  }
+
+  /** One request to `source` under the concurrency limit, counted, ended by `timeout` or the caller's signal. */
+  private request<T>(source: BlockSource, timeout: AbortSignal, outer: AbortSignal | undefined, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
+    return this.limiter.run(() => {
+      this.requests.set(source.name, (this.requests.get(source.name) ?? 0) + 1);
+      return call(signal);
+    }, outer);
   }
 
   /**
@@ -181,14 +183,9 @@ export class Fetcher {
       const getRange = source.getRange?.bind(source);
       if (!getRange) continue;
       req.signal?.throwIfAborted();
-      const timer = new AbortController();
-      const t = setTimeout(() => timer.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-      const signal = req.signal ? AbortSignal.any([req.signal, timer.signal]) : timer.signal;
+      const timeout = refDeadline(timeoutMs);
       try {
-        const car = await this.limiter.run(() => {
-          this.requests.set(source.name, (this.requests.get(source.name) ?? 0) + 1);
-          return getRange(root, { from, to }, signal, limit);
-        }, req.signal);
+        const car = await this.request(source, timeout.signal, req.signal, (signal) => getRange(root, { from, to }, signal, limit));
         for (const b of car.blocks) verifyBlock(b.cid, b.bytes, { root: req.root, context: req.context, source: `${source.name} (CAR ${car.url})` });
         return car.blocks;
       } catch (e) {
@@ -197,7 +194,7 @@ export class Fetcher {
         if (e instanceof RangeUnsupportedError || e instanceof BlockTooLargeError) this.noRanges.set(source, errorMessage(e));
         // Anything else (not found, timed out, a server error) is left to the block by block fetch and its retries.
       } finally {
-        clearTimeout(t);
+        timeout.clear();
       }
     }
     return undefined;
@@ -380,6 +377,16 @@ interface WalkResult {
 
 /** Internal: a leaf of an existing file does not match (verify mode). */
 class MismatchSignal extends Error {}
+
+/**
+ * A signal aborted after `ms`, by a ref'd timer (AbortSignal.timeout is unref'd: a hung request must not let the
+ * process exit early); clear() when the request is over.
+ */
+function refDeadline(ms: number): { signal: AbortSignal; clear(): void } {
+  const timer = new AbortController();
+  const t = setTimeout(() => timer.abort(new Error(`timed out after ${ms} ms`)), ms);
+  return { signal: timer.signal, clear: () => clearTimeout(t) };
+}
 
 async function exists(p: string): Promise<boolean> {
   try {

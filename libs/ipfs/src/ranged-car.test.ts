@@ -52,6 +52,15 @@ async function carCids(res: Response): Promise<string[]> {
 }
 const carUrl = (params: string): string => `${fx.provider.gateway}/ipfs/${root}?format=car&${params}`;
 const leafIds = (...i: number[]): string[] => i.map((n) => (leaves[n] as CID).toString());
+/** Run `fn` with the provider's `kind` fault on block `cid`, cleared afterwards whatever happens. */
+async function withFault(kind: 'corrupt' | 'missing', cid: string, fn: () => Promise<void>): Promise<void> {
+  fx.provider.faults[kind].add(cid);
+  try {
+    await fn();
+  } finally {
+    fx.provider.faults[kind].delete(cid);
+  }
+}
 
 test('the provider answers dag-scope and entity-bytes with the blocks of the range, depth first, no duplicates', async () => {
   const size = original().length;
@@ -259,8 +268,7 @@ for (const [what, answer] of [
 
 test('a block of the CAR that does not match its CID fails the read naming the block and the gateway', async () => {
   const bad = leafIds(2)[0] as string;
-  fx.provider.faults.corrupt.add(bad);
-  try {
+  await withFault('corrupt', bad, async () => {
     const f = gatewayFetcher();
     const file = await f.openFile(root, { context: { granule: GRANULE, band: 'B05' } });
     await assert.rejects(file.read(CHUNK, 3 * CHUNK), (e: unknown) => {
@@ -272,9 +280,7 @@ test('a block of the CAR that does not match its CID fails the read naming the b
     });
     // The gateway still serves ranges (it lied about one block, and that read failed loudly).
     assert.equal(f.noRanges.size, 0);
-  } finally {
-    fx.provider.faults.corrupt.delete(bad);
-  }
+  });
 });
 
 test('a CAR without a leaf the range needs is completed block by block', async () => {
@@ -299,8 +305,7 @@ test('a CAR without a leaf the range needs is completed block by block', async (
 
 test('a block missing at the gateway breaks the CAR stream: the read falls back to blocks and fails naming the CID', async () => {
   const gone = leafIds(3)[0] as string;
-  fx.provider.faults.missing.add(gone);
-  try {
+  await withFault('missing', gone, async () => {
     const f = gatewayFetcher();
     const file = await f.openFile(root);
     await assert.rejects(file.read(2 * CHUNK, 2 * CHUNK), (e: unknown) => {
@@ -311,9 +316,7 @@ test('a block missing at the gateway breaks the CAR stream: the read falls back 
     assert.equal(f.noRanges.size, 0, 'a broken answer is no sign the gateway lacks ranges');
     fx.provider.faults.missing.delete(gone);
     same(await file.read(2 * CHUNK, 2 * CHUNK), 2 * CHUNK, 2 * CHUNK, 'once the block is back');
-  } finally {
-    fx.provider.faults.missing.delete(gone);
-  }
+  });
 });
 
 test('kubo first: blocks from kubo one by one, no CAR asked of the gateway listed after it', async () => {
