@@ -132,15 +132,14 @@ export function build(): Manifest {
     js = js.replace(STATIC, (m: string, q: string, spec: string) => m.slice(0, m.length - spec.length - 2) + q + point(spec) + q);
     js = js.replace(SIDE_EFFECT, (m: string, q: string, spec: string) => m.slice(0, m.length - spec.length - 2) + q + point(spec) + q);
     js = js.replace(DYNAMIC, (_m: string, q: string, spec: string) => `import(${q}${point(spec)}${q})`);
-    js = js.replace(WORKER_URL, (m: string, q: string, spec: string) => {
+    // A worker file's copy by its absolute URL (the copy names files absolutely anyway; the manifest pins the checkout).
+    js = js.replace(WORKER_URL, (m: string, _q: string, spec: string) => {
       const target = resolve(dirname(file), spec);
-      return copyable.has(target) ? `new URL(${q}${specifier(out, distPathOf(target))}${q}, import.meta.url)` : m;
+      return copyable.has(target) ? `new URL(${JSON.stringify(pathToFileURL(distPathOf(target)).href)})` : m;
     });
     if (file !== MAIN) {
       const url = pathToFileURL(file).href;
       js = js.replace(IMPORT_META, (_m: string, what: string) => JSON.stringify(what === 'url' ? url : what === 'dirname' ? dirname(file) : file));
-      // The worker URLs rewritten above were written with import.meta.url: keep those the copy's own.
-      js = js.replace(/new URL\(((['"])[^'"]+\.mjs\2), "file:[^"]*"\)/g, 'new URL($1, import.meta.url)');
     }
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, js);
