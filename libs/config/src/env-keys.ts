@@ -20,12 +20,33 @@ export const WELL_KNOWN: Record<string, string[]> = {
   NATS_KEY: ['nats', 'tls', 'key_file'],
 };
 
+/** An environment variable that sets a config key. */
+export interface ConfigVariable {
+  name: string;
+  path: string[];
+  value: string;
+  /** HLS_<KEY> values are YAML scalars or flow collections; well-known ones are plain text. */
+  yaml: boolean;
+}
+
+/** The environment variables that set config keys, in the order they apply: the well-known ones, then HLS_<KEY>. */
+export function configVariables(env: NodeJS.ProcessEnv): ConfigVariable[] {
+  const out: ConfigVariable[] = [];
+  for (const [name, path] of Object.entries(WELL_KNOWN)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') out.push({ name, path, value, yaml: false });
+  }
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || value === undefined || RESERVED_ENV.has(name)) continue;
+    out.push({ name, path: name.slice(ENV_PREFIX.length).toLowerCase().split('__'), value, yaml: true });
+  }
+  return out;
+}
+
 /**
  * Whether loadConfig({ file, env }) could return anything but the defaults: a config file, or an environment
  * variable that sets a key. When not, every key has its schema default.
  */
 export function configGiven(file?: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (file) return true;
-  if (Object.keys(WELL_KNOWN).some((name) => env[name] !== undefined && env[name] !== '')) return true;
-  return Object.entries(env).some(([name, v]) => name.startsWith(ENV_PREFIX) && v !== undefined && !RESERVED_ENV.has(name));
+  return Boolean(file) || configVariables(env).length > 0;
 }

@@ -3,7 +3,7 @@
 import { HlsError } from '@hls/common';
 import { ConfigSchema, natsCredentials, type Config } from '@hls/contracts';
 import { readFileSync } from 'node:fs';
-import { ENV_PREFIX, RESERVED_ENV, WELL_KNOWN } from './env-keys.ts';
+import { configVariables } from './env-keys.ts';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 
 /** A config that cannot be used as written: not retryable, the file or environment must change. */
@@ -50,18 +50,9 @@ function envValue(raw: string): unknown {
 export function envOverrides(env: NodeJS.ProcessEnv): { tree: Tree; sources: Map<string, string> } {
   const tree: Tree = {};
   const sources = new Map<string, string>();
-  for (const [name, path] of Object.entries(WELL_KNOWN)) {
-    const v = env[name];
-    if (v !== undefined && v !== '') {
-      setPath(tree, path, v);
-      sources.set(path.join('.'), `environment variable ${name}`);
-    }
-  }
-  for (const [name, v] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || v === undefined || RESERVED_ENV.has(name)) continue;
-    const path = name.slice(ENV_PREFIX.length).toLowerCase().split('__');
-    setPath(tree, path, envValue(v));
-    sources.set(path.join('.'), `environment variable ${name}`);
+  for (const v of configVariables(env)) {
+    setPath(tree, v.path, v.yaml ? envValue(v.value) : v.value);
+    sources.set(v.path.join('.'), `environment variable ${v.name}`);
   }
   return { tree, sources };
 }
