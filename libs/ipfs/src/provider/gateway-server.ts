@@ -126,13 +126,15 @@ async function pipeCar(res: ServerResponse, root: CID, blocks: AsyncIterable<{ c
     () => undefined,
     (e: unknown) => ({ e }),
   );
-  for await (const c of out) {
-    if (!res.write(c)) await new Promise<void>((r) => res.once('drain', () => r()));
-  }
-  const failed = await feed;
-  // tracked() destroys a response whose headers are out when the handler throws.
-  if (failed) throw failed.e;
-  res.end();
+  await pipeChunks(
+    res,
+    (async function* () {
+      yield* out;
+      const failed = await feed;
+      // Thrown before pipeChunks ends the response: tracked() destroys a response whose headers are out.
+      if (failed) throw failed.e;
+    })(),
+  );
 }
 
 async function* oneBlock(cid: CID, bytes: Uint8Array): AsyncGenerator<{ cid: CID; bytes: Uint8Array }> {
