@@ -65,14 +65,15 @@ export async function readFast(l: BlockLayout, w: PixelWindow, bands: number[]):
   const fh = await open(l.source, 'r');
   try {
     // Blocks are inflated a batch at a time on libuv's thread pool (parallel, bounded memory); the next
-    // batch is already inflating while this one is copied out.
-    const BATCH = 16;
-    const load = (j: number): Promise<TypedArray[]> => Promise.all(jobs.slice(j, j + BATCH).map((job) => loadBlock(l, fh, job.index, job.by)));
-    let next: Promise<TypedArray[]> | undefined = jobs.length > 0 ? load(0) : undefined;
-    for (let j = 0; j < jobs.length; j += BATCH) {
-      const batch = jobs.slice(j, j + BATCH);
+    // batch is already inflating while this one is copied out. A batch's blocks that lie close together in
+    // the file (a band's blocks usually follow each other) are read with one positioned read.
+    const batches = batchesOf(l, jobs);
+    const load = (b: Job[]): Promise<TypedArray[]> => loadBlocks(l, fh, b);
+    let next: Promise<TypedArray[]> | undefined = batches.length > 0 ? load(batches[0]!) : undefined;
+    for (let j = 0; j < batches.length; j++) {
+      const batch = batches[j]!;
       const blocks = await next!;
-      next = j + BATCH < jobs.length ? load(j + BATCH) : undefined;
+      next = j + 1 < batches.length ? load(batches[j + 1]!) : undefined;
       // A failure of the batch ahead surfaces when it is awaited; until then it must not count as unhandled.
       next?.catch(() => {});
       batch.forEach((job, k) => {
@@ -99,19 +100,74 @@ export async function readFast(l: BlockLayout, w: PixelWindow, bands: number[]):
   return out;
 }
 
-async function loadBlock(l: BlockLayout, fh: FileHandle, index: number, by: number): Promise<TypedArray> {
+interface BlockJob {
+  index: number;
+  by: number;
+}
+
+/** Decoded bytes a batch may hold (and at most this many blocks): bounded memory, enough blocks to keep zlib's threads busy. */
+const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_BLOCKS = 64;
+
+function batchesOf<J extends BlockJob>(l: BlockLayout, jobs: readonly J[]): J[][] {
+  const blockBytes = l.blockWidth * l.blockHeight * (DTYPE_INFO[l.dtype].bits / 8);
+  const per = Math.max(1, Math.min(BATCH_BLOCKS, Math.floor(BATCH_BYTES / blockBytes)));
+  const out: J[][] = [];
+  for (let j = 0; j < jobs.length; j += per) out.push(jobs.slice(j, j + per));
+  return out;
+}
+
+/** Blocks closer than this in the file are read together: reading the gap costs less than another read. */
+const SPAN_GAP = 64 * 1024;
+
+/** A batch's blocks: their bytes read in as few positioned reads as their places in the file allow, then decoded. */
+async function loadBlocks(l: BlockLayout, fh: FileHandle, batch: readonly BlockJob[]): Promise<TypedArray[]> {
+  const order = batch.map((_, k) => k).filter((k) => Number(l.byteCounts[batch[k]!.index]) > 0);
+  order.sort((a, b) => Number(l.offsets[batch[a]!.index]) - Number(l.offsets[batch[b]!.index]));
+  const raws: Buffer[] = new Array(batch.length);
+  const reads: Promise<void>[] = [];
+  for (let i = 0; i < order.length; ) {
+    const start = Number(l.offsets[batch[order[i]!]!.index]);
+    let end = start + Number(l.byteCounts[batch[order[i]!]!.index]);
+    let j = i + 1;
+    for (; j < order.length; j++) {
+      const o = Number(l.offsets[batch[order[j]!]!.index]);
+      if (o - end > SPAN_GAP || o < start) break;
+      end = Math.max(end, o + Number(l.byteCounts[batch[order[j]!]!.index]));
+    }
+    const members = order.slice(i, j);
+    reads.push(
+      readSpan(fh, start, end - start).then((span) => {
+        for (const k of members) {
+          const index = batch[k]!.index;
+          const o = Number(l.offsets[index]) - start;
+          raws[k] = span.subarray(o, o + Number(l.byteCounts[index]));
+        }
+      }),
+    );
+    i = j;
+  }
+  await Promise.all(reads);
+  return Promise.all(batch.map((job, k) => decodeBlock(l, raws[k], job.index, job.by)));
+}
+
+async function readSpan(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  const { bytesRead } = await fh.read(buf, 0, length, offset);
+  if (bytesRead !== length) throw new Error(`blocks at bytes ${offset}..${offset + length} are truncated: read ${bytesRead} of ${length} bytes`);
+  return buf;
+}
+
+/** One block from its stored bytes (`raw` undefined: a sparse block). */
+async function decodeBlock(l: BlockLayout, raw: Buffer | undefined, index: number, by: number): Promise<TypedArray> {
   const { ctor, bits } = DTYPE_INFO[l.dtype];
   const bps = bits / 8;
-  const offset = Number(l.offsets[index]);
   const count = Number(l.byteCounts[index]);
   // Strips are cut to the image; tiles are always full size.
   const rows = l.tiled ? l.blockHeight : Math.min(l.blockHeight, l.height - by * l.blockHeight);
   const cols = l.blockWidth;
   const size = cols * rows * bps;
-  if (count === 0) return new ctor(cols * rows).fill(l.nodata ?? 0); // sparse block: GDAL reads it as nodata
-  const raw = Buffer.allocUnsafe(count);
-  const { bytesRead } = await fh.read(raw, 0, count, offset);
-  if (bytesRead !== count) throw new Error(`block ${index} is truncated: ${bytesRead} of ${count} bytes at offset ${offset}`);
+  if (count === 0 || !raw) return new ctor(cols * rows).fill(l.nodata ?? 0); // sparse block: GDAL reads it as nodata
   // One byte more than the block: zlib then ends in one output chunk (an exactly full one makes it allocate a
   // second, empty chunk and concatenate the two, a copy of every block: about twice the inflate's cost).
   const bytes = l.compression === 1 ? raw : await inflate(raw, { chunkSize: Math.max(size + 1, 16 * 1024) });
@@ -132,11 +188,45 @@ async function loadBlock(l: BlockLayout, fh: FileHandle, index: number, by: numb
     else if (bps === 4) view.swap32();
     else view.swap64();
   }
-  if (l.predictor === 2) {
-    for (let r = 0; r < rows; r++) {
-      const base = r * cols;
-      for (let i = base + 1; i < base + cols; i++) block[i] = block[i]! + block[i - 1]!;
-    }
-  }
+  if (l.predictor === 2) undoHorizontalPredictor(block, rows, cols, l.dtype);
   return block;
+}
+
+/**
+ * TIFF predictor 2: each row's values are differences from their left neighbour (integer types only). The
+ * running sum stays in a register, wrapped to the type as storing it would; one loop per common type keeps each
+ * monomorphic (about twice as fast as re-reading the previous value from the array).
+ */
+function undoHorizontalPredictor(block: TypedArray, rows: number, cols: number, dtype: DType): void {
+  if (dtype === 'int16') return undoInt16(block as Int16Array, rows, cols);
+  if (dtype === 'uint16') return undoUint16(block as Uint16Array, rows, cols);
+  if (dtype === 'uint8') return undoUint8(block as Uint8Array, rows, cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let i = base + 1; i < base + cols; i++) block[i] = block[i]! + block[i - 1]!;
+  }
+}
+
+function undoInt16(b: Int16Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let acc = b[base]!;
+    for (let i = base + 1; i < base + cols; i++) b[i] = acc = ((acc + b[i]!) << 16) >> 16;
+  }
+}
+
+function undoUint16(b: Uint16Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let acc = b[base]!;
+    for (let i = base + 1; i < base + cols; i++) b[i] = acc = (acc + b[i]!) & 0xffff;
+  }
+}
+
+function undoUint8(b: Uint8Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let acc = b[base]!;
+    for (let i = base + 1; i < base + cols; i++) b[i] = acc = (acc + b[i]!) & 0xff;
+  }
 }
