@@ -131,6 +131,47 @@ describe('writeGeoTiff', () => {
     assert.deepEqual(rasterioView(path).sha256, [sha256(band)]);
   });
 
+  test('overviews average the 2 x 2 pixels that are not nodata, on odd sizes and edges too; every integer type reads back through GDAL', async () => {
+    // Reference: GDAL-style nodata-aware average of each 2 x 2 (cut at the edges), rounded; nodata where all are nodata.
+    const halve = (src: Int16Array, w: number, h: number, nodata: number | null): Int16Array => {
+      const [ow, oh] = [Math.ceil(w / 2), Math.ceil(h / 2)];
+      const out = new Int16Array(ow * oh);
+      for (let y = 0; y < oh; y++) {
+        for (let x = 0; x < ow; x++) {
+          const vs: number[] = [];
+          for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+            const [sx, sy] = [2 * x + dx, 2 * y + dy];
+            if (sx < w && sy < h && src[sy * w + sx] !== nodata) vs.push(src[sy * w + sx]!);
+          }
+          out[y * ow + x] = vs.length === 0 ? (nodata ?? 0) : Math.round(vs.reduce((a, b) => a + b, 0) / vs.length);
+        }
+      }
+      return out;
+    };
+    const [w, h] = [301, 203];
+    const band = reflectanceBand(w, h, 11);
+    for (let i = 0; i < band.length; i += 7) band[i] = -9999; // scattered nodata: 2 x 2 cells with 1-4 valid pixels
+    for (const nodata of [-9999, null]) {
+      const path = join(dir, `ovr-${nodata}.tif`);
+      await writeGeoTiff(path, { width: w, height: h, bands: [band], geoTransform: UTM_GT, epsg: 32615, nodata, overviews: true, tiled: true, blockSize: 128 });
+      const [ow, oh] = [Math.ceil(w / 2), Math.ceil(h / 2)];
+      const ovr = join(dir, `ovr-${nodata}-0.tif`);
+      run('gdal_translate', ['-q', '-ovr', '0', path, ovr]);
+      const [got] = gdalReadBands(ovr, dir, 1, ow * oh * 2);
+      assert.equal(sha256(got!), sha256(halve(band, w, h, nodata)), `overview of nodata ${nodata}`);
+      assert.equal(sha256(gdalReadBands(path, dir, 1, w * h * 2)[0]!), sha256(band));
+    }
+    // Unsigned types with the predictor, cut at the image's edge: GDAL reads the same values back.
+    const u16 = Uint16Array.from(band, (v) => (v + 20000) & 0xffff);
+    const u8 = Uint8Array.from(band, (v) => v & 0xff);
+    for (const [name, data, bytes] of [['u16', u16, 2], ['u8', u8, 1]] as const) {
+      const path = join(dir, `edge-${name}.tif`);
+      await writeGeoTiff(path, { width: w, height: h, bands: [data], geoTransform: UTM_GT, epsg: 32615, tiled: true, blockSize: 128 });
+      assert.equal(sha256(gdalReadBands(path, dir, 1, w * h * bytes)[0]!), sha256(data), name);
+      assert.equal(sha256((await readRasterWindow(path)).bands[0]!), sha256(data), name);
+    }
+  });
+
   test('COG layout as GDAL writes it (ghost header, block leaders and trailers): GDAL says LAYOUT=COG and its validator finds nothing', async () => {
     const [w, h] = [700, 600];
     const band = reflectanceBand(w, h, 6);

@@ -296,6 +296,14 @@ function extractBlock(
   const out = new ctor(bw * bh * spp);
   const w = Math.min(bw, lv.width - x0);
   const h = Math.min(bh, lv.height - y0);
+  if (spp === 1 && predict) {
+    const src = lv.bands[bandIdx[0]!]!;
+    const cut = src instanceof Int16Array ? cutPredictedInt16 : src instanceof Uint16Array ? cutPredictedUint16 : src instanceof Uint8Array ? cutPredictedUint8 : undefined;
+    if (cut) {
+      cut(src as never, out as never, lv.width, x0, y0, w, h, bw);
+      return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+    }
+  }
   if (spp === 1) {
     const src = lv.bands[bandIdx[0]!]!;
     for (let r = 0; r < h; r++) {
@@ -323,10 +331,57 @@ function extractBlock(
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
+// One band's block cut with predictor 2 applied in the same pass, the previous value kept in a register; the
+// same bytes as cutting, then differencing each row over the whole block width (padding included: the first
+// padded value differs from the row's last by -last, the rest are 0). One copy per array type keeps each
+// loop monomorphic, several times faster than the generic path on a whole tile.
+function cutPredictedInt16(src: Int16Array, out: Int16Array, width: number, x0: number, y0: number, w: number, h: number, bw: number): void {
+  for (let r = 0; r < h; r++) {
+    const si = (y0 + r) * width + x0;
+    const di = r * bw;
+    let prev = 0;
+    for (let c = 0; c < w; c++) {
+      const v = src[si + c]!;
+      out[di + c] = v - prev;
+      prev = v;
+    }
+    if (w < bw) out[di + w] = -prev;
+  }
+}
+
+function cutPredictedUint16(src: Uint16Array, out: Uint16Array, width: number, x0: number, y0: number, w: number, h: number, bw: number): void {
+  for (let r = 0; r < h; r++) {
+    const si = (y0 + r) * width + x0;
+    const di = r * bw;
+    let prev = 0;
+    for (let c = 0; c < w; c++) {
+      const v = src[si + c]!;
+      out[di + c] = v - prev;
+      prev = v;
+    }
+    if (w < bw) out[di + w] = -prev;
+  }
+}
+
+function cutPredictedUint8(src: Uint8Array, out: Uint8Array, width: number, x0: number, y0: number, w: number, h: number, bw: number): void {
+  for (let r = 0; r < h; r++) {
+    const si = (y0 + r) * width + x0;
+    const di = r * bw;
+    let prev = 0;
+    for (let c = 0; c < w; c++) {
+      const v = src[si + c]!;
+      out[di + c] = v - prev;
+      prev = v;
+    }
+    if (w < bw) out[di + w] = -prev;
+  }
+}
+
 /** Halve a level: nodata-aware average (rounded for integers) or nearest (the top-left of each 2x2). */
 function downsample(lv: Level, ctor: new (n: number) => TypedArray, nodata: number | null, mode: 'average' | 'nearest'): Level {
   const w = Math.ceil(lv.width / 2);
   const h = Math.ceil(lv.height / 2);
+  if (mode === 'average' && ctor === Int16Array) return { width: w, height: h, bands: lv.bands.map((b) => halveAverageInt16(b as Int16Array, lv.width, lv.height, nodata)) };
   const isFloat = ctor === Float32Array || ctor === Float64Array;
   const bands = lv.bands.map((src) => {
     const out = new ctor(w * h);
@@ -354,6 +409,49 @@ function downsample(lv: Level, ctor: new (n: number) => TypedArray, nodata: numb
     return out;
   });
   return { width: w, height: h, bands };
+}
+
+/** downsample's average of an Int16 band (the merged chips' overview), the same values by a monomorphic loop. */
+function halveAverageInt16(src: Int16Array, sw: number, sh: number, nodata: number | null): Int16Array {
+  const w = Math.ceil(sw / 2);
+  const h = Math.ceil(sh / 2);
+  const out = new Int16Array(w * h);
+  // An Int16 value never equals NaN: with no nodata every value counts.
+  const skip = nodata ?? Number.NaN;
+  const empty = nodata ?? 0;
+  for (let y = 0; y < h; y++) {
+    const r0 = 2 * y * sw;
+    const r1 = r0 + sw;
+    const row1 = 2 * y + 1 < sh;
+    for (let x = 0; x < w; x++) {
+      const sx = 2 * x;
+      const col1 = sx + 1 < sw;
+      let sum = 0;
+      let n = 0;
+      const a = src[r0 + sx]!;
+      if (a !== skip) {
+        sum += a;
+        n++;
+      }
+      const b = src[r0 + sx + 1]!;
+      if (col1 && b !== skip) {
+        sum += b;
+        n++;
+      }
+      const c = src[r1 + sx]!;
+      if (row1 && c !== skip) {
+        sum += c;
+        n++;
+      }
+      const d = src[r1 + sx + 1]!;
+      if (row1 && col1 && d !== skip) {
+        sum += d;
+        n++;
+      }
+      out[y * w + x] = n === 0 ? empty : Math.round(sum / n);
+    }
+  }
+  return out;
 }
 
 function tagValueBytes(t: Tag): number {
