@@ -41,16 +41,26 @@ export async function computeBandStats(mergedFiles: readonly string[], options: 
     for (const w of writers) await w.open();
   }
   try {
-    for (const file of mergedFiles) {
-      const r = await read(file);
+    // The next chip is read (I/O and inflate on libuv's pool) while this one is counted and written.
+    let next = mergedFiles.length > 0 ? read(mergedFiles[0]!) : undefined;
+    for (let f = 0; f < mergedFiles.length; f++) {
+      const file = mergedFiles[f]!;
+      const r = await next!;
+      next = f + 1 < mergedFiles.length ? read(mergedFiles[f + 1]!) : undefined;
+      // A failure of the read ahead surfaces when it is awaited; until then it must not count as unhandled.
+      next?.catch(() => {});
       if (r.bands.length !== BANDS_PER_CHIP) throw new Error(`${file}: has ${r.bands.length} bands, a merged chip has ${BANDS_PER_CHIP}`);
+      const appends: Promise<void>[] = [];
       for (let i = 0; i < REFLECTANCE_BANDS.length; i++) {
+        const dates: Int16Array[] = [];
         for (let d = 0; d < SCENES_PER_TILE; d++) {
           const values = r.bands[d * REFLECTANCE_BANDS.length + i]!;
           hists[i]!.add(values, `${file} band ${d * REFLECTANCE_BANDS.length + i + 1}`);
-          if (writers[i]) await writers[i]!.append(values instanceof Int16Array ? values : Int16Array.from(values));
+          dates.push(values instanceof Int16Array ? values : Int16Array.from(values));
         }
+        if (writers[i]) appends.push(writers[i]!.append(...dates));
       }
+      await Promise.all(appends);
     }
   } finally {
     for (const w of writers) await w.close();

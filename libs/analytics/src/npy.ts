@@ -33,12 +33,16 @@ export class NpyInt16Writer {
     await this.fh.write(header('<i2', 0), 0, HEADER_BYTES, 0);
   }
 
-  async append(values: Int16Array): Promise<void> {
+  /** Appends the arrays' values in order, with one write. */
+  async append(...arrays: Int16Array[]): Promise<void> {
     if (!this.fh) throw new Error(`${this.path}: not open`);
     // Little-endian hosts (x86, arm64) hold Int16Array in '<i2' order already.
-    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    await this.fh.write(bytes, 0, bytes.length, HEADER_BYTES + this.length * 2);
-    this.length += values.length;
+    const chunks = arrays.map((values) => new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    const at = HEADER_BYTES + this.length * 2;
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    const { bytesWritten } = await this.fh.writev(chunks, at);
+    if (bytesWritten !== bytes) throw new Error(`${this.path}: wrote ${bytesWritten} of ${bytes} bytes`);
+    for (const values of arrays) this.length += values.length;
   }
 
   async close(): Promise<number> {
