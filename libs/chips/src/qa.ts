@@ -30,14 +30,17 @@ export function fmaskDateQa(fmask: Uint8Array): DateQa {
 
 /** Band values equal to the HLS reflectance nodata (each band of each pixel counts once). */
 export function countReflectanceNodata(bands: readonly Int16Array[]): number {
+  // A local constant: the loop then compares with a register, not a property load per value.
+  const nodata = HLS.reflectanceNodata;
   let n = 0;
-  for (const b of bands) for (let i = 0; i < b.length; i++) if (b[i] === HLS.reflectanceNodata) n++;
+  for (const b of bands) for (let i = 0; i < b.length; i++) if (b[i] === nodata) n++;
   return n;
 }
 
 export function countFmaskNodata(fmask: readonly Uint8Array[]): number {
+  const nodata = HLS.fmaskNodata;
   let n = 0;
-  for (const f of fmask) for (let i = 0; i < f.length; i++) if (f[i] === HLS.fmaskNodata) n++;
+  for (const f of fmask) for (let i = 0; i < f.length; i++) if (f[i] === nodata) n++;
   return n;
 }
 
