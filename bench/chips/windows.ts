@@ -1,22 +1,27 @@
 // Chip windows on whole runs: the demo world (20 chips on each full 3660 x 3660 tile) and a world at the
 // published dataset's density (8 chips per tile), each run in the chips mode and in the tiles mode from a
-// fresh dataset (bands over the local IPFS gateway, as the demo), in one process. Per run: wall seconds of
-// the run, bytes fetched; the chips mode's least bytes (the blocks its chips need plus headers by exact
-// ranges; over IPFS the whole 256 KiB leaves holding them); and gdalwarp (its defaults) of one tile's 21
-// bands whole (the original's method; its clip is negligible) scaled to the run's tiles.
-// The process's peak RSS at the end bounds each service's. `node bench/chips/windows.ts [--keep DIR]`
+// fresh dataset (bands over the local IPFS gateway, as the demo). Each run is its own process (cold, as a
+// user's `hls-chips run` is), the modes alternate, and each is run --reps times (default 2): per mode, the
+// median and range of the run's wall seconds, its CPU seconds (every thread of the process) and bytes
+// fetched; the chips mode's least bytes (the blocks its chips need plus headers by exact ranges; over IPFS
+// the whole 256 KiB leaves holding them); and gdalwarp (its defaults) of one tile's bands whole (the
+// original's method; its clip is negligible) scaled to the run's tiles. Peak RSS: the largest of the run
+// processes (all eight services in one process bound any one service's).
+// `node bench/chips/windows.ts [--reps N] [--keep DIR]`
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVICES } from '@hls/contracts';
 import { runDemo } from '@hls/pipeline';
 import { readPartialCopy } from '@hls/raster';
+import { DEFAULT_WORLD, ensureWorld, type WorldOptions } from '@hls/world';
 import { createServices } from '../../apps/cli/src/registry.ts';
 
 const args = process.argv.slice(2);
-const keepAt = args.indexOf('--keep');
-const root = keepAt >= 0 ? (args[keepAt + 1] as string) : mkdtempSync(join(tmpdir(), 'hls-windows-bench-'));
+const opt = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const reps = Number(opt('--reps') ?? 2);
+const keep = opt('--keep');
 const LEAF = 256 * 1024;
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 
@@ -64,38 +69,96 @@ function gdalwarpTile(granuleDir: string, outDir: string): { seconds: number; ba
   return { seconds: (performance.now() - t0) / 1000, bands };
 }
 
-const worlds = [
+const worlds: Array<{ name: string; world: Partial<WorldOptions> }> = [
   { name: 'demo world (20 chips per tile)', world: {} },
-  { name: 'published density (8 chips per tile)', world: { chipsPerTile: [8, 8, 2] as [number, number, number] } },
+  { name: 'published density (8 chips per tile)', world: { chipsPerTile: [8, 8, 2] } },
 ];
 
-console.log(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; data in ${root}`);
-for (const w of worlds) {
-  const results: Record<string, { seconds: number; bytes: number; accepted: number; stages: string }> = {};
+interface RunFigures {
+  seconds: number;
+  cpu: number;
+  maxRssMb: number;
+  bytes: number;
+  accepted: number;
+  tilesReady: number;
+  stages: string;
+  datasetDir: string;
+  granuleDir: string;
+}
+
+/** One run in this process (the child's side): the world hard-linked into a fresh data dir, then the demo. */
+async function runOnce(worldDir: string, world: Partial<WorldOptions>, processing: 'chips' | 'tiles', dataDir: string): Promise<RunFigures> {
+  mkdirSync(join(dataDir, 'world'), { recursive: true });
+  try {
+    execFileSync('cp', ['-al', worldDir, join(dataDir, 'world')]);
+  } catch {
+    cpSync(worldDir, join(dataDir, 'world', worldDir.split('/').pop()!), { recursive: true });
+  }
+  const c0 = process.cpuUsage();
+  const r = await runDemo({ dataDir, world, processing, services: createServices(SERVICES), timeoutMs: 1_800_000 });
+  const cu = process.cpuUsage(c0);
+  if (!r.complete) throw new Error(`${processing}: the run did not complete`);
+  const stages = Object.entries(r.stages)
+    .map(([name, st]) => `${name} ${st.start.toFixed(1)}-${st.end.toFixed(1)}`)
+    .join(', ');
+  return {
+    seconds: r.seconds,
+    cpu: (cu.user + cu.system) / 1e6,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    bytes: r.bands.mbFetched * 1e6,
+    accepted: r.accepted,
+    tilesReady: r.tiles.ready,
+    stages,
+    datasetDir: r.datasetDir,
+    granuleDir: r.world.granuleDir,
+  };
+}
+
+if (args[0] === '--one') {
+  const [, w, processing, worldDir, dataDir] = args as [string, string, 'chips' | 'tiles', string, string];
+  process.stdout.write(`${JSON.stringify(await runOnce(worldDir, worlds[Number(w)]!.world, processing, dataDir))}\n`);
+  process.exit(0);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const spread = (xs: number[], unit: (x: number) => string) => `${unit(median(xs))} (${unit(Math.min(...xs))}-${unit(Math.max(...xs))})`;
+const sec = (x: number) => `${x.toFixed(1)} s`;
+
+const root = keep ?? mkdtempSync(join(tmpdir(), 'hls-windows-bench-'));
+console.log(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${reps} run(s) per mode, each its own process; data in ${root}`);
+let peakRss = 0;
+for (const [wi, w] of worlds.entries()) {
+  const world = await ensureWorld({ dataDir: join(root, 'worlds'), options: { ...DEFAULT_WORLD, ...w.world } });
+  const runs: Record<'chips' | 'tiles', RunFigures[]> = { chips: [], tiles: [] };
   let least: Least | undefined;
   let gdal: { seconds: number; bands: number } | undefined;
-  let tilesReady = 0;
-  for (const processing of ['chips', 'tiles'] as const) {
-    const dataDir = join(root, `${w.name.replace(/\W+/g, '-')}-${processing}`);
-    const r = await runDemo({ dataDir, world: w.world, processing, services: createServices(SERVICES), timeoutMs: 1_800_000 });
-    if (!r.complete) throw new Error(`${w.name} ${processing}: the run did not complete`);
-    const stages = Object.entries(r.stages)
-      .map(([name, s]) => `${name} ${s.start.toFixed(1)}-${s.end.toFixed(1)}`)
-      .join(', ');
-    results[processing] = { seconds: r.seconds, bytes: r.bands.mbFetched * 1e6, accepted: r.accepted, stages };
-    tilesReady = r.tiles.ready;
-    if (processing === 'chips') least = await leastBytes(r.datasetDir);
-    if (processing === 'tiles' && tilesReady > 0) gdal = gdalwarpTile(r.world.granuleDir, dataDir);
+  for (let rep = 0; rep < reps; rep++) {
+    // Alternate which mode goes first, so neither always meets the machine in the same state.
+    for (const processing of rep % 2 === 0 ? (['chips', 'tiles'] as const) : (['tiles', 'chips'] as const)) {
+      const dataDir = join(root, `${w.name.replace(/\W+/g, '-')}-${processing}-${rep}`);
+      const out = execFileSync(process.execPath, [import.meta.filename, '--one', String(wi), processing, world.dir, dataDir], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as RunFigures;
+      runs[processing].push(r);
+      peakRss = Math.max(peakRss, r.maxRssMb);
+      if (processing === 'chips' && !least) least = await leastBytes(r.datasetDir);
+      if (processing === 'tiles' && !gdal && r.tilesReady > 0) gdal = gdalwarpTile(r.granuleDir, dataDir);
+      if (!keep) rmSync(dataDir, { recursive: true, force: true });
+    }
   }
-  const c = results.chips!;
-  const t = results.tiles!;
-  console.log(`\n${w.name}: ${tilesReady} tiles with scenes, ${c.accepted} chips accepted (tiles mode ${t.accepted})`);
-  console.log(`  chips mode  ${c.seconds.toFixed(1)} s, ${mb(c.bytes)} fetched (stages, s from start: ${c.stages})`);
-  console.log(`  tiles mode  ${t.seconds.toFixed(1)} s, ${mb(t.bytes)} fetched (stages, s from start: ${t.stages})`);
-  if (least) console.log(`  least       ${mb(least.exact)} by exact ranges, ${mb(least.leaves)} as IPFS leaves (${least.files} partial copies); chips mode fetched ${(c.bytes / least.leaves).toFixed(2)}x the IPFS least`);
+  const c = runs.chips;
+  const t = runs.tiles;
+  const tilesReady = t[0]!.tilesReady;
+  console.log(`\n${w.name}: ${tilesReady} tiles with scenes, ${c[0]!.accepted} chips accepted (tiles mode ${t[0]!.accepted})`);
+  for (const [mode, rs] of [['chips', c], ['tiles', t]] as const) {
+    console.log(`  ${mode} mode  wall ${spread(rs.map((r) => r.seconds), sec)}, cpu ${spread(rs.map((r) => r.cpu), sec)}, ${mb(rs[0]!.bytes)} fetched`);
+    for (const r of rs) console.log(`              ${sec(r.seconds)}: stages, s from start: ${r.stages}`);
+  }
+  const cb = c[0]!.bytes;
+  const tb = t[0]!.bytes;
+  if (least) console.log(`  least       ${mb(least.exact)} by exact ranges, ${mb(least.leaves)} as IPFS leaves (${least.files} partial copies); chips mode fetched ${(cb / least.leaves).toFixed(2)}x the IPFS least`);
   if (gdal) console.log(`  gdalwarp    ${gdal.seconds.toFixed(1)} s for one tile's ${gdal.bands} bands whole (its defaults, one process per band); x ${tilesReady} tiles = ${(gdal.seconds * tilesReady).toFixed(1)} s of warping alone`);
-  console.log(`  ratios: bytes tiles/chips ${(t.bytes / c.bytes).toFixed(1)}x, wall tiles/chips ${(t.seconds / c.seconds).toFixed(1)}x`);
+  const ratios = c.map((r, i) => (t[i] ?? t[0]!).seconds / r.seconds);
+  console.log(`  ratios: bytes tiles/chips ${(tb / cb).toFixed(1)}x; wall tiles/chips ${(median(t.map((r) => r.seconds)) / median(c.map((r) => r.seconds))).toFixed(1)}x of the medians (per rep: ${ratios.map((x) => x.toFixed(1)).join(', ')}); cpu ${(median(t.map((r) => r.cpu)) / median(c.map((r) => r.cpu))).toFixed(1)}x`);
 }
-// Every service ran in this process: its peak RSS bounds any one service's (the chipper's target: <= 400 MB).
-console.log(`\npeak RSS of this process (all eight services, every run): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
-if (keepAt < 0) rmSync(root, { recursive: true, force: true });
+console.log(`\npeak RSS of a run process (all eight services): ${peakRss.toFixed(0)} MB`);
+if (!keep) rmSync(root, { recursive: true, force: true });
