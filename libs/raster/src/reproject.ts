@@ -110,10 +110,15 @@ export async function reprojectFile(input: string, output: string, options: Repr
     }
     const grid = coordGrid(src, window, options.maxErrorPx ?? defaultMaxError(resampling));
     const raster = await src.read();
-    const bands = raster.bands.map((data) =>
-      warpWithGrid({ width: src.width, height: src.height, data, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata }, window, grid, { resampling }),
-    );
-    await writeOnGrid(output, window, bands, src.nodata, options, { blockSize: 512 });
+    const { ctor } = DTYPE_INFO[src.dtype];
+    const bands = raster.bands.map(() => new ctor(window.width * window.height).fill(src.nodata ?? 0));
+    // Each block row is warped just before the writer cuts it, so the rows above are compressing (libuv's
+    // pool, the other core) while these are warped.
+    const fillRows = (b: number, y0: number, y1: number): void => {
+      const source = { width: src.width, height: src.height, data: raster.bands[b]!, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata };
+      warpWithGrid(source, window, grid, { resampling, out: bands[b]!, rects: [{ x: 0, y: y0, width: window.width, height: y1 - y0 }] });
+    };
+    await writeOnGrid(output, window, bands, src.nodata, options, { blockSize: 512, fillRows });
     // After the file: a kill in between leaves no sidecar, so the output is redone, never trusted.
     await writeChecksum(output);
     return { input, output, window, bbox5070: windowBounds(window), maxTransformError: grid.maxError };
@@ -190,7 +195,7 @@ function writeOnGrid(
   bands: TypedArray[],
   nodata: number | null,
   options: ReprojectOptions,
-  layout: Pick<WriteGeoTiffOptions, 'blockSize' | 'presentBlocks' | 'gdalMetadata'>,
+  layout: Pick<WriteGeoTiffOptions, 'blockSize' | 'presentBlocks' | 'gdalMetadata' | 'fillRows'>,
 ): Promise<void> {
   return writeGeoTiff(output, {
     width: window.width,

@@ -63,6 +63,11 @@ export interface WriteGeoTiffOptions {
    * byte count 0), which GDAL reads as nodata. For chip windows: a tile-sized file holding only the chips.
    */
   presentBlocks?: readonly number[];
+  /**
+   * No overviews: called just before rows [y0, y1) of band `band` are cut into blocks, so a producer (the
+   * warp) can fill them then; each block row is then compressed on libuv's pool while the next is made.
+   */
+  fillRows?: (band: number, y0: number, y1: number) => void;
 }
 
 /** A sparse block: no bytes, offset 0. */
@@ -120,6 +125,7 @@ function validate(o: WriteGeoTiffOptions): DType {
   geoKeysOf(o);
   if (o.cog && !(o.tiled ?? (width > 512 || height > 512))) throw new Error('a COG layout needs a tiled image');
   if (o.presentBlocks && (!(o.tiled ?? (width > 512 || height > 512)) || o.overviews || o.cog)) throw new Error('sparse blocks need a tiled image without overviews or COG layout');
+  if (o.fillRows && o.overviews) throw new Error('rows filled while writing cannot have overviews (they are made from the whole image first)');
   if ((o.gdalMetadata?.bands?.length ?? 0) > bands.length) throw new Error(`GDAL metadata for ${o.gdalMetadata?.bands?.length} bands, the image has ${bands.length}`);
   const bs = o.blockSize ?? 512;
   if (bs % 16 !== 0 || bs <= 0) throw new Error(`block size ${bs} is not a positive multiple of 16`);
@@ -164,6 +170,10 @@ export async function encodeGeoTiff(o: WriteGeoTiffOptions): Promise<Buffer> {
     const present = o.presentBlocks ? new Set(o.presentBlocks) : null;
     for (let p = 0; p < planes; p++) {
       for (let ty = 0; ty < down; ty++) {
+        if (li === 0 && o.fillRows) {
+          const [y0, y1] = [ty * bh, Math.min(lv.height, (ty + 1) * bh)];
+          for (const b of planar === 2 ? [p] : [...Array(nb).keys()]) o.fillRows(b, y0, y1);
+        }
         for (let tx = 0; tx < across; tx++) {
           if (present && !present.has(ty * across + tx)) {
             pending.push(EMPTY);
