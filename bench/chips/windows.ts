@@ -5,7 +5,7 @@
 // median and range of the run's wall seconds, its CPU seconds (every thread of the process) and bytes
 // fetched; the chips mode's least bytes (the blocks its chips need plus headers by exact ranges; over IPFS
 // the whole 256 KiB leaves holding them); and gdalwarp (its defaults) of one tile's bands whole (the
-// original's method; its clip is negligible) scaled to the run's tiles. Peak RSS: the largest of the run
+// original's method; its clip is negligible) scaled to the run's tiles. `--worlds 0,2` runs some of them. Peak RSS: the largest of the run
 // processes (all eight services in one process bound any one service's).
 // `node bench/chips/windows.ts [--reps N] [--keep DIR]`
 import { execFileSync } from 'node:child_process';
@@ -22,6 +22,7 @@ const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const reps = Number(opt('--reps') ?? 2);
 const keep = opt('--keep');
+const only = opt('--worlds')?.split(',').map(Number);
 const LEAF = 256 * 1024;
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 
@@ -69,9 +70,13 @@ function gdalwarpTile(granuleDir: string, outDir: string): { seconds: number; ba
   return { seconds: (performance.now() - t0) / 1000, bands };
 }
 
+// The demo world's bands are flat fields (about 1 MB each); `texture` gives them per-pixel texture so they
+// compress as real HLS bands do (about 25 MB each), the files the chips mode is for.
 const worlds: Array<{ name: string; world: Partial<WorldOptions> }> = [
-  { name: 'demo world (20 chips per tile)', world: {} },
-  { name: 'published density (8 chips per tile)', world: { chipsPerTile: [8, 8, 2] } },
+  { name: 'demo world (20 chips per tile, flat bands)', world: {} },
+  { name: 'published density (8 chips per tile, flat bands)', world: { chipsPerTile: [8, 8, 2] } },
+  { name: 'published density (8 chips per tile), HLS-like bands', world: { chipsPerTile: [8, 8, 2], texture: 300 } },
+  { name: 'demo density (20 chips per tile), HLS-like bands', world: { texture: 300 } },
 ];
 
 interface RunFigures {
@@ -128,6 +133,7 @@ const root = keep ?? mkdtempSync(join(tmpdir(), 'hls-windows-bench-'));
 console.log(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${reps} run(s) per mode, each its own process; data in ${root}`);
 let peakRss = 0;
 for (const [wi, w] of worlds.entries()) {
+  if (only && !only.includes(wi)) continue;
   const world = await ensureWorld({ dataDir: join(root, 'worlds'), options: { ...DEFAULT_WORLD, ...w.world } });
   const runs: Record<'chips' | 'tiles', RunFigures[]> = { chips: [], tiles: [] };
   let least: Least | undefined;

@@ -17,6 +17,12 @@ export interface WorldOptions {
   rasterExtent: 'tile' | 'chips';
   /** The three tiles (cascade, even, no-scenes); adjacent tiles keep the CDL raster small. */
   tiles: [string, string, string];
+  /**
+   * Per-pixel texture of the reflectance, +- this many DN (default none: each field one value). Real HLS
+   * bands are textured and compress to about 25 MB; flat fields compress to about 1 MB, which flatters
+   * whatever reads whole files (benchmarks use it).
+   */
+  texture?: number;
 }
 
 export const DEFAULT_WORLD: WorldOptions = {

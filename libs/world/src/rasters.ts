@@ -175,7 +175,7 @@ function fmaskPixels(states: Uint8Array, fields: Uint8Array): Uint8Array {
 }
 
 /** One reflectance band of a scene: the field's reflectance on the date, cloud, darkened shadow or -9999. */
-function reflectancePixels(band: Band, date: string, states: Uint8Array, fields: Uint8Array): Int16Array {
+function reflectancePixels(band: Band, date: string, states: Uint8Array, fields: Uint8Array, texture: number, seed: number): Int16Array {
   const bi = REFLECTANCE_BANDS.indexOf(band as (typeof REFLECTANCE_BANDS)[number]);
   const lut = reflectanceLut(bi, date);
   const shadow = new Int16Array(256);
@@ -187,11 +187,23 @@ function reflectancePixels(band: Band, date: string, states: Uint8Array, fields:
     const f = fields[i] as number;
     out[i] = s === 0 ? (lut[f] as number) : s === 1 ? cloud : s === 2 ? (shadow[f] as number) : HLS.reflectanceNodata;
   }
+  if (texture > 0) {
+    // xorshift32 from the seed, the band and the date: the same world every time.
+    let x = (seed * 7919 + bi * 104729 + Number(date.replace(/-/g, ''))) | 0 || 1;
+    const span = 2 * texture + 1;
+    for (let i = 0; i < out.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      const v = out[i] as number;
+      if (v !== HLS.reflectanceNodata) out[i] = Math.max(1, v + ((x >>> 0) % span) - texture);
+    }
+  }
   return out;
 }
 
 /** Write the 7 band files of one scene into `dir`; returns the paths. */
-export async function writeSceneBands(dir: string, tile: PlannedTile, g: PlannedGranule, fields: Uint8Array, seed: number): Promise<string[]> {
+export async function writeSceneBands(dir: string, tile: PlannedTile, g: PlannedGranule, fields: Uint8Array, seed: number, texture = 0): Promise<string[]> {
   const { width: w, height: h, x0, y0 } = tile.raster;
   const states = sceneStates(tile, g, seed);
   const geoTransform: [number, number, number, number, number, number] = [x0, HLS.pixelSize, 0, y0, 0, -HLS.pixelSize];
@@ -204,7 +216,7 @@ export async function writeSceneBands(dir: string, tile: PlannedTile, g: Planned
       ...HLS_COG,
       width: w,
       height: h,
-      bands: [fmask ? fmaskPixels(states, fields) : reflectancePixels(band, g.date, states, fields)],
+      bands: [fmask ? fmaskPixels(states, fields) : reflectancePixels(band, g.date, states, fields, texture, seed)],
       geoTransform,
       crs,
       nodata: fmask ? HLS.fmaskNodata : HLS.reflectanceNodata,

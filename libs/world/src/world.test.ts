@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -113,5 +113,28 @@ describe('sample world (small)', () => {
     // Deterministic: the same seed elsewhere gives byte-identical files.
     const other = await ensureWorld({ dataDir: join(tmp, 'b'), options: SMALL_WORLD });
     assert.deepEqual(digest(other.dir), digest(rebuilt.dir));
+  });
+
+  test('texture: the same world with every reflectance value moved by at most +-texture DN (never to nodata or below 1), Fmask unchanged, bands as large as real HLS ones', async () => {
+    const flat = await ensureWorld({ dataDir: join(tmp, 'a'), options: SMALL_WORLD });
+    const textured = await ensureWorld({ dataDir: join(tmp, 'tex'), options: { ...SMALL_WORLD, texture: 300 } });
+    assert.notEqual(textured.hash, flat.hash);
+    const g = flat.plan.tiles[1]!.granules.find((x) => x.slot !== undefined)!.granuleId;
+    const file = (w: typeof flat, band: string) => join(w.granuleDir, g, `${g}.${band}.tif`);
+    const fm = await Promise.all([flat, textured].map(async (w) => (await readRasterWindow(file(w, 'Fmask'))).bands[0]!));
+    assert.ok(Buffer.from(fm[0]!.buffer).equals(Buffer.from(fm[1]!.buffer)), 'Fmask unchanged');
+    const [a, b] = await Promise.all([flat, textured].map(async (w) => (await readRasterWindow(file(w, 'B04'))).bands[0]! as Int16Array));
+    let moved = 0;
+    for (let i = 0; i < a!.length; i++) {
+      const [x, y] = [a![i]!, b![i]!];
+      if (x === HLS.reflectanceNodata) assert.equal(y, x, `pixel ${i}: nodata stays nodata`);
+      else {
+        assert.ok(y >= 1 && Math.abs(y - Math.max(1, x)) <= 300 + 1, `pixel ${i}: ${x} -> ${y}`);
+        if (y !== x) moved++;
+      }
+    }
+    assert.ok(moved > a!.length / 2, `${moved} of ${a!.length} values textured`);
+    const size = (w: typeof flat) => statSync(file(w, 'B04')).size;
+    assert.ok(size(textured) > 10 * size(flat), `${size(textured)} bytes textured, ${size(flat)} flat`);
   });
 });

@@ -157,7 +157,7 @@ async function generate(dir: string, o: WorldOptions, fx: WorldFixtures, hash: s
       );
       if (g.slot !== undefined && fields) {
         log(`world: ${tile.tileId} scene ${g.slot + 1}/3 ${g.granuleId} (${tile.raster.width} x ${tile.raster.height})`);
-        await writeSceneBands(gdir, tile, g, fields, o.seed * 1000 + ti * 100 + gi);
+        await writeSceneBands(gdir, tile, g, fields, o.seed * 1000 + ti * 100 + gi, o.texture ?? 0);
       }
     }
   }
