@@ -4,12 +4,10 @@
 // path reads each pixel through a DataView, which is several times slower. Anything else falls back.
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { inflate as inflateCb } from 'node:zlib';
 import { DTYPE_INFO, typedView } from './types.ts';
 import type { DType, PixelWindow, TypedArray } from './types.ts';
+import { inflateBlock } from './zlib-blocks.ts';
 
-const inflate = promisify(inflateCb);
 
 export interface BlockLayout {
   source: string;
@@ -64,8 +62,8 @@ export async function readFast(l: BlockLayout, w: PixelWindow, bands: number[]):
   }
   const fh = await open(l.source, 'r');
   try {
-    // Blocks are inflated a batch at a time on libuv's thread pool (parallel, bounded memory); the next
-    // batch is already inflating while this one is copied out. A batch's blocks that lie close together in
+    // Blocks are inflated a batch at a time (large ones on libuv's thread pool: parallel, bounded memory);
+    // the next batch is already inflating while this one is copied out. A batch's blocks that lie close together in
     // the file (a band's blocks usually follow each other) are read with one positioned read.
     const batches = batchesOf(l, jobs);
     const load = (b: Job[]): Promise<TypedArray[]> => loadBlocks(l, fh, b);
@@ -170,7 +168,7 @@ async function decodeBlock(l: BlockLayout, raw: Buffer | undefined, index: numbe
   if (count === 0 || !raw) return new ctor(cols * rows).fill(l.nodata ?? 0); // sparse block: GDAL reads it as nodata
   // One byte more than the block: zlib then ends in one output chunk (an exactly full one makes it allocate a
   // second, empty chunk and concatenate the two, a copy of every block: about twice the inflate's cost).
-  const bytes = l.compression === 1 ? raw : await inflate(raw, { chunkSize: Math.max(size + 1, 16 * 1024) });
+  const bytes = l.compression === 1 ? raw : await inflateBlock(raw, size, { chunkSize: Math.max(size + 1, 16 * 1024) });
   if (bytes.length < size) throw new Error(`block ${index} decodes to ${bytes.length} bytes, expected ${size}`);
   // Inflated output is our own buffer: view it in place when aligned, else copy to an aligned one.
   let block: TypedArray;

@@ -5,17 +5,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { promisify } from 'node:util';
-import { constants as zlibConstants, deflate as deflateCb } from 'node:zlib';
+import { constants as zlibConstants } from 'node:zlib';
 import { encodeGdalMetadata } from './gdal-metadata.ts';
 import type { GdalMetadata } from './gdal-metadata.ts';
 import { epsgEntry } from './epsg-db.ts';
 import { GK } from './geokey-codes.ts';
 import type { Crs, GeoKeyEntry } from './crs.ts';
 import { DTYPE_INFO, dtypeOf } from './types.ts';
+import { deflateBlock } from './zlib-blocks.ts';
 import type { DType, GeoTransform, TypedArray } from './types.ts';
 
-const deflate = promisify(deflateCb);
 
 export interface WriteGeoTiffOptions {
   width: number;
@@ -163,8 +162,8 @@ export async function encodeGeoTiff(o: WriteGeoTiffOptions): Promise<Buffer> {
     const bh = tiled ? blockSize : rowsPerStrip;
     const across = Math.ceil(lv.width / bw);
     const down = Math.ceil(lv.height / bh);
-    // Each block goes to zlib (libuv's thread pool) as soon as it is cut out, so compressing overlaps the
-    // cutting of the next ones.
+    // Each block goes to zlib as soon as it is cut out; a large one on libuv's thread pool, so compressing it
+    // overlaps the cutting of the next ones.
     const pending: Array<Buffer | Promise<Buffer>> = [];
     const planes = planar === 2 ? nb : 1;
     const present = o.presentBlocks ? new Set(o.presentBlocks) : null;
@@ -184,7 +183,7 @@ export async function encodeGeoTiff(o: WriteGeoTiffOptions): Promise<Buffer> {
           const raw = extractBlock(lv, info.ctor, planar === 2 ? [p] : [...Array(nb).keys()], tx * bw, ty * bh, bw, h, predictor === 2);
           // An output chunk the block's size (DEFLATE of raster data rarely grows it; if it does, zlib adds a
           // chunk): one chunk, not the 16 KiB default's many, which zlib then concatenates (a third of the cost).
-          pending.push(compress === 'deflate' ? deflate(raw, { level, strategy, chunkSize: Math.max(raw.length + 64, 16 * 1024) }) : raw);
+          pending.push(compress === 'deflate' ? deflateBlock(raw, { level, strategy, chunkSize: Math.max(raw.length + 64, 16 * 1024) }) : raw);
         }
       }
     }
