@@ -2,10 +2,10 @@
 // label mask in the class colours, 224 x 224 each, in chips_quicklook/. PNG written here (zlib + CRC-32,
 // RGB 8-bit, no filter): a few lines, no image dependency.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { crc32, deflate as deflateCb } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { HLS, REFLECTANCE_BANDS, quicklookPath } from '@hls/contracts';
+import { deflateBlock } from '@hls/raster';
 import { CLASS_COLORS } from './colormap.ts';
 
 /** Reflectance DN shown as full white: 0.3 reflectance, bright enough for fields and soil. */
@@ -28,9 +28,7 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([head, data, crc]);
 }
 
-const deflate = promisify(deflateCb);
-
-/** An 8-bit RGB PNG of `rgb` (width * height * 3 bytes, row-major); zlib runs on libuv's pool. */
+/** An 8-bit RGB PNG of `rgb` (width * height * 3 bytes, row-major). */
 export async function encodePngRgb(width: number, height: number, rgb: Uint8Array): Promise<Buffer> {
   if (rgb.length !== width * height * 3) throw new Error(`PNG: ${rgb.length} bytes for ${width} x ${height} RGB`);
   const ihdr = Buffer.alloc(13);
@@ -39,7 +37,7 @@ export async function encodePngRgb(width: number, height: number, rgb: Uint8Arra
   ihdr.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB, deflate, no filter, no interlace
   const raw = Buffer.alloc(height * (1 + width * 3));
   for (let y = 0; y < height; y++) raw.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (1 + width * 3) + 1);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', await deflate(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', await deflateBlock(raw, {})), chunk('IEND', Buffer.alloc(0))]);
 }
 
 const toByte = (dn: number) => (dn === HLS.reflectanceNodata || dn <= 0 ? 0 : dn >= QUICKLOOK_WHITE_DN ? 255 : Math.round((dn * 255) / QUICKLOOK_WHITE_DN));

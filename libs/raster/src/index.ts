@@ -22,3 +22,4 @@ export { PARTIAL_COPY_SUFFIX, copyChipBlocks, discardPartialCopy, partialCopySid
 export type { ChipBlocksCopy, PartialCopyInfo } from './partial-copy.ts';
 export { openRangedRaster } from './ranged.ts';
 export type { RangeReader, RangedRaster } from './ranged.ts';
+export { SYNC_ZLIB_BYTES, deflateBlock, inflateBlock } from './zlib-blocks.ts';
