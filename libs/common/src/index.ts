@@ -3,3 +3,4 @@ export { Limiter, backoffDelay, sleep } from './limiter.ts';
 export * from './fixtures.ts';
 export * from './random.ts';
 export * from './errors.ts';
+export { requireCommonJs } from './commonjs.ts';

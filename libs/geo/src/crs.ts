@@ -1,7 +1,10 @@
 // CRS registry: the proj4 definitions the pipeline needs (WGS84 lon/lat, CDL Albers, every UTM zone)
 // and cached transformers between them. Definitions are the PROJ strings EPSG publishes for these codes.
-import proj4 from 'proj4';
+import type Proj4 from 'proj4';
+import { requireCommonJs } from '@hls/common';
 import { CDL_GRID } from '@hls/contracts';
+
+const proj4 = requireCommonJs<typeof Proj4>('proj4', import.meta.url);
 
 export const EPSG_WGS84 = 4326;
 export const EPSG_CDL = CDL_GRID.epsg;

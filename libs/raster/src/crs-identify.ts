@@ -1,10 +1,13 @@
 // Which EPSG CRS a proj4 definition is: the same projection and parameters, the same ellipsoid, on
 // the same geographic CRS when that is known (GDAL's identification, reduced to what GeoKeys say).
 // UTM zones and the CDL's Albers are tried first (one small file each); anything else scans the EPSG index once.
-import proj4 from 'proj4';
+import type Proj4 from 'proj4';
+import { requireCommonJs } from '@hls/common';
 import { allEpsgEntries, baseGeographicCode, epsgEntry } from './epsg-db.ts';
 import type { EpsgEntry } from './epsg-db.ts';
 import { CDL_GRID } from '@hls/contracts/domain';
+
+const proj4 = requireCommonJs<typeof Proj4>('proj4', import.meta.url);
 
 /** A projection reduced to comparable numbers: UTM as its Transverse Mercator, angles in degrees, lengths in metres. */
 interface Canonical {

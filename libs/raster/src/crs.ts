@@ -2,10 +2,13 @@
 // whose parameters equal it), the proj4 definition the warper transforms with, and for CRSs written
 // as user-defined (the way HLS and CDL files are) the GeoKeys GDAL writes for them.
 // EPSG definitions come from the EPSG database package (epsg-db.ts).
-import proj4 from 'proj4';
+import { requireCommonJs } from '@hls/common';
+import type Proj4 from 'proj4';
 import type { Converter } from 'proj4';
 import { epsgEntry } from './epsg-db.ts';
 import { GK, USER_DEFINED } from './geokey-codes.ts';
+
+const proj4 = requireCommonJs<typeof Proj4>('proj4', import.meta.url);
 
 /** One GeoKey as written: a SHORT value, a DOUBLE (GeoDoubleParams) or a string (GeoAsciiParams). */
 export type GeoKeyEntry = { key: number; short: number } | { key: number; double: number } | { key: number; ascii: string };
