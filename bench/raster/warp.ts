@@ -1,7 +1,8 @@
 // Benchmark: one 3660 x 3660 Int16 HLS-like band (UTM zone 15, DEFLATE+predictor COG), warped onto
 // the CDL grid by us and by gdalwarp (defaults: one thread, -et 0.125; and -et 0 as used in the tests),
 // same output grid, output written. Also decode only: ours vs gdal_translate -of MEM.
-// Each run is its own process; prints median seconds, peak RSS and ratios. `node bench/raster/warp.ts [reps]`
+// Each run is its own process, the cases taking turns round by round; prints median seconds, peak RSS and ratios
+// (also paired by round). `node bench/raster/warp.ts [reps]`
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -39,16 +40,27 @@ interface Figure {
   inner?: number[];
 }
 const figures: Figure[] = [];
-function bench(name: string, cmd: string, args: string[], inner = false): void {
-  const f: Figure = { name, seconds: [], cpu: [], rss: [], inner: inner ? [] : undefined };
+interface Case {
+  name: string;
+  cmd: string;
+  args: string[];
+  inner?: boolean;
+}
+const cases: Case[] = [];
+const bench = (name: string, cmd: string, args: string[], inner = false): void => void cases.push({ name, cmd, args, inner });
+/** Every case once per round, rounds `reps` times: a machine that speeds up or slows down meets every case alike. */
+function runCases(): void {
+  for (const c of cases) figures.push({ name: c.name, seconds: [], cpu: [], rss: [], inner: c.inner ? [] : undefined });
   for (let i = 0; i < reps; i++) {
-    const r = timed(cmd, args);
-    f.seconds.push(r.seconds);
-    f.cpu.push(r.cpu);
-    f.rss.push(r.maxRssMb);
-    if (inner) f.inner!.push((JSON.parse(r.stdout) as { seconds: number }).seconds);
+    for (const [k, c] of cases.entries()) {
+      const f = figures[k]!;
+      const r = timed(c.cmd, c.args);
+      f.seconds.push(r.seconds);
+      f.cpu.push(r.cpu);
+      f.rss.push(r.maxRssMb);
+      if (c.inner) f.inner!.push((JSON.parse(r.stdout) as { seconds: number }).seconds);
+    }
   }
-  figures.push(f);
 }
 
 const node = process.execPath;
@@ -63,10 +75,11 @@ bench('gdalwarp defaults (-et 0.125, uncompressed striped out)', 'gdalwarp', gda
 bench('gdalwarp -co COMPRESS=DEFLATE PREDICTOR=2 TILED=YES', 'gdalwarp', gdalOpts(['-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'TILED=YES'], 'gdal-deflate.tif'));
 bench('gdalwarp -et 0 (exact), DEFLATE+pred tiled', 'gdalwarp', gdalOpts(['-et', '0', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'TILED=YES'], 'gdal-et0.tif'));
 bench('ours: decode only', node, [runOurs, 'decode', src], true);
+bench('gdal_translate -of MEM (decode only)', 'gdal_translate', ['-q', '-of', 'MEM', src, 'mem']);
+runCases();
 // Warm: several warps in one process, as the reprojector's long-lived workers run them (start-up paid once).
 const warm = timed(node, [runOurs, 'warp', src, join(out, 'ours-warm.tif'), String(Math.max(reps, 3))]);
 const warmRuns = (JSON.parse(warm.stdout) as { runs: number[] }).runs;
-bench('gdal_translate -of MEM (decode only)', 'gdal_translate', ['-q', '-of', 'MEM', src, 'mem']);
 
 const w = cdlWindowFor(info);
 console.log(`input ${N}x${N} Int16 UTM 15 COG -> CDL grid ${w.width}x${w.height}; ${reps} reps each, median`);
@@ -85,9 +98,15 @@ console.log(
   `ours warm (${warmRuns.length} warps in one process, as the service runs): median ${median(warmRuns).toFixed(2)} s per warp, ` +
     `peak RSS ${warm.maxRssMb.toFixed(0)} MB; ratio vs gdalwarp defaults wall ${(median(warmRuns) / base('gdalwarp defaults')).toFixed(2)}`,
 );
+// Paired by round (run next to each other, so they met the machine in the same state).
+const paired = (a: string, b: string) => {
+  const [fa, fb] = [figures.find((f) => f.name.startsWith(a))!, figures.find((f) => f.name.startsWith(b))!];
+  const r = fa.seconds.map((x, i) => x / fb.seconds[i]!);
+  return `${median(r).toFixed(2)} (rounds ${r.map((x) => x.toFixed(2)).join(' ')})`;
+};
 console.log(
   `ratio the CLI / gdalwarp: wall ${(base('ours: the CLI') / base('gdalwarp -co')).toFixed(2)} against the same kind of output, ` +
-    `${(base('ours: the CLI') / base('gdalwarp defaults')).toFixed(2)} against its defaults`,
+    `${(base('ours: the CLI') / base('gdalwarp defaults')).toFixed(2)} against its defaults; paired by round: ${paired('ours: the CLI', 'gdalwarp -co')} and ${paired('ours: the CLI', 'gdalwarp defaults')}`,
 );
 console.log(
   `ratio ours / gdalwarp (DEFLATE+pred tiled, same kind of output): wall ${(base('ours: warp') / base('gdalwarp -co')).toFixed(2)}, ` +
