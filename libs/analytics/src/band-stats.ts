@@ -41,7 +41,7 @@ export async function computeBandStats(mergedFiles: readonly string[], options: 
     for (const w of writers) await w.open();
   }
   try {
-    // The next chip is read (I/O and inflate on libuv's pool) while this one is counted and written.
+    // The next chip is read while this one is counted and written (its file I/O overlaps the counting).
     let next = mergedFiles.length > 0 ? read(mergedFiles[0]!) : undefined;
     for (let f = 0; f < mergedFiles.length; f++) {
       const file = mergedFiles[f]!;

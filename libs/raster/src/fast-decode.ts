@@ -8,7 +8,6 @@ import { DTYPE_INFO, typedView } from './types.ts';
 import type { DType, PixelWindow, TypedArray } from './types.ts';
 import { inflateBlock } from './zlib-blocks.ts';
 
-
 export interface BlockLayout {
   source: string;
   width: number;
@@ -130,7 +129,7 @@ async function loadBlocks(l: BlockLayout, fh: FileHandle, batch: readonly BlockJ
     let j = i + 1;
     for (; j < order.length; j++) {
       const o = Number(l.offsets[batch[order[j]!]!.index]);
-      if (o - end > SPAN_GAP || o < start) break;
+      if (o - end > SPAN_GAP) break;
       end = Math.max(end, o + Number(l.byteCounts[batch[order[j]!]!.index]));
     }
     const members = order.slice(i, j);

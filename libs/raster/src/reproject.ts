@@ -114,9 +114,9 @@ export async function reprojectFile(input: string, output: string, options: Repr
     const bands = raster.bands.map(() => new ctor(window.width * window.height).fill(src.nodata ?? 0));
     // Each block row is warped just before the writer cuts it, so the rows above are compressing (libuv's
     // pool, the other core) while these are warped.
+    const sources = raster.bands.map((data) => ({ width: src.width, height: src.height, data, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata }));
     const fillRows = (b: number, y0: number, y1: number): void => {
-      const source = { width: src.width, height: src.height, data: raster.bands[b]!, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata };
-      warpWithGrid(source, window, grid, { resampling, out: bands[b]!, rects: [{ x: 0, y: y0, width: window.width, height: y1 - y0 }] });
+      warpWithGrid(sources[b]!, window, grid, { resampling, out: bands[b]!, rects: [{ x: 0, y: y0, width: window.width, height: y1 - y0 }] });
     };
     await writeOnGrid(output, window, bands, src.nodata, options, { blockSize: 512, fillRows });
     // After the file: a kill in between leaves no sidecar, so the output is redone, never trusted.
