@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ConfigSchema, GranuleId, RunId, TileId, tileBandPath } from '@hls/contracts';
@@ -8,7 +8,7 @@ import type { BANDS, EventOf } from '@hls/contracts';
 import { createReprojectPool, readRasterWindow, utmEpsg, writeGeoTiff } from '@hls/raster';
 import { PermanentError } from '@hls/runtime';
 import type { ServiceContext } from '@hls/runtime';
-import { bandFetchedHandler } from './handler.ts';
+import { bandFetchedHandler, lazyReprojectPool } from './handler.ts';
 import { sparseHugeGeoTiff } from '@hls/raster/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'reprojector-'));
@@ -221,4 +221,25 @@ test('processing: chips: only the chip windows are warped (the same pixels as th
     handleBandFetched({ ...ev, granuleId: g2, path: tileBandPath(g2, 'B04') }, fakeContext([], { type: 'api' }, [box])),
     (e: Error) => e instanceof PermanentError && /the chips need source block\(s\)/.test(e.message) && e.message.includes(g2),
   );
+});
+
+test('the service pool, warmed before any run, is kept for a run that asks one thread per core and made again for one that asks another number', async () => {
+  const cores = availableParallelism();
+  const kept = lazyReprojectPool();
+  const remade = lazyReprojectPool();
+  try {
+    kept.warm();
+    const warm = kept.pool(0);
+    assert.equal(warm.threads, cores);
+    assert.equal(kept.pool(cores), warm, 'the same pool for the same number');
+    assert.equal(kept.pool(cores + 1), warm, 'after a run used it, the pool stays what it is');
+
+    remade.warm();
+    const asked = remade.pool(cores + 1);
+    assert.equal(asked.threads, cores + 1, 'the first run asked another number of threads before using the warm pool');
+    assert.equal(remade.pool(0), asked);
+  } finally {
+    await kept.close();
+    await remade.close();
+  }
 });

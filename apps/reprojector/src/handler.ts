@@ -15,6 +15,7 @@ import {
   missingChipBlocks,
   readPartialCopy,
   readRasterInfo,
+  reprojectThreads,
   windowBounds,
 } from '@hls/raster';
 import type { Box, ReprojectPool, Resampling } from '@hls/raster';
@@ -31,12 +32,29 @@ export interface ReprojectorDeps {
 
 /**
  * One pool for the process, made on first use with the first run's `reproject.workers` (piscina is loaded only
- * then); close() stops its threads.
+ * then); close() stops its threads. warm() makes it ahead of any run, one thread per core, started at once so
+ * the first bands do not wait for the threads to load the warp code; a first run asking another number of
+ * threads replaces it.
  */
-export function lazyReprojectPool(): { pool(workers: number): ReprojectPool; close(): Promise<void> } {
+export function lazyReprojectPool(): { pool(workers: number): ReprojectPool; warm(): void; close(): Promise<void> } {
   let made: ReprojectPool | undefined;
+  let warmedOnly = false;
   return {
-    pool: (workers) => (made ??= createReprojectPool(workers)),
+    pool(workers) {
+      if (made && warmedOnly && made.threads !== reprojectThreads(workers)) {
+        void made.close();
+        made = undefined;
+      }
+      warmedOnly = false;
+      return (made ??= createReprojectPool(workers));
+    },
+    warm() {
+      if (made) return;
+      made = createReprojectPool(0);
+      warmedOnly = true;
+      // A thread that cannot start fails the first band too, with its reason; here it is only a head start.
+      made.warm().catch(() => undefined);
+    },
     async close() {
       const p = made;
       made = undefined;

@@ -40,8 +40,9 @@ export function createReprojectorHandlers(deps: ReprojectorDeps): ServiceHandler
   };
 }
 
-/** The reprojector with its own worker pool (made on first use); stop() closes the pool. */
+/** The reprojector with its own worker pool, its threads started at once; stop() closes the pool. */
 export function createService(): ServiceInstance {
   const pool = lazyReprojectPool();
+  pool.warm();
   return { def: { name: 'reprojector', handlers: createReprojectorHandlers({ pool: pool.pool }) }, stop: pool.close };
 }

@@ -15,7 +15,7 @@ export { CHIP_WINDOWS_ITEM, chipSourcePlan, missingBlocksError, missingChipBlock
 export { blockRuns, blocksCovering, chipRects, coalesceRanges, planChipWindows, sourceWindowFor } from './chip-windows.ts';
 export type { BlockGrid, Box, ByteRange, ChipWindowPlan } from './chip-windows.ts';
 export type { ReprojectOptions, ReprojectResult } from './reproject.ts';
-export { createReprojectPool } from './pool.ts';
+export { createReprojectPool, reprojectThreads } from './pool.ts';
 export type { ReprojectPool } from './pool.ts';
 export { CHECKSUM_SUFFIX, checksumPath, hasValidChecksum, sha256File, writeChecksum } from './checksum.ts';
 export { PARTIAL_COPY_SUFFIX, copyChipBlocks, discardPartialCopy, partialCopySidecar, readPartialCopy, writePartialCopy } from './partial-copy.ts';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -25,6 +25,30 @@ test('worker pool output is byte-identical to in-thread output; validity check a
     assert.equal(await isValidReprojection(join(dir, 'b.tif'), src, 'padded'), true);
     assert.equal(await isValidReprojection(join(dir, 'missing.tif'), src), false);
     assert.equal(await isValidReprojection(src, src), false, 'the UTM input is not a CDL-grid output');
+  } finally {
+    await pool.close();
+  }
+});
+
+/** Threads of this process (Linux): a worker thread is one more. */
+const threadCount = (): number => readdirSync('/proc/self/task').length;
+
+test('warm() starts every thread of the pool before any task, and they warp as cold ones do', async () => {
+  const src = join(dir, 'warm-src.tif');
+  await writeGeoTiff(src, { width: 200, height: 200, bands: [reflectanceBand(200, 200, 4)], geoTransform: [499980, 30, 0, 4600020, 0, -30], epsg: utmEpsg(15), nodata: -9999 });
+  const pool = createReprojectPool(2);
+  try {
+    const before = threadCount();
+    await pool.warm();
+    assert.equal(threadCount(), before + 2, 'one thread per pool thread, started by warm()');
+    await pool.warm();
+    assert.equal(threadCount(), before + 2, 'warming again starts none');
+    await pool.reproject(src, join(dir, 'warm-a.tif'));
+    assert.equal(threadCount(), before + 2, 'the task ran on a warm thread');
+    await reprojectFile(src, join(dir, 'warm-b.tif'));
+    const a = await readRasterWindow(join(dir, 'warm-a.tif'));
+    const b = await readRasterWindow(join(dir, 'warm-b.tif'));
+    assert.equal(sha256(a.bands[0]!), sha256(b.bands[0]!));
   } finally {
     await pool.close();
   }

@@ -8,6 +8,8 @@ export interface ReprojectTask {
   options: ReprojectOptions;
 }
 
-export default function reprojectTask(task: ReprojectTask): Promise<ReprojectResult> {
+/** `{ warm: true }` asks a thread only to be up (the pool's warm()): starting it loaded the warp code. */
+export default async function reprojectTask(task: ReprojectTask | { warm: true }): Promise<ReprojectResult | null> {
+  if ('warm' in task) return null;
   return reprojectFile(task.input, task.output, task.options);
 }
