@@ -209,6 +209,9 @@ export function warpWithGrid(src: WarpSource, dst: GridWindow, grid: CoordGrid, 
   const rowSx = new Float64Array(cols);
   const rowSy = new Float64Array(cols);
   const bilinear = options.resampling === 'bilinear';
+  // partial()'s answer: read from a Float64Array, a value stays an unboxed double in the optimized loop
+  // (a call's result merged with the inline one made V8 box every pixel's value: 16 bytes of garbage each).
+  const slow = new Float64Array(1);
   // Nearest: positions this close to a pixel edge may pick the wrong pixel from the interpolated
   // transform; they are recomputed exactly (a fraction of a percent of pixels).
   const refine = !bilinear && grid.exact && grid.step > 1 ? grid.exact : null;
@@ -287,10 +290,12 @@ export function warpWithGrid(src: WarpSource, dst: GridWindow, grid: CoordGrid, 
                 const div = m1 + m2 + m3 + m4;
                 value = div === 1 ? acc : acc / div;
               } else {
-                value = partial(s, W, H, x0, y0, rx, ry, ndv, false);
+                partial(s, W, H, x0, y0, rx, ry, ndv, false, slow);
+                value = slow[0]!;
               }
             } else {
-              value = partial(s, W, H, x0, y0, rx, ry, ndv, false);
+              partial(s, W, H, x0, y0, rx, ry, ndv, false, slow);
+                value = slow[0]!;
             }
             if (value !== value) continue; // NaN: no valid neighbour
             if (isInt) {
@@ -316,7 +321,8 @@ export function warpWithGrid(src: WarpSource, dst: GridWindow, grid: CoordGrid, 
           if (hasNd && (centre === ndv || (ndIsNaN && Number.isNaN(centre)))) continue;
           const x0 = Math.floor(sx - 0.5);
           const y0 = Math.floor(sy - 0.5);
-          let value = partial(s, W, H, x0, y0, 1.5 - (sx - x0), 1.5 - (sy - y0), hasNd ? ndv : NaN, ndIsNaN);
+          partial(s, W, H, x0, y0, 1.5 - (sx - x0), 1.5 - (sy - y0), hasNd ? ndv : NaN, ndIsNaN, slow);
+          let value = slow[0]!;
           if (Number.isNaN(value)) continue;
           if (isInt) {
             value = Math.floor(value + 0.5);
@@ -356,7 +362,7 @@ function rowSpans(rects: readonly PixelWindow[], dst: GridWindow): number[][] {
  * Bilinear over the valid, in-image neighbours only, weights renormalised; NaN when none is valid.
  * rx, ry: weights of the left column / top row (GDAL's dfRatioX / dfRatioY); order UL, UR, LL, LR.
  */
-function partial(s: TypedArray, W: number, H: number, x0: number, y0: number, rx: number, ry: number, ndv: number, ndIsNaN: boolean): number {
+function partial(s: TypedArray, W: number, H: number, x0: number, y0: number, rx: number, ry: number, ndv: number, ndIsNaN: boolean, out: Float64Array): void {
   let acc = 0;
   let wsum = 0;
   for (let dy = 0; dy < 2; dy++) {
@@ -373,6 +379,5 @@ function partial(s: TypedArray, W: number, H: number, x0: number, y0: number, rx
       wsum += w;
     }
   }
-  if (wsum < 0.00001) return NaN;
-  return wsum === 1 ? acc : acc / wsum;
+  out[0] = wsum < 0.00001 ? NaN : wsum === 1 ? acc : acc / wsum;
 }
