@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { openRaster, readRasterInfo, readRasterWindow, writeGeoTiff } from './index.ts';
+import { encodeGeoTiff, openRaster, readRasterInfo, readRasterWindow, writeGeoTiff } from './index.ts';
 import type { GeoTransform, TypedArray } from './index.ts';
 import { fmaskBand, reflectanceBand, sha256 } from './testing/fixtures.ts';
 import { gdalReadBands, gdalinfo, rasterioView, run, validateCog } from './testing/gdal.ts';
@@ -189,6 +189,17 @@ describe('writeGeoTiff', () => {
       assert.equal(sha256((await readRasterWindow(p)).bands[0]!), sha256(data));
     }
     await assert.rejects(writeGeoTiff(join(dir, 'x.tif'), { width: 10, height: 10, bands: [new Int16Array(100)], geoTransform: UTM_GT, epsg: 32615, cog: true }), /COG layout needs a tiled image/);
+  });
+
+  test('a file of more blocks than one write takes (4,300 pieces with the COG leaders and trailers) is written whole: the bytes encodeGeoTiff gives, valid for GDAL', async () => {
+    const [w, h] = [600, 600];
+    const band = reflectanceBand(w, h, 8);
+    const o = { width: w, height: h, bands: [band], geoTransform: UTM_GT, epsg: 32615, nodata: -9999, overviews: true, cog: true, tiled: true, blockSize: 16 };
+    const path = join(dir, 'many-blocks.tif');
+    await writeGeoTiff(path, o);
+    assert.ok(readFileSync(path).equals(await encodeGeoTiff(o)));
+    assert.deepEqual(validateCog(path), [], path);
+    assert.deepEqual(rasterioView(path).sha256, [sha256(band)]);
   });
 });
 

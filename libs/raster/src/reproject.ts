@@ -111,11 +111,13 @@ export async function reprojectFile(input: string, output: string, options: Repr
     const grid = coordGrid(src, window, options.maxErrorPx ?? defaultMaxError(resampling));
     const raster = await src.read();
     const { ctor } = DTYPE_INFO[src.dtype];
-    const bands = raster.bands.map(() => new ctor(window.width * window.height).fill(src.nodata ?? 0));
-    // Each block row is warped just before the writer cuts it, so the rows above are compressing (libuv's
-    // pool, the other core) while these are warped.
+    const bands = raster.bands.map(() => new ctor(window.width * window.height));
+    // Each block row is set to nodata and warped just before the writer cuts it (every row once), so the
+    // rows above are compressing (libuv's pool, the other core) while these are warped, and each row is
+    // touched while it is in the cache.
     const sources = raster.bands.map((data) => ({ width: src.width, height: src.height, data, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata }));
     const fillRows = (b: number, y0: number, y1: number): void => {
+      bands[b]!.fill(src.nodata ?? 0, y0 * window.width, y1 * window.width);
       warpWithGrid(sources[b]!, window, grid, { resampling, out: bands[b]!, rects: [{ x: 0, y: y0, width: window.width, height: y1 - y0 }] });
     };
     await writeOnGrid(output, window, bands, src.nodata, options, { blockSize: 512, fillRows });

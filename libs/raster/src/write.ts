@@ -3,7 +3,7 @@
 // class masks, GDAL metadata (band descriptions, scale/offset, items), and COG ordering (all IFDs first, then data, smallest overview first) with optional
 // overviews. Files are written to a temporary name and renamed, so a reader never sees half a file.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { constants as zlibConstants } from 'node:zlib';
 import { encodeGdalMetadata } from './gdal-metadata.ts';
@@ -94,11 +94,11 @@ interface EncodedLevel {
 }
 
 export async function writeGeoTiff(path: string, options: WriteGeoTiffOptions): Promise<void> {
-  const bytes = await encodeGeoTiff(options);
+  const parts = await encodeParts(options);
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await writeFile(tmp, bytes);
+    await writeParts(tmp, parts);
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
@@ -132,6 +132,15 @@ function validate(o: WriteGeoTiffOptions): DType {
 
 /** Encode a GeoTIFF in memory (little-endian classic TIFF). */
 export async function encodeGeoTiff(o: WriteGeoTiffOptions): Promise<Buffer> {
+  return Buffer.concat(await encodeParts(o));
+}
+
+/**
+ * The file's bytes in order, as the encoder has them: header and IFDs, then each block (with its COG leader
+ * and trailer). Written one after the other, so the blocks are not copied into one buffer first (a band's
+ * worth of fresh memory, and a page fault for every 4 KiB of it).
+ */
+async function encodeParts(o: WriteGeoTiffOptions): Promise<Buffer[]> {
   const dtype = validate(o);
   const info = DTYPE_INFO[dtype];
   const bytesPerSample = info.bits / 8;
@@ -437,7 +446,7 @@ function tagValueBytes(t: Tag): number {
 }
 
 /** Lay out header, all IFDs (with their out-of-line values), then data: smallest overview first. */
-function assemble(levels: EncodedLevel[], tiled: boolean, cog: boolean): Buffer {
+function assemble(levels: EncodedLevel[], tiled: boolean, cog: boolean): Buffer[] {
   const ghost = cog ? cogGhost() : Buffer.alloc(0);
   const leader = cog ? 4 : 0;
   const ifdSizes = levels.map((lv) => {
@@ -454,6 +463,8 @@ function assemble(levels: EncodedLevel[], tiled: boolean, cog: boolean): Buffer 
     ifdOffsets.push(pos);
     pos += s;
   }
+  // The head (TIFF header, COG ghost, IFDs) ends here; the blocks follow it.
+  const headSize = pos;
   // Data offsets, overviews from smallest to the full image.
   const offsetsOf: number[][] = levels.map(() => []);
   for (let li = levels.length - 1; li >= 0; li--) {
@@ -467,7 +478,7 @@ function assemble(levels: EncodedLevel[], tiled: boolean, cog: boolean): Buffer 
     }
   }
   if (pos > 0xffffffff) throw new Error(`GeoTIFF would be ${pos} bytes: larger than classic TIFF allows`);
-  const buf = Buffer.alloc(pos);
+  const buf = Buffer.alloc(headSize);
   buf.write('II', 0, 'latin1');
   buf.writeUInt16LE(42, 2);
   buf.writeUInt32LE(ifdOffsets[0]!, 4);
@@ -499,17 +510,34 @@ function assemble(levels: EncodedLevel[], tiled: boolean, cog: boolean): Buffer 
     });
     buf.writeUInt32LE(li + 1 < levels.length ? ifdOffsets[li + 1]! : 0, start + 2 + lv.tags.length * 12);
   });
-  levels.forEach((lv, li) => {
-    lv.chunks.forEach((c, i) => {
-      if (c.length === 0) return;
-      const at = offsetsOf[li]![i]!;
-      c.copy(buf, at);
-      if (cog) {
-        buf.writeUInt32LE(c.length, at - 4);
-        // A block shorter than 4 bytes repeats what it has, zero-padded.
-        buf.set(c.subarray(Math.max(0, c.length - 4)), at + c.length);
+  const parts: Buffer[] = [buf];
+  for (let li = levels.length - 1; li >= 0; li--) {
+    for (const c of levels[li]!.chunks) {
+      if (c.length === 0) continue;
+      if (!cog) {
+        parts.push(c);
+        continue;
       }
-    });
-  });
-  return buf;
+      const size = Buffer.alloc(4);
+      size.writeUInt32LE(c.length, 0);
+      // A block shorter than 4 bytes repeats what it has, zero-padded.
+      const trailer = Buffer.alloc(4);
+      trailer.set(c.subarray(Math.max(0, c.length - 4)));
+      parts.push(size, c, trailer);
+    }
+  }
+  return parts;
+}
+
+/** The parts one after the other into a new file (writev: the kernel gathers them). */
+async function writeParts(path: string, parts: readonly Buffer[]): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    // libuv writes the whole list (in batches of the system's iovec limit) or fails.
+    const { bytesWritten } = await fh.writev(parts as Buffer[]);
+    if (bytesWritten !== total) throw new Error(`wrote ${bytesWritten} of ${total} bytes`);
+  } finally {
+    await fh.close();
+  }
 }

@@ -3,7 +3,7 @@
 // call), more than deflating or inflating a 32 KiB block outright (0.1-0.2 ms); from about 64 KiB the pool's
 // parallelism wins (measured on this project's 2-core machine, Node 22).
 import { promisify } from 'node:util';
-import { deflate as deflateCb, deflateSync, inflate as inflateCb, inflateSync, type ZlibOptions } from 'node:zlib';
+import { constants as zlibConstants, deflate as deflateCb, deflateSync, inflate as inflateCb, inflateSync, type ZlibOptions } from 'node:zlib';
 
 const deflateAsync = promisify(deflateCb);
 const inflateAsync = promisify(inflateCb);
@@ -11,9 +11,13 @@ const inflateAsync = promisify(inflateCb);
 /** Blocks of at most this many (uncompressed) bytes are compressed and decompressed on the calling thread. */
 export const SYNC_ZLIB_BYTES = 64 * 1024;
 
-/** DEFLATE (zlib format) of one block. */
+/**
+ * DEFLATE (zlib format) of one block. The async call finishes the stream on its one write, as the sync call
+ * does: otherwise zlib gives back what it flushed on the write and the rest on the finish, two pieces that
+ * Node then copies into one buffer (the same bytes, a copy of every block).
+ */
 export function deflateBlock(raw: Uint8Array, options: ZlibOptions): Buffer | Promise<Buffer> {
-  return raw.byteLength <= SYNC_ZLIB_BYTES ? deflateSync(raw, options) : deflateAsync(raw, options);
+  return raw.byteLength <= SYNC_ZLIB_BYTES ? deflateSync(raw, options) : deflateAsync(raw, { ...options, flush: zlibConstants.Z_FINISH });
 }
 
 /** One block back from DEFLATE; `size` is its uncompressed size. */
