@@ -38,7 +38,8 @@ export function canReadFast(l: BlockLayout): boolean {
   );
 }
 
-export async function readFast(l: BlockLayout, w: PixelWindow, bands: number[]): Promise<TypedArray[]> {
+/** `file`: the file, opened once by whoever reads it several times (without it, opened and closed here). */
+export async function readFast(l: BlockLayout, w: PixelWindow, bands: number[], file?: () => Promise<FileHandle>): Promise<TypedArray[]> {
   const { ctor } = DTYPE_INFO[l.dtype];
   const out = bands.map(() => new ctor(w.width * w.height));
   const across = Math.ceil(l.width / l.blockWidth);
@@ -59,7 +60,7 @@ export async function readFast(l: BlockLayout, w: PixelWindow, bands: number[]):
       for (let bx = bx0; bx <= bx1; bx++) jobs.push({ band: bi, bx, by, index: band * across * down + by * across + bx });
     }
   }
-  const fh = await open(l.source, 'r');
+  const fh = file ? await file() : await open(l.source, 'r');
   try {
     // Blocks are inflated a batch at a time (large ones on libuv's thread pool: parallel, bounded memory);
     // the next batch is already inflating while this one is copied out. A batch's blocks that lie close together in
@@ -92,7 +93,7 @@ export async function readFast(l: BlockLayout, w: PixelWindow, bands: number[]):
       });
     }
   } finally {
-    await fh.close();
+    if (!file) await fh.close();
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -297,6 +297,27 @@ describe('readRasterWindow', () => {
     } finally {
       server.close();
     }
+  });
+
+  test('an open raster read window by window opens its file once, and close() lets it go', async () => {
+    const path = join(dir, 'windows.tif');
+    const band = reflectanceBand(300, 300, 3);
+    await writeGeoTiff(path, { width: 300, height: 300, bands: [band], geoTransform: UTM_GT, epsg: 32615, nodata: -9999, tiled: true, blockSize: 64 });
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const r = await openRaster(path);
+    const opened = fds();
+    const windows = [0, 100, 200].map((x) => ({ x, y: x, width: 100, height: 100 }));
+    const got = await Promise.all(windows.map((window) => r.read({ window })));
+    assert.equal(fds(), opened + 1, 'one more file open for the reads, kept for the next');
+    await r.read({ window: windows[0] });
+    assert.equal(fds(), opened + 1);
+    got.forEach((g, i) => {
+      const { x, y } = windows[i]!;
+      for (const [k, v] of [[0, 0], [37, 61], [99, 99]] as const) assert.equal(g.bands[0]![k * 100 + v], band[(y + k) * 300 + x + v]);
+    });
+    await r.close();
+    assert.equal(fds(), before, 'close() closes both');
   });
 
   test('truncated, corrupt, CRS-less files and bad windows are errors naming the file', async () => {

@@ -1,6 +1,7 @@
 // GeoTIFF reading through geotiff.js: local files and HTTP(S) COGs (range requests), with the
 // georeferencing, CRS, nodata and scale/offset a warp needs. Every error names the file or URL.
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { fromFile, fromUrl } from 'geotiff';
 import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
 import { HlsError, isRetryableSystemError } from '@hls/common';
@@ -140,11 +141,24 @@ export async function openTiff(
       // geotiff.js undoes the predictor before byte-swapping: it would return wrong values.
       throw new RasterReadError(source, `unsupported layout: big-endian ${layout.dtype} with a predictor and compression ${layout.compression} (or read remotely)`);
     }
+    // The fast decoder's file, opened at its first read and kept until close(): a raster read window by window
+    // (a tile's chips) is not opened again for each.
+    let file: Promise<FileHandle> | undefined;
+    const handle = (): Promise<FileHandle> => {
+      if (!file) {
+        file = open(source, 'r');
+        file.catch(() => (file = undefined));
+      }
+      return file;
+    };
     const raster: OpenRaster = {
       ...info,
-      read: (o = {}) => readImage(info, image, fast, o.window, o.bands, o.signal, o.maxPixels ?? options.maxPixels),
+      read: (o = {}) => readImage(info, image, fast, o.window, o.bands, o.signal, o.maxPixels ?? options.maxPixels, handle),
       close: async () => {
         tiff.close();
+        const f = file;
+        file = undefined;
+        if (f) await (await f.catch(() => null))?.close();
       },
     };
     return { raster, layout };
@@ -297,6 +311,7 @@ async function readImage(
   bands?: number[],
   signal?: AbortSignal,
   maxPixels?: number,
+  file?: () => Promise<FileHandle>,
 ): Promise<Raster> {
   const w = window ?? { x: 0, y: 0, width: info.width, height: info.height };
   if (
@@ -313,7 +328,7 @@ async function readImage(
   let data: TypedArray[];
   try {
     if (fast) {
-      data = await readFast(fast, w, samples);
+      data = await readFast(fast, w, samples, file);
     } else {
       const result = await image.readRasters({
         window: [w.x, w.y, w.x + w.width, w.y + w.height],
