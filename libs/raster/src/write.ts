@@ -11,7 +11,7 @@ import type { GdalMetadata } from './gdal-metadata.ts';
 import { epsgEntry } from './epsg-db.ts';
 import { GK } from './geokey-codes.ts';
 import type { Crs, GeoKeyEntry } from './crs.ts';
-import { DTYPE_INFO, dtypeOf } from './types.ts';
+import { DTYPE_INFO, dtypeOf, typedView } from './types.ts';
 import type { DType, GeoTransform, TypedArray } from './types.ts';
 import { deflateBlock } from './zlib-blocks.ts';
 
@@ -175,8 +175,14 @@ async function encodeParts(o: WriteGeoTiffOptions): Promise<Buffer[]> {
     const pending: Array<Buffer | Promise<Buffer>> = [];
     const planes = planar === 2 ? nb : 1;
     const present = o.presentBlocks ? new Set(o.presentBlocks) : null;
+    // Blocks zlib has finished with, for the next blocks to be cut into: fresh memory costs a page fault per
+    // 4 KiB, and a band's blocks are tens of thousands of pages.
+    const spare: Buffer[] = [];
+    let inFlight = 0;
     for (let p = 0; p < planes; p++) {
       for (let ty = 0; ty < down; ty++) {
+        // Between block rows, the compressions that finished come back (and their blocks to `spare`).
+        if (inFlight > 0) await new Promise(setImmediate);
         if (li === 0 && o.fillRows) {
           const [y0, y1] = [ty * bh, Math.min(lv.height, (ty + 1) * bh)];
           for (const b of planar === 2 ? [p] : [...Array(nb).keys()]) o.fillRows(b, y0, y1);
@@ -188,10 +194,29 @@ async function encodeParts(o: WriteGeoTiffOptions): Promise<Buffer[]> {
           }
           // Strips are cut to the image height; tiles are always full size (padding is ignored by readers).
           const h = tiled ? bh : Math.min(bh, lv.height - ty * bh);
-          const raw = extractBlock(lv, info.ctor, planar === 2 ? [p] : [...Array(nb).keys()], tx * bw, ty * bh, bw, h, predictor === 2);
+          // A block wholly inside the image has every value written, so it may reuse a spare; one at an edge is
+          // fresh, its padding zeros.
+          const inside = (tx + 1) * bw <= lv.width && (ty + 1) * bh <= lv.height;
+          const raw = extractBlock(lv, dtype, planar === 2 ? [p] : [...Array(nb).keys()], tx * bw, ty * bh, bw, h, predictor === 2, inside ? spare.pop() : undefined);
+          if (compress !== 'deflate') {
+            pending.push(raw);
+            continue;
+          }
           // An output chunk the block's size (DEFLATE of raster data rarely grows it; if it does, zlib adds a
           // chunk): one chunk, not the 16 KiB default's many, which zlib then concatenates (a third of the cost).
-          pending.push(compress === 'deflate' ? deflateBlock(raw, { level, strategy, chunkSize: Math.max(raw.length + 64, 16 * 1024) }) : raw);
+          const z = deflateBlock(raw, { level, strategy, chunkSize: Math.max(raw.length + 64, 16 * 1024) });
+          if (!(z instanceof Promise)) {
+            if (inside) spare.push(raw);
+            pending.push(z);
+            continue;
+          }
+          inFlight++;
+          pending.push(
+            z.finally(() => {
+              inFlight--;
+              if (inside) spare.push(raw);
+            }),
+          );
         }
       }
     }
@@ -301,16 +326,20 @@ function addGeoTags(add: (tag: number, type: number, values: number[]) => void, 
 /** Copy one block out of the bands (padding with 0 past the image edge), apply the horizontal predictor. */
 function extractBlock(
   lv: Level,
-  ctor: new (n: number) => TypedArray,
+  dtype: DType,
   bandIdx: number[],
   x0: number,
   y0: number,
   bw: number,
   bh: number,
   predict: boolean,
+  reuse?: Buffer,
 ): Buffer {
   const spp = bandIdx.length;
-  const out = new ctor(bw * bh * spp);
+  const n = bw * bh * spp;
+  const bytes = n * (DTYPE_INFO[dtype].bits / 8);
+  // A spare block's memory when it is this block's size (the caller gives one only where every value is written).
+  const out = reuse && reuse.byteLength === bytes ? typedView(dtype, reuse.buffer as ArrayBuffer, reuse.byteOffset, n) : new DTYPE_INFO[dtype].ctor(n);
   const w = Math.min(bw, lv.width - x0);
   const h = Math.min(bh, lv.height - y0);
   if (spp === 1 && predict) {
