@@ -191,6 +191,27 @@ describe('writeGeoTiff', () => {
     await assert.rejects(writeGeoTiff(join(dir, 'x.tif'), { width: 10, height: 10, bands: [new Int16Array(100)], geoTransform: UTM_GT, epsg: 32615, cog: true }), /COG layout needs a tiled image/);
   });
 
+  test('an image made one block row at a time (fillRows, a block row per band in memory) is the file the whole image makes', async () => {
+    const [w, h] = [300, 200];
+    const bands = [reflectanceBand(w, h, 11), reflectanceBand(w, h, 12)];
+    const o = { width: w, height: h, geoTransform: UTM_GT, epsg: 32615, nodata: -9999, tiled: true, blockSize: 64 };
+    const whole = await encodeGeoTiff({ ...o, bands });
+    const rows = bands.map(() => new Int16Array(w * 64));
+    const asked: string[] = [];
+    const byRows = await encodeGeoTiff({
+      ...o,
+      bands: rows,
+      fillRows: (b, y0, y1) => {
+        asked.push(`${b}:${y0}-${y1}`);
+        rows[b]!.set(bands[b]!.subarray(y0 * w, y1 * w));
+      },
+    });
+    assert.ok(byRows.equals(whole));
+    assert.deepEqual(asked, ['0:0-64', '0:64-128', '0:128-192', '0:192-200', '1:0-64', '1:64-128', '1:128-192', '1:192-200']);
+    await assert.rejects(encodeGeoTiff({ ...o, bands, fillRows: () => {} }), /band 1 has 60000 values, expected 300x64=19200/);
+    await assert.rejects(encodeGeoTiff({ ...o, bands: rows, overviews: true, fillRows: () => {} }), /need a tiled image without overviews/);
+  });
+
   test('a file of more blocks than one write takes (4,300 pieces with the COG leaders and trailers) is written whole: the bytes encodeGeoTiff gives, valid for GDAL', async () => {
     const [w, h] = [600, 600];
     const band = reflectanceBand(w, h, 8);

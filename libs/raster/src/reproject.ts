@@ -34,6 +34,8 @@ export interface ReprojectOptions {
 
 /** GDAL metadata item of a chips-mode output: the chip rectangles it holds (JSON), for reuse checks. */
 export const CHIP_WINDOWS_ITEM = 'HLS_CHIP_WINDOWS';
+/** Block side of a whole-tile output. */
+const TILE_BLOCK = 512;
 
 export interface ReprojectResult {
   input: string;
@@ -111,16 +113,18 @@ export async function reprojectFile(input: string, output: string, options: Repr
     const grid = coordGrid(src, window, options.maxErrorPx ?? defaultMaxError(resampling));
     const raster = await src.read();
     const { ctor } = DTYPE_INFO[src.dtype];
-    const bands = raster.bands.map(() => new ctor(window.width * window.height));
-    // Each block row is set to nodata and warped just before the writer cuts it (every row once), so the
-    // rows above are compressing (libuv's pool, the other core) while these are warped, and each row is
-    // touched while it is in the cache.
+    // One block row of output per band, warped (after being set to nodata) just before the writer cuts it: the
+    // rows above are compressing on libuv's pool (the other core) while these are warped, and the output
+    // is never whole in memory (fresh memory costs a page fault per 4 KiB).
+    const rowsHeld = Math.min(TILE_BLOCK, window.height);
+    const bands = raster.bands.map(() => new ctor(window.width * rowsHeld));
     const sources = raster.bands.map((data) => ({ width: src.width, height: src.height, data, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata }));
     const fillRows = (b: number, y0: number, y1: number): void => {
-      bands[b]!.fill(src.nodata ?? 0, y0 * window.width, y1 * window.width);
-      warpWithGrid(sources[b]!, window, grid, { resampling, out: bands[b]!, rects: [{ x: 0, y: y0, width: window.width, height: y1 - y0 }] });
+      bands[b]!.fill(src.nodata ?? 0, 0, (y1 - y0) * window.width);
+      const outImage = { width: window.width, height: rowsHeld, x: 0, y: -y0 };
+      warpWithGrid(sources[b]!, window, grid, { resampling, out: bands[b]!, outImage, rects: [{ x: 0, y: y0, width: window.width, height: y1 - y0 }] });
     };
-    await writeOnGrid(output, window, bands, src.nodata, options, { blockSize: 512, fillRows });
+    await writeOnGrid(output, window, bands, src.nodata, options, { blockSize: TILE_BLOCK, fillRows });
     // After the file: a kill in between leaves no sidecar, so the output is redone, never trusted.
     await writeChecksum(output);
     return { input, output, window, bbox5070: windowBounds(window), maxTransformError: grid.maxError };

@@ -186,7 +186,13 @@ export function warpWithGrid(src: WarpSource, dst: GridWindow, grid: CoordGrid, 
   const dstNd = options.dstNodata ?? nd ?? 0;
   let out: TypedArray;
   const image = options.outImage ?? { width: dst.width, height: dst.height, x: 0, y: 0 };
-  if (image.x < 0 || image.y < 0 || image.x + dst.width > image.width || image.y + dst.height > image.height) throw new Error('warp: the window does not fit in the output image');
+  // What is written must fit: the rectangles' parts in the window (an image may hold only some rows of it), or the window.
+  const fits = (r: PixelWindow): boolean => {
+    const [x0, y0] = [Math.max(0, r.x), Math.max(0, r.y)];
+    const [x1, y1] = [Math.min(dst.width, r.x + r.width), Math.min(dst.height, r.y + r.height)];
+    return x1 <= x0 || y1 <= y0 || (image.x + x0 >= 0 && image.y + y0 >= 0 && image.x + x1 <= image.width && image.y + y1 <= image.height);
+  };
+  if (!(options.rects ?? [{ x: 0, y: 0, width: dst.width, height: dst.height }]).every(fits)) throw new Error('warp: the window does not fit in the output image');
   if (options.out) {
     if (options.out.length !== image.width * image.height || !(options.out instanceof info.ctor)) throw new Error(`warp: the output array is not ${image.width} x ${image.height} ${src.dtype}`);
     out = options.out;

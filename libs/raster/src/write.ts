@@ -62,8 +62,10 @@ export interface WriteGeoTiffOptions {
    */
   presentBlocks?: readonly number[];
   /**
-   * No overviews: called just before rows [y0, y1) of band `band` are cut into blocks, so a producer (the
-   * warp) can fill them then; each block row is then compressed on libuv's pool while the next is made.
+   * Tiled, no overviews: the image is made one block row at a time. `bands` then hold one block row each
+   * (width x min(blockSize, height) values), and fillRows is called just before rows [y0, y1) of band `band`
+   * are cut into blocks, to put them in rows [0, y1 - y0) of that array; each block row is compressed on
+   * libuv's pool while the next is made, and the image is never whole in memory.
    */
   fillRows?: (band: number, y0: number, y1: number) => void;
 }
@@ -111,9 +113,13 @@ function validate(o: WriteGeoTiffOptions): DType {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) throw new Error(`bad image size ${width}x${height}`);
   if (bands.length === 0) throw new Error('no bands to write');
   const dtype = o.dtype ?? dtypeOf(bands[0]!);
+  const tiled = o.tiled ?? (width > 512 || height > 512);
+  if (o.fillRows && (!tiled || o.overviews)) throw new Error('rows filled while writing need a tiled image without overviews (they are made from the whole image first)');
+  // Filled while writing: one block row of each band at a time.
+  const rows = o.fillRows ? Math.min(o.blockSize ?? 512, height) : height;
   for (const [i, b] of bands.entries()) {
     if (dtypeOf(b) !== dtype) throw new Error(`band ${i + 1} is ${dtypeOf(b)}, expected ${dtype}`);
-    if (b.length !== width * height) throw new Error(`band ${i + 1} has ${b.length} values, expected ${width}x${height}=${width * height}`);
+    if (b.length !== width * rows) throw new Error(`band ${i + 1} has ${b.length} values, expected ${width}x${rows}=${width * rows}`);
   }
   if (o.colorMap) {
     if (dtype !== 'uint8' || bands.length !== 1) throw new Error('a colour map needs a single UInt8 band');
@@ -123,7 +129,6 @@ function validate(o: WriteGeoTiffOptions): DType {
   geoKeysOf(o);
   if (o.cog && !(o.tiled ?? (width > 512 || height > 512))) throw new Error('a COG layout needs a tiled image');
   if (o.presentBlocks && (!(o.tiled ?? (width > 512 || height > 512)) || o.overviews || o.cog)) throw new Error('sparse blocks need a tiled image without overviews or COG layout');
-  if (o.fillRows && o.overviews) throw new Error('rows filled while writing cannot have overviews (they are made from the whole image first)');
   if ((o.gdalMetadata?.bands?.length ?? 0) > bands.length) throw new Error(`GDAL metadata for ${o.gdalMetadata?.bands?.length} bands, the image has ${bands.length}`);
   const bs = o.blockSize ?? 512;
   if (bs % 16 !== 0 || bs <= 0) throw new Error(`block size ${bs} is not a positive multiple of 16`);
@@ -197,7 +202,7 @@ async function encodeParts(o: WriteGeoTiffOptions): Promise<Buffer[]> {
           // A block wholly inside the image has every value written, so it may reuse a spare; one at an edge is
           // fresh, its padding zeros.
           const inside = (tx + 1) * bw <= lv.width && (ty + 1) * bh <= lv.height;
-          const raw = extractBlock(lv, dtype, planar === 2 ? [p] : [...Array(nb).keys()], tx * bw, ty * bh, bw, h, predictor === 2, inside ? spare.pop() : undefined);
+          const raw = extractBlock(lv, dtype, planar === 2 ? [p] : [...Array(nb).keys()], tx * bw, ty * bh, bw, h, predictor === 2, inside ? spare.pop() : undefined, o.fillRows ? ty * bh : 0);
           if (compress !== 'deflate') {
             pending.push(raw);
             continue;
@@ -334,6 +339,8 @@ function extractBlock(
   bh: number,
   predict: boolean,
   reuse?: Buffer,
+  /** The image row the bands' first row holds (a block row filled while writing). */
+  rowBase = 0,
 ): Buffer {
   const spp = bandIdx.length;
   const n = bw * bh * spp;
@@ -343,20 +350,20 @@ function extractBlock(
   const w = Math.min(bw, lv.width - x0);
   const h = Math.min(bh, lv.height - y0);
   if (spp === 1 && predict) {
-    cutPredicted(lv.bands[bandIdx[0]!]!, out, lv.width, x0, y0, w, h, bw);
+    cutPredicted(lv.bands[bandIdx[0]!]!, out, lv.width, x0, y0 - rowBase, w, h, bw);
     return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   }
   if (spp === 1) {
     const src = lv.bands[bandIdx[0]!]!;
     for (let r = 0; r < h; r++) {
-      const start = (y0 + r) * lv.width + x0;
+      const start = (y0 - rowBase + r) * lv.width + x0;
       out.set(src.subarray(start, start + w), r * bw);
     }
   } else {
     for (let s = 0; s < spp; s++) {
       const src = lv.bands[bandIdx[s]!]!;
       for (let r = 0; r < h; r++) {
-        let si = (y0 + r) * lv.width + x0;
+        let si = (y0 - rowBase + r) * lv.width + x0;
         let di = r * bw * spp + s;
         for (let c = 0; c < w; c++, si++, di += spp) out[di] = src[si]!;
       }
