@@ -142,6 +142,25 @@ describe('chip windows', () => {
     assert.equal(await isValidReprojection(whole, src, 'footprint'), true);
   });
 
+  test('a thread warping tiles of two sizes in turn writes the same chips file for a tile before and after the other', async () => {
+    // The warp keeps its tile-sized arrays between bands as views of the largest asked for: the larger tile's
+    // values left in them must not reach the smaller tile's file.
+    const small = await makeCog('turn-small', 14, 500000, 4600000, reflectanceBand(N, N, 21), -9999);
+    const big = await makeHlsCog(dir, 'turn-big', N + 300, 14, 520000, 4610000, reflectanceBand(N + 300, N + 300, 22), -9999);
+    const ts = await reprojectFile(small, join(dir, 'turn-small.tiles.tif'));
+    const tb = await reprojectFile(big, join(dir, 'turn-big.tiles.tif'));
+    assert.ok(tb.window.width * tb.window.height > ts.window.width * ts.window.height);
+    const chips = [chipAt(ts.bbox5070, 100, 100), chipAt(ts.bbox5070, 100 + 224, 100), chipAt(ts.bbox5070, 550, 700)];
+    const bigChips = [chipAt(tb.bbox5070, 90, 80), chipAt(tb.bbox5070, 600, 500), chipAt(tb.bbox5070, 1200, 1100)];
+    await reprojectFile(small, join(dir, 'turn-1.tif'), { chips });
+    await reprojectFile(big, join(dir, 'turn-big.chips.tif'), { chips: bigChips });
+    await reprojectFile(small, join(dir, 'turn-2.tif'), { chips });
+    assert.ok(readFileSync(join(dir, 'turn-1.tif')).equals(readFileSync(join(dir, 'turn-2.tif'))));
+    const whole = await readRasterWindow(join(dir, 'turn-small.tiles.tif'));
+    const again = await readRasterWindow(join(dir, 'turn-2.tif'));
+    for (const rect of chipRects(ts.window, chips)) assert.deepEqual(cut(again, rect), cut(whole, rect));
+  });
+
   test('a partial copy that lacks a block the chips need is an error naming the file and the blocks', async () => {
     const refl = reflectanceBand(N, N, 9);
     const src = await makeCog('partial', 16, 300000, 4200000, refl, -9999);

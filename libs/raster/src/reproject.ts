@@ -217,17 +217,19 @@ function writeOnGrid(
 }
 
 const scratch = new Map<string, TypedArray>();
-/** A reusable array of `length` values of `dtype` for `use` (one per use, per thread); its contents are whatever was left. */
+/**
+ * A reusable array of `length` values of `dtype` for `use` (one per use, per thread); its contents are whatever
+ * was left. It is a view of the largest array asked for so far: a thread warping the bands of two tiles in turn
+ * (their windows differ in size by a few pixels) would otherwise allocate, and fault in, ~30 MB for every band.
+ */
 function scratchArray(dtype: DType, length: number, use: string): TypedArray {
-  const key = `${use} ${dtype} ${length}`;
+  const key = `${use} ${dtype}`;
   let a = scratch.get(key);
-  if (!a) {
-    // One size at a time per use and type: a tile of another size replaces it.
-    for (const k of scratch.keys()) if (k.startsWith(`${use} ${dtype} `)) scratch.delete(k);
+  if (!a || a.length < length) {
     a = new DTYPE_INFO[dtype].ctor(length);
     scratch.set(key, a);
   }
-  return a;
+  return a.length === length ? a : a.subarray(0, length);
 }
 
 /** The rectangles as a canonical JSON list (sorted), so equal sets compare equal as text. */
