@@ -258,13 +258,13 @@ export async function clipChip(input: ClipChipInput, o: ClipChipOptions): Promis
     const common = { width: CHIP.pixels, height: CHIP.pixels, geoTransform: box.geoTransform, epsg: CDL_GRID.epsg, tiled: false };
     // The merged chip as a small COG (internal tiles and one overview), so GIS tools open it fast.
     const cog = { tiled: true, blockSize: MERGED_CHIP_BLOCK, overviews: true, cog: true };
-    await writeGeoTiff(join(o.datasetDir, files.merged), { ...common, ...cog, bands, nodata: HLS.reflectanceNodata, gdalMetadata: mergedChipMetadata(scenes) });
-    await writeGeoTiff(join(o.datasetDir, files.fmask), { ...common, bands: fmask, nodata: HLS.fmaskNodata, gdalMetadata: fmaskChipMetadata(scenes) });
+    // Each write gives the SHA-256 of the bytes it wrote, for the record.
+    const merged = await writeGeoTiff(join(o.datasetDir, files.merged), { ...common, ...cog, bands, nodata: HLS.reflectanceNodata, gdalMetadata: mergedChipMetadata(scenes) });
+    const fmaskFile = await writeGeoTiff(join(o.datasetDir, files.fmask), { ...common, bands: fmask, nodata: HLS.fmaskNodata, gdalMetadata: fmaskChipMetadata(scenes) });
     // Class 0 of the mask is "no data".
-    await writeGeoTiff(join(o.datasetDir, files.mask), { ...common, bands: [mask], nodata: 0, colorMap: classPalette(), gdalMetadata: maskChipMetadata() });
+    const maskFile = await writeGeoTiff(join(o.datasetDir, files.mask), { ...common, bands: [mask], nodata: 0, colorMap: classPalette(), gdalMetadata: maskChipMetadata() });
     if (o.quicklooks) await writeQuicklooks(o.datasetDir, input.chipId, CHIP.pixels, bands, mask);
-    const hash = (f: string) => sha256File(join(o.datasetDir, f));
-    const sha256 = { merged: await hash(files.merged), mask: await hash(files.mask), fmask: await hash(files.fmask) };
+    const sha256 = { merged: merged.sha256, mask: maskFile.sha256, fmask: fmaskFile.sha256 };
     const rec: ClipRecord = { ...want, qa, files, sha256 };
     await writeTextAtomic(clipRecordPath(o.datasetDir, input.chipId), JSON.stringify(rec));
     return { ok: true, qa, files, scenes };

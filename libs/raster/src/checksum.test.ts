@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { checksumPath, hasValidChecksum, isValidReprojection, reprojectFile, utmEpsg, writeGeoTiff } from './index.ts';
+import { checksumPath, hasValidChecksum, isValidReprojection, reprojectFile, sha256File, utmEpsg, writeGeoTiff } from './index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'raster-checksum-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,4 +32,26 @@ test('reprojectFile writes a sha256sum sidecar; a copy corrupted in place, or wi
   assert.equal(await isValidReprojection(out, src), true);
   unlinkSync(checksumPath(out));
   assert.equal(await isValidReprojection(out, src), false, 'no sidecar (killed before it was written): not valid');
+});
+
+test('writeGeoTiff gives the size and SHA-256 of the bytes it wrote; sha256File reads files of any size whole', async () => {
+  const sum = (p: string) => execFileSync('sha256sum', [p], { encoding: 'utf8' }).split(' ')[0];
+  const n = 1100;
+  const band = new Int16Array(n * n).map((_, i) => (i * 7919) % 12000);
+  // A tiled COG with overviews (many parts: header, blocks, leaders) and a striped file.
+  for (const [name, layout] of [['cog.tif', { tiled: true, blockSize: 256, overviews: true, cog: true }], ['striped.tif', { tiled: false }]] as const) {
+    const path = join(dir, name);
+    const w = await writeGeoTiff(path, { width: n, height: n, bands: [band, band], geoTransform: [600000, 30, 0, 4800000, 0, -30], epsg: utmEpsg(15), nodata: -9999, ...layout });
+    assert.equal(w.bytes, statSync(path).size, name);
+    assert.equal(w.sha256, sum(path), name);
+    assert.equal(await sha256File(path), w.sha256, name);
+  }
+  // More than one 1 MiB piece, and an empty file.
+  const big = join(dir, 'big.bin');
+  writeFileSync(big, Buffer.alloc(2_500_000, 7));
+  assert.equal(await sha256File(big), sum(big));
+  const empty = join(dir, 'empty.bin');
+  writeFileSync(empty, '');
+  assert.equal(await sha256File(empty), sum(empty));
+  await assert.rejects(sha256File(join(dir, 'missing.bin')), /ENOENT/);
 });

@@ -6,7 +6,7 @@ export { encodeGdalMetadata, parseGdalMetadata, parseScaleOffset } from './gdal-
 export type { GdalBandMetadata, GdalMetadata, ParsedGdalMetadata } from './gdal-metadata.ts';
 export type { RasterInfo, OpenRaster, OpenOptions } from './read.ts';
 export { writeGeoTiff, encodeGeoTiff } from './write.ts';
-export type { WriteGeoTiffOptions } from './write.ts';
+export type { WriteGeoTiffOptions, WrittenFile } from './write.ts';
 export { cdlWindowFor, snapToCdlGrid, windowBounds, windowGeoTransform } from './grid.ts';
 export type { GridWindow, ExtentMode } from './grid.ts';
 export { coordGrid, defaultMaxError, exactPixelTransform, interpolate, warpBand, warpWithGrid } from './warp.ts';

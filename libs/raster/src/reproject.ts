@@ -10,7 +10,7 @@ import { cdlWindowFor, windowBounds, windowGeoTransform } from './grid.ts';
 import type { ExtentMode, GridWindow } from './grid.ts';
 import { coordGrid, defaultMaxError, warpWithGrid } from './warp.ts';
 import type { CoordGrid, Resampling } from './warp.ts';
-import { writeGeoTiff, type WriteGeoTiffOptions } from './write.ts';
+import { writeGeoTiff, type WriteGeoTiffOptions, type WrittenFile } from './write.ts';
 
 export interface ReprojectOptions {
   resampling?: Resampling;
@@ -124,9 +124,9 @@ export async function reprojectFile(input: string, output: string, options: Repr
       const outImage = { width: window.width, height: rowsHeld, x: 0, y: -y0 };
       warpWithGrid(sources[b]!, window, grid, { resampling, out: bands[b]!, outImage, rects: [{ x: 0, y: y0, width: window.width, height: y1 - y0 }] });
     };
-    await writeOnGrid(output, window, bands, src.nodata, options, { blockSize: TILE_BLOCK, fillRows });
+    const written = await writeOnGrid(output, window, bands, src.nodata, options, { blockSize: TILE_BLOCK, fillRows });
     // After the file: a kill in between leaves no sidecar, so the output is redone, never trusted.
-    await writeChecksum(output);
+    await writeChecksum(output, written.sha256);
     return { input, output, window, bbox5070: windowBounds(window), maxTransformError: grid.maxError };
   } finally {
     await src.close();
@@ -177,12 +177,12 @@ async function reprojectChipWindows(
     const source = { width: src.width, height: src.height, data: d, dtype: src.dtype, geoTransform: src.geoTransform, crs: src.crs, nodata: src.nodata };
     return warpWithGrid(source, window, grid, { resampling, rects: plan.rects, out, outImage });
   });
-  await writeOnGrid(output, image, bands, src.nodata, options, {
+  const written = await writeOnGrid(output, image, bands, src.nodata, options, {
     blockSize: layout.blockSize,
     presentBlocks: present,
     gdalMetadata: { items: { [CHIP_WINDOWS_ITEM]: chipWindowsItem(plan.rects) } },
   });
-  await writeChecksum(output);
+  await writeChecksum(output, written.sha256);
   return {
     input,
     output,
@@ -202,7 +202,7 @@ function writeOnGrid(
   nodata: number | null,
   options: ReprojectOptions,
   layout: Pick<WriteGeoTiffOptions, 'blockSize' | 'presentBlocks' | 'gdalMetadata' | 'fillRows'>,
-): Promise<void> {
+): Promise<WrittenFile> {
   return writeGeoTiff(output, {
     width: window.width,
     height: window.height,

@@ -2,7 +2,7 @@
 // DEFLATE + horizontal predictor, multi-band, GeoKeys for EPSG codes, GDAL_NODATA, a palette for
 // class masks, GDAL metadata (band descriptions, scale/offset, items), and COG ordering (all IFDs first, then data, smallest overview first) with optional
 // overviews. Files are written to a temporary name and renamed, so a reader never sees half a file.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { constants as zlibConstants } from 'node:zlib';
@@ -95,7 +95,13 @@ interface EncodedLevel {
   tags: Tag[];
 }
 
-export async function writeGeoTiff(path: string, options: WriteGeoTiffOptions): Promise<void> {
+/** What writeGeoTiff wrote: the file's size and the hex SHA-256 of its bytes (no need to read it back to hash it). */
+export interface WrittenFile {
+  bytes: number;
+  sha256: string;
+}
+
+export async function writeGeoTiff(path: string, options: WriteGeoTiffOptions): Promise<WrittenFile> {
   const parts = await encodeParts(options);
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -106,6 +112,13 @@ export async function writeGeoTiff(path: string, options: WriteGeoTiffOptions): 
     await rm(tmp, { force: true });
     throw new Error(`${path}: cannot write GeoTIFF: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for (const p of parts) {
+    hash.update(p);
+    bytes += p.length;
+  }
+  return { bytes, sha256: hash.digest('hex') };
 }
 
 function validate(o: WriteGeoTiffOptions): DType {
