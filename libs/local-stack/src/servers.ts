@@ -68,10 +68,11 @@ export function demoConfig(dataDir: string, world: World, stacUrl: string, gatew
     stac: { type: 'api', url: `${stacUrl}/stac/LPCLOUD`, page_limit: 100, timeout_ms: 30_000, retries: 3 },
     ipfs: { backends: [{ type: 'gateway', urls: [gatewayUrl] }], timeout_ms: 60_000, retries: 3, concurrency: 8 },
     cdl: { source: world.cdl, reclass_table: world.reclassTable },
-    // Two reprojections and two clips at a time on two cores; warps run in a worker pool.
+    // Warps run in a pool of two threads (two cores): four reprojections in flight keep each thread's next band
+    // queued while the main thread publishes the last one and pulls the next; two clips at a time.
     services: {
       ...Object.fromEntries(SERVICES.map((s) => [s, { concurrency: 1, ack_wait_ms: ackWaitMs, max_deliver: 5 }])),
-      reprojector: { concurrency: 2, ack_wait_ms: ackWaitMs, max_deliver: 5 },
+      reprojector: { concurrency: 4, ack_wait_ms: ackWaitMs, max_deliver: 5 },
       chipper: { concurrency: 2, ack_wait_ms: ackWaitMs, max_deliver: 5 },
       'ipfs-fetcher': { concurrency: 2, ack_wait_ms: ackWaitMs, max_deliver: 5 },
     },
