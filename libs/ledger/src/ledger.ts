@@ -23,7 +23,7 @@ import {
   type RunSpec,
   type TileRecord,
 } from './records.ts';
-import { reduceTile } from './state.ts';
+import { isTileEvent, reduceTile } from './state.ts';
 
 /** The ledger's KV buckets. */
 export interface LedgerStores {
@@ -134,7 +134,9 @@ export class RunLedger {
   /** Apply a published event to its tile's record (the reducer decides; other events change nothing). */
   async observe(subject: string, ev: unknown): Promise<void> {
     const e = ev as { runId?: string; tileId?: string };
-    if (!e?.runId || !e.tileId) return;
+    // A chip's or band's event never changes its tile's record: no need to read it (a KV round trip for most
+    // of a run's events).
+    if (!e?.runId || !e.tileId || !isTileEvent(subject, ev)) return;
     const at = now();
     await kvMutate<TileRecord>(this.stores.tiles, tileKey(e.runId, e.tileId), (prev) => reduceTile(prev, subject, ev, at));
   }
