@@ -8,6 +8,7 @@ import { balancedClassWeights } from './class-weights.ts';
 import { buildDataset } from './dataset.ts';
 import { Int16Histogram } from './histogram.ts';
 import { CHART_SIZE } from './plot.ts';
+import { readChip, type ReadChip } from './layout.ts';
 import { splitChipIds } from './split.ts';
 import { python, writeFilteredChips } from './testing/python.ts';
 
@@ -183,6 +184,18 @@ print(json.dumps([f.driver, f.width, f.height, int(bar.sum()), int((a[0] < 100).
     }
     assert.ok(summary.files.includes('validation_dst.png') && summary.files.includes('training_dst.png'));
     assert.ok(!summary.files.some((f) => f.startsWith('plots/') && f.endsWith('.png')));
+  });
+
+  it('reads each chip file of the dataset once (the class weights and the distribution share the masks\' counts)', async () => {
+    const reads = new Map<string, number>();
+    const read: ReadChip = (f) => {
+      reads.set(f, (reads.get(f) ?? 0) + 1);
+      return readChip(f);
+    };
+    await buildDataset(dir, { seed: 42, read });
+    const files = [...reads.keys()].map((f) => f.split('/').pop()!).sort();
+    assert.deepEqual(files, CHIPS.flatMap((c) => [`${c}.mask.tif`, `${c}_merged.tif`]).sort());
+    assert.deepEqual([...new Set(reads.values())], [1]);
   });
 
   it('names the file when a mask holds a value that is not a class', async () => {

@@ -16,6 +16,19 @@ export function classCounts(values: ArrayLike<number>, source: string): Float64A
   return counts;
 }
 
+/** Class counts of a mask file: maskClassCounts, or a cache of it shared by the steps that read the same masks. */
+export type MaskCounts = (file: string) => Promise<Float64Array>;
+
+/** maskClassCounts with each file's counts kept (class weights and the class distribution read the same masks). */
+export function cachedMaskCounts(read: ReadChip = readChip): MaskCounts {
+  const seen = new Map<string, Promise<Float64Array>>();
+  return (file) => {
+    let p = seen.get(file);
+    if (!p) seen.set(file, (p = maskClassCounts(file, read)));
+    return p;
+  };
+}
+
 export async function maskClassCounts(file: string, read: ReadChip = readChip): Promise<Float64Array> {
   const r = await read(file);
   const counts = new Float64Array(CLASS_COUNT);
@@ -51,11 +64,12 @@ export function balancedClassWeights(counts: ArrayLike<number>): number[] {
 export const formatClassWeights = (weights: readonly number[]): string => weights.map((w, i) => `${i}, ${pyFloat(w)}`).join('\n') + '\n';
 
 /** Weights over `<datasetDir>/chips_filtered/*.mask.tif` (or of `chipIds`) into class_weights.csv. */
-export async function writeClassWeights(datasetDir: string, options: { read?: ReadChip; chipIds?: readonly string[] } = {}): Promise<{ weights: number[]; counts: number[]; files: string[] }> {
+export async function writeClassWeights(datasetDir: string, options: { read?: ReadChip; chipIds?: readonly string[]; counts?: MaskCounts } = {}): Promise<{ weights: number[]; counts: number[]; files: string[] }> {
   const masks = await filteredMaskFiles(datasetDir, options.chipIds);
   if (masks.length === 0) throw new Error(`${join(datasetDir, DATASET_DIRS.filtered)}: no *.mask.tif chips`);
+  const counts = options.counts ?? ((m: string) => maskClassCounts(m, options.read));
   const total = new Float64Array(CLASS_COUNT);
-  for (const m of masks) (await maskClassCounts(m, options.read)).forEach((c, k) => (total[k]! += c));
+  for (const m of masks) (await counts(m)).forEach((c, k) => (total[k]! += c));
   const weights = balancedClassWeights(total);
   await writeTextAtomic(join(datasetDir, DATASET_FILES.classWeights), formatClassWeights(weights));
   return { weights, counts: [...total], files: [DATASET_FILES.classWeights] };

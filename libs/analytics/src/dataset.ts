@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DATASET_DIRS, DATASET_FILES } from '@hls/contracts';
 import { writeBandStats } from './band-stats.ts';
 import { writeClassDistribution } from './class-distribution.ts';
-import { writeClassWeights } from './class-weights.ts';
+import { cachedMaskCounts, writeClassWeights } from './class-weights.ts';
 import type { ReadChip } from './layout.ts';
 import { writeSplit, type SplitOptions } from './split.ts';
 
@@ -36,7 +36,9 @@ export async function buildDataset(datasetDir: string, options: BuildDatasetOpti
     return { train: 0, val: 0, files: split.files, empty: 'no chip was accepted: the split files are empty; no band stats, class weights or plots' };
   }
   const stats = await writeBandStats(datasetDir, { read: options.read, chipIds });
-  const weights = await writeClassWeights(datasetDir, { read: options.read, chipIds });
-  const dist = await writeClassDistribution(datasetDir, { read: options.read });
+  // The class weights and the distribution count the same masks: each is read once.
+  const counts = cachedMaskCounts(options.read);
+  const weights = await writeClassWeights(datasetDir, { read: options.read, chipIds, counts });
+  const dist = await writeClassDistribution(datasetDir, { read: options.read, counts });
   return { train: split.train.length, val: split.val.length, files: [...split.files, ...stats.files, ...weights.files, ...dist.files] };
 }
