@@ -9,7 +9,7 @@
 import { SUBJECTS, TileIdSchema, messageId, type ChipId, type TileId } from '@hls/contracts';
 import { gridFromCache, indexPayload, parseChipPayload, standInChipId, tileSearchGeometry, writeChipIndexFiles, type ChipIndexResult, type ChipIssue } from '@hls/geo';
 import type { RunRecord } from '@hls/ledger';
-import { PermanentError, type Handler } from '@hls/runtime';
+import { PermanentError, forEachInWindow, type Handler } from '@hls/runtime';
 import { withTileTrace } from '@hls/telemetry';
 
 /** What the run's ledger record gets from chip-index. */
@@ -83,18 +83,20 @@ export const handleRunRequested: Handler<'hls.run.requested'> = async (event, ct
   const tick = () => {
     if (++n % 500 === 0) ctx.working();
   };
-  for (const a of assigned) {
+  // A chip's events change no shared record: they go out a window at a time (one JetStream round trip per
+  // window, not per chip; a run over the US has ~100k of them).
+  await forEachInWindow(assigned, async (a) => {
     await ctx.publish(
       SUBJECTS.chipIndexed,
       { runId, chipId: a.chip.id, tileId: tileIds.get(a.tile.name) as TileId, bbox5070: a.chip.bbox5070, center: a.chip.center },
       messageId(SUBJECTS.chipIndexed, runId, a.chip.id),
     );
     tick();
-  }
-  for (const [chipId, i] of rejectedChips) {
+  });
+  await forEachInWindow(rejectedChips, async ([chipId, i]) => {
     await ctx.publish(SUBJECTS.chipRejected, { runId, chipId, reason: i.reason, detail: i.detail }, messageId(SUBJECTS.chipRejected, runId, chipId));
     tick();
-  }
+  });
   const areaOf = new Map(assigned.map((a) => [a.chip.id, a.chip.geometry]));
   const boxOf = new Map(assigned.map((a) => [a.chip.id, a.chip.bbox5070]));
   for (const g of tiles) {

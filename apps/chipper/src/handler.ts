@@ -4,15 +4,13 @@
 // deterministic, so a redelivery rewrites the same files and publishes the same ids.
 import { SUBJECTS, messageId } from '@hls/contracts';
 import { RasterCache, clipChip, parseReclassTable, type ReclassTable } from '@hls/chips';
-import { PermanentError, TransientError, systemErrorCode, withContext } from '@hls/runtime';
+import { PermanentError, TransientError, forEachInWindow, systemErrorCode, withContext } from '@hls/runtime';
 import type { Handler, ServiceContext } from '@hls/runtime';
 
 export const handleTileReprojected: Handler<'hls.tile.reprojected'> = async (event, ctx) => {
   const { runId, tileId, scenes } = event;
   ctx.annotate({ runId, tileId });
-  for (const { chipId, bbox5070 } of event.chips) {
-    await ctx.publish(SUBJECTS.chipClip, { runId, tileId, chipId, bbox5070, scenes }, messageId(SUBJECTS.chipClip, runId, chipId));
-  }
+  await forEachInWindow(event.chips, ({ chipId, bbox5070 }) => ctx.publish(SUBJECTS.chipClip, { runId, tileId, chipId, bbox5070, scenes }, messageId(SUBJECTS.chipClip, runId, chipId)));
   ctx.log.info({ chips: event.chips.length }, 'tile fanned out into chip jobs');
 };
 

@@ -8,7 +8,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { BANDS, SUBJECTS, messageId, tileBandPath, type Band, type BandSourceName, type GranuleId } from '@hls/contracts';
 import { BandSources, bandSourceSettings, bandUnavailableReason, type BandOutcome, type BandRequest, type BandSourceSettings } from '@hls/bands';
 import { discardPartialCopy } from '@hls/raster';
-import { PermanentError, TransientError, type Handler } from '@hls/runtime';
+import { PermanentError, TransientError, forEachInWindow, type Handler } from '@hls/runtime';
 import { fetchChipBlocks } from './chip-blocks.ts';
 
 export interface IpfsFetcherDeps {
@@ -96,13 +96,13 @@ export const sceneSelectedHandler = (deps: IpfsFetcherDeps): Handler<'hls.scene.
       { runId, tileId, chipIds: event.chipIds, reason: first.reason, detail: `scene ${granule}: ${detail}` },
       messageId(SUBJECTS.tileFailed, runId, tileId),
     );
-    for (const chipId of event.chipIds) {
-      await ctx.publish(
+    await forEachInWindow(event.chipIds, (chipId) =>
+      ctx.publish(
         SUBJECTS.chipFailed,
         { runId, chipId, tileId, reason: first.reason, error: `scene ${granule}, band ${first.band}: ${first.error}` },
         messageId(SUBJECTS.chipFailed, runId, chipId),
-      );
-    }
+      ),
+    );
     return;
   }
   for (const o of outcomes) {

@@ -6,7 +6,7 @@
 // moment later, so the end of the run should call mergeSceneParts(datasetDir) once more (it is cheap
 // and idempotent) for the authoritative files.
 import { SUBJECTS, messageId } from '@hls/contracts';
-import type { Handler } from '@hls/runtime';
+import { forEachInWindow, type Handler } from '@hls/runtime';
 import { mergeSceneParts, removeScenePart, selectScenes, writeScenePart } from '@hls/stac';
 
 export const handleTileSearched: Handler<'hls.tile.searched'> = async (event, ctx) => {
@@ -22,9 +22,7 @@ export const handleTileSearched: Handler<'hls.tile.searched'> = async (event, ct
     const dir = await ctx.datasetDir(runId);
     if (await removeScenePart(dir, tileId)) await mergeSceneParts(dir);
     await ctx.publish(SUBJECTS.tileRejected, { runId, tileId, chipIds, reason: r.reason, detail }, messageId(SUBJECTS.tileRejected, runId, tileId));
-    for (const chipId of chipIds) {
-      await ctx.publish(SUBJECTS.chipRejected, { runId, chipId, tileId, reason: r.reason, detail }, messageId(SUBJECTS.chipRejected, runId, chipId));
-    }
+    await forEachInWindow(chipIds, (chipId) => ctx.publish(SUBJECTS.chipRejected, { runId, chipId, tileId, reason: r.reason, detail }, messageId(SUBJECTS.chipRejected, runId, chipId)));
     return;
   }
   const dir = await ctx.datasetDir(runId);

@@ -1,5 +1,5 @@
 export { parseCsv, csvField, csvLine } from './csv.ts';
-export { Limiter, backoffDelay, sleep } from './limiter.ts';
+export { Limiter, backoffDelay, forEachInWindow, sleep } from './limiter.ts';
 export * from './fixtures.ts';
 export * from './random.ts';
 export * from './errors.ts';

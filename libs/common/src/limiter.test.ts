@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Limiter, backoffDelay, sleep } from './limiter.ts';
+import { Limiter, backoffDelay, forEachInWindow, sleep } from './limiter.ts';
 
 test('the limiter never runs more than its limit and serves waiters in order', async () => {
   const l = new Limiter(3);
@@ -56,4 +56,48 @@ test('sleep waits, and rejects with an Error at once when its signal aborts', as
   ac.abort('not an error');
   await assert.rejects(s, (e: unknown) => e instanceof Error && e.message === 'aborted');
   await assert.rejects(sleep(10, AbortSignal.abort(new Error('gone'))), /gone/);
+});
+
+test('forEachInWindow starts items in order, never more than the window at once, and waits for all', async () => {
+  const started: number[] = [];
+  let running = 0;
+  let peak = 0;
+  const done: number[] = [];
+  await forEachInWindow(
+    Array.from({ length: 50 }, (_, i) => i),
+    async (i) => {
+      started.push(i);
+      peak = Math.max(peak, ++running);
+      // Later items finish first within a window: the order of starts must not depend on it.
+      await sleep((50 - i) % 7);
+      running--;
+      done.push(i);
+    },
+    8,
+  );
+  assert.deepEqual(started, Array.from({ length: 50 }, (_, i) => i));
+  assert.equal(peak, 8);
+  assert.equal(done.length, 50);
+  assert.equal(running, 0);
+});
+
+test('forEachInWindow stops starting after a failure, waits for the started ones, and rejects with the first failure', async () => {
+  const started: number[] = [];
+  let finished = 0;
+  await assert.rejects(
+    forEachInWindow(
+      Array.from({ length: 100 }, (_, i) => i),
+      async (i) => {
+        started.push(i);
+        await sleep(i === 3 ? 1 : 5);
+        finished++;
+        if (i === 3 || i === 5) throw new Error(`item ${i} failed`);
+      },
+      4,
+    ),
+    /item 3 failed/,
+  );
+  assert.ok(started.length < 100, `started ${started.length}`);
+  assert.equal(finished, started.length, 'every started item ran to its end before the rejection');
+  await assert.rejects(forEachInWindow([1], async () => undefined, 0), /window must be a positive integer/);
 });

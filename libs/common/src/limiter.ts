@@ -81,3 +81,28 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * `fn` for each item, started in order with at most `window` unfinished at once (publishes then wait for their
+ * acknowledgements a window at a time, not one round trip each). Stops starting new ones after the first
+ * failure, waits for those started, and rejects with that first failure.
+ */
+export async function forEachInWindow<T>(items: Iterable<T>, fn: (item: T) => Promise<unknown>, window = 64): Promise<void> {
+  if (!Number.isInteger(window) || window < 1) throw new RangeError(`window must be a positive integer, got ${window}`);
+  const inflight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  for (const item of items) {
+    if (failure) break;
+    const p: Promise<void> = fn(item).then(
+      () => void inflight.delete(p),
+      (error: unknown) => {
+        inflight.delete(p);
+        failure ??= { error };
+      },
+    );
+    inflight.add(p);
+    if (inflight.size >= window) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  if (failure) throw failure.error;
+}

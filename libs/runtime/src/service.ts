@@ -1,6 +1,7 @@
 // Run one or more services in this process: one NATS connection, the durable consumers of each
 // service's subjects, health/metrics endpoints, and a graceful SIGTERM (stop pulling, let in-flight
 // handlers finish up to a deadline, nak the rest, exit 0).
+import { forEachInWindow } from '@hls/common';
 import { Bus, idsOf, type ConsumeOptions, type ConsumerHandle, type MessageContext, type ObjectBucket } from '@hls/bus';
 import { CHIP_TERMINAL_SUBJECTS, OBJECT_BUCKETS, SERVICE_SUBJECTS, SUBJECTS, datasetDir, messageId, type Config, type EventOf, type ServiceName, type Subject } from '@hls/contracts';
 import { RunLedger } from '@hls/ledger';
@@ -85,8 +86,8 @@ async function failEntities(bus: Bus, ledger: RunLedger, service: string, subjec
   const failed = { runId, tileId: ev.tileId, chipIds, reason: `dlq:${service}`, detail: why };
   await bus.publish(SUBJECTS.tileFailed, failed, messageId(SUBJECTS.tileFailed, runId, ev.tileId));
   await ledger.observe(SUBJECTS.tileFailed, failed);
-  for (const chipId of chipIds)
-    await bus.publish(SUBJECTS.chipFailed, { runId, chipId, tileId: ev.tileId, reason: `dlq:${service}`, error: reason }, messageId(SUBJECTS.chipFailed, runId, chipId));
+  const tileId = ev.tileId;
+  await forEachInWindow(chipIds, (chipId) => bus.publish(SUBJECTS.chipFailed, { runId, chipId, tileId, reason: `dlq:${service}`, error: reason }, messageId(SUBJECTS.chipFailed, runId, chipId)));
 }
 
 /** A publish as JetStream acknowledged it (duplicate: the Nats-Msg-Id was already stored). */
