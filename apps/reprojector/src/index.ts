@@ -1,6 +1,7 @@
 // reprojector: its handlers made from their dependencies (the warp worker pool), and the service as its
 // process runs it (createService), with the pool it made closed by stop().
-import { SUBJECTS, messageId } from '@hls/contracts';
+import { SUBJECTS, messageId, type Config } from '@hls/contracts';
+import { reprojectThreads } from '@hls/raster';
 import { sceneRefs } from '@hls/ledger';
 import { TransientError, type ServiceHandlers, type ServiceInstance } from '@hls/runtime';
 import { activeTraceparent, hlsAttributes, linkToTraceparent, withSpan, type Link } from '@hls/telemetry';
@@ -40,9 +41,15 @@ export function createReprojectorHandlers(deps: ReprojectorDeps): ServiceHandler
   };
 }
 
+/**
+ * Bands handled at once when the config does not say (`services.reprojector.concurrency`): two per warp thread,
+ * so each thread has its next band queued while the last one is published and the next pulled.
+ */
+export const reprojectorConcurrency = (config: Config): number => 2 * reprojectThreads(config.reproject.workers);
+
 /** The reprojector with its own worker pool, its threads started at once; stop() closes the pool. */
 export function createService(): ServiceInstance {
   const pool = lazyReprojectPool();
   pool.warm();
-  return { def: { name: 'reprojector', handlers: createReprojectorHandlers({ pool: pool.pool }) }, stop: pool.close };
+  return { def: { name: 'reprojector', handlers: createReprojectorHandlers({ pool: pool.pool }), defaultConcurrency: reprojectorConcurrency }, stop: pool.close };
 }

@@ -3,6 +3,7 @@
 // the first delivery, and the tile and its chips end failed with that reason (no crash, no redelivery).
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Bus, consumerName } from '@hls/bus';
@@ -12,7 +13,7 @@ import { startServices, type RunningServices } from '@hls/runtime';
 import { unreadRunInputs } from '@hls/runtime/testing';
 import { createLogger } from '@hls/telemetry';
 import { startNats, tempDir, waitFor, type NatsHandle } from '@hls/testing';
-import { createService } from './index.ts';
+import { createService, reprojectorConcurrency } from './index.ts';
 import { sparseHugeGeoTiff } from '@hls/raster/testing';
 
 const log = createLogger({ name: 'test', level: 'silent', pretty: false });
@@ -77,4 +78,10 @@ test('a band over the size limit fails its tile and chips at the first delivery,
   await new Promise((r) => setTimeout(r, 5000));
   assert.equal((await delivered()) - before, 1, 'handled exactly once');
   assert.equal(svc.bus.nc.isClosed(), false, 'the service is still up');
+});
+
+test('without services.reprojector in the config the reprojector takes two bands per warp thread', () => {
+  assert.equal(reprojectorConcurrency(ConfigSchema.parse({ reproject: { workers: 3 } })), 6);
+  assert.equal(reprojectorConcurrency(ConfigSchema.parse({})), 2 * availableParallelism());
+  assert.equal(reprojector.def.defaultConcurrency?.(ConfigSchema.parse({ reproject: { workers: 1 } })), 2);
 });

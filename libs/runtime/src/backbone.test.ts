@@ -250,6 +250,44 @@ describe('backbone proofs (real nats-server)', { concurrency: false }, () => {
     }
   });
 
+  it("9. a service with no services.<name> entry handles its definition's default number at once; the config's entry wins", async () => {
+    for (const [services, want] of [[{}, 3], [{ 'dataset-analytics': { concurrency: 2 } }, 2]] as const) {
+      const runId = `p9-${want}`;
+      let running = 0;
+      let peak = 0;
+      let done = 0;
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      const svc = await startServices(
+        [
+          {
+            name: 'dataset-analytics',
+            handlers: {
+              [SUBJECTS.chipAccepted]: async (ev) => {
+                if (ev.runId !== runId) return;
+                peak = Math.max(peak, ++running);
+                await gate;
+                running--;
+                done++;
+              },
+            },
+            defaultConcurrency: () => 3,
+          },
+        ],
+        { config: ConfigSchema.parse({ nats: { url: nats.url }, services }), log, healthPort: false },
+      );
+      const pub = await publisher();
+      for (let i = 0; i < 6; i++) await pub.publish(SUBJECTS.chipAccepted, accepted(runId, `chip_${i}`), messageId(SUBJECTS.chipAccepted, runId, `chip_${i}`));
+      await waitFor(() => running === want, { what: `${want} handlers at once` });
+      // Held long enough for a seventh pull to have started one more, were the limit higher.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(peak, want);
+      open();
+      await waitFor(() => done === 6, { what: 'all six handled' });
+      await Promise.all([svc.stop(), pub.close()]);
+    }
+  });
+
   it('KV compare-and-set lets exactly one of several racers win', async () => {
     const bus = await publisher();
     // A bucket of its own: the ledger's buckets are written by the ledger only.

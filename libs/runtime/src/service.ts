@@ -18,6 +18,8 @@ export type ServiceHandlers = { [S in Subject]?: Handler<S> };
 export interface ServiceDefinition {
   name: ServiceName;
   handlers: ServiceHandlers;
+  /** Messages handled at once when the config has no `services.<name>` entry (default 1). */
+  defaultConcurrency?(config: Config): number;
 }
 
 /**
@@ -53,10 +55,10 @@ export interface RunningServices {
   stop(deadlineMs?: number): Promise<void>;
 }
 
-function tuningFor(cfg: Config, name: ServiceName, override?: ConsumeOptions): ConsumeOptions {
-  const t = cfg.services[name];
+function tuningFor(cfg: Config, def: ServiceDefinition, override?: ConsumeOptions): ConsumeOptions {
+  const t = cfg.services[def.name];
   return {
-    ...(t ? { concurrency: t.concurrency, ackWaitMs: t.ack_wait_ms, maxDeliver: t.max_deliver } : {}),
+    ...(t ? { concurrency: t.concurrency, ackWaitMs: t.ack_wait_ms, maxDeliver: t.max_deliver } : def.defaultConcurrency ? { concurrency: def.defaultConcurrency(cfg) } : {}),
     ...override,
   };
 }
@@ -173,7 +175,7 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
   const consumers: ConsumerHandle[] = [];
   let ready = false;
   try {
-    const tuning = Object.fromEntries(defs.map((d) => [d.name, tuningFor(opts.config, d.name, opts.consume?.[d.name])]));
+    const tuning = Object.fromEntries(defs.map((d) => [d.name, tuningFor(opts.config, d, opts.consume?.[d.name])]));
     await bus.ensureTopology(tuning);
     const ledger = await RunLedger.open(bus);
     const inputs = await bus.objects(OBJECT_BUCKETS.runInputs);
