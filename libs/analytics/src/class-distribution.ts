@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { CLASS_COUNT, CLASS_NAMES, DATASET_DIRS, DATASET_FILES } from '@hls/contracts';
 import { csvField } from '@hls/common';
-import { filteredDir, MASK_SUFFIX, readChip, writeTextAtomic, type ReadChip } from './layout.ts';
+import { filteredDir, MASK_SUFFIX, writeTextAtomic, type ReadChip } from './layout.ts';
 import { maskClassCounts, type MaskCounts } from './class-weights.ts';
 import { barChartSvg, renderPng } from './plot.ts';
 import { readSplit } from './split.ts';
@@ -13,7 +13,7 @@ export interface ChipClassCounts {
   counts: number[];
 }
 
-export async function chipsClassCounts(datasetDir: string, chipIds: readonly string[], read: ReadChip = readChip, counts: MaskCounts = (f) => maskClassCounts(f, read)): Promise<ChipClassCounts[]> {
+export async function chipsClassCounts(datasetDir: string, chipIds: readonly string[], counts: MaskCounts = (f) => maskClassCounts(f)): Promise<ChipClassCounts[]> {
   const out: ChipClassCounts[] = [];
   for (const id of chipIds) out.push({ chipId: id, counts: [...(await counts(join(filteredDir(datasetDir), `${id}${MASK_SUFFIX}`)))] });
   return out;
@@ -47,8 +47,9 @@ export async function writeClassDistribution(
   const split = await readSplit(datasetDir);
   const files: string[] = [];
   const shares = { train: [] as number[], val: [] as number[] };
+  const counts = options.counts ?? ((m: string) => maskClassCounts(m, options.read));
   for (const s of SETS) {
-    const rows = await chipsClassCounts(datasetDir, split[s.key], options.read, options.counts);
+    const rows = await chipsClassCounts(datasetDir, split[s.key], counts);
     const csv = join(DATASET_DIRS.plots, `${s.name}_dst.csv`);
     const png = s.png;
     await writeTextAtomic(join(datasetDir, csv), formatClassCounts(rows));

@@ -33,15 +33,14 @@ export async function sha256File(path: string): Promise<string> {
 
 /**
  * Write the sidecar of `path` atomically (the temp name is one the stale-temp sweep knows): `sha256` is the hash
- * of the bytes just written (writeGeoTiff gives it), else the file is read and hashed.
+ * of the bytes just written (writeGeoTiff gives it, so the file is not read back).
  */
-export async function writeChecksum(path: string, sha256?: string): Promise<string> {
-  const hex = sha256 ?? (await sha256File(path));
+export async function writeChecksum(path: string, sha256: string): Promise<string> {
   const side = checksumPath(path);
   const tmp = `${side}.${process.pid}.tmp`;
-  await writeFile(tmp, `${hex}  ${basename(path)}\n`);
+  await writeFile(tmp, `${sha256}  ${basename(path)}\n`);
   await rename(tmp, side);
-  return hex;
+  return sha256;
 }
 
 /** True when `path` and its sidecar are both there and the file's bytes hash to what the sidecar says. */
