@@ -2,12 +2,14 @@
 // `status` and the web page read and write a run's state only through here. Safe under redelivery and
 // racing replicas: create-only keys, compare-and-set, and counts that can always be recounted exactly.
 import { kvMutate, kvStore, type Bus, type KvStore } from '@hls/bus';
+import { forEachInWindow } from '@hls/common';
 import { BANDS, BANDS_PER_TILE, KV_BUCKETS, SUBJECTS, messageId, parseGranuleId, type EventInput } from '@hls/contracts';
 import { Kvm } from '@nats-io/kv';
 import type { z } from 'zod';
 import { bandSpansKey, bandsKey, chipKey, completionKey, countsKey, entityOf, failedKey, finishedKey, readyKey, runKey, specKey, tileKey } from './keys.ts';
 import {
   ChipRecordSchema,
+  RunCountsSchema,
   RunFailedSchema,
   RunFinishedSchema,
   RunRecordSchema,
@@ -221,20 +223,33 @@ export class RunLedger {
     return cur?.state === full.state ? 'same' : 'conflict';
   }
 
-  /** Every terminal chip record of a run, by chip id. */
+  /** Every terminal chip record of a run, by chip id (read 64 at a time: a US-wide run has ~100k). */
   async chips(runId: string): Promise<Map<string, ChipRecord>> {
-    const out = new Map<string, ChipRecord>();
-    for (const k of await this.stores.chips.keys(runId)) {
+    const found: Array<[string, ChipRecord]> = [];
+    const keys = (await this.stores.chips.keys(runId)).flatMap((k) => {
       const id = entityOf(k);
-      const rec = id ? await this.#read(this.stores.chips, KV_BUCKETS.chips, k, ChipRecordSchema) : undefined;
-      if (id && rec) out.set(id, rec);
-    }
-    return out;
+      return id ? [[id, k] as const] : [];
+    });
+    await forEachInWindow(keys, async ([id, k]) => {
+      const rec = await this.#read(this.stores.chips, KV_BUCKETS.chips, k, ChipRecordSchema);
+      if (rec) found.push([id, rec]);
+    });
+    // In key order, whatever order the reads finished in.
+    const order = new Map(keys.map(([id], i) => [id, i]));
+    return new Map(found.sort((a, b) => order.get(a[0])! - order.get(b[0])!));
   }
 
   /** Runs that have terminal chip records (a run's events may have aged out of the stream). */
   async runIdsWithChips(): Promise<string[]> {
     return [...new Set((await this.stores.chips.keys('')).map((k) => k.split('.')[0] as string))].sort();
+  }
+
+  /**
+   * The counts kept as chips turn terminal (one record, incremented by each first terminal event): a lower
+   * bound of the exact counts until a redelivery after a crash has recounted them.
+   */
+  async runningCounts(runId: string): Promise<RunCounts> {
+    return (await this.#read(this.stores.chips, KV_BUCKETS.chips, countsKey(runId), RunCountsSchema)) ?? emptyCounts();
   }
 
   /** Exact counts from the run's chip records. */
@@ -257,6 +272,9 @@ export class RunLedger {
   async completeRunWhenDone(runId: string, by: string, publish: PublishCompleted): Promise<'completed' | 'pending' | 'other'> {
     const { expected } = await this.runEnd(runId);
     if (expected === null) return 'pending';
+    // Every terminal chip asks this: the running counts answer "not yet" with one read, and the chip records
+    // are counted only once they say done (counting them each time made a run's checks O(chips^2) reads).
+    if (total(await this.runningCounts(runId)) < expected) return 'pending';
     const counts = await this.counts(runId);
     if (total(counts) < expected) return 'pending';
     if (!(await this.stores.runs.create(completionKey(runId), { by }))) {
