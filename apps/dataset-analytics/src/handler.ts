@@ -1,10 +1,10 @@
 // dataset-analytics: the "compute the dataset" part. When the run is complete (hls.run.completed),
 // buildDataset runs over the run's own accepted chips and publishDataset announces it.
-import { SUBJECTS, messageId, withoutSecrets } from '@hls/contracts';
+import { SUBJECTS, messageId, withoutSecrets, type ChipTerminalState } from '@hls/contracts';
 import { buildDataset as buildAnalytics, type BuildDatasetOptions, type DatasetSummary } from '@hls/analytics';
 import { assembleTrackChips, refreshFiltered } from '@hls/chips';
 import { software, sourceCatalogueOf, writeDatasetCard, writeDatasetStac } from '@hls/dataset-stac';
-import type { RunCounts } from '@hls/ledger';
+import { chipIdsIn, type RunCounts } from '@hls/ledger';
 import { TransientError, systemErrorCode, type ServiceContext } from '@hls/runtime';
 
 /** The run's own chips: accepted ones feed the analytics, every terminal one may have a track row. */
@@ -13,16 +13,19 @@ export interface RunChips {
   terminal: readonly string[];
 }
 
+/** The run's chips and each terminal chip's outcome, from one read of its chip records. */
+async function runChips(ctx: ServiceContext, runId: string): Promise<RunChips & { outcomes: Array<{ state: ChipTerminalState; reason?: string }> }> {
+  const records = await ctx.ledger.chips(runId);
+  const [accepted, rejected, failed] = (['accepted', 'rejected', 'failed'] as const).map((s) => chipIdsIn(records, s));
+  const outcomes = [...records.values()].map((c) => ({ state: c.state, ...(c.reason ? { reason: c.reason } : {}) }));
+  return { accepted: accepted!, terminal: [...accepted!, ...rejected!, ...failed!], outcomes };
+}
+
 /** track_chips.csv from the qa-filter's per-chip records, then split, band stats, class weights, plots. */
 export async function buildDataset(datasetDir: string, chips: RunChips, opts: Omit<BuildDatasetOptions, 'chipIds'> = {}): Promise<DatasetSummary> {
   const tracked = await assembleTrackChips(datasetDir, chips.terminal);
   const summary = await buildAnalytics(datasetDir, { ...opts, chipIds: chips.accepted });
   return { ...summary, files: tracked > 0 ? ['track_chips.csv', ...summary.files] : summary.files };
-}
-
-async function runChips(ctx: ServiceContext, runId: string): Promise<RunChips> {
-  const [accepted, rejected, failed] = await Promise.all((['accepted', 'rejected', 'failed'] as const).map((s) => ctx.ledger.chipIds(runId, s)));
-  return { accepted: accepted!, terminal: [...accepted!, ...rejected!, ...failed!] };
 }
 
 /**
@@ -56,10 +59,9 @@ export async function publishDataset(runId: string, ctx: ServiceContext, counts:
   });
   if (stac.skipped.length > 0) ctx.log.warn({ chips: stac.skipped }, `stac/: ${stac.skipped.length} accepted chip(s) left out of the catalog`);
   summary.files.push(...stac.files);
-  const outcomes = [...(await ctx.ledger.chips(runId)).values()].map((c) => ({ state: c.state, ...(c.reason ? { reason: c.reason } : {}) }));
   const card = await writeDatasetCard(dir, {
     chipIds: chips.accepted,
-    outcomes,
+    outcomes: chips.outcomes,
     config: withoutSecrets(run.config),
     software: software(),
     ...(run.config.dataset ? { describe: run.config.dataset } : {}),

@@ -261,7 +261,7 @@ export class RunLedger {
 
   /** Chip ids of the run in one terminal state, sorted (the dataset is built from the run's own chips). */
   async chipIds(runId: string, state: ChipRecord['state']): Promise<string[]> {
-    return [...(await this.chips(runId))].filter(([, r]) => r.state === state).map(([id]) => id).sort();
+    return chipIdsIn(await this.chips(runId), state);
   }
 
   /**
@@ -284,6 +284,11 @@ export class RunLedger {
     await publish(SUBJECTS.runCompleted, { runId, expected, counts }, messageId(SUBJECTS.runCompleted, runId));
     return 'completed';
   }
+}
+
+/** The ids of the chip records in one terminal state, sorted. */
+export function chipIdsIn(records: ReadonlyMap<string, ChipRecord>, state: ChipRecord['state']): string[] {
+  return [...records].filter(([, r]) => r.state === state).map(([id]) => id).sort();
 }
 
 /** The tile's scenes as date-ordered refs (the date comes from the granule id). */
