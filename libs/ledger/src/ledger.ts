@@ -270,7 +270,7 @@ export class RunLedger {
    * publishes again (same message id, so JetStream drops the copy) in case it crashed in between.
    */
   async completeRunWhenDone(runId: string, by: string, publish: PublishCompleted): Promise<'completed' | 'pending' | 'other'> {
-    const { expected } = await this.runEnd(runId);
+    const expected = (await this.runRecord(runId))?.expectedChips ?? null;
     if (expected === null) return 'pending';
     // Every terminal chip asks this: the running counts answer "not yet" with one read, and the chip records
     // are counted only once they say done (counting them each time made a run's checks O(chips^2) reads).
