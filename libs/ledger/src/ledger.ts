@@ -81,6 +81,21 @@ export class RunLedger {
     return runs && tiles && chips ? new RunLedger({ runs, tiles, chips }) : null;
   }
 
+  /** A run's entity records in one bucket, by entity id, in key order; read 64 at a time (a US-wide run has ~100k chips). */
+  async #records<T>(store: KvStore, bucket: string, runId: string, schema: z.ZodType<T>): Promise<Map<string, T>> {
+    const keys = (await store.keys(runId)).flatMap((k) => {
+      const id = entityOf(k);
+      return id ? [[id, k] as const] : [];
+    });
+    const found = new Map<string, T>();
+    await forEachInWindow(keys, async ([id, k]) => {
+      const rec = await this.#read(store, bucket, k, schema);
+      if (rec) found.set(id, rec);
+    });
+    // In key order, whatever order the reads finished in.
+    return new Map(keys.flatMap(([id]) => (found.has(id) ? [[id, found.get(id)!] as const] : [])));
+  }
+
   async #read<T>(store: KvStore, bucket: string, key: string, schema: z.ZodType<T>): Promise<T | undefined> {
     const e = await store.get(key);
     if (!e) return undefined;
@@ -149,13 +164,7 @@ export class RunLedger {
 
   /** Every tile record of a run, by tile id. */
   async tiles(runId: string): Promise<Map<string, TileRecord>> {
-    const out = new Map<string, TileRecord>();
-    for (const k of await this.stores.tiles.keys(runId)) {
-      const id = entityOf(k);
-      const rec = id ? await this.#read(this.stores.tiles, KV_BUCKETS.tiles, k, TileRecordSchema) : undefined;
-      if (id && rec) out.set(id, rec);
-    }
-    return out;
+    return this.#records(this.stores.tiles, KV_BUCKETS.tiles, runId, TileRecordSchema);
   }
 
   /**
@@ -223,20 +232,9 @@ export class RunLedger {
     return cur?.state === full.state ? 'same' : 'conflict';
   }
 
-  /** Every terminal chip record of a run, by chip id (read 64 at a time: a US-wide run has ~100k). */
+  /** Every terminal chip record of a run, by chip id. */
   async chips(runId: string): Promise<Map<string, ChipRecord>> {
-    const found: Array<[string, ChipRecord]> = [];
-    const keys = (await this.stores.chips.keys(runId)).flatMap((k) => {
-      const id = entityOf(k);
-      return id ? [[id, k] as const] : [];
-    });
-    await forEachInWindow(keys, async ([id, k]) => {
-      const rec = await this.#read(this.stores.chips, KV_BUCKETS.chips, k, ChipRecordSchema);
-      if (rec) found.push([id, rec]);
-    });
-    // In key order, whatever order the reads finished in.
-    const order = new Map(keys.map(([id], i) => [id, i]));
-    return new Map(found.sort((a, b) => order.get(a[0])! - order.get(b[0])!));
+    return this.#records(this.stores.chips, KV_BUCKETS.chips, runId, ChipRecordSchema);
   }
 
   /** Runs that have terminal chip records (a run's events may have aged out of the stream). */
