@@ -64,7 +64,7 @@ test('terminal chips: the first state wins, repeats are not counted twice, compl
   assert.deepEqual(await ledger.chipIds('l3', 'accepted'), ['chip_1_1']);
 });
 
-test('completion checks read one counts record until it says done; a count lost in a crash is recounted by the redelivery', async () => {
+test('completion checks read one counts record until it says done; a count lost in a crash is made by the redelivery', async () => {
   const opened = await RunLedger.open(bus);
   // The chips bucket, counting the chip records read (a real store; only the count is added).
   let gets = 0;
@@ -74,8 +74,8 @@ test('completion checks read one counts record until it says done; a count lost 
   const n = 150;
   await ledger.recordExpectedChips('l6', { expectedChips: n });
   const ids = Array.from({ length: n }, (_, i) => `chip_6_${String(i).padStart(3, '0')}`);
-  // The first chip's record is written, but its count is lost (the crash between the two).
-  await chips.create(`l6.${ids[0]}`, { state: 'accepted', at: 'then' });
+  // The first chip's record is written, but the crash came before its count.
+  await chips.create(`l6.${ids[0]}`, { state: 'accepted', at: 'then', counted: false });
   gets = 0;
   for (const id of ids.slice(1)) {
     assert.equal(await ledger.recordChipTerminal('l6', id, { state: id.endsWith('7') ? 'rejected' : 'accepted', reason: 'qa' }), 'new');
@@ -83,22 +83,33 @@ test('completion checks read one counts record until it says done; a count lost 
   }
   assert.equal(gets, 0, 'no chip record was read while the counts said not done');
   assert.deepEqual(await ledger.runningCounts('l6'), { accepted: 134, rejected: 15, failed: 0 });
-  // The redelivery of the first chip's event finds its record and recounts from the records.
+  // The redelivery of the first chip's event finds its record uncounted and counts it; a second one does not.
   assert.equal(await ledger.recordChipTerminal('l6', ids[0]!, { state: 'accepted' }), 'same');
+  assert.equal(await ledger.recordChipTerminal('l6', ids[0]!, { state: 'accepted' }), 'same');
+  assert.deepEqual(await ledger.runningCounts('l6'), { accepted: 135, rejected: 15, failed: 0 });
   assert.equal(await ledger.completeRunWhenDone('l6', ids[0]!, publish), 'completed');
   assert.deepEqual(published, [{ runId: 'l6', expected: n, counts: { accepted: 135, rejected: 15, failed: 0 } }]);
   // More records than one read window, all of them, in key order.
   assert.deepEqual([...(await ledger.chips('l6')).keys()], ids);
 });
 
-test('running counts that say done are checked against the records', async () => {
+test('running counts that say done too early (a chip counted twice after a crash) are checked against the records', async () => {
   const ledger = await RunLedger.open(bus);
   const { published, publish } = collect();
   await ledger.recordExpectedChips('l7', { expectedChips: 2 });
-  assert.equal(await ledger.recordChipTerminal('l7', 'chip_7_1', { state: 'accepted' }), 'new');
-  await ledger.stores.chips.put('l7.counts', { accepted: 2, rejected: 0, failed: 0 });
+  // Counted, but the crash came before its record said so: the redelivery counts it again.
+  await ledger.stores.chips.create('l7.chip_7_1', { state: 'accepted', at: 'then', counted: false });
+  await ledger.stores.chips.put('l7.counts', { accepted: 1, rejected: 0, failed: 0 });
+  assert.equal(await ledger.recordChipTerminal('l7', 'chip_7_1', { state: 'accepted' }), 'same');
+  assert.deepEqual(await ledger.runningCounts('l7'), { accepted: 2, rejected: 0, failed: 0 });
   assert.equal(await ledger.completeRunWhenDone('l7', 'chip_7_1', publish), 'pending');
   assert.deepEqual(published, []);
+  // A record from before records said whether they were counted is taken as counted.
+  await ledger.stores.chips.create('l7.chip_7_2', { state: 'rejected', reason: 'qa', at: 'then' });
+  assert.equal(await ledger.recordChipTerminal('l7', 'chip_7_2', { state: 'rejected', reason: 'qa' }), 'same');
+  assert.deepEqual(await ledger.runningCounts('l7'), { accepted: 2, rejected: 0, failed: 0 });
+  assert.equal(await ledger.completeRunWhenDone('l7', 'chip_7_2', publish), 'completed');
+  assert.deepEqual(published, [{ runId: 'l7', expected: 2, counts: { accepted: 1, rejected: 1, failed: 0 } }]);
 });
 
 test('a run of 0 chips completes at once', async () => {

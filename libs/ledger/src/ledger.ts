@@ -1,6 +1,7 @@
 // The run ledger: the one owner of run, tile and chip state in JetStream KV. Services, the runner,
 // `status` and the web page read and write a run's state only through here. Safe under redelivery and
-// racing replicas: create-only keys, compare-and-set, and counts that can always be recounted exactly.
+// racing replicas: create-only keys, compare-and-set, running counts that never miss a chip, exact counts
+// from the records.
 import { kvMutate, kvStore, type Bus, type KvStore } from '@hls/bus';
 import { forEachInWindow } from '@hls/common';
 import { BANDS, BANDS_PER_TILE, KV_BUCKETS, SUBJECTS, messageId, parseGranuleId, type EventInput } from '@hls/contracts';
@@ -212,23 +213,30 @@ export class RunLedger {
   // --- chips ------------------------------------------------------------------------------------------
 
   /**
-   * Record a chip's terminal state and count it. The first terminal event of a chip wins (create-only); a
-   * later, different one is a conflict and not counted twice. A repeat (redelivery after a crash) may have
-   * missed its count, so the counts are then recounted exactly.
+   * Record a chip's terminal state and count it in the run's running counts. The first terminal event of a
+   * chip wins (create-only); a later, different one is a conflict and not counted twice. The record says
+   * whether its count is in: a repeat (the redelivery after a crash between the record and its count) counts
+   * it then. A crash after the count but before the record says so counts it twice at most: the running
+   * counts never miss a chip, and the completion check confirms them from the records.
    */
-  async recordChipTerminal(runId: string, chipId: string, rec: Omit<ChipRecord, 'at'> & { at?: string }): Promise<'new' | 'same' | 'conflict'> {
+  async recordChipTerminal(runId: string, chipId: string, rec: Omit<ChipRecord, 'at' | 'counted'> & { at?: string }): Promise<'new' | 'same' | 'conflict'> {
     const chips = this.stores.chips;
+    const key = chipKey(runId, chipId);
     const full: ChipRecord = { ...rec, at: rec.at ?? now() };
-    if (await chips.create(chipKey(runId, chipId), full)) {
+    const count = async (r: ChipRecord): Promise<void> => {
       await kvMutate<RunCounts>(chips, countsKey(runId), (prev) => {
         const c = { ...emptyCounts(), ...prev };
-        c[full.state]++;
+        c[r.state]++;
         return c;
       });
+      await chips.put(key, { ...r, counted: true });
+    };
+    if (await chips.create(key, { ...full, counted: false })) {
+      await count(full);
       return 'new';
     }
-    const cur = await this.#read(chips, KV_BUCKETS.chips, chipKey(runId, chipId), ChipRecordSchema);
-    await chips.put(countsKey(runId), await this.counts(runId));
+    const cur = await this.#read(chips, KV_BUCKETS.chips, key, ChipRecordSchema);
+    if (cur?.counted === false) await count(cur);
     return cur?.state === full.state ? 'same' : 'conflict';
   }
 
@@ -243,8 +251,8 @@ export class RunLedger {
   }
 
   /**
-   * The counts kept as chips turn terminal (one record, incremented by each first terminal event): a lower
-   * bound of the exact counts until a redelivery after a crash has recounted them.
+   * The counts kept as chips turn terminal (one record, incremented once for each chip's record, at least
+   * once: never fewer than the records, maybe more after a crash), for the completion check's first look.
    */
   async runningCounts(runId: string): Promise<RunCounts> {
     return (await this.#read(this.stores.chips, KV_BUCKETS.chips, countsKey(runId), RunCountsSchema)) ?? emptyCounts();

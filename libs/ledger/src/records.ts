@@ -73,5 +73,7 @@ export const ChipRecordSchema = z.object({
   tileId: z.string().optional(),
   reason: z.string().optional(),
   at: z.string(),
+  /** False from the record's creation until the run's running counts include it (absent: counted). */
+  counted: z.boolean().optional(),
 });
 export type ChipRecord = z.infer<typeof ChipRecordSchema>;
