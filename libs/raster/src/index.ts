@@ -17,6 +17,7 @@ export type { BlockGrid, Box, ByteRange, ChipWindowPlan } from './chip-windows.t
 export type { ReprojectOptions, ReprojectResult } from './reproject.ts';
 export { createReprojectPool, reprojectThreads } from './pool.ts';
 export type { ReprojectPool } from './pool.ts';
+export { WARP_THREAD_NICENESS, currentThreadId, lowerThreadPriority } from './thread-priority.ts';
 export { CHECKSUM_SUFFIX, checksumPath, hasValidChecksum, sha256File, writeChecksum } from './checksum.ts';
 export { PARTIAL_COPY_SUFFIX, copyChipBlocks, discardPartialCopy, partialCopySidecar, readPartialCopy, writePartialCopy } from './partial-copy.ts';
 export type { ChipBlocksCopy, PartialCopyInfo } from './partial-copy.ts';

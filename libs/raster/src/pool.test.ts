@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { createReprojectPool, isValidReprojection, readRasterWindow, reprojectFile, utmEpsg, writeGeoTiff } from './index.ts';
+import { WARP_THREAD_NICENESS, createReprojectPool, currentThreadId, isValidReprojection, readRasterWindow, reprojectFile, utmEpsg, writeGeoTiff } from './index.ts';
 import { reflectanceBand, sha256 } from './testing/fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'raster-pool-'));
@@ -49,6 +49,38 @@ test('warm() starts every thread of the pool before any task, and they warp as c
     const a = await readRasterWindow(join(dir, 'warm-a.tif'));
     const b = await readRasterWindow(join(dir, 'warm-b.tif'));
     assert.equal(sha256(a.bands[0]!), sha256(b.bands[0]!));
+  } finally {
+    await pool.close();
+  }
+});
+
+/** Each thread's nice value (Linux: field 19 of /proc/self/task/<tid>/stat, after the parenthesised name). */
+function threadNiceness(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task').map(Number)) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      out.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+test('warp threads run nicer than the event loop, which keeps its priority', async () => {
+  const main = currentThreadId();
+  assert.ok(main !== null, 'Linux: the main thread has a thread id');
+  const before = threadNiceness();
+  const pool = createReprojectPool(2);
+  try {
+    await pool.warm();
+    const after = threadNiceness();
+    const started = [...after].filter(([tid]) => !before.has(tid));
+    const mainNice = after.get(main)!;
+    assert.equal(mainNice, before.get(main), 'the main thread is left as it was');
+    const warp = started.filter(([, nice]) => nice === Math.min(19, mainNice + WARP_THREAD_NICENESS));
+    assert.equal(warp.length, 2, `two warp threads ${WARP_THREAD_NICENESS} steps nicer than the main thread (new threads: ${JSON.stringify(started)})`);
   } finally {
     await pool.close();
   }

@@ -1,6 +1,10 @@
 // Piscina worker: one task = one file reprojected (read, warp, write) off the main thread.
 import { reprojectFile } from './reproject.ts';
 import type { ReprojectOptions, ReprojectResult } from './reproject.ts';
+import { WARP_THREAD_NICENESS, lowerThreadPriority } from './thread-priority.ts';
+
+// The event loop's work (handlers, clips) goes first on a contended core; warping fills the rest.
+lowerThreadPriority(WARP_THREAD_NICENESS);
 
 export interface ReprojectTask {
   input: string;
