@@ -35,10 +35,18 @@ export async function buildDataset(datasetDir: string, options: BuildDatasetOpti
     for (const f of FROM_CHIPS) await rm(join(datasetDir, f), { recursive: true, force: true });
     return { train: 0, val: 0, files: split.files, empty: 'no chip was accepted: the split files are empty; no band stats, class weights or plots' };
   }
-  const stats = await writeBandStats(datasetDir, { read: options.read, chipIds });
-  // The class weights and the distribution count the same masks: each is read once.
+  // The class weights and the distribution count the same masks: each is read once. They run beside the
+  // band stats, whose file reads and writes they fill.
   const counts = cachedMaskCounts(options.read);
-  const weights = await writeClassWeights(datasetDir, { read: options.read, chipIds, counts });
-  const dist = await writeClassDistribution(datasetDir, { read: options.read, counts });
+  const classes = async () => {
+    const weights = await writeClassWeights(datasetDir, { read: options.read, chipIds, counts });
+    return { weights, dist: await writeClassDistribution(datasetDir, { read: options.read, counts }) };
+  };
+  // Both finish before a failure of either is thrown: no write of this step outlives it.
+  const [bands, classed] = await Promise.allSettled([writeBandStats(datasetDir, { read: options.read, chipIds }), classes()]);
+  if (bands.status === 'rejected') throw bands.reason;
+  if (classed.status === 'rejected') throw classed.reason;
+  const stats = bands.value;
+  const { weights, dist } = classed.value;
   return { train: split.train.length, val: split.val.length, files: [...split.files, ...stats.files, ...weights.files, ...dist.files] };
 }

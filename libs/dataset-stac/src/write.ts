@@ -2,6 +2,7 @@
 // no longer accepted are removed, so the catalog always matches the dataset it sits in.
 import { access, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { quicklookPaths } from '@hls/chips';
+import { forEachInWindow } from '@hls/common';
 import { join } from 'node:path';
 import { fileFacts } from './checksum.ts';
 import { datasetCollection, type DatasetDescription, type StacCollection } from './collection.ts';
@@ -29,6 +30,9 @@ export interface WrittenStac {
   skipped: DatasetFacts['skipped'];
 }
 
+/** Items written at once. */
+const ITEM_WINDOW = 8;
+
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
@@ -45,16 +49,18 @@ export async function writeDatasetStac(datasetDir: string, o: WriteStacOptions):
     return { collection: null, items: [], files: [], skipped: facts.skipped };
   }
   await mkdir(itemsDir, { recursive: true });
-  const items: { item: StacItem; href: string }[] = [];
-  for (const chip of facts.chips) {
-    const abs = (f: string) => join(datasetDir, f);
-    const files = { merged: await fileFacts(abs(chip.files.merged)), mask: await fileFacts(abs(chip.files.mask)), fmask: await fileFacts(abs(chip.files.fmask)) };
+  // Each item hashes its three files and checks its quick-looks: a few file round trips, made 8 chips at a
+  // time (one after another they were most of the dataset step's STAC time); the items keep the chips' order.
+  const items: { item: StacItem; href: string }[] = new Array(facts.chips.length);
+  const abs = (f: string) => join(datasetDir, f);
+  await forEachInWindow(facts.chips.entries(), async ([i, chip]) => {
+    const [merged, mask, fmask] = await Promise.all([fileFacts(abs(chip.files.merged)), fileFacts(abs(chip.files.mask)), fileFacts(abs(chip.files.fmask))]);
     const looks = quicklookPaths(chip.chipId);
     const haveLooks = (await Promise.all([...looks.dates, looks.mask].map((f) => access(abs(f)).then(() => true, () => false)))).every(Boolean);
     const item = chipItem({
       chip,
       collectionId: facts.name,
-      files,
+      files: { merged, mask, fmask },
       sources: facts.sources,
       toDataset: '../../',
       toCollection: `../${COLLECTION_FILE}`,
@@ -62,8 +68,8 @@ export async function writeDatasetStac(datasetDir: string, o: WriteStacOptions):
       ...(haveLooks ? { quicklooks: looks } : {}),
     });
     await writeJsonAtomic(join(itemsDir, `${chip.chipId}.json`), item);
-    items.push({ item, href: `./${ITEMS_DIR}/${chip.chipId}.json` });
-  }
+    items[i] = { item, href: `./${ITEMS_DIR}/${chip.chipId}.json` };
+  }, ITEM_WINDOW);
   const keep = new Set(items.map((x) => `${x.item.id}.json`));
   for (const n of await readdir(itemsDir)) if (n.endsWith('.json') && !keep.has(n)) await rm(join(itemsDir, n), { force: true });
   const collection = datasetCollection({
