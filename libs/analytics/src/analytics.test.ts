@@ -47,6 +47,26 @@ describe('Int16Histogram', () => {
     assert.deepEqual([0, 1.5, 25, 50, 98.5, 100, 33.3].map((p) => h.percentile(p)), exp.slice(2));
     assert.throws(() => h.add([1.5], 'f.tif'), /f\.tif: value 1\.5 at index 0/);
   });
+
+  it('counts the same when read between adds (its pending counts are moved, then counted on)', () => {
+    const whole = new Int16Histogram();
+    const parts = new Int16Histogram();
+    // Long runs of one value (a flat field) and a spread of others, in both integer kinds.
+    const a = new Int16Array(5000).fill(-9999);
+    const b = Int16Array.from({ length: 7000 }, (_, i) => ((i * 7919) % 20001) - 10000);
+    const c = Array.from({ length: 300 }, (_, i) => (i % 3) - 1);
+    for (const v of [a, b, c]) whole.add(v);
+    parts.add(a);
+    assert.equal(parts.percentile(50), -9999);
+    parts.add(b);
+    assert.equal(parts.n, 12000);
+    assert.ok(Number.isFinite(parts.std()));
+    parts.add(c);
+    assert.deepEqual([...parts.counts], [...whole.counts]);
+    assert.equal(parts.n, whole.n);
+    assert.deepEqual([parts.mean(), parts.std(), parts.percentile(1.5), parts.percentile(98.5)], [whole.mean(), whole.std(), whole.percentile(1.5), whole.percentile(98.5)]);
+    assert.equal(parts.counts[-9999 + 32768], 5000 + b.filter((v) => v === -9999).length);
+  });
 });
 
 describe('class weights', () => {
