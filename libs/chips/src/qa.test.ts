@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CHIP, HLS, QA_RULES, VALID_FMASK_VALUES } from '@hls/contracts';
-import { chipQaFigures, clipNegativesInPlace, decideQa, fmaskDateQa } from './qa.ts';
+import { chipQaFigures, clipNegativesInPlace, countReflectanceNodata, decideQa, fmaskDateQa } from './qa.ts';
 
 const N = CHIP.pixels * CHIP.pixels; // 50,176
 const validFmask = (v = 64) => new Uint8Array(N).fill(v);
@@ -100,5 +100,24 @@ describe('decideQa boundaries', () => {
     assert.equal(c.bands[0]![0], 0);
     assert.equal(c.bands[0]![1], 0);
     assert.equal(c.bands[0]![2], 100);
+  });
+
+  it('counts and clips every value as one by one would, whatever the length and alignment (values are taken in pairs)', () => {
+    const edge = [HLS.reflectanceNodata, -32768, -1, 0, 1, 32767, -5, 9999];
+    const buffer = new Int16Array(1001);
+    for (let i = 0; i < buffer.length; i++) buffer[i] = edge[(i * 7 + (i >> 3)) % edge.length]!;
+    // An odd length, an even one, one starting off a 4-byte boundary, an empty one, a single nodata.
+    const cases = [buffer.subarray(0, 999), buffer.subarray(0, 1000), buffer.subarray(1, 1000), buffer.subarray(0, 0), Int16Array.of(HLS.reflectanceNodata)];
+    const oneByOne = (b: Int16Array) => b.reduce((n, v) => n + (v === HLS.reflectanceNodata ? 1 : 0), 0);
+    for (const [i, c] of cases.entries()) {
+      const copy = Int16Array.from(c);
+      assert.equal(countReflectanceNodata([copy]), oneByOne(c), `case ${i}`);
+      clipNegativesInPlace([copy]);
+      assert.deepEqual([...copy], [...c].map((v) => Math.max(0, v)), `case ${i}`);
+    }
+    // In place on a view: only its own values change.
+    const whole = Int16Array.from(buffer);
+    clipNegativesInPlace([whole.subarray(1, 4)]);
+    assert.deepEqual([...whole.subarray(0, 6)], [buffer[0], ...[...buffer.subarray(1, 4)].map((v) => Math.max(0, v)), buffer[4], buffer[5]]);
   });
 });
