@@ -5,8 +5,12 @@
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
-/** How much nicer a warp thread is than its process (10: the CPU scheduler gives it about a tenth of a contended core). */
-export const WARP_THREAD_NICENESS = 10;
+/**
+ * How much nicer a warp thread is than its process. At 5 (a scheduler weight of a third of the event loop's),
+ * two warp threads weigh less than the event loop, so on 2 cores it keeps one to itself; measured as fast as
+ * 10, which would leave warps a tenth of a core shared with another busy process (a CI neighbour, say).
+ */
+export const WARP_THREAD_NICENESS = 5;
 
 /** The calling thread's id on Linux (its /proc/thread-self), or null elsewhere. */
 export function currentThreadId(): number | null {
