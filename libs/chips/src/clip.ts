@@ -237,17 +237,22 @@ export async function clipChip(input: ClipChipInput, o: ClipChipOptions): Promis
   }
   const cache = o.cache ?? new RasterCache();
   try {
-    const bands: Int16Array[] = [];
-    const fmask: Uint8Array[] = [];
-    for (const s of scenes) {
-      for (const band of REFLECTANCE_BANDS) {
-        const src = join(o.datasetDir, reprojectedBandPath(s.granuleId as GranuleId, band));
-        bands.push(asInt16(await readChipWindow(await cache.get(src), box, HLS.reflectanceNodata), src));
-      }
-      const src = join(o.datasetDir, reprojectedBandPath(s.granuleId as GranuleId, FMASK_BAND));
-      fmask.push(asUint8(await readChipWindow(await cache.get(src), box, HLS.fmaskNodata), src));
-    }
-    const cdl = await readChipWindow(await cache.get(o.cdlSource), box, 0);
+    // The 22 windows are read at once (their blocks inflate on libuv's pool, the other core, together). All
+    // settle before an error is thrown, the first in band order: no read outlives the clip's files.
+    const bandSources = scenes.flatMap((s) => REFLECTANCE_BANDS.map((band) => join(o.datasetDir, reprojectedBandPath(s.granuleId as GranuleId, band))));
+    const fmaskSources = scenes.map((s) => join(o.datasetDir, reprojectedBandPath(s.granuleId as GranuleId, FMASK_BAND)));
+    const reads = [
+      ...bandSources.map((src) => [src, HLS.reflectanceNodata] as const),
+      ...fmaskSources.map((src) => [src, HLS.fmaskNodata] as const),
+      [o.cdlSource, 0] as const,
+    ].map(async ([src, fill]) => readChipWindow(await cache.get(src), box, fill));
+    const windows = (await Promise.allSettled(reads)).map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    });
+    const bands = bandSources.map((src, i) => asInt16(windows[i]!, src));
+    const fmask = fmaskSources.map((src, i) => asUint8(windows[bandSources.length + i]!, src));
+    const cdl = windows[windows.length - 1]!;
     const { mask, unmapped } = reclassCdl(cdl, o.reclass);
 
     const qa = chipQaFigures(fmask, bands, unmapped);
