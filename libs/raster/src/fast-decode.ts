@@ -5,7 +5,7 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { DTYPE_INFO, typedView } from './types.ts';
-import type { DType, PixelWindow, TypedArray } from './types.ts';
+import type { DType, PixelWindow, RasterDestination, TypedArray } from './types.ts';
 import { inflateBlock } from './zlib-blocks.ts';
 
 export interface BlockLayout {
@@ -38,10 +38,15 @@ export function canReadFast(l: BlockLayout): boolean {
   );
 }
 
-/** `file`: the file, opened once by whoever reads it several times (without it, opened and closed here). */
-export async function readFast(l: BlockLayout, w: PixelWindow, bands: number[], file?: () => Promise<FileHandle>): Promise<TypedArray[]> {
+/**
+ * `file`: the file, opened once by whoever reads it several times (without it, opened and closed here).
+ * `into`: the window is decoded into these arrays (checked by the caller) and they are returned; else into new ones.
+ */
+export async function readFast(l: BlockLayout, w: PixelWindow, bands: number[], file?: () => Promise<FileHandle>, into?: RasterDestination): Promise<TypedArray[]> {
   const { ctor } = DTYPE_INFO[l.dtype];
-  const out = bands.map(() => new ctor(w.width * w.height));
+  const out = into ? into.arrays : bands.map(() => new ctor(w.width * w.height));
+  // Row stride of `out` and where the window's top-left lands in it.
+  const [ow, ox, oy] = into ? [into.width, into.x, into.y] : [w.width, 0, 0];
   const across = Math.ceil(l.width / l.blockWidth);
   const down = Math.ceil(l.height / l.blockHeight);
   const bx0 = Math.floor(w.x / l.blockWidth);
@@ -88,7 +93,7 @@ export async function readFast(l: BlockLayout, w: PixelWindow, bands: number[], 
         const y1 = Math.min(w.y + w.height, gy0 + rows);
         for (let y = y0; y < y1; y++) {
           const s = (y - gy0) * cols + (x0 - gx0);
-          dst.set(block.subarray(s, s + (x1 - x0)), (y - w.y) * w.width + (x0 - w.x));
+          dst.set(block.subarray(s, s + (x1 - x0)), (y - w.y + oy) * ow + (x0 - w.x + ox));
         }
       });
     }

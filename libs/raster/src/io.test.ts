@@ -268,6 +268,29 @@ describe('readRasterWindow', () => {
     }
   });
 
+  test('readInto: a window into a caller\'s larger buffer, by the fast decoder (DEFLATE) and geotiff.js (LZW), nothing else written', async () => {
+    const win = { x: 250, y: 300, width: 300, height: 120 };
+    for (const co of [['COMPRESS=DEFLATE', 'PREDICTOR=2'], ['COMPRESS=LZW']]) {
+      const cog = join(dir, `gdal-${co.join('-')}.tif`);
+      const r = await openRaster(cog);
+      try {
+        // The window lands at its own place in an image-sized buffer; the rest keeps its sentinel.
+        const buf = new Int16Array(w * h).fill(12345);
+        await r.readInto({ window: win, into: { arrays: [buf], width: w, x: win.x, y: win.y } });
+        for (let y = 0; y < h; y++) {
+          for (let x = 0; x < w; x++) {
+            const inside = x >= win.x && x < win.x + win.width && y >= win.y && y < win.y + win.height;
+            if (buf[y * w + x] !== (inside ? band[y * w + x] : 12345)) assert.fail(`${co.join(' ')}: pixel ${x}, ${y} is ${buf[y * w + x]}`);
+          }
+        }
+        await assert.rejects(r.readInto({ window: win, into: { arrays: [new Int16Array(w * h)], width: w, x: w - 100, y: 0 } }), (e: Error) => e.message.includes(cog) && /does not fit its destination/.test(e.message));
+        await assert.rejects(r.readInto({ window: win, into: { arrays: [new Uint16Array(w * h)], width: w, x: 0, y: 0 } }), /does not fit its destination/);
+      } finally {
+        await r.close();
+      }
+    }
+  });
+
   test('BigTIFF and big-endian GeoTIFFs from GDAL', async () => {
     for (const co of [['BIGTIFF=YES', 'COMPRESS=DEFLATE', 'PREDICTOR=2', 'TILED=YES'], ['ENDIANNESS=BIG', 'COMPRESS=DEFLATE', 'PREDICTOR=2'], ['ENDIANNESS=BIG']]) {
       const f = join(dir, `gtiff-${co.join('-')}.tif`);

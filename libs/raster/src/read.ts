@@ -13,7 +13,7 @@ import { parseGdalMetadata } from './gdal-metadata.ts';
 import { countIfds } from './ifd-chain.ts';
 import type { BlockLayout } from './fast-decode.ts';
 import { DTYPE_INFO, dtypeFromTiff } from './types.ts';
-import type { DType, GeoTransform, PixelWindow, Raster, TypedArray } from './types.ts';
+import type { DType, GeoTransform, PixelWindow, Raster, RasterDestination, TypedArray } from './types.ts';
 import { registerZlibDecoder } from './zlib-decoder.ts';
 
 registerZlibDecoder();
@@ -81,6 +81,11 @@ export interface OpenRaster extends RasterInfo {
    * `maxPixels` (pixels x bands; default: the open's) is refused before anything is allocated.
    */
   read(options?: { window?: PixelWindow; bands?: number[]; signal?: AbortSignal; maxPixels?: number }): Promise<Raster>;
+  /**
+   * Read a window into arrays the caller holds (a tile-sized buffer filled window by window): no array is
+   * made for the window, and its values are not copied twice.
+   */
+  readInto(options: { window: PixelWindow; bands?: number[]; into: RasterDestination; signal?: AbortSignal }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -154,6 +159,9 @@ export async function openTiff(
     const raster: OpenRaster = {
       ...info,
       read: (o = {}) => readImage(info, image, fast, o.window, o.bands, o.signal, o.maxPixels ?? options.maxPixels, handle),
+      readInto: async (o) => {
+        await readImage(info, image, fast, o.window, o.bands, o.signal, Infinity, handle, o.into);
+      },
       close: async () => {
         tiff.close();
         const f = file;
@@ -186,7 +194,7 @@ export async function readRasterWindow(
 export async function readRasterInfo(source: string, options: OpenOptions = {}): Promise<RasterInfo> {
   const r = await openRaster(source, options);
   await r.close();
-  const { read: _read, close: _close, ...info } = r;
+  const { read: _read, readInto: _readInto, close: _close, ...info } = r;
   return info;
 }
 
@@ -303,6 +311,16 @@ async function readCrs(source: string, image: GeoTIFFImage): Promise<Crs> {
   }
 }
 
+/** A destination must hold the window where it says, in arrays of the raster's type, one per band read. */
+function checkDestination(info: RasterInfo, w: PixelWindow, bands: number, into: RasterDestination): void {
+  const ctor = DTYPE_INFO[info.dtype].ctor;
+  const fits = Number.isInteger(into.x) && Number.isInteger(into.y) && into.x >= 0 && into.y >= 0 && into.x + w.width <= into.width;
+  const ok = (a: TypedArray) => a instanceof ctor && (into.y + w.height - 1) * into.width + into.x + w.width <= a.length;
+  if (into.arrays.length !== bands || !fits || !into.arrays.every(ok)) {
+    throw new RasterReadError(info.source, `a ${w.width}x${w.height} window of ${bands} ${info.dtype} band(s) does not fit its destination (${into.arrays.length} array(s), rows of ${into.width} values, at ${into.x}, ${into.y})`);
+  }
+}
+
 async function readImage(
   info: RasterInfo,
   image: GeoTIFFImage,
@@ -312,6 +330,7 @@ async function readImage(
   signal?: AbortSignal,
   maxPixels?: number,
   file?: () => Promise<FileHandle>,
+  into?: RasterDestination,
 ): Promise<Raster> {
   const w = window ?? { x: 0, y: 0, width: info.width, height: info.height };
   if (
@@ -325,10 +344,11 @@ async function readImage(
     if (!Number.isInteger(b) || b < 0 || b >= info.bandCount) throw new RasterReadError(info.source, `band index ${b} is not in 0..${info.bandCount - 1}`);
   }
   assertWithinLimit(info.source, w.width === info.width && w.height === info.height ? 'the image' : 'a window', w.width, w.height, samples.length, maxPixels);
+  if (into) checkDestination(info, w, samples.length, into);
   let data: TypedArray[];
   try {
     if (fast) {
-      data = await readFast(fast, w, samples, file);
+      data = await readFast(fast, w, samples, file, into);
     } else {
       const result = await image.readRasters({
         window: [w.x, w.y, w.x + w.width, w.y + w.height],
@@ -342,8 +362,14 @@ async function readImage(
     throw new RasterReadError(info.source, `cannot decode image data: ${describe(e)}`, { cause: e });
   }
   const ctor = DTYPE_INFO[info.dtype].ctor;
-  for (const d of data) {
+  for (const d of into && fast ? [] : data) {
     if (!(d instanceof ctor) || d.length !== w.width * w.height) throw new RasterReadError(info.source, 'decoded data has an unexpected type or size');
+  }
+  if (into && !fast) {
+    data.forEach((d, i) => {
+      for (let r = 0; r < w.height; r++) into.arrays[i]!.set(d.subarray(r * w.width, (r + 1) * w.width), (into.y + r) * into.width + into.x);
+    });
+    data = into.arrays;
   }
   const gt = info.geoTransform;
   return {

@@ -155,13 +155,7 @@ async function reprojectChipWindows(
   // Tile-sized arrays, kept for the next band of this thread: nothing outside the chips' blocks is read
   // (the source's rest is never sampled, the output's rest is never written), so they need no clearing.
   const data = Array.from({ length: src.bandCount }, (_, i) => scratchArray(src.dtype, src.width * src.height, `source ${i}`));
-  for (const run of blockRuns(blockGrid, plan.blocks)) {
-    const part = await src.read({ window: run });
-    part.bands.forEach((b, i) => {
-      const dst = data[i]!;
-      for (let y = 0; y < run.height; y++) dst.set(b.subarray(y * run.width, (y + 1) * run.width), (run.y + y) * src.width + run.x);
-    });
-  }
+  for (const run of blockRuns(blockGrid, plan.blocks)) await src.readInto({ window: run, into: { arrays: data, width: src.width, x: run.x, y: run.y } });
   const layout = chipModeLayout(window, plan.rects);
   const { image } = layout;
   const outGrid = { width: image.width, height: image.height, blockWidth: layout.blockSize, blockHeight: layout.blockSize };

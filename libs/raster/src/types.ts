@@ -28,6 +28,18 @@ export interface Raster {
   nodata: number | null;
 }
 
+/**
+ * Where a window read lands in arrays the caller holds (larger than the window): the window's pixel (c, r)
+ * of the i-th band read goes to `arrays[i][(y + r) * width + x + c]`.
+ */
+export interface RasterDestination {
+  arrays: TypedArray[];
+  /** Values per row of each array. */
+  width: number;
+  x: number;
+  y: number;
+}
+
 export const DTYPE_INFO: Record<DType, { bits: number; sampleFormat: 1 | 2 | 3; ctor: new (n: number) => TypedArray }> = {
   uint8: { bits: 8, sampleFormat: 1, ctor: Uint8Array },
   int8: { bits: 8, sampleFormat: 2, ctor: Int8Array },

@@ -397,9 +397,41 @@ function extractBlock(
  * One band's block cut with predictor 2 applied in the same pass, the previous value kept in a register (the
  * store wraps the difference in the integer type, as the predictor specifies); the same bytes as cutting, then
  * differencing each row over the whole block width: the first padded value differs from the row's last by
- * -last, the rest are 0. Several times faster than the generic path on a whole tile.
+ * -last, the rest are 0. Several times faster than the generic path on a whole tile. One loop per common type
+ * (the bands the pipeline writes: Int16 reflectance, UInt8 Fmask and masks), each monomorphic: a loop that
+ * meets several array types reads and stores each value through a generic path, about 3x slower.
  */
 function cutPredicted(src: TypedArray, out: TypedArray, width: number, x0: number, y0: number, w: number, h: number, bw: number): void {
+  if (src instanceof Int16Array && out instanceof Int16Array) return cutPredictedInt16(src, out, width, x0, y0, w, h, bw);
+  if (src instanceof Uint8Array && out instanceof Uint8Array) return cutPredictedUint8(src, out, width, x0, y0, w, h, bw);
+  for (let r = 0; r < h; r++) {
+    const si = (y0 + r) * width + x0;
+    const di = r * bw;
+    let prev = 0;
+    for (let c = 0; c < w; c++) {
+      const v = src[si + c]!;
+      out[di + c] = v - prev;
+      prev = v;
+    }
+    if (w < bw) out[di + w] = -prev;
+  }
+}
+
+function cutPredictedInt16(src: Int16Array, out: Int16Array, width: number, x0: number, y0: number, w: number, h: number, bw: number): void {
+  for (let r = 0; r < h; r++) {
+    const si = (y0 + r) * width + x0;
+    const di = r * bw;
+    let prev = 0;
+    for (let c = 0; c < w; c++) {
+      const v = src[si + c]!;
+      out[di + c] = v - prev;
+      prev = v;
+    }
+    if (w < bw) out[di + w] = -prev;
+  }
+}
+
+function cutPredictedUint8(src: Uint8Array, out: Uint8Array, width: number, x0: number, y0: number, w: number, h: number, bw: number): void {
   for (let r = 0; r < h; r++) {
     const si = (y0 + r) * width + x0;
     const di = r * bw;
