@@ -206,19 +206,6 @@ export async function follow(bus: Bus, o: FollowOptions): Promise<RunSummary> {
   const settleWhenFinished = (): void => {
     if (ledgerFinished && tracker.datasetReady) settle?.();
   };
-  void (async () => {
-    for await (const m of messages) {
-      let ev: unknown;
-      try {
-        ev = m.json();
-      } catch {
-        continue;
-      }
-      tracker.add(m.subject, ev, performance.now() - t0);
-      settleWhenFinished();
-    }
-  })();
-
   let failedRun: string | undefined;
   let stopped: string | undefined;
   const poll = async (): Promise<void> => {
@@ -239,6 +226,32 @@ export async function follow(bus: Bus, o: FollowOptions): Promise<RunSummary> {
     }
     draw(progressLines(tracker));
   };
+  // hls.dataset.built is published just before the ledger records the run finished: once it is in, the ledger
+  // is read every 20 ms until it says so, not only at the next progress tick (up to 0.5 s later).
+  let ended = false;
+  let watchingEnd = false;
+  const watchEnd = async (): Promise<void> => {
+    if (watchingEnd) return;
+    watchingEnd = true;
+    while (!ended && !ledgerFinished) {
+      await poll().catch(() => undefined);
+      if (!ledgerFinished) await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  void (async () => {
+    for await (const m of messages) {
+      let ev: unknown;
+      try {
+        ev = m.json();
+      } catch {
+        continue;
+      }
+      tracker.add(m.subject, ev, performance.now() - t0);
+      settleWhenFinished();
+      if (tracker.datasetReady && !ledgerFinished) void watchEnd();
+    }
+  })();
+
   const onAbort = (): void => {
     stopped = String(o.signal?.reason ?? 'stopped');
     settle?.();
@@ -255,6 +268,7 @@ export async function follow(bus: Bus, o: FollowOptions): Promise<RunSummary> {
   try {
     await finished;
   } finally {
+    ended = true;
     clearTimeout(timer);
     clearInterval(progressTimer);
     o.signal?.removeEventListener('abort', onAbort);
