@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLASS_COUNT } from '@hls/contracts';
+import { computeBandStats } from './band-stats.ts';
 import { balancedClassWeights } from './class-weights.ts';
 import { buildDataset } from './dataset.ts';
 import { Int16Histogram } from './histogram.ts';
@@ -216,6 +217,23 @@ print(json.dumps([f.driver, f.width, f.height, int(bar.sum()), int((a[0] < 100).
     const files = [...reads.keys()].map((f) => f.split('/').pop()!).sort();
     assert.deepEqual(files, CHIPS.flatMap((c) => [`${c}.mask.tif`, `${c}_merged.tif`]).sort());
     assert.deepEqual([...new Set(reads.values())], [1]);
+  });
+
+  it('counts the bands on threads (each reading only its bands) with the same stats and .npy bytes as on one thread', async () => {
+    const files = CHIPS.map((c) => join(dir, 'chips_filtered', `${c}_merged.tif`));
+    const one = join(dir, 'npy-one');
+    const single = await computeBandStats(files, { threads: 1, npyDir: one });
+    for (const threads of [2, 4]) {
+      const npyDir = join(dir, `npy-${threads}`);
+      assert.deepEqual(await computeBandStats(files, { threads, npyDir }), single, `${threads} threads`);
+      for (let i = 1; i <= 6; i++) {
+        const [a, b] = await Promise.all([readFile(join(one, `band_values_${i}.npy`)), readFile(join(npyDir, `band_values_${i}.npy`))]);
+        assert.ok(a.equals(b), `band_values_${i}.npy on ${threads} threads`);
+      }
+    }
+    // A file that is not a merged chip fails its thread, and the error names it.
+    const mask = join(dir, 'chips_filtered', `${CHIPS[3]}.mask.tif`);
+    await assert.rejects(computeBandStats([...files.slice(0, 3), mask], { threads: 3 }), (e: Error) => e.message.includes(mask) && /has 1 bands, a merged chip has 18/.test(e.message));
   });
 
   it('names the file when a mask holds a value that is not a class', async () => {

@@ -1,79 +1,80 @@
 // Band statistics (the original's calc_band_mean_sd.py): for each of the 6 reflectance bands, its values
 // over the 3 dates of every accepted chip: mean, std, and min/max after clipping at the 1.5 / 98.5
 // percentiles. Exact, in bounded memory (Int16 histogram); the values go to a streamed .npy per band.
+// A large dataset's bands are split over worker threads: each reads only its bands' blocks of every chip (the
+// merged chips are planar), so a US-wide dataset's hours of decoding spread over the cores.
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { DATASET_DIRS, DATASET_FILES, REFLECTANCE_BANDS, SCENES_PER_TILE, type ReflectanceBand } from '@hls/contracts';
+import { Worker } from 'node:worker_threads';
+import { DATASET_DIRS, DATASET_FILES, REFLECTANCE_BANDS } from '@hls/contracts';
 import { pyFloat } from '@hls/chips';
-import { Int16Histogram } from './histogram.ts';
-import { filteredMergedFiles, readChip, writeTextAtomic, type ReadChip } from './layout.ts';
-import { NpyInt16Writer } from './npy.ts';
+import { BANDS_PER_CHIP, notMerged, readMergedBands, statsOfBands, type BandStats, type ReadMergedBands } from './band-values.ts';
+import { filteredMergedFiles, writeTextAtomic, type ReadChip } from './layout.ts';
 
-export const CLIP_PERCENT = 1.5;
-const BANDS_PER_CHIP = REFLECTANCE_BANDS.length * SCENES_PER_TILE;
-
-export interface BandStats {
-  /** 1..6, as in band_values_<n>.txt. */
-  index: number;
-  band: ReflectanceBand;
-  count: number;
-  mean: number;
-  std: number;
-  /** The 1.5th / 98.5th percentiles: min and max of the clipped values. */
-  min: number;
-  max: number;
-}
+export { CLIP_PERCENT, readMergedBands, statsOfBands, type BandStats, type ReadMergedBands } from './band-values.ts';
 
 export interface BandStatsOptions {
+  /** Reads a whole chip (tests); the stats then run on this thread. */
   read?: ReadChip;
   /** Write band_values_<n>.npy here (the values in file order, each file's 3 dates in date order). */
   npyDir?: string;
+  /** Threads the 6 bands are split over: default one per core (at most 6, and one per 16 chips); 1 counts on this thread. */
+  threads?: number;
 }
 
-/** Stats of the 18-band merged chips; band i (0-based) of date d is merged band d * 6 + i. */
+const mergedBandsOf =
+  (read: ReadChip): ReadMergedBands =>
+  async (file, bands) => {
+    const r = await read(file);
+    if (r.bands.length !== BANDS_PER_CHIP) throw notMerged(file, r.bands.length);
+    return bands.map((b) => r.bands[b]!);
+  };
+
+/** What a band-stats thread is given (band-stats-worker.ts). */
+export interface BandStatsJob {
+  files: readonly string[];
+  which: readonly number[];
+  npyDir?: string;
+}
+
+function statsOnThread(job: BandStatsJob): Promise<BandStats[]> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./band-stats-worker.ts', import.meta.url), { workerData: job });
+    let settled = false;
+    w.once('message', (m: { stats: BandStats[] } | { error: string }) => {
+      settled = true;
+      if ('error' in m) reject(new Error(m.error));
+      else resolve(m.stats);
+    });
+    w.once('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    w.once('exit', (code) => {
+      if (!settled) reject(new Error(`the band stats thread for band(s) ${job.which.map((i) => i + 1).join(', ')} stopped (exit code ${code}) before it answered`));
+    });
+  });
+}
+
+/**
+ * Chips a thread is started for at least: a thread takes about 0.1 s to start (its modules), a chip about 10 ms
+ * to count on one thread, so a small dataset is counted where it is.
+ */
+const CHIPS_PER_THREAD = 16;
+
+/** Stats of the 18-band merged chips, for the 6 reflectance bands in order. */
 export async function computeBandStats(mergedFiles: readonly string[], options: BandStatsOptions = {}): Promise<BandStats[]> {
-  const read = options.read ?? readChip;
-  const hists = REFLECTANCE_BANDS.map(() => new Int16Histogram());
-  let writers: NpyInt16Writer[] = [];
-  if (options.npyDir) {
-    await mkdir(options.npyDir, { recursive: true });
-    writers = REFLECTANCE_BANDS.map((_, i) => new NpyInt16Writer(join(options.npyDir!, `band_values_${i + 1}.npy`)));
-    for (const w of writers) await w.open();
-  }
-  try {
-    // The next chip is read while this one is counted and written (its file I/O overlaps the counting).
-    let next = mergedFiles.length > 0 ? read(mergedFiles[0]!) : undefined;
-    for (let f = 0; f < mergedFiles.length; f++) {
-      const file = mergedFiles[f]!;
-      const r = await next!;
-      next = f + 1 < mergedFiles.length ? read(mergedFiles[f + 1]!) : undefined;
-      // A failure of the read ahead surfaces when it is awaited; until then it must not count as unhandled.
-      next?.catch(() => {});
-      if (r.bands.length !== BANDS_PER_CHIP) throw new Error(`${file}: has ${r.bands.length} bands, a merged chip has ${BANDS_PER_CHIP}`);
-      const appends: Promise<void>[] = [];
-      for (let i = 0; i < REFLECTANCE_BANDS.length; i++) {
-        const dates: Int16Array[] = [];
-        for (let d = 0; d < SCENES_PER_TILE; d++) {
-          const values = r.bands[d * REFLECTANCE_BANDS.length + i]!;
-          hists[i]!.add(values, `${file} band ${d * REFLECTANCE_BANDS.length + i + 1}`);
-          dates.push(values instanceof Int16Array ? values : Int16Array.from(values));
-        }
-        if (writers[i]) appends.push(writers[i]!.append(...dates));
-      }
-      await Promise.all(appends);
-    }
-  } finally {
-    for (const w of writers) await w.close();
-  }
-  return hists.map((h, i) => ({
-    index: i + 1,
-    band: REFLECTANCE_BANDS[i]!,
-    count: h.n,
-    mean: h.mean(),
-    std: h.std(),
-    min: h.percentile(CLIP_PERCENT),
-    max: h.percentile(100 - CLIP_PERCENT),
-  }));
+  const all = REFLECTANCE_BANDS.map((_, i) => i);
+  const threads = options.read ? 1 : Math.max(1, Math.min(all.length, options.threads ?? Math.min(availableParallelism(), Math.floor(mergedFiles.length / CHIPS_PER_THREAD))));
+  if (threads === 1) return statsOfBands(mergedFiles, all, options.read ? mergedBandsOf(options.read) : readMergedBands, options.npyDir);
+  if (options.npyDir) await mkdir(options.npyDir, { recursive: true });
+  // Bands dealt round-robin; every thread finishes (and closes its .npy files) before an error is thrown.
+  const jobs = Array.from({ length: threads }, (_, t) => all.filter((i) => i % threads === t));
+  const done = await Promise.allSettled(jobs.map((which) => statsOnThread({ files: mergedFiles, which, ...(options.npyDir ? { npyDir: options.npyDir } : {}) })));
+  const failed = done.find((d) => d.status === 'rejected');
+  if (failed) throw failed.reason;
+  return done.flatMap((d) => (d.status === 'fulfilled' ? d.value : [])).sort((a, b) => a.index - b.index);
 }
 
 export const formatBandValues = (s: BandStats): string =>
