@@ -19,7 +19,7 @@ export interface BandStatsOptions {
   read?: ReadChip;
   /** Write band_values_<n>.npy here (the values in file order, each file's 3 dates in date order). */
   npyDir?: string;
-  /** Threads the 6 bands are split over: default one per core (at most 6, and one per 16 chips); 1 counts on this thread. */
+  /** Threads the 6 bands are split over: default one per core (at most 6, and one per 64 chips); 1 counts on this thread. */
   threads?: number;
 }
 
@@ -58,10 +58,11 @@ function statsOnThread(job: BandStatsJob): Promise<BandStats[]> {
 }
 
 /**
- * Chips a thread is started for at least: a thread takes about 0.1 s to start (its modules), a chip about 10 ms
- * to count on one thread, so a small dataset is counted where it is.
+ * Chips a thread is started for at least: a thread takes 0.1-0.2 s of CPU to start (its modules) and a chip
+ * about 10 ms to count, and in a run the threads share the cores with the rest of the dataset step: the demo
+ * world's 38 chips on 2 threads took as long as on one (4 paired runs). A small dataset is counted where it is.
  */
-const CHIPS_PER_THREAD = 16;
+const CHIPS_PER_THREAD = 64;
 
 /** Stats of the 18-band merged chips, for the 6 reflectance bands in order. */
 export async function computeBandStats(mergedFiles: readonly string[], options: BandStatsOptions = {}): Promise<BandStats[]> {
