@@ -1,7 +1,7 @@
 // Chipping and band-stats throughput on synthetic data. Usage: node bench/chips/bench.ts [chips=25]
 // Prints figures only; nothing is asserted. Data goes to a temp dir that is removed afterwards.
 import { mkdtemp, readdir, rm, copyFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { computeBandStats } from '@hls/analytics';
 import { chipDataset, loadReclassTable } from '@hls/chips';
@@ -27,12 +27,16 @@ try {
   await mkdir(join(dir, 'chips_filtered'), { recursive: true });
   const merged = (await readdir(join(dir, 'chips'))).filter((f) => f.endsWith('_merged.tif'));
   for (const f of merged) await copyFile(join(dir, 'chips', f), join(dir, 'chips_filtered', f));
-  const rss0 = process.memoryUsage().rss;
-  t = performance.now();
-  const stats = await computeBandStats(merged.map((f) => join(dir, 'chips_filtered', f)), { npyDir: join(dir, 'band_stats') });
-  const statS = (performance.now() - t) / 1000;
-  const values = stats.reduce((a, b) => a + b.count, 0);
-  console.log(`band stats: ${merged.length} chips, ${(values / 1e6).toFixed(1)} M values in ${statS.toFixed(1)} s = ${(values / 1e6 / statS).toFixed(1)} M values/s; rss +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MiB (values: ${((values * 2) / 2 ** 20).toFixed(0)} MiB as Int16)`);
+  // On this thread, then split over threads by band (the default: one per core, at most 6, one per 64 chips).
+  for (const threads of [1, undefined]) {
+    const rss0 = process.memoryUsage().rss;
+    t = performance.now();
+    const stats = await computeBandStats(merged.map((f) => join(dir, 'chips_filtered', f)), { npyDir: join(dir, 'band_stats'), ...(threads ? { threads } : {}) });
+    const statS = (performance.now() - t) / 1000;
+    const values = stats.reduce((a, b) => a + b.count, 0);
+    const label = threads ? 'one thread' : `${Math.min(availableParallelism(), 6, Math.max(1, Math.floor(merged.length / 64)))} thread(s)`;
+    console.log(`band stats, ${label}: ${merged.length} chips, ${(values / 1e6).toFixed(1)} M values in ${statS.toFixed(1)} s = ${(values / 1e6 / statS).toFixed(1)} M values/s; rss +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MiB (values: ${((values * 2) / 2 ** 20).toFixed(0)} MiB as Int16)`);
+  }
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
