@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { datasetDir, parseEvent, SUBJECTS, type EventOf } from '@hls/contracts';
+import { CLIP_THREAD_NICENESS } from '@hls/chips';
 import { writeSyntheticTile, type SyntheticTile } from '@hls/chips/testing';
 import { twinPathOf } from '@hls/geo';
 import { readRasterWindow } from '@hls/raster';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
-import { startNats, type NatsHandle } from '@hls/testing';
-import { chipClipHandler, chipperCaches, handleTileReprojected } from './handler.ts';
+import { startNats, threadNiceness, type NatsHandle } from '@hls/testing';
+import { TransientError } from '@hls/runtime';
+import { chipClipHandler, chipperCaches, closeChipper, handleTileReprojected } from './handler.ts';
 import { REAL_FIXTURES } from '@hls/common';
 
 const FIXTURES = `${REAL_FIXTURES}/chips`;
@@ -20,9 +22,10 @@ const BOX_085_328: [number, number, number, number] = [-151935, 2594685, -145215
 const RECLASS = join(FIXTURES, 'cdl_total_dst.csv');
 
 describe('chipper handlers on the real chip_085_328 box', () => {
-  const deps = chipperCaches();
+  // Clips on the event loop here; the clip thread has its own test below.
+  const deps = chipperCaches({ clipThread: false });
   const handleChipClip = chipClipHandler(deps);
-  after(() => deps.tileRasters.close());
+  after(() => closeChipper(deps));
   let root = '';
   let dir = '';
   let tile: SyntheticTile;
@@ -104,6 +107,44 @@ describe('chipper handlers on the real chip_085_328 box', () => {
     assert.deepEqual(merged.geoTransform, [-151935, 30, 0, 2601405, 0, -30]);
     // The tile's band files stay open for its next chips: one set for the tile.
     assert.equal(deps.tileRasters.tiles, 1);
+  });
+
+  it('the clip thread writes the same bytes as the event loop; its errors are classified as theirs; once stopped, the event loop clips', async () => {
+    const threaded = chipperCaches({ clipThread: true });
+    try {
+      const scenes = tile.granules.map((g, i) => ({ granuleId: g, date: tile.dates[i]! }));
+      const job = parseEvent(SUBJECTS.chipClip, { schemaVersion: 1, runId: 'run1', tileId: '15TVG', chipId: 'chip_085_328', bbox5070: BOX_085_328, scenes });
+      const files = ['chips/chip_085_328_merged.tif', 'chips/chip_085_328.mask.tif', 'chips_fmask/chip_085_328_Fmask.tif'];
+      await handleChipClip(job, (await context()).ctx);
+      const before = files.map((f) => readFileSync(join(dir, f)));
+      // Without its clip record the chip is clipped again, on the thread: the event loop opens no band file.
+      rmSync(join(dir, '.chip_qa', 'chip_085_328.json'));
+      for (const f of files) rmSync(join(dir, f));
+      const { ctx, acks } = await context();
+      await chipClipHandler(threaded)(job, ctx);
+      assert.equal(threaded.tileRasters.tiles, 0);
+      // It runs at the lowest priority; the event loop keeps its own.
+      const nice = [...threadNiceness().values()];
+      assert.ok(nice.includes(CLIP_THREAD_NICENESS), `a thread at nice ${CLIP_THREAD_NICENESS}: ${nice.join(' ')}`);
+      assert.equal(threadNiceness().get(process.pid), 0);
+      files.forEach((f, i) => assert.ok(readFileSync(join(dir, f)).equals(before[i]!), `${f}: the same bytes`));
+      // The same event as the event loop's clip published (JetStream drops it as a duplicate).
+      assert.deepEqual(acks.map((a) => [a.subject, a.duplicate]), [['hls.chip.clipped', true]]);
+
+      // A band file that is not there (yet): retried, as on the event loop, naming the file.
+      const missing = parseEvent(SUBJECTS.chipClip, { ...job, chipId: 'chip_085_330', scenes: [{ granuleId: 'HLS.S30.T15TVG.2022200T170851.v2.0', date: '2022-07-19' }, ...scenes.slice(1)] });
+      await assert.rejects(chipClipHandler(threaded)(missing, (await context()).ctx), (e: Error) => e instanceof TransientError && /HLS\.S30\.T15TVG\.2022200T170851\.v2\.0\.B02\.tif/.test(e.message));
+
+      // A stopped thread takes no chip: the event loop clips it.
+      await threaded.clipThread!.close();
+      assert.ok(threaded.clipThread!.stopped);
+      rmSync(join(dir, '.chip_qa', 'chip_085_328.json'));
+      await chipClipHandler(threaded)(job, (await context()).ctx);
+      assert.equal(threaded.tileRasters.tiles, 1);
+      files.forEach((f, i) => assert.ok(readFileSync(join(dir, f)).equals(before[i]!), `${f}: the same bytes`));
+    } finally {
+      await closeChipper(threaded);
+    }
   });
 
   it('a job whose box is not a 224 x 224 box on the CDL grid ends its chip rejected, naming it', async () => {

@@ -3,7 +3,8 @@
 // hls.chip.rejected for a box that is not a 224 x 224 CDL-grid box). Outputs and message ids are
 // deterministic, so a redelivery rewrites the same files and publishes the same ids.
 import { SUBJECTS, messageId } from '@hls/contracts';
-import { RasterCache, clipChip, parseReclassTable, type ReclassTable } from '@hls/chips';
+import { availableParallelism } from 'node:os';
+import { ClipThread, TileRasters, clipChip, parseReclassTable, type ReclassTable } from '@hls/chips';
 import { PermanentError, TransientError, forEachInWindow, systemErrorCode, withContext } from '@hls/runtime';
 import type { Handler, ServiceContext } from '@hls/runtime';
 
@@ -14,61 +15,32 @@ export const handleTileReprojected: Handler<'hls.tile.reprojected'> = async (eve
   ctx.log.info({ chips: event.chips.length }, 'tile fanned out into chip jobs');
 };
 
-/** What the chip handler keeps between messages: the runs' reclass tables, read once, by the SHA-256 of their objects; the open band files of the tiles being clipped. */
+/**
+ * What the chip handler keeps between messages: the runs' reclass tables, read once, by the SHA-256 of their
+ * objects; the open band files of the tiles being clipped; the clip thread, which takes a chip when it holds
+ * none (on a machine with more than one core).
+ */
 export interface ChipperDeps {
   reclassCache: Map<string, Promise<ReclassTable>>;
   tileRasters: TileRasters;
+  clipThread?: ClipThread;
 }
 
-/** How long a tile's band files stay open after its last chip job (more of its chips are usually queued). */
-const TILE_IDLE_MS = 30_000;
+/** `clipThread`: start one (default: when the machine has more than one core). */
+export const chipperCaches = (o: { clipThread?: boolean } = {}): ChipperDeps => ({
+  reclassCache: new Map(),
+  tileRasters: new TileRasters(),
+  ...((o.clipThread ?? availableParallelism() > 1) ? { clipThread: new ClipThread() } : {}),
+});
 
-/**
- * The open band files (21 per tile, and the CDL) shared by the chip jobs of one tile: each chip would
- * otherwise open and parse 22 GeoTIFF headers. A tile's files are closed once no job of it has run for
- * TILE_IDLE_MS, never while one runs.
- */
-export class TileRasters {
-  readonly #open = new Map<string, { cache: RasterCache; inflight: number; timer?: NodeJS.Timeout }>();
+/** Chip jobs a chipper takes at once unless the config says: one on the event loop, one for the clip thread. */
+export const chipperConcurrency = (deps: ChipperDeps): number => (deps.clipThread ? 2 : 1);
 
-  async use<T>(runId: string, tileId: string, fn: (cache: RasterCache) => Promise<T>): Promise<T> {
-    const key = `${runId}/${tileId}`;
-    let entry = this.#open.get(key);
-    if (!entry) this.#open.set(key, (entry = { cache: new RasterCache(), inflight: 0 }));
-    clearTimeout(entry.timer);
-    entry.inflight++;
-    try {
-      return await fn(entry.cache);
-    } finally {
-      entry.inflight--;
-      if (entry.inflight === 0) {
-        const e = entry;
-        e.timer = setTimeout(() => {
-          if (e.inflight > 0 || this.#open.get(key) !== e) return;
-          this.#open.delete(key);
-          void e.cache.close();
-        }, TILE_IDLE_MS);
-        e.timer.unref();
-      }
-    }
-  }
-
-  /** Tiles with open files (tests). */
-  get tiles(): number {
-    return this.#open.size;
-  }
-
-  async close(): Promise<void> {
-    const all = [...this.#open.values()];
-    this.#open.clear();
-    for (const e of all) {
-      clearTimeout(e.timer);
-      await e.cache.close();
-    }
-  }
+/** Close the clip thread and the band files still open. */
+export async function closeChipper(deps: ChipperDeps): Promise<void> {
+  await deps.clipThread?.close();
+  await deps.tileRasters.close();
 }
-
-export const chipperCaches = (): ChipperDeps => ({ reclassCache: new Map(), tileRasters: new TileRasters() });
 
 function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
   let p = cache.get(key);
@@ -109,9 +81,11 @@ export const chipClipHandler = (deps: ChipperDeps): Handler<'hls.cmd.chip.clip'>
   ctx.working();
   let r;
   try {
-    r = await deps.tileRasters.use(runId, tileId, (cache) =>
-      clipChip({ chipId, bbox5070: bbox, scenes: event.scenes }, { datasetDir: dir, cdlSource: source, reclass, reuse: true, quicklooks: run.config.quicklooks, cache }),
-    );
+    const input = { chipId, bbox5070: bbox, scenes: event.scenes };
+    const options = { datasetDir: dir, cdlSource: source, reclass, reuse: true, quicklooks: run.config.quicklooks };
+    r = deps.clipThread?.free
+      ? await deps.clipThread.clip({ runId, tileId, input, options })
+      : await deps.tileRasters.use(runId, tileId, (cache) => clipChip(input, { ...options, cache }));
   } catch (e) {
     const what = `chip ${chipId} of tile ${tileId}`;
     // A missing band file may still be arriving on a shared volume; anything else is what its error says.

@@ -8,3 +8,5 @@ export * from './filter.ts';
 export * from './dataset-chips.ts';
 export * from './chip-metadata.ts';
 export * from './quicklook.ts';
+export { TileRasters } from './tile-rasters.ts';
+export { CLIP_THREAD_NICENESS, ClipThread, type ClipThreadJob } from './clip-thread.ts';

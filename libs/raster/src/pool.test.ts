@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { WARP_THREAD_NICENESS, createReprojectPool, currentThreadId, isValidReprojection, readRasterWindow, reprojectFile, utmEpsg, writeGeoTiff } from './index.ts';
 import { reflectanceBand, sha256 } from './testing/fixtures.ts';
+import { threadNiceness } from '@hls/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'raster-pool-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,20 +54,6 @@ test('warm() starts every thread of the pool before any task, and they warp as c
     await pool.close();
   }
 });
-
-/** Each thread's nice value (Linux: field 19 of /proc/self/task/<tid>/stat, after the parenthesised name). */
-function threadNiceness(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const tid of readdirSync('/proc/self/task').map(Number)) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      out.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return out;
-}
 
 test('warp threads run nicer than the event loop, which keeps its priority', async () => {
   const main = currentThreadId();

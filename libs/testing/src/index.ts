@@ -4,3 +4,4 @@ export * from './tmp.ts';
 export * from './prom-text.ts';
 export * from './trace-checks.ts';
 export * from './tiff-like.ts';
+export * from './threads.ts';
