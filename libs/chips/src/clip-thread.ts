@@ -115,6 +115,9 @@ export class ClipThread {
 
   /** Close the thread's band files, then stop it. */
   async close(): Promise<void> {
+    // Held while closing: at a service's stop nothing else may keep the event loop alive, and a process that
+    // ran out of work here would exit before flushing its spans.
+    this.#worker.ref();
     if (this.#dead === undefined) {
       const closed = new Promise<void>((r) => (this.#closed = r));
       this.#worker.postMessage({ close: true });
