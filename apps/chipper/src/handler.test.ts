@@ -5,13 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { datasetDir, parseEvent, SUBJECTS, type EventOf } from '@hls/contracts';
-import { CLIP_THREAD_NICENESS } from '@hls/chips';
 import { writeSyntheticTile, type SyntheticTile } from '@hls/chips/testing';
 import { twinPathOf } from '@hls/geo';
 import { readRasterWindow } from '@hls/raster';
 import { realServiceContext, type RealServiceContext } from '@hls/runtime/testing';
-import { startNats, threadNiceness, type NatsHandle } from '@hls/testing';
-import { TransientError } from '@hls/runtime';
+import { startNats, type NatsHandle } from '@hls/testing';
 import { chipClipHandler, chipperCaches, closeChipper, handleTileReprojected } from './handler.ts';
 import { REAL_FIXTURES } from '@hls/common';
 
@@ -109,39 +107,34 @@ describe('chipper handlers on the real chip_085_328 box', () => {
     assert.equal(deps.tileRasters.tiles, 1);
   });
 
-  it('the clip thread writes the same bytes as the event loop; its errors are classified as theirs; once stopped, the event loop clips', async () => {
+  it('the event loop takes a chip first and the clip thread one beside it, to the same bytes; a stopped thread takes none', async () => {
     const threaded = chipperCaches({ clipThread: true });
     try {
       const scenes = tile.granules.map((g, i) => ({ granuleId: g, date: tile.dates[i]! }));
-      const job = parseEvent(SUBJECTS.chipClip, { schemaVersion: 1, runId: 'run1', tileId: '15TVG', chipId: 'chip_085_328', bbox5070: BOX_085_328, scenes });
-      const files = ['chips/chip_085_328_merged.tif', 'chips/chip_085_328.mask.tif', 'chips_fmask/chip_085_328_Fmask.tif'];
-      await handleChipClip(job, (await context()).ctx);
-      const before = files.map((f) => readFileSync(join(dir, f)));
-      // Without its clip record the chip is clipped again, on the thread: the event loop opens no band file.
-      rmSync(join(dir, '.chip_qa', 'chip_085_328.json'));
-      for (const f of files) rmSync(join(dir, f));
-      const { ctx, acks } = await context();
-      await chipClipHandler(threaded)(job, ctx);
-      assert.equal(threaded.tileRasters.tiles, 0);
-      // It runs at the lowest priority; the event loop keeps its own.
-      const nice = [...threadNiceness().values()];
-      assert.ok(nice.includes(CLIP_THREAD_NICENESS), `a thread at nice ${CLIP_THREAD_NICENESS}: ${nice.join(' ')}`);
-      assert.equal(threadNiceness().get(process.pid), 0);
-      files.forEach((f, i) => assert.ok(readFileSync(join(dir, f)).equals(before[i]!), `${f}: the same bytes`));
-      // The same event as the event loop's clip published (JetStream drops it as a duplicate).
-      assert.deepEqual(acks.map((a) => [a.subject, a.duplicate]), [['hls.chip.clipped', true]]);
-
-      // A band file that is not there (yet): retried, as on the event loop, naming the file.
-      const missing = parseEvent(SUBJECTS.chipClip, { ...job, chipId: 'chip_085_330', scenes: [{ granuleId: 'HLS.S30.T15TVG.2022200T170851.v2.0', date: '2022-07-19' }, ...scenes.slice(1)] });
-      await assert.rejects(chipClipHandler(threaded)(missing, (await context()).ctx), (e: Error) => e instanceof TransientError && /HLS\.S30\.T15TVG\.2022200T170851\.v2\.0\.B02\.tif/.test(e.message));
-
-      // A stopped thread takes no chip: the event loop clips it.
+      const jobOf = (chipId: string, bbox5070: [number, number, number, number]) => parseEvent(SUBJECTS.chipClip, { schemaVersion: 1, runId: 'run1', tileId: '15TVG', chipId, bbox5070, scenes });
+      const jobs = [jobOf('chip_085_328', BOX_085_328), jobOf('chip_085_327', [BOX_085_328[0] - 6720, BOX_085_328[1], BOX_085_328[2] - 6720, BOX_085_328[3]])];
+      const filesOf = (c: string) => [`chips/${c}_merged.tif`, `chips/${c}.mask.tif`, `chips_fmask/${c}_Fmask.tif`, `.chip_qa/${c}.json`];
+      const all = ['chip_085_328', 'chip_085_327'].flatMap(filesOf);
+      // Clipped on the event loop, one after the other: the reference bytes.
+      for (const job of jobs) await handleChipClip(job, (await context()).ctx);
+      const before = all.map((f) => readFileSync(join(dir, f)));
+      // One job alone goes to the event loop.
+      for (const f of all) rmSync(join(dir, f));
+      await chipClipHandler(threaded)(jobs[0]!, (await context()).ctx);
+      assert.equal(threaded.clipThread!.clipped, 0);
+      // Two at once: one on each.
+      for (const f of all) rmSync(join(dir, f), { force: true });
+      const both = (await context()).ctx;
+      await Promise.all(jobs.map((job) => chipClipHandler(threaded)(job, both)));
+      assert.equal(threaded.clipThread!.clipped, 1);
+      all.forEach((f, i) => assert.ok(readFileSync(join(dir, f)).equals(before[i]!), `${f}: the same bytes`));
+      // A stopped thread takes no chip: the event loop clips both.
       await threaded.clipThread!.close();
-      assert.ok(threaded.clipThread!.stopped);
-      rmSync(join(dir, '.chip_qa', 'chip_085_328.json'));
-      await chipClipHandler(threaded)(job, (await context()).ctx);
-      assert.equal(threaded.tileRasters.tiles, 1);
-      files.forEach((f, i) => assert.ok(readFileSync(join(dir, f)).equals(before[i]!), `${f}: the same bytes`));
+      for (const f of all) rmSync(join(dir, f));
+      const again = (await context()).ctx;
+      await Promise.all(jobs.map((job) => chipClipHandler(threaded)(job, again)));
+      assert.equal(threaded.clipThread!.clipped, 1);
+      all.forEach((f, i) => assert.ok(readFileSync(join(dir, f)).equals(before[i]!), `${f}: the same bytes`));
     } finally {
       await closeChipper(threaded);
     }

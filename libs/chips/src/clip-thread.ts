@@ -62,6 +62,8 @@ export class ClipThread {
   readonly #pending = new Map<number, { resolve: (r: ClipChipResult) => void; reject: (e: Error) => void }>();
   #busy = false;
   #dead: string | undefined;
+  /** Chips the thread has clipped (or failed on). */
+  clipped = 0;
   #closed: (() => void) | undefined;
 
   constructor() {
@@ -108,6 +110,7 @@ export class ClipThread {
         this.#worker.postMessage({ id, ...job });
       });
     } finally {
+      this.clipped++;
       this.#busy = false;
       this.#worker.unref();
     }
