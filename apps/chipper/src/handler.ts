@@ -17,21 +17,19 @@ export const handleTileReprojected: Handler<'hls.tile.reprojected'> = async (eve
 
 /**
  * What the chip handler keeps between messages: the runs' reclass tables, read once, by the SHA-256 of their
- * objects; the open band files of the tiles being clipped; the clip thread (on a machine with more than one
- * core), and how many chips the event loop is clipping.
+ * objects; the open band files of the tiles being clipped on the event loop; the clip thread (on a machine with
+ * more than one core).
  */
 export interface ChipperDeps {
   reclassCache: Map<string, Promise<ReclassTable>>;
   tileRasters: TileRasters;
   clipThread?: ClipThread;
-  eventLoopClips: number;
 }
 
 /** `clipThread`: start one (default: when the machine has more than one core). */
 export const chipperCaches = (o: { clipThread?: boolean } = {}): ChipperDeps => ({
   reclassCache: new Map(),
   tileRasters: new TileRasters(),
-  eventLoopClips: 0,
   ...((o.clipThread ?? availableParallelism() > 1) ? { clipThread: new ClipThread() } : {}),
 });
 
@@ -86,16 +84,10 @@ export const chipClipHandler = (deps: ChipperDeps): Handler<'hls.cmd.chip.clip'>
     const input = { chipId, bbox5070: bbox, scenes: event.scenes };
     const options = { datasetDir: dir, cdlSource: source, reclass, reuse: true, quicklooks: run.config.quicklooks };
     // The event loop (the process's priority) takes a chip first; the clip thread (the lowest) one beside it.
-    if (deps.eventLoopClips > 0 && deps.clipThread?.free) {
-      r = await deps.clipThread.clip({ runId, tileId, input, options });
-    } else {
-      deps.eventLoopClips++;
-      try {
-        r = await deps.tileRasters.use(runId, tileId, (cache) => clipChip(input, { ...options, cache }));
-      } finally {
-        deps.eventLoopClips--;
-      }
-    }
+    r =
+      deps.tileRasters.inUse > 0 && deps.clipThread?.free
+        ? await deps.clipThread.clip({ runId, tileId, input, options })
+        : await deps.tileRasters.use(runId, tileId, (cache) => clipChip(input, { ...options, cache }));
   } catch (e) {
     const what = `chip ${chipId} of tile ${tileId}`;
     // A missing band file may still be arriving on a shared volume; anything else is what its error says.

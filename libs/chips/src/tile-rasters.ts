@@ -34,6 +34,13 @@ export class TileRasters {
     }
   }
 
+  /** Jobs running in use() now, over all tiles. */
+  get inUse(): number {
+    let n = 0;
+    for (const e of this.#open.values()) n += e.inflight;
+    return n;
+  }
+
   /** Tiles with open files (tests). */
   get tiles(): number {
     return this.#open.size;
