@@ -8,7 +8,7 @@
 // the web page, package.json) are found. Only main.ts keeps its own (it lists the command modules beside it).
 // A module whose npm imports would resolve differently from the copy's place (a package in a lib's own
 // node_modules) is not copied: its importers load it from the source.
-// apps/cli/bin/hls-chips.mjs uses the copy only while manifest.json matches every source file it was made
+// apps/cli/bin/start-copy.mjs (hls-chips.mjs, the benchmarks) uses the copy only while manifest.json matches every source file it was made
 // from (size and mtime), the checkout's place and the Node version; otherwise it starts from the source, so a
 // stale copy never runs.
 //   node tools/build-cli.ts [--out DIR]

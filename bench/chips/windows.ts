@@ -1,7 +1,7 @@
 // Chip windows on whole runs: the demo world (20 chips on each full 3660 x 3660 tile) and a world at the
 // published dataset's density (8 chips per tile), each run in the chips mode and in the tiles mode from a
 // fresh dataset (bands over the local IPFS gateway, as the demo). Each run is its own process (cold, as a
-// user's `hls-chips run` is), the modes alternate, and each is run --reps times (default 2): per mode, the
+// user's `hls-chips run` is, and started as it is: run-once.mjs), the modes alternate, and each is run --reps times (default 2): per mode, the
 // median and range of the run's wall seconds, its CPU seconds (every thread of the process) and bytes
 // fetched; the chips mode's least bytes (the blocks its chips need plus headers by exact ranges; over IPFS
 // the whole 256 KiB leaves holding them); and gdalwarp (its defaults) of one tile's bands whole (the
@@ -9,14 +9,11 @@
 // processes (all eight services in one process bound any one service's).
 // `node bench/chips/windows.ts [--reps N] [--keep DIR]`
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SERVICES } from '@hls/contracts';
-import { runDemo } from '@hls/pipeline';
 import { readPartialCopy } from '@hls/raster';
 import { DEFAULT_WORLD, ensureWorld, type WorldOptions } from '@hls/world';
-import { createServices } from '../../apps/cli/src/registry.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -79,7 +76,10 @@ const worlds: Array<{ name: string; world: Partial<WorldOptions> }> = [
   { name: 'demo density (20 chips per tile), HLS-like bands', world: { texture: 300 } },
 ];
 
+/** What bench/chips/run-once.mjs prints of a run. */
 interface RunFigures {
+  /** The code that ran: the CLI's start-up copy or the source (a stale copy: `node tools/build-cli.ts`). */
+  code: string;
   seconds: number;
   cpu: number;
   maxRssMb: number;
@@ -91,44 +91,12 @@ interface RunFigures {
   granuleDir: string;
 }
 
-/** One run in this process (the child's side): the world hard-linked into a fresh data dir, then the demo. */
-async function runOnce(worldDir: string, world: Partial<WorldOptions>, processing: 'chips' | 'tiles', dataDir: string): Promise<RunFigures> {
-  mkdirSync(join(dataDir, 'world'), { recursive: true });
-  try {
-    execFileSync('cp', ['-al', worldDir, join(dataDir, 'world')]);
-  } catch {
-    cpSync(worldDir, join(dataDir, 'world', worldDir.split('/').pop()!), { recursive: true });
-  }
-  const c0 = process.cpuUsage();
-  const r = await runDemo({ dataDir, world, processing, services: createServices(SERVICES), timeoutMs: 1_800_000 });
-  const cu = process.cpuUsage(c0);
-  if (!r.complete) throw new Error(`${processing}: the run did not complete`);
-  const stages = Object.entries(r.stages)
-    .map(([name, st]) => `${name} ${st.start.toFixed(1)}-${st.end.toFixed(1)}`)
-    .join(', ');
-  return {
-    seconds: r.seconds,
-    cpu: (cu.user + cu.system) / 1e6,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
-    bytes: r.bands.mbFetched * 1e6,
-    accepted: r.accepted,
-    tilesReady: r.tiles.ready,
-    stages,
-    datasetDir: r.datasetDir,
-    granuleDir: r.world.granuleDir,
-  };
-}
-
-if (args[0] === '--one') {
-  const [, w, processing, worldDir, dataDir] = args as [string, string, 'chips' | 'tiles', string, string];
-  process.stdout.write(`${JSON.stringify(await runOnce(worldDir, worlds[Number(w)]!.world, processing, dataDir))}\n`);
-  process.exit(0);
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const spread = (xs: number[], unit: (x: number) => string) => `${unit(median(xs))} (${unit(Math.min(...xs))}-${unit(Math.max(...xs))})`;
 const sec = (x: number) => `${x.toFixed(1)} s`;
 
+const RUN_ONCE = join(import.meta.dirname, 'run-once.mjs');
 const root = keep ?? mkdtempSync(join(tmpdir(), 'hls-windows-bench-'));
 console.log(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${reps} run(s) per mode, each its own process; data in ${root}`);
 let peakRss = 0;
@@ -142,7 +110,7 @@ for (const [wi, w] of worlds.entries()) {
     // Alternate which mode goes first, so neither always meets the machine in the same state.
     for (const processing of rep % 2 === 0 ? (['chips', 'tiles'] as const) : (['tiles', 'chips'] as const)) {
       const dataDir = join(root, `${w.name.replace(/\W+/g, '-')}-${processing}-${rep}`);
-      const out = execFileSync(process.execPath, [import.meta.filename, '--one', String(wi), processing, world.dir, dataDir], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+      const out = execFileSync(process.execPath, [RUN_ONCE, world.dir, JSON.stringify(w.world), processing, dataDir], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
       const r = JSON.parse(out.trim().split('\n').pop()!) as RunFigures;
       runs[processing].push(r);
       peakRss = Math.max(peakRss, r.maxRssMb);
@@ -154,7 +122,7 @@ for (const [wi, w] of worlds.entries()) {
   const c = runs.chips;
   const t = runs.tiles;
   const tilesReady = t[0]!.tilesReady;
-  console.log(`\n${w.name}: ${tilesReady} tiles with scenes, ${c[0]!.accepted} chips accepted (tiles mode ${t[0]!.accepted})`);
+  console.log(`\n${w.name}: ${tilesReady} tiles with scenes, ${c[0]!.accepted} chips accepted (tiles mode ${t[0]!.accepted}); code: ${[...new Set([...c, ...t].map((r) => r.code))].join(', ')}`);
   for (const [mode, rs] of [['chips', c], ['tiles', t]] as const) {
     console.log(`  ${mode} mode  wall ${spread(rs.map((r) => r.seconds), sec)}, cpu ${spread(rs.map((r) => r.cpu), sec)}, ${mb(rs[0]!.bytes)} fetched`);
     for (const r of rs) console.log(`              ${sec(r.seconds)}: stages, s from start: ${r.stages}`);
