@@ -187,10 +187,13 @@ export class Bus {
   /** Stream, KV buckets and every service's durable consumers: safe to call from every process. */
   async ensureTopology(tuning: Record<string, ConsumeOptions> = {}): Promise<void> {
     await this.ensureStream();
-    for (const b of Object.values(KV_BUCKETS)) await this.kv(b);
-    for (const b of Object.values(OBJECT_BUCKETS)) await this.objects(b);
-    for (const [service, subjects] of Object.entries(SERVICE_SUBJECTS))
-      for (const s of subjects) await this.ensureConsumer(service, s, tuning[service] ?? {});
+    // The buckets and consumers do not depend on one another: asked for at once, a run's start waits for
+    // about one round trip of the server's instead of some forty in turn (~0.2 s on a local file store).
+    await Promise.all([
+      ...Object.values(KV_BUCKETS).map((b) => this.kv(b)),
+      ...Object.values(OBJECT_BUCKETS).map((b) => this.objects(b)),
+      ...Object.entries(SERVICE_SUBJECTS).flatMap(([service, subjects]) => subjects.map((s) => this.ensureConsumer(service, s, tuning[service] ?? {}))),
+    ]);
   }
 
   async ensureStream(): Promise<void> {

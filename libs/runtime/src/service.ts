@@ -180,11 +180,13 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
     const ledger = await RunLedger.open(bus);
     const inputs = await bus.objects(OBJECT_BUCKETS.runInputs);
     const runCache = new Map<string, EventOf<'hls.run.requested'>>();
-    for (const def of defs) {
+    // Every consumer at once (their set-up is a few round trips each); all settle before a failure is thrown,
+    // and closing the bus then ends the ones that started.
+    const starting = defs.flatMap((def) => {
       const slog = log.child({ service: def.name });
-      for (const subject of SERVICE_SUBJECTS[def.name]) {
+      return SERVICE_SUBJECTS[def.name].map((subject) => {
         const handler = (def.handlers[subject] ?? notImplemented(def.name, subject)) as Handler<Subject>;
-        const c = await bus.consume(
+        return bus.consume(
           def.name,
           subject,
           async (ev, m) => {
@@ -208,10 +210,13 @@ export async function startServices(defs: ServiceDefinition[], opts: StartOption
             },
           },
         );
-        consumers.push(c);
-      }
-      slog.info({ subjects: SERVICE_SUBJECTS[def.name] }, `${def.name} consuming`);
-    }
+      });
+    });
+    const started = await Promise.allSettled(starting);
+    for (const c of started) if (c.status === 'fulfilled') consumers.push(c.value);
+    const failed = started.find((c) => c.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const def of defs) log.child({ service: def.name }).info({ subjects: SERVICE_SUBJECTS[def.name] }, `${def.name} consuming`);
     ready = true;
   } catch (e) {
     await bus.close();
