@@ -2,6 +2,7 @@
 // accepted chip's merged and mask files to chips_filtered/, keep its track_chips row.
 import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { forEachInWindow } from '@hls/common';
 import { DATASET_DIRS, maskChipPath, mergedChipPath, type ChipId, type QaFigures } from '@hls/contracts';
 import { fileMatches, readClipRecord } from './clip.ts';
 import { decideQa, type QaDecision } from './qa.ts';
@@ -79,10 +80,14 @@ export async function refreshFiltered(datasetDir: string): Promise<FilteredRefre
     return { recopied: [], removed: [] };
   }
   const chips = new Set(names.map((n) => /^(.+?)(?:_merged\.tif|\.mask\.tif)$/.exec(n)?.[1]).filter((c): c is string => c !== undefined));
-  const out: FilteredRefresh = { recopied: [], removed: [] };
-  for (const chip of [...chips].sort()) {
+  // Eight chips checked at once (one's file hashes while the next ones are read); the lists keep the chips' order.
+  const results = new Map<string, { recopied: string[]; removed: boolean }>();
+  const sorted = [...chips].sort();
+  await forEachInWindow(sorted, async (chip) => {
     const rec = await readClipRecord(datasetDir, chip);
-    if (!rec?.sha256) continue;
+    if (!rec?.sha256) return;
+    const r = { recopied: [] as string[], removed: false };
+    results.set(chip, r);
     let lost = false;
     for (const kind of ['merged', 'mask'] as const) {
       const filtered = join(dir, basename(rec.files[kind]));
@@ -90,13 +95,20 @@ export async function refreshFiltered(datasetDir: string): Promise<FilteredRefre
       const source = join(datasetDir, rec.files[kind]);
       if (await fileMatches(source, rec.sha256[kind])) {
         await copyAtomic(source, filtered);
-        out.recopied.push(join(DATASET_DIRS.filtered, basename(filtered)));
+        r.recopied.push(join(DATASET_DIRS.filtered, basename(filtered)));
       } else lost = true;
     }
     if (lost) {
       for (const kind of ['merged', 'mask'] as const) await rm(join(dir, basename(rec.files[kind])), { force: true });
-      out.removed.push(chip);
+      r.removed = true;
     }
+  }, 8);
+  const out: FilteredRefresh = { recopied: [], removed: [] };
+  for (const chip of sorted) {
+    const r = results.get(chip);
+    if (!r) continue;
+    out.recopied.push(...r.recopied);
+    if (r.removed) out.removed.push(chip);
   }
   return out;
 }
