@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { ConfigSchema, SERVICES, type BandSourceName, type Config } from '@hls/contracts';
-import { startProvider } from '@hls/ipfs';
-import { CID_MAPPING_FILE, startLpDaacEmulator, startStacServer, type LpDaacEmulator } from '@hls/stac';
+import { JobThread } from '@hls/common';
+import type { ServersJob, ServersStarted } from './servers-thread.ts';
 import type { World } from '@hls/world';
 
 export interface LocalStackOptions {
@@ -46,18 +46,6 @@ interface ServerPorts {
 /** The ports file of the demo's servers under the data dir. */
 export const serverPortsFile = (dataDir: string): string => join(resolve(dataDir), 'runs', 'demo-servers.json');
 
-/** Listen on the port of the last start if free, so a resumed run's config (in KV) still points at us. */
-async function onPort<T>(port: number | undefined, start: (port: number) => Promise<T>): Promise<{ server: T; same: boolean }> {
-  if (port) {
-    try {
-      return { server: await start(port), same: true };
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'EADDRINUSE') throw e;
-    }
-  }
-  return { server: await start(0), same: false };
-}
-
 /** The demo's run config over the local servers. */
 export function demoConfig(dataDir: string, world: World, stacUrl: string, gatewayUrl: string, ackWaitMs = 120_000): Config {
   return ConfigSchema.parse({
@@ -86,51 +74,33 @@ export function demoConfig(dataDir: string, world: World, stacUrl: string, gatew
 }
 
 /**
- * Start the local servers over the world. With `bands: 'https'` EARTHDATA_TOKEN is set to a token made for
- * this start (the fetcher, in this process or a child, takes Earthdata credentials from the environment)
- * until close() puts the old value back.
+ * Start the local servers over the world, on a thread of their own (servers-thread.ts). With `bands: 'https'`
+ * EARTHDATA_TOKEN is set to a token made for this start (the fetcher, in this process or a child, takes
+ * Earthdata credentials from the environment) until close() puts the old value back.
  */
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
   const dataDir = resolve(o.dataDir);
   const { world } = o;
   const portsFile = serverPortsFile(dataDir);
   const last = existsSync(portsFile) ? (JSON.parse(readFileSync(portsFile, 'utf8')) as ServerPorts) : undefined;
-  // The provider imports the granule folder (band files get their CIDs) and writes the mapping the STAC
-  // server reads into its items' alternate.ipfs links.
-  const { server: provider, same: sameGateway } = await onPort(last?.gateway, (port) =>
-    startProvider({
-      dir: world.granuleDir,
-      storeDir: join(world.dir, 'ipfs-blocks'),
-      mappingFile: join(world.granuleDir, CID_MAPPING_FILE),
-      bitswap: false,
-      gatewayPort: port,
-    }),
-  );
-  let stac: Awaited<ReturnType<typeof startStacServer>> | undefined;
-  let emu: LpDaacEmulator | undefined;
   const bands = o.bands ?? 'ipfs';
   const token = process.env.EARTHDATA_TOKEN;
+  const demoToken = bands === 'https' ? randomBytes(16).toString('hex') : undefined;
+  const thread = new JobThread<ServersJob, ServersStarted>(new URL('./servers-thread.ts', import.meta.url), { name: 'the demo servers thread' });
   const close = async (): Promise<void> => {
-    if (bands === 'https') {
+    if (demoToken) {
       if (token === undefined) delete process.env.EARTHDATA_TOKEN;
       else process.env.EARTHDATA_TOKEN = token;
     }
-    await stac?.close();
-    await emu?.close();
-    await provider.close();
+    await thread.close();
   };
   try {
-    if (bands === 'https') {
-      const demoToken = randomBytes(16).toString('hex');
-      emu = await startLpDaacEmulator({ dir: world.granuleDir, tokens: [demoToken] });
-      process.env.EARTHDATA_TOKEN = demoToken;
-    }
-    const lpdaac = emu;
-    const s = await onPort(last?.stac, (port) => startStacServer({ dir: world.granuleDir, port, ...(lpdaac ? { assetBase: lpdaac.assetBase } : {}) }));
-    stac = s.server;
+    const s = await thread.run({ granuleDir: world.granuleDir, worldDir: world.dir, ...(last ? { last } : {}), ...(demoToken ? { lpdaacToken: demoToken } : {}) });
+    if (demoToken) process.env.EARTHDATA_TOKEN = demoToken;
+    const { lpdaac } = s;
     mkdirSync(join(dataDir, 'runs'), { recursive: true });
-    writeFileSync(portsFile, JSON.stringify({ stac: stac.port, gateway: Number(new URL(provider.gateway).port) } satisfies ServerPorts));
-    const base = demoConfig(dataDir, world, stac.url, provider.gateway, o.ackWaitMs);
+    writeFileSync(portsFile, JSON.stringify({ stac: s.stacPort, gateway: Number(new URL(s.gateway).port) } satisfies ServerPorts));
+    const base = demoConfig(dataDir, world, s.stacUrl, s.gateway, o.ackWaitMs);
     const config: Config =
       bands === 'local'
         ? { ...base, stac: { ...base.stac, type: 'directory', path: world.granuleDir }, band_sources: ['local'] }
@@ -138,17 +108,17 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
           ? { ...base, band_sources: ['https'], earthdata: { ...base.earthdata, auth_hosts: lpdaac.authHosts } }
           : base;
     const bandNote =
-      bands === 'local' ? `bands: in place in ${world.granuleDir}` : lpdaac ? `bands: LP DAAC emulator ${lpdaac.assetBase} (Earthdata Login at ${lpdaac.authUrl})` : `ipfs: gateway ${provider.gateway} (${provider.files.length} files)`;
+      bands === 'local' ? `bands: in place in ${world.granuleDir}` : lpdaac ? `bands: LP DAAC emulator ${lpdaac.assetBase} (Earthdata Login at ${lpdaac.authUrl})` : `ipfs: gateway ${s.gateway} (${s.files} files)`;
     // An unfinished run's config points at the servers' old ports: it resumes only when they are ours again
     // (the LP DAAC emulator's are new every time).
-    const resumable = sameGateway && s.same && !lpdaac;
-    const taken = [...(s.same ? [] : [`STAC API ${last?.stac}`]), ...(sameGateway ? [] : [`IPFS gateway ${last?.gateway}`])].join(', ');
+    const resumable = s.sameGateway && s.sameStac && !lpdaac;
+    const taken = [...(s.sameStac ? [] : [`STAC API ${last?.stac}`]), ...(s.sameGateway ? [] : [`IPFS gateway ${last?.gateway}`])].join(', ');
     const why = taken ? `the ports its config points at are taken by another process (${taken})` : 'the LP DAAC emulator gets new ports at every start';
     return {
       config,
-      stacUrl: stac.url,
-      gatewayUrl: provider.gateway,
-      notes: [`stac: ${stac.url}/stac/LPCLOUD (${stac.granuleCount} granules)`, bandNote],
+      stacUrl: s.stacUrl,
+      gatewayUrl: s.gateway,
+      notes: [`stac: ${s.stacUrl}/stac/LPCLOUD (${s.granules} granules)`, bandNote],
       resumable,
       ...(last && !resumable ? { notResumable: why } : {}),
       close,
