@@ -56,7 +56,7 @@ describe('JobThread', () => {
     // A process that starts a thread, runs a job and never closes it still ends on its own.
     const script = `import { JobThread } from ${JSON.stringify(new URL('./job-thread.ts', import.meta.url).href)};
 const t = new JobThread(new URL(${JSON.stringify(FIXTURE.href)}), { name: 'x' });
-console.log(await t.run({ double: 5 }));`;
+process.stdout.write(String(await t.run({ double: 5 })));`;
     const file = join(dir, 'idle-thread.mts');
     writeFileSync(file, script);
     const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
