@@ -1,7 +1,7 @@
 // dataset-analytics: the "compute the dataset" part. When the run is complete (hls.run.completed),
 // buildDataset runs over the run's own accepted chips and publishDataset announces it.
 import { SUBJECTS, messageId, withoutSecrets, type ChipTerminalState } from '@hls/contracts';
-import { buildDataset as buildAnalytics, type BandStatsThread, type BuildDatasetOptions, type DatasetSummary } from '@hls/analytics';
+import { buildDataset as buildAnalytics, type BuildDatasetOptions, type DatasetSummary } from '@hls/analytics';
 import { assembleTrackChips, refreshFiltered } from '@hls/chips';
 import { software, sourceCatalogueOf, writeDatasetCard, writeDatasetStac } from '@hls/dataset-stac';
 import { chipIdsIn, type RunCounts } from '@hls/ledger';
@@ -28,16 +28,11 @@ export async function buildDataset(datasetDir: string, chips: RunChips, opts: Om
   return { ...summary, files: tracked > 0 ? ['track_chips.csv', ...summary.files] : summary.files };
 }
 
-/** What the service keeps between runs: a band-stats thread started with it (none on one core). */
-export interface DatasetAnalyticsDeps {
-  bandStatsThread?: BandStatsThread;
-}
-
 /**
  * Build the run's dataset from its own chips with its split settings, publish hls.dataset.built
  * (deterministic id) and record the run finished in the ledger.
  */
-export async function publishDataset(runId: string, ctx: ServiceContext, counts: RunCounts, deps: DatasetAnalyticsDeps = {}): Promise<DatasetSummary> {
+export async function publishDataset(runId: string, ctx: ServiceContext, counts: RunCounts): Promise<DatasetSummary> {
   ctx.annotate({ runId });
   const [dir, run, chips] = await Promise.all([ctx.datasetDir(runId), ctx.run(runId), runChips(ctx, runId)]);
   ctx.working();
@@ -47,7 +42,7 @@ export async function publishDataset(runId: string, ctx: ServiceContext, counts:
     const refreshed = await refreshFiltered(dir);
     if (refreshed.recopied.length > 0) ctx.log.warn({ files: refreshed.recopied }, `chips_filtered/: ${refreshed.recopied.length} corrupt file(s) copied again from chips/`);
     if (refreshed.removed.length > 0) ctx.log.warn({ chips: refreshed.removed }, `chips_filtered/: removed ${refreshed.removed.length} corrupt chip(s) with no good copy in chips/`);
-    summary = await buildDataset(dir, chips, { seed: run.config.split.seed, trainFraction: run.config.split.train_fraction, ...(deps.bandStatsThread ? { bandStatsThread: deps.bandStatsThread } : {}) });
+    summary = await buildDataset(dir, chips, { seed: run.config.split.seed, trainFraction: run.config.split.train_fraction });
   } catch (e) {
     // The qa-filter wrote the chips before it published: a missing file is a shared volume still catching up.
     if (systemErrorCode(e) === 'ENOENT') throw new TransientError(`run ${runId}: dataset: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

@@ -3,12 +3,8 @@
 // publishes hls.dataset.built and records the run finished.
 import { SUBJECTS, type EventOf } from '@hls/contracts';
 import type { ChipTerminalState } from '@hls/contracts';
-import { availableParallelism } from 'node:os';
-import { BandStatsThread } from '@hls/analytics';
 import type { Handler, ServiceContext, ServiceHandlers, ServiceInstance } from '@hls/runtime';
-import { publishDataset, type DatasetAnalyticsDeps } from './handler.ts';
-
-export type { DatasetAnalyticsDeps } from './handler.ts';
+import { publishDataset } from './handler.ts';
 
 type Terminal = EventOf<'hls.chip.accepted'> | EventOf<'hls.chip.rejected'> | EventOf<'hls.chip.failed'>;
 
@@ -25,7 +21,7 @@ const terminal =
   (ev, ctx) =>
     onTerminal(state, ev as Terminal, ctx);
 
-export function createDatasetAnalyticsHandlers(deps: DatasetAnalyticsDeps = {}): ServiceHandlers {
+export function createDatasetAnalyticsHandlers(): ServiceHandlers {
   return {
     [SUBJECTS.chipAccepted]: terminal('accepted'),
     [SUBJECTS.chipRejected]: terminal('rejected'),
@@ -34,16 +30,11 @@ export function createDatasetAnalyticsHandlers(deps: DatasetAnalyticsDeps = {}):
       // Already finished (a redelivery, or a replay to a consumer created after the run): nothing to redo.
       if ((await ctx.ledger.runEnd(ev.runId)).finished) return;
       ctx.log.info({ counts: ev.counts }, `run ${ev.runId}: building the dataset`);
-      await publishDataset(ev.runId, ctx, ev.counts, deps);
+      await publishDataset(ev.runId, ctx, ev.counts);
     },
   };
 }
 
-/**
- * The service with a band-stats thread of its own when the machine has a second core: started now, it loads at the
- * lowest priority while the run's first stages go, and is warm when a run's dataset is built; stop() closes it.
- */
 export function createService(): ServiceInstance {
-  const deps: DatasetAnalyticsDeps = availableParallelism() > 1 ? { bandStatsThread: BandStatsThread.warm() } : {};
-  return { def: { name: 'dataset-analytics', handlers: createDatasetAnalyticsHandlers(deps) }, stop: async () => deps.bandStatsThread?.close() };
+  return { def: { name: 'dataset-analytics', handlers: createDatasetAnalyticsHandlers() }, stop: async () => {} };
 }

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLASS_COUNT } from '@hls/contracts';
-import { threadNiceness } from '@hls/testing';
-import { BAND_STATS_THREAD_NICENESS, BandStatsThread, computeBandStats } from './band-stats.ts';
+import { computeBandStats } from './band-stats.ts';
 import { balancedClassWeights } from './class-weights.ts';
 import { buildDataset } from './dataset.ts';
 import { Int16Histogram } from './histogram.ts';
@@ -235,36 +234,6 @@ print(json.dumps([f.driver, f.width, f.height, int(bar.sum()), int((a[0] < 100).
     // A file that is not a merged chip fails its thread, and the error names it.
     const mask = join(dir, 'chips_filtered', `${CHIPS[3]}.mask.tif`);
     await assert.rejects(computeBandStats([...files.slice(0, 3), mask], { threads: 3 }), (e: Error) => e.message.includes(mask) && /has 1 bands, a merged chip has 18/.test(e.message));
-  });
-
-  it('counts on a kept band-stats thread beside this one (or the other threads), the same stats and .npy bytes, the thread left open at its low priority', async () => {
-    const files = CHIPS.map((c) => join(dir, 'chips_filtered', `${c}_merged.tif`));
-    const one = join(dir, 'npy-one-kept');
-    const single = await computeBandStats(files, { threads: 1, npyDir: one });
-    const thread = BandStatsThread.warm();
-    try {
-      for (const threads of [1, 3]) {
-        const npyDir = join(dir, `npy-kept-${threads}`);
-        const before = thread.done;
-        assert.deepEqual(await computeBandStats(files, { threads, npyDir, thread }), single, `the kept thread and ${threads - 1} more`);
-        assert.ok(thread.done > before, 'the kept thread took a share');
-        assert.equal(thread.free, true, 'left open for the next dataset');
-        for (let i = 1; i <= 6; i++) {
-          const [a, b] = await Promise.all([readFile(join(one, `band_values_${i}.npy`)), readFile(join(npyDir, `band_values_${i}.npy`))]);
-          assert.ok(a.equals(b), `band_values_${i}.npy, the kept thread and ${threads - 1} more`);
-        }
-      }
-      const nice = [...threadNiceness().values()];
-      assert.ok(nice.includes(BAND_STATS_THREAD_NICENESS), `a thread at nice ${BAND_STATS_THREAD_NICENESS}: ${nice.join(' ')}`);
-      // A file that is not a merged chip fails the kept thread's share, names the file, and the thread goes on.
-      const mask = join(dir, 'chips_filtered', `${CHIPS[3]}.mask.tif`);
-      await assert.rejects(computeBandStats([...files.slice(0, 3), mask], { threads: 1, thread }), (e: Error) => e.message.includes(mask) && /has 1 bands, a merged chip has 18/.test(e.message));
-      assert.equal(thread.free, true);
-    } finally {
-      await thread.close();
-    }
-    // A kept thread that stopped is passed over: the stats are counted here.
-    assert.deepEqual(await computeBandStats(files, { threads: 1, thread }), single);
   });
 
   it('names the file when a mask holds a value that is not a class', async () => {

@@ -1,13 +1,11 @@
-// A band-stats thread (band-stats-thread.ts): its priority lowered first when asked, then the stats of each job's
-// bands over every merged chip. It loads this module and band-values.ts only (no zod, no chips library), so it
-// starts fast.
-import { workerData } from 'node:worker_threads';
-import { serveJobs } from '@hls/common';
-import { lowerThreadPriority } from '@hls/raster/thread-priority';
-import type { BandStatsJob } from './band-stats-thread.ts';
-import type { BandStats } from './band-values.ts';
+// A band-stats thread: the stats (and .npy files) of its bands over every merged chip; the answer is one message.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { BandStatsJob } from './band-stats.ts';
+import { readMergedBands, statsOfBands } from './band-values.ts';
 
-const { niceness } = workerData as { niceness: number };
-if (niceness > 0) lowerThreadPriority(niceness);
-const { readMergedBands, statsOfBands } = await import('./band-values.ts');
-serveJobs<BandStatsJob, BandStats[]>((job) => statsOfBands(job.files, job.which, readMergedBands, job.npyDir));
+const job = workerData as BandStatsJob;
+try {
+  parentPort!.postMessage({ stats: await statsOfBands(job.files, job.which, readMergedBands, job.npyDir) });
+} catch (e) {
+  parentPort!.postMessage({ error: e instanceof Error ? e.message : String(e) });
+}

@@ -6,14 +6,13 @@
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { DATASET_DIRS, DATASET_FILES, REFLECTANCE_BANDS } from '@hls/contracts';
 import { pyFloat } from '@hls/chips';
 import { BANDS_PER_CHIP, notMerged, readMergedBands, statsOfBands, type BandStats, type ReadMergedBands } from './band-values.ts';
-import { BandStatsThread, type BandStatsJob } from './band-stats-thread.ts';
 import { filteredMergedFiles, writeTextAtomic, type ReadChip } from './layout.ts';
 
 export { CLIP_PERCENT, readMergedBands, statsOfBands, type BandStats, type ReadMergedBands } from './band-values.ts';
-export { BAND_STATS_THREAD_NICENESS, BandStatsThread, type BandStatsJob } from './band-stats-thread.ts';
 
 export interface BandStatsOptions {
   /** Reads a whole chip (tests); the stats then run on this thread. */
@@ -22,11 +21,6 @@ export interface BandStatsOptions {
   npyDir?: string;
   /** Threads the 6 bands are split over: default one per core (at most 6, and one per 64 chips); 1 counts on this thread. */
   threads?: number;
-  /**
-   * A thread already started (the dataset-analytics service keeps one), left open: it takes the first share of
-   * the bands; where one thread would do, this thread counts the other half beside it.
-   */
-  thread?: BandStatsThread;
 }
 
 const mergedBandsOf =
@@ -36,6 +30,32 @@ const mergedBandsOf =
     if (r.bands.length !== BANDS_PER_CHIP) throw notMerged(file, r.bands.length);
     return bands.map((b) => r.bands[b]!);
   };
+
+/** What a band-stats thread is given (band-stats-worker.ts). */
+export interface BandStatsJob {
+  files: readonly string[];
+  which: readonly number[];
+  npyDir?: string;
+}
+
+function statsOnThread(job: BandStatsJob): Promise<BandStats[]> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./band-stats-worker.ts', import.meta.url), { workerData: job });
+    let settled = false;
+    w.once('message', (m: { stats: BandStats[] } | { error: string }) => {
+      settled = true;
+      if ('error' in m) reject(new Error(m.error));
+      else resolve(m.stats);
+    });
+    w.once('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    w.once('exit', (code) => {
+      if (!settled) reject(new Error(`the band stats thread for band(s) ${job.which.map((i) => i + 1).join(', ')} stopped (exit code ${code}) before it answered`));
+    });
+  });
+}
 
 /**
  * Chips a thread is started for at least: a thread takes 0.1-0.2 s of CPU to start (its modules) and a chip
@@ -47,32 +67,15 @@ const CHIPS_PER_THREAD = 64;
 /** Stats of the 18-band merged chips, for the 6 reflectance bands in order. */
 export async function computeBandStats(mergedFiles: readonly string[], options: BandStatsOptions = {}): Promise<BandStats[]> {
   const all = REFLECTANCE_BANDS.map((_, i) => i);
-  const kept = options.read || options.thread?.stopped ? undefined : options.thread;
   const threads = options.read ? 1 : Math.max(1, Math.min(all.length, options.threads ?? Math.min(availableParallelism(), Math.floor(mergedFiles.length / CHIPS_PER_THREAD))));
-  if (threads === 1 && !kept) return statsOfBands(mergedFiles, all, options.read ? mergedBandsOf(options.read) : readMergedBands, options.npyDir);
+  if (threads === 1) return statsOfBands(mergedFiles, all, options.read ? mergedBandsOf(options.read) : readMergedBands, options.npyDir);
   if (options.npyDir) await mkdir(options.npyDir, { recursive: true });
-  // Who counts a share of the bands: the kept thread first; beside it this thread where one thread would do
-  // (it also runs the class counts and plots; a share per band was tried: each band's own pass over the files
-  // took twice the reading), else threads started for this count.
-  const counters: Array<(job: BandStatsJob) => Promise<BandStats[]>> = kept ? [(job) => kept.stats(job)] : [];
-  const started: BandStatsThread[] = [];
-  if (kept && threads === 1) counters.push((job) => statsOfBands(job.files, job.which, readMergedBands, job.npyDir));
-  while (counters.length < threads) {
-    const th = new BandStatsThread();
-    started.push(th);
-    counters.push((job) => th.stats(job));
-  }
-  // Bands dealt round-robin; every share settles (its .npy files closed) before an error is thrown.
-  const n = counters.length;
-  const jobs = counters.map((_, t): BandStatsJob => ({ files: mergedFiles, which: all.filter((i) => i % n === t), ...(options.npyDir ? { npyDir: options.npyDir } : {}) }));
-  try {
-    const done = await Promise.allSettled(jobs.map((job, t) => counters[t]!(job)));
-    const failed = done.find((d) => d.status === 'rejected');
-    if (failed) throw failed.reason;
-    return done.flatMap((d) => (d.status === 'fulfilled' ? d.value : [])).sort((a, b) => a.index - b.index);
-  } finally {
-    await Promise.all(started.map((th) => th.close()));
-  }
+  // Bands dealt round-robin; every thread finishes (and closes its .npy files) before an error is thrown.
+  const jobs = Array.from({ length: threads }, (_, t) => all.filter((i) => i % threads === t));
+  const done = await Promise.allSettled(jobs.map((which) => statsOnThread({ files: mergedFiles, which, ...(options.npyDir ? { npyDir: options.npyDir } : {}) })));
+  const failed = done.find((d) => d.status === 'rejected');
+  if (failed) throw failed.reason;
+  return done.flatMap((d) => (d.status === 'fulfilled' ? d.value : [])).sort((a, b) => a.index - b.index);
 }
 
 export const formatBandValues = (s: BandStats): string =>
@@ -84,11 +87,11 @@ export function formatGlobalStats(stats: readonly BandStats[]): string {
 }
 
 /** Stats over `<datasetDir>/chips_filtered/*_merged.tif` (or of `chipIds`) into band_stats/ and global_stats.txt. */
-export async function writeBandStats(datasetDir: string, options: { read?: ReadChip; chipIds?: readonly string[]; thread?: BandStatsThread } = {}): Promise<{ stats: BandStats[]; files: string[] }> {
+export async function writeBandStats(datasetDir: string, options: { read?: ReadChip; chipIds?: readonly string[] } = {}): Promise<{ stats: BandStats[]; files: string[] }> {
   const merged = await filteredMergedFiles(datasetDir, options.chipIds);
   if (merged.length === 0) throw new Error(`${join(datasetDir, DATASET_DIRS.filtered)}: no *_merged.tif chips`);
   const dir = join(datasetDir, DATASET_DIRS.bandStats);
-  const stats = await computeBandStats(merged, { read: options.read, npyDir: dir, ...(options.thread ? { thread: options.thread } : {}) });
+  const stats = await computeBandStats(merged, { read: options.read, npyDir: dir });
   const files: string[] = [];
   for (const s of stats) {
     const name = join(DATASET_DIRS.bandStats, `band_values_${s.index}.txt`);

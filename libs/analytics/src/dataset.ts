@@ -2,7 +2,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DATASET_DIRS, DATASET_FILES } from '@hls/contracts';
-import { writeBandStats, type BandStatsThread } from './band-stats.ts';
+import { writeBandStats } from './band-stats.ts';
 import { writeClassDistribution } from './class-distribution.ts';
 import { cachedMaskCounts, writeClassWeights } from './class-weights.ts';
 import type { ReadChip } from './layout.ts';
@@ -10,8 +10,6 @@ import { writeSplit, type SplitOptions } from './split.ts';
 
 export interface BuildDatasetOptions extends SplitOptions {
   read?: ReadChip;
-  /** A band-stats thread kept by the caller: the band stats count there, beside the class counts and plots here. */
-  bandStatsThread?: BandStatsThread;
 }
 
 export interface DatasetSummary {
@@ -45,7 +43,7 @@ export async function buildDataset(datasetDir: string, options: BuildDatasetOpti
     return { weights, dist: await writeClassDistribution(datasetDir, { read: options.read, counts }) };
   };
   // Both finish before a failure of either is thrown: no write of this step outlives it.
-  const [bands, classed] = await Promise.allSettled([writeBandStats(datasetDir, { read: options.read, chipIds, ...(options.bandStatsThread ? { thread: options.bandStatsThread } : {}) }), classes()]);
+  const [bands, classed] = await Promise.allSettled([writeBandStats(datasetDir, { read: options.read, chipIds }), classes()]);
   if (bands.status === 'rejected') throw bands.reason;
   if (classed.status === 'rejected') throw classed.reason;
   const stats = bands.value;
