@@ -137,7 +137,10 @@ const JSM_TIMEOUT_MS = 30_000;
 /**
  * Run a set-up call again while the cluster cannot answer it yet: right after servers start or replicas
  * change, JetStream elects stream leaders and answers 503 (no responders), "temporarily unavailable" or
- * not at all. Set-up is idempotent, so a repeat is safe.
+ * not at all. Also when it raced another process's set-up: services started together (a compose file, a
+ * Deployment's pods) create the same streams and buckets at once, and nats-server may answer the second
+ * create "subjects overlap" or "name already in use" while the first is being made; asked again, the
+ * stream is there. Set-up is idempotent, so a repeat is safe.
  */
 async function settled<T>(call: () => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
@@ -150,9 +153,17 @@ async function settled<T>(call: () => Promise<T>, attempts = 5): Promise<T> {
   }
 }
 
+/** JetStream API error codes a set-up call may meet while another process makes the same stream. */
+const CREATE_RACE = new Set([
+  // "stream name already in use with a different configuration"
+  10058,
+  // "subjects overlap with an existing stream"
+  10065,
+]);
+
 function isClusterSettling(e: unknown): boolean {
   // 10008: "JetStream system temporarily unavailable" (no meta or stream leader yet).
-  if (e instanceof JetStreamApiError) return e.status === 503 || e.code === 10008;
+  if (e instanceof JetStreamApiError) return e.status === 503 || e.code === 10008 || CREATE_RACE.has(e.code);
   return e instanceof TimeoutError || e instanceof NoRespondersError;
 }
 
