@@ -4,4 +4,4 @@ export * from './fixtures.ts';
 export * from './random.ts';
 export * from './errors.ts';
 export { requireCommonJs } from './commonjs.ts';
-export { JobThread, reviveThreadError, serveJobs, threadError, type JobThreadOptions, type ThreadError } from './job-thread.ts';
+export { JobThread, serveJobs, type JobThreadOptions, type ThreadError } from './job-thread.ts';

@@ -18,7 +18,7 @@ export interface ThreadError {
 }
 
 /** The error as its class says how to handle it: an HlsError's code and retryable flag, a system error's code. */
-export function threadError(e: unknown): ThreadError {
+function threadError(e: unknown): ThreadError {
   if (!(e instanceof Error)) return { message: String(e), name: 'Error' };
   const code = (e as { code?: unknown }).code;
   const systemCode = systemErrorCode(e);
@@ -32,7 +32,7 @@ export function threadError(e: unknown): ThreadError {
 }
 
 /** The error again on the event loop's side: its class's verdict and the system code under it survive. */
-export function reviveThreadError(e: ThreadError): Error {
+function reviveThreadError(e: ThreadError): Error {
   const cause = e.systemCode ? Object.assign(new Error(e.systemCode), { code: e.systemCode }) : undefined;
   if (e.retryable !== undefined) return new HlsError(e.code ?? 'job-thread', e.message, { retryable: e.retryable, cause });
   const err = Object.assign(new Error(e.message, cause ? { cause } : undefined), e.code ? { code: e.code } : {});
