@@ -18,7 +18,7 @@ import {
   reprojectThreads,
   windowBounds,
 } from '@hls/raster';
-import type { Box, ReprojectPool, Resampling } from '@hls/raster';
+import type { Box, ChipSourcePlan, ReprojectPool, Resampling } from '@hls/raster';
 import { PermanentError, TransientError, processMetrics, withContext } from '@hls/runtime';
 import type { Handler, ServiceContext } from '@hls/runtime';
 
@@ -98,14 +98,17 @@ export const bandFetchedHandler = (deps: ReprojectorDeps): Handler<'hls.band.fet
   // A partial copy (ranged fetch) holds only some blocks: the warp must need no other.
   let availableBlocks: number[] | undefined;
   let chips: Box[] | undefined;
+  // Chips mode: the plan, made here (the fetcher made it of the same band; this process may hold it) and given to the warp thread.
+  let plan: ChipSourcePlan | undefined;
   try {
     const info = await readRasterInfo(input);
     window = checkedReprojectWindow(info, extent, maxPixels);
     // Chips mode: only the windows of the tile's chips (their boxes are in the ledger since hls.tile.requested).
     chips = run.config.processing === 'chips' ? await tileChipBoxes(ctx, runId, tileId) : undefined;
+    plan = chips ? chipSourcePlan(info, chips, { extent, resampling: resamplingFor(band) }) : undefined;
     availableBlocks = chips ? (await readPartialCopy(input))?.blocks : undefined;
-    if (chips && availableBlocks) {
-      const missing = missingChipBlocks(chipSourcePlan(info, chips, { extent, resampling: resamplingFor(band) }), availableBlocks);
+    if (plan && availableBlocks) {
+      const missing = missingChipBlocks(plan, availableBlocks);
       if (missing.length > 0) throw missingBlocksError(input, missing);
     }
   } catch (e) {
@@ -122,7 +125,7 @@ export const bandFetchedHandler = (deps: ReprojectorDeps): Handler<'hls.band.fet
     ctx.working();
     try {
       const t0 = performance.now();
-      const r = await deps.pool(workers).reproject(input, output, { resampling: resamplingFor(band), extent, maxPixels, chips, availableBlocks });
+      const r = await deps.pool(workers).reproject(input, output, { resampling: resamplingFor(band), extent, maxPixels, chips, availableBlocks, plan });
       processMetrics().warped(band, (performance.now() - t0) / 1000);
       bbox5070 = r.bbox5070;
       ctx.log.info(

@@ -12,7 +12,9 @@ import {
   blockRuns,
   cdlWindowFor,
   chipRects,
+  chipSourcePlan,
   coalesceRanges,
+  createReprojectPool,
   coordGrid,
   interpolate,
   sourceWindowFor,
@@ -26,6 +28,7 @@ import {
   utmEpsg,
   type Box,
   type RangeReader,
+  type ReprojectOptions,
   type Raster,
 } from './index.ts';
 import { fmaskBand, reflectanceBand } from './testing/fixtures.ts';
@@ -159,6 +162,40 @@ describe('chip windows', () => {
     const whole = await readRasterWindow(join(dir, 'turn-small.tiles.tif'));
     const again = await readRasterWindow(join(dir, 'turn-2.tif'));
     for (const rect of chipRects(ts.window, chips)) assert.deepEqual(cut(again, rect), cut(whole, rect));
+  });
+
+  test('a plan made on the event loop crosses to a warp thread and is used there; one made of other inputs is not', async () => {
+    const refl = reflectanceBand(N, N, 23);
+    const srcR = await makeCog('sent', 15, 600000, 4800000, refl, -9999);
+    const srcF = await makeCog('sent-f', 15, 600000, 4800000, fmaskBand(N, N, 23, refl), 255);
+    const t = await reprojectFile(srcR, join(dir, 'sent.tiles.tif'));
+    const chips = [chipAt(t.bbox5070, 200, 150), chipAt(t.bbox5070, 700, 600)];
+    const bytes = (f: string): Buffer => readFileSync(join(dir, f));
+    // Each case on a fresh one-thread pool: a thread keeps the plans it has by their inputs.
+    const onThread = async (src: string, out: string, options: ReprojectOptions): Promise<void> => {
+      const pool = createReprojectPool(1);
+      try {
+        await pool.reproject(src, join(dir, out), options);
+      } finally {
+        await pool.close();
+      }
+    };
+    for (const [src, resampling] of [[srcR, 'bilinear'], [srcF, 'nearest']] as const) {
+      // As the reprojector's handler makes it (from the file's header, in its thread).
+      const plan = chipSourcePlan(await readRasterInfo(src), chips, { resampling });
+      await reprojectFile(src, join(dir, `sent-here-${resampling}.tif`), { resampling, chips });
+      await onThread(src, `sent-${resampling}.tif`, { resampling, chips, plan });
+      assert.ok(bytes(`sent-${resampling}.tif`).equals(bytes(`sent-here-${resampling}.tif`)), `${resampling}: the same file as a plan made in the thread`);
+    }
+    const plan = chipSourcePlan(await readRasterInfo(srcR), chips, { resampling: 'bilinear' });
+    // Used, not made again: the same plan with its grid moved half a source pixel warps other values.
+    const moved = { ...plan, grid: { ...plan.grid, sx: plan.grid.sx.map((x) => x + 0.5) } };
+    await onThread(srcR, 'sent-moved.tif', { chips, plan: moved });
+    assert.ok(!bytes('sent-moved.tif').equals(bytes('sent-here-bilinear.tif')), 'the plan given was used');
+    // A plan of other chips (another key) is ignored: the thread makes its own.
+    const other = chipSourcePlan(await readRasterInfo(srcR), chips.slice(0, 1), { resampling: 'bilinear' });
+    await onThread(srcR, 'sent-other.tif', { chips, plan: { ...other, grid: { ...other.grid, sx: other.grid.sx.map((x) => x + 0.5) } } });
+    assert.ok(bytes('sent-other.tif').equals(bytes('sent-here-bilinear.tif')), 'a plan of other inputs is not used');
   });
 
   test('a partial copy that lacks a block the chips need is an error naming the file and the blocks', async () => {

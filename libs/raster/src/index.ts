@@ -14,7 +14,7 @@ export type { CoordGrid, Resampling, WarpOptions, WarpSource } from './warp.ts';
 export { CHIP_WINDOWS_ITEM, chipSourcePlan, missingBlocksError, missingChipBlocks, checkedReprojectWindow, reprojectFile, isValidReprojection } from './reproject.ts';
 export { blockRuns, blocksCovering, chipRects, coalesceRanges, planChipWindows, sourceWindowFor } from './chip-windows.ts';
 export type { BlockGrid, Box, ByteRange, ChipWindowPlan } from './chip-windows.ts';
-export type { ReprojectOptions, ReprojectResult } from './reproject.ts';
+export type { ChipSourcePlan, ReprojectOptions, ReprojectResult } from './reproject.ts';
 export { createReprojectPool, reprojectThreads } from './pool.ts';
 export type { ReprojectPool } from './pool.ts';
 export { WARP_THREAD_NICENESS, currentThreadId, lowerThreadPriority } from './thread-priority.ts';

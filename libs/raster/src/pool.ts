@@ -1,6 +1,6 @@
 // A pool of worker threads that reproject whole files, sized to the cores by default.
 import { availableParallelism } from 'node:os';
-import type { ReprojectOptions, ReprojectResult } from './reproject.ts';
+import { sendablePlan, type ReprojectOptions, type ReprojectResult } from './reproject.ts';
 import type { ReprojectTask } from './reproject-worker.ts';
 
 export interface ReprojectPool {
@@ -32,7 +32,9 @@ export function createReprojectPool(threads = 0): ReprojectPool {
   }));
   return {
     threads: n,
-    reproject: async (input, output, options = {}) => (await started).run({ input, output, options }) as Promise<ReprojectResult>,
+    // A chips-mode plan crosses without its exact transform (a function), which the thread makes again.
+    reproject: async (input, output, options = {}) =>
+      (await started).run({ input, output, options: options.plan ? { ...options, plan: sendablePlan(options.plan) } : options }) as Promise<ReprojectResult>,
     // One task per thread, all at once: piscina starts a thread for each task no idle thread takes.
     warm: async () => {
       const p = await started;

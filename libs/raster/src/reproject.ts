@@ -8,7 +8,7 @@ import type { OpenRaster, RasterInfo } from './read.ts';
 import { DTYPE_INFO, type DType, type PixelWindow, type TypedArray } from './types.ts';
 import { cdlWindowFor, windowBounds, windowGeoTransform } from './grid.ts';
 import type { ExtentMode, GridWindow } from './grid.ts';
-import { coordGrid, defaultMaxError, warpWithGrid } from './warp.ts';
+import { coordGrid, defaultMaxError, exactPixelTransform, warpWithGrid } from './warp.ts';
 import type { CoordGrid, Resampling } from './warp.ts';
 import { writeGeoTiff, type WriteGeoTiffOptions, type WrittenFile } from './write.ts';
 
@@ -30,6 +30,12 @@ export interface ReprojectOptions {
    * among them is an error, never a silent zero.
    */
   availableBlocks?: readonly number[];
+  /**
+   * Chips mode: the plan the caller made of these chips with chipSourcePlan (the reprojector's handler makes
+   * it to check the partial copy). A warp thread then uses it instead of making it again (the grid's exact
+   * transforms, about 60 ms a plan); one made for other inputs (another key) is ignored.
+   */
+  plan?: ChipSourcePlan;
 }
 
 /** GDAL metadata item of a chips-mode output: the chip rectangles it holds (JSON), for reuse checks. */
@@ -61,16 +67,26 @@ export function checkedReprojectWindow(src: RasterInfo, extent: ExtentMode = 'fo
   return window;
 }
 
+/** checkedReprojectWindow's checks of a window already found (a chips-mode plan's). */
+function checkLimits(src: RasterInfo, window: GridWindow, maxPixels?: number): void {
+  assertWithinLimit(src.source, 'the input', src.width, src.height, src.bandCount, maxPixels);
+  assertWithinLimit(src.source, 'the reprojected output', window.width, window.height, src.bandCount, maxPixels);
+}
+
+/** What the chips mode reads of a band file (chipSourcePlan). `key` names the inputs it was made from. */
+export type ChipSourcePlan = ChipWindowPlan & { window: GridWindow; grid: CoordGrid; key: string };
+
 /**
  * What the chips mode reads of a band file: the tile window and grid the whole-tile warp would use, the
  * chips' rectangles in it and the source blocks they need. The fetcher (which blocks to fetch) and the
- * reprojector (which blocks to decode) both ask this, so they agree.
+ * reprojector (which blocks to decode) both ask this, so they agree. `made`: a plan made before (in another
+ * thread: its grid lost its exact transform crossing), used when it was made of the same inputs.
  */
 export function chipSourcePlan(
   src: RasterInfo,
   chips: readonly Box[],
-  options: { extent?: ExtentMode; resampling?: Resampling; maxErrorPx?: number } = {},
-): ChipWindowPlan & { window: GridWindow; grid: CoordGrid } {
+  options: { extent?: ExtentMode; resampling?: Resampling; maxErrorPx?: number; made?: ChipSourcePlan } = {},
+): ChipSourcePlan {
   const resampling = options.resampling ?? 'bilinear';
   const extent = options.extent ?? 'footprint';
   const maxError = options.maxErrorPx ?? defaultMaxError(resampling);
@@ -78,17 +94,29 @@ export function chipSourcePlan(
   const key = JSON.stringify([src.width, src.height, src.geoTransform, src.crs, src.blockWidth, src.blockHeight, chips, extent, resampling, maxError]);
   const known = plans.get(key);
   if (known) return known;
-  const window = cdlWindowFor(src, extent);
-  const grid = coordGrid(src, window, maxError);
-  const blockGrid = { width: src.width, height: src.height, blockWidth: src.blockWidth, blockHeight: src.blockHeight };
-  const plan = { window, grid, ...planChipWindows(blockGrid, window, grid, chips, resampling) };
+  let plan: ChipSourcePlan;
+  if (options.made?.key === key) {
+    const { window, grid } = options.made;
+    plan = { ...options.made, grid: { ...grid, exact: grid.exact ?? exactPixelTransform(src, window) } };
+  } else {
+    const window = cdlWindowFor(src, extent);
+    const grid = coordGrid(src, window, maxError);
+    const blockGrid = { width: src.width, height: src.height, blockWidth: src.blockWidth, blockHeight: src.blockHeight };
+    plan = { key, window, grid, ...planChipWindows(blockGrid, window, grid, chips, resampling) };
+  }
   plans.set(key, plan);
   if (plans.size > 64) plans.delete(plans.keys().next().value!);
   return plan;
 }
 
+/** The plan as a message to another thread carries it: without the grid's exact transform (a function). */
+export function sendablePlan(plan: ChipSourcePlan): ChipSourcePlan {
+  const { exact: _exact, ...grid } = plan.grid;
+  return { ...plan, grid };
+}
+
 /** The last plans made (the plan is a pure function of its key). */
-const plans = new Map<string, ChipWindowPlan & { window: GridWindow; grid: CoordGrid }>();
+const plans = new Map<string, ChipSourcePlan>();
 
 /** Source blocks the chips need that `available` lacks (a partial copy's), ascending. */
 export function missingChipBlocks(plan: ChipWindowPlan, available: readonly number[]): number[] {
@@ -104,12 +132,13 @@ export function missingBlocksError(source: string, missing: readonly number[]): 
 export async function reprojectFile(input: string, output: string, options: ReprojectOptions = {}): Promise<ReprojectResult> {
   const src = await openRaster(input, { maxPixels: options.maxPixels });
   try {
-    const window = checkedReprojectWindow(src, options.extent ?? 'footprint', options.maxPixels);
     const resampling = options.resampling ?? 'bilinear';
     if (options.chips) {
-      const plan = chipSourcePlan(src, options.chips, { extent: options.extent, resampling, maxErrorPx: options.maxErrorPx });
+      const plan = chipSourcePlan(src, options.chips, { extent: options.extent, resampling, maxErrorPx: options.maxErrorPx, made: options.plan });
+      checkLimits(src, plan.window, options.maxPixels);
       return await reprojectChipWindows(src, input, output, plan, resampling, options);
     }
+    const window = checkedReprojectWindow(src, options.extent ?? 'footprint', options.maxPixels);
     const grid = coordGrid(src, window, options.maxErrorPx ?? defaultMaxError(resampling));
     const raster = await src.read();
     const { ctor } = DTYPE_INFO[src.dtype];
@@ -142,7 +171,7 @@ async function reprojectChipWindows(
   src: OpenRaster,
   input: string,
   output: string,
-  plan: ChipWindowPlan & { window: GridWindow; grid: CoordGrid },
+  plan: ChipSourcePlan,
   resampling: Resampling,
   options: ReprojectOptions,
 ): Promise<ReprojectResult> {
