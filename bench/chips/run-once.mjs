@@ -5,11 +5,10 @@
 //   node bench/chips/run-once.mjs <world dir> <world options JSON> <chips|tiles> <data dir>
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync } from 'node:fs';
-import module from 'node:module';
 import { basename, join } from 'node:path';
-import { currentCopy } from '../../apps/cli/bin/start-copy.mjs';
+import { currentCopy, enableCodeCache } from '../../apps/cli/bin/start-copy.mjs';
 
-module.enableCompileCache?.();
+enableCodeCache();
 const [worldDir, worldJson, processing, dataDir] = process.argv.slice(2);
 const copy = currentCopy();
 const load = (src) => import((copy ? new URL(src.replace(/\.ts$/, '.mjs'), copy.dir) : new URL(`../../${src}`, import.meta.url)).href);

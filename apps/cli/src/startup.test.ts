@@ -156,3 +156,40 @@ test('bin/hls-chips.mjs: help and a command run from the JavaScript copy load no
   writeFileSync(manifestPath, JSON.stringify(manifest));
   assert.ok(!loaded(['--help'], { entry: bin, env }).modules.some((u) => u.endsWith('/apps/cli/src/main.ts')), 'the restored manifest is used again');
 });
+
+test("the code cache hls-chips enables reaches its worker threads and child processes (Node's reaches neither by itself)", () => {
+  const startCopy = pathToFileURL(join(import.meta.dirname, '..', 'bin', 'start-copy.mjs')).href;
+  const cacheDir = join(tmp, 'code-cache');
+  // A process as bin/hls-chips.mjs starts: the cache enabled, then a worker thread and a child process asked for theirs.
+  const script = `
+import module from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+const { enableCodeCache } = await import(${JSON.stringify(startCopy)});
+const dir = process.env.ONLY_NODE ? module.enableCompileCache().directory : enableCodeCache();
+const ask = "process.getBuiltinModule('node:module').getCompileCacheDir() ?? null";
+const thread = await new Promise((resolve, reject) => {
+  const w = new Worker(\`process.getBuiltinModule('node:worker_threads').parentPort.postMessage(\${ask})\`, { eval: true });
+  w.once('message', resolve);
+  w.once('error', reject);
+});
+const child = execFileSync(process.execPath, ['-p', ask], { encoding: 'utf8' }).trim();
+console.log(JSON.stringify({ dir, main: module.getCompileCacheDir() ?? null, thread, child }));
+`;
+  const run = (env: Record<string, string>): { dir: string; main: string; thread: string | null; child: string } => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, NODE_COMPILE_CACHE: '', ...env } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { dir: string; main: string; thread: string | null; child: string };
+  };
+  const on = run({ TMPDIR: tmp });
+  assert.ok(on.dir && on.main.startsWith(on.dir), `enabled: ${JSON.stringify(on)}`);
+  assert.equal(on.thread, on.main, 'the worker thread uses the same cache');
+  assert.equal(on.child, on.main, 'a child process uses the same cache');
+  // Node's own call alone: the thread compiles without a cache.
+  const nodeOnly = run({ TMPDIR: tmp, ONLY_NODE: '1' });
+  assert.ok(nodeOnly.main.startsWith(nodeOnly.dir));
+  assert.equal(nodeOnly.thread, null);
+  // A directory the user chose is kept.
+  const chosen = run({ NODE_COMPILE_CACHE: cacheDir });
+  assert.ok(chosen.main.startsWith(cacheDir) && chosen.thread === chosen.main, JSON.stringify(chosen));
+});
