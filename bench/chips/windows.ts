@@ -110,6 +110,8 @@ for (const [wi, w] of worlds.entries()) {
     // Alternate which mode goes first, so neither always meets the machine in the same state.
     for (const processing of rep % 2 === 0 ? (['chips', 'tiles'] as const) : (['tiles', 'chips'] as const)) {
       const dataDir = join(root, `${w.name.replace(/\W+/g, '-')}-${processing}-${rep}`);
+      // Fresh even when --keep names a directory of an earlier bench run: its dataset would be resumed, not made.
+      rmSync(dataDir, { recursive: true, force: true });
       const out = execFileSync(process.execPath, [RUN_ONCE, world.dir, JSON.stringify(w.world), processing, dataDir], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
       const r = JSON.parse(out.trim().split('\n').pop()!) as RunFigures;
       runs[processing].push(r);
