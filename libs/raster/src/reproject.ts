@@ -67,12 +67,6 @@ export function checkedReprojectWindow(src: RasterInfo, extent: ExtentMode = 'fo
   return window;
 }
 
-/** checkedReprojectWindow's checks of a window already found (a chips-mode plan's). */
-function checkLimits(src: RasterInfo, window: GridWindow, maxPixels?: number): void {
-  assertWithinLimit(src.source, 'the input', src.width, src.height, src.bandCount, maxPixels);
-  assertWithinLimit(src.source, 'the reprojected output', window.width, window.height, src.bandCount, maxPixels);
-}
-
 /** What the chips mode reads of a band file (chipSourcePlan). `key` names the inputs it was made from. */
 export type ChipSourcePlan = ChipWindowPlan & { window: GridWindow; grid: CoordGrid; key: string };
 
@@ -132,13 +126,12 @@ export function missingBlocksError(source: string, missing: readonly number[]): 
 export async function reprojectFile(input: string, output: string, options: ReprojectOptions = {}): Promise<ReprojectResult> {
   const src = await openRaster(input, { maxPixels: options.maxPixels });
   try {
+    const window = checkedReprojectWindow(src, options.extent ?? 'footprint', options.maxPixels);
     const resampling = options.resampling ?? 'bilinear';
     if (options.chips) {
       const plan = chipSourcePlan(src, options.chips, { extent: options.extent, resampling, maxErrorPx: options.maxErrorPx, made: options.plan });
-      checkLimits(src, plan.window, options.maxPixels);
       return await reprojectChipWindows(src, input, output, plan, resampling, options);
     }
-    const window = checkedReprojectWindow(src, options.extent ?? 'footprint', options.maxPixels);
     const grid = coordGrid(src, window, options.maxErrorPx ?? defaultMaxError(resampling));
     const raster = await src.read();
     const { ctor } = DTYPE_INFO[src.dtype];
